@@ -1,0 +1,40 @@
+"""quantize: colour quantisation and segmentation with a vectorised k-means core."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("quantize")
+except PackageNotFoundError:  # running from a checkout without installing
+    __version__ = "0.1.0"
+
+from .errors import (
+    FewDistinctPointsWarning,
+    ImageError,
+    ImageTooLargeError,
+    ImageWarning,
+    InvalidParameterError,
+    OutputError,
+    QuantizeError,
+    QuantizeWarning,
+)
+from .io import load_image
+from .kmeans import KMeans
+from .pipeline import QuantizeResult, quantize_image
+from .report import Report
+
+__all__ = [
+    "FewDistinctPointsWarning",
+    "ImageError",
+    "ImageTooLargeError",
+    "ImageWarning",
+    "InvalidParameterError",
+    "KMeans",
+    "OutputError",
+    "QuantizeError",
+    "QuantizeResult",
+    "QuantizeWarning",
+    "Report",
+    "__version__",
+    "load_image",
+    "quantize_image",
+]

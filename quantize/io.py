@@ -1,0 +1,327 @@
+"""Reading and writing image files: the only module of quantize that touches the disk.
+
+Reading turns anything Pillow opens into an (H, W, 3) or (H, W, 4) uint8 array, with
+the EXIF orientation applied; writing is atomic (a temporary file in the target folder,
+then a rename) and never replaces an existing file unless asked to.
+"""
+
+import contextlib
+import os
+import tempfile
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import ImageError, ImageTooLargeError, OutputError
+
+#: Pillow's own decompression-bomb limit (about 89.5 megapixels).
+DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS
+
+#: Formats written as palette images; others get the rebuilt RGB(A) pixels.
+PALETTE_FORMATS = frozenset({"PNG", "GIF", "BMP", "TIFF"})
+#: What each format can store of transparency ("full" per-entry alpha, "binary" on/off).
+_ALPHA_SUPPORT = {"PNG": "full", "WEBP": "full", "TIFF": "full", "GIF": "binary"}
+#: Keyword arguments for Pillow's encoders: lossless where a lossy default would undo
+#: the quantisation.
+_SAVE_OPTIONS = {"WEBP": {"lossless": True, "method": 4}, "JPEG": {"quality": 95}}
+
+_16BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
+_pixel_limit_lock = threading.Lock()
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """A decoded image and what is known about its file.
+
+    Attributes
+    ----------
+    pixels : (H, W, 3) or (H, W, 4) ndarray of uint8
+        RGB, or RGBA when the image has any pixel that is not fully opaque.
+    path : Path or None
+    file_bytes : int or None
+        Size of the file on disk.
+    format : str or None
+        Pillow's format name ("PNG", "JPEG", ...).
+    mode : str or None
+        Pillow's mode of the file before conversion ("P", "I;16", "CMYK", ...).
+    frames : int
+        Number of frames in the file; only the first is used.
+    notes : tuple of str
+        Conversions the user should know about (animated input, 16-bit reduction...).
+    seconds : float
+        Time spent reading and decoding.
+    """
+
+    pixels: np.ndarray
+    path: Path | None = None
+    file_bytes: int | None = None
+    format: str | None = None
+    mode: str | None = None
+    frames: int = 1
+    notes: tuple = field(default_factory=tuple)
+    seconds: float = 0.0
+
+
+@contextlib.contextmanager
+def _own_pixel_limit():
+    """Switch off Pillow's global bomb check while we apply our own, per call."""
+    with _pixel_limit_lock:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+def image_to_array(image):
+    """Convert a Pillow image to (H, W, 3|4) uint8 pixels.
+
+    Returns
+    -------
+    pixels : ndarray of uint8
+        RGBA only if the image carries alpha or a transparency key *and* some pixel is
+        not fully opaque; otherwise RGB.
+    notes : list of str
+    """
+    notes = []
+    mode = image.mode
+    if mode in _16BIT_MODES or mode == "F":
+        values = np.asarray(image)
+        if mode == "F":
+            scale = 255.0 if np.nanmax(values) <= 1.0 else 1.0
+            grey = np.clip(np.nan_to_num(values) * scale, 0, 255)
+            notes.append("floating-point greyscale converted to 8 bits")
+        else:
+            grey = np.clip(values, 0, 65535) / 257.0
+            notes.append("16-bit greyscale reduced to 8 bits per channel")
+        grey = np.rint(grey).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=2), notes
+    has_alpha = "A" in image.getbands() or "transparency" in image.info
+    target = "RGBA" if has_alpha else "RGB"
+    pixels = np.asarray(image if mode == target else image.convert(target))
+    if has_alpha and (pixels[..., 3] == 255).all():
+        pixels = pixels[..., :3]
+    return np.ascontiguousarray(pixels), notes
+
+
+def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS):
+    """Read an image file into RGB(A) uint8 pixels.  The file is only read.
+
+    Parameters
+    ----------
+    path : str or Path
+    max_pixels : int or None, keyword-only
+        Refuse images with more pixels than this (decompression-bomb guard); None
+        disables the check.  The default is Pillow's limit.
+
+    Returns
+    -------
+    LoadedImage
+
+    Raises
+    ------
+    ImageError
+        Missing file, a folder, an empty file, not an image, truncated or corrupt data.
+    ImageTooLargeError
+        More than ``max_pixels`` pixels.
+    """
+    start = time.perf_counter()
+    path = Path(path)
+    if not path.exists():
+        raise ImageError("no such file", path)
+    if path.is_dir():
+        raise ImageError("is a folder, not an image file", path)
+    try:
+        file_bytes = path.stat().st_size
+        if file_bytes == 0:
+            raise ImageError("file is empty (0 bytes)", path)
+        with _own_pixel_limit(), Image.open(path) as image:
+            width, height = image.size
+            if max_pixels is not None and width * height > max_pixels:
+                raise ImageTooLargeError(
+                    f"image has {width}x{height} = {width * height:,} pixels, over the "
+                    f"limit of {max_pixels:,} (decompression-bomb guard; raise it with "
+                    f"--max-pixels if you trust this file)",
+                    path,
+                )
+            frames = getattr(image, "n_frames", 1)
+            image.load()
+            image_format, mode = image.format, image.mode
+            ImageOps.exif_transpose(image, in_place=True)
+            pixels, notes = image_to_array(image)
+    except ImageError:
+        raise
+    except UnidentifiedImageError as e:
+        raise ImageError("not an image file that Pillow can read", path) from e
+    except PermissionError as e:
+        raise ImageError("permission denied", path) from e
+    except (OSError, SyntaxError, ValueError, EOFError, zlib.error, MemoryError) as e:
+        raise ImageError(f"truncated or corrupt image ({e})", path) from e
+    if frames > 1:
+        notes.insert(0, f"animated image: the first of {frames} frames was used")
+    return LoadedImage(
+        pixels, path, file_bytes, image_format, mode, frames, tuple(notes),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def output_format(path):
+    """Pillow format name for an output path, from its extension."""
+    extension = Path(path).suffix.lower()
+    formats = Image.registered_extensions()
+    if extension not in formats or formats[extension] not in Image.SAVE:
+        raise OutputError(
+            f"cannot tell the image format from the extension {extension or '(none)'!r}; "
+            "use .png, .gif, .webp, .tif, .bmp or .jpg",
+            path,
+        )
+    return formats[extension]
+
+
+def to_pil_image(labels, palette, image_format="PNG"):
+    """Build the Pillow image to write for a quantised result.
+
+    Parameters
+    ----------
+    labels : (H, W) ndarray of int
+        Palette index per pixel, -1 for fully transparent pixels.
+    palette : (n, 3) or (n, 4) ndarray of uint8
+        The colours (RGBA when the image has transparency).
+    image_format : str
+        Palette formats get a mode "P" image with the transparent pixels on an extra
+        entry; other formats get mode "RGB" or "RGBA".
+    """
+    channels = palette.shape[1]
+    transparent = bool((labels < 0).any())
+    if channels == 4 and ((palette[:, 3] > 0) & (palette[:, 3] < 255)).any():
+        alpha_kind = "full"
+    else:
+        alpha_kind = "binary" if transparent else None
+    support = _ALPHA_SUPPORT.get(image_format)
+    if alpha_kind and (support is None or (support == "binary" and alpha_kind == "full")):
+        what = "partial transparency" if alpha_kind == "full" else "transparency"
+        raise OutputError(f"{image_format} cannot store the image's {what}; write a .png instead")
+    if image_format in PALETTE_FORMATS and not (image_format == "TIFF" and alpha_kind):
+        entries = len(palette) + transparent
+        if entries > 256:
+            raise OutputError(
+                f"{image_format} palette images hold at most 256 colours; this one needs {entries}"
+            )
+        rgba = np.zeros((entries, 4), dtype=np.uint8)
+        rgba[: len(palette), :channels] = palette
+        if channels == 3:
+            rgba[: len(palette), 3] = 255
+        index = labels.astype(np.uint8)
+        if transparent:  # label -1 takes the extra last entry
+            index[labels < 0] = len(palette)
+        image = Image.fromarray(index, mode="P")
+        image.putpalette(rgba[:, :3].tobytes())
+        if alpha_kind == "binary" and transparent:
+            image.info["transparency"] = len(palette)
+        elif alpha_kind:
+            image.info["transparency"] = rgba[:, 3].tobytes()
+        return image
+    rgba = np.zeros((len(palette) + 1, channels), dtype=np.uint8)
+    rgba[: len(palette)] = palette
+    return Image.fromarray(rgba[labels], mode="RGBA" if channels == 4 else "RGB")
+
+
+def _publish(tmp, path, overwrite):
+    """Move the finished temporary file into place; without ``overwrite`` never clobber."""
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # atomic, and fails if path exists
+    except FileExistsError:
+        raise OutputError("file exists (use --force to overwrite it)", path) from None
+    except OSError:  # file systems without hard links
+        if path.exists():
+            raise OutputError("file exists (use --force to overwrite it)", path) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def check_output_path(path, *, overwrite=False, protect=None):
+    """Fail early, before any work, if ``path`` cannot be an output.
+
+    Raises OutputError when ``path`` is the file ``protect`` (the input), a folder, or
+    an existing file while ``overwrite`` is false.
+    """
+    path = Path(path)
+    if protect is not None and path.exists() and Path(protect).exists() and os.path.samefile(path, protect):
+        raise OutputError("output would overwrite the input file", path)
+    if path.is_dir():
+        raise OutputError("is a folder", path)
+    if not overwrite and path.exists():
+        raise OutputError("file exists (use --force to overwrite it)", path)
+
+
+def atomic_write(path, write, *, overwrite=False):
+    """Write a file through ``write(file_object)`` so it appears whole or not at all.
+
+    Returns the number of bytes written.
+    """
+    path = Path(path)
+    check_output_path(path, overwrite=overwrite)
+    directory = path.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    except FileNotFoundError:
+        raise OutputError(f"folder {directory} does not exist", path) from None
+    except OSError as e:
+        raise OutputError(f"cannot write in folder {directory}: {e.strerror}", path) from e
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        size = os.path.getsize(tmp)
+        _publish(tmp, path, overwrite)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return size
+
+
+def save_quantized(path, labels, palette, *, overwrite=False, protect=None):
+    """Encode a quantised image to ``path`` atomically; the format follows the extension.
+
+    Parameters
+    ----------
+    path : str or Path
+    labels, palette : see :func:`to_pil_image`
+    overwrite : bool, keyword-only
+        Replace an existing file.  The file named by ``protect`` (the input) is never
+        replaced, even then.
+    protect : str or Path, optional
+
+    Returns
+    -------
+    int
+        Bytes written.
+    """
+    path = Path(path)
+    check_output_path(path, overwrite=overwrite, protect=protect)
+    image_format = output_format(path)
+    image = to_pil_image(labels, palette, image_format)
+    options = _SAVE_OPTIONS.get(image_format, {})
+
+    def write(handle):
+        try:
+            image.save(handle, format=image_format, **options)
+        except (OSError, ValueError, KeyError) as e:
+            raise OutputError(f"cannot encode as {image_format}: {e}", path) from e
+
+    return atomic_write(path, write, overwrite=overwrite)

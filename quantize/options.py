@@ -1,0 +1,37 @@
+"""Click options shared by the commands, defined once."""
+
+from pathlib import Path
+
+import click
+
+from .io import DEFAULT_MAX_PIXELS
+from .kmeans import ALGORITHMS, INITS
+
+input_arg = click.argument("input", type=click.Path(path_type=Path, dir_okay=True))
+
+colors_opt = click.option(
+    "-k", "--colors", "n_colors", type=click.IntRange(min=1), default=16, show_default=True,
+    help="Number of colours (1..256 for palette formats such as PNG and GIF).",
+)
+algorithm_opt = click.option(
+    "--algorithm", type=click.Choice(ALGORITHMS), default="minibatch", show_default=True,
+    help="k-means variant: mini-batch (polished by Lloyd steps) or full-batch Lloyd.",
+)
+init_opt = click.option(
+    "--init", type=click.Choice(INITS), default="k-means++", show_default=True,
+    help="How the initial centres are chosen.",
+)
+seed_opt = click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True,
+    help="Random seed; the same seed gives the same output.",
+)
+json_opt = click.option(
+    "--json", "as_json", is_flag=True, help="Print the report as one JSON object on stdout.",
+)
+force_opt = click.option(
+    "--force", is_flag=True, help="Overwrite an existing output file (never the input).",
+)
+max_pixels_opt = click.option(
+    "--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_PIXELS, show_default=True,
+    help="Refuse larger images (decompression-bomb guard); raise it for trusted huge files.",
+)

@@ -1,0 +1,270 @@
+"""Quantise an image: colour histogram → weighted k-means → palette → rebuilt image."""
+
+import secrets
+import time
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from . import io
+from ._validation import check_choice, check_image, check_int, check_random_state
+from .distances import assign
+from .errors import FewDistinctPointsWarning
+from .histogram import ColorHistogram, coarse_bins
+from .kmeans import ALGORITHMS, INITS, KMeans, cluster_sums
+from .metrics import psnr, ssim
+from .report import Report, raw_ratio
+
+#: PNG-8 and GIF hold 256 palette entries, transparency included.
+MAX_PALETTE = 256
+# Coarse-to-fine search: above _COARSE_MIN distinct colours the palette is searched on
+# a histogram with _COARSE_BITS bits per channel (bin means, weighted by bin counts),
+# with _COARSE_N_INIT restarts, then polished by up to _POLISH_ITER Lloyd iterations on
+# the exact histogram.  Measured in bench/ (see the README).
+_COARSE_MIN = 4096
+_COARSE_BITS = 6
+_COARSE_N_INIT = 5
+_COARSE_TOL = 1e-3
+_POLISH_ITER = 10
+
+
+@dataclass
+class QuantizeResult:
+    """The outcome of :func:`quantize_image`.
+
+    Attributes
+    ----------
+    image : (H, W, 3) or (H, W, 4) ndarray of uint8
+        The input rebuilt from the palette (RGBA when the input has transparency).
+    palette : (n, 3) or (n, 4) ndarray of uint8
+        The colours used, n <= n_colors; RGBA when the input has transparency.
+    labels : (H, W) ndarray of int16 (int32 above 32767 colours)
+        Palette index of every pixel; -1 for fully transparent pixels.
+    report : Report
+    """
+
+    image: np.ndarray
+    palette: np.ndarray
+    labels: np.ndarray
+    report: Report
+
+    def save(self, path, *, overwrite=False):
+        """Write the result atomically (format from the extension, PNG-8 for .png).
+
+        The input file is never overwritten.  Returns the report, now with ``output``
+        and ``output_bytes`` filled in (also stored in ``self.report``).
+        """
+        start = time.perf_counter()
+        size = io.save_quantized(
+            path, self.labels, self.palette, overwrite=overwrite, protect=self.report.input
+        )
+        self.report = replace(
+            self.report,
+            output=str(path),
+            output_bytes=size,
+            seconds=self.report.seconds + time.perf_counter() - start,
+        )
+        return self.report
+
+
+def _resolve_seed(random_state):
+    """The seed to record in the report and the one Generator to use."""
+    if random_state is None:
+        random_state = secrets.randbits(32)
+    rng = check_random_state(random_state)
+    seed = None if isinstance(random_state, np.random.Generator) else int(random_state)
+    return seed, rng
+
+
+def _as_loaded(image, max_pixels):
+    if isinstance(image, io.LoadedImage):
+        return image
+    if isinstance(image, (str, Path)):
+        return io.load_image(image, max_pixels=max_pixels)
+    if isinstance(image, Image.Image):
+        pixels, notes = io.image_to_array(image)
+        return io.LoadedImage(pixels, notes=tuple(notes))
+    return io.LoadedImage(check_image(image))
+
+
+def _premultiply(rgba):
+    """(…, 4) uint8 RGBA with colour scaled by alpha, so hidden colour counts for nothing."""
+    out = rgba.copy()
+    out[..., :3] = (rgba[..., :3].astype(np.uint16) * rgba[..., 3:] + 127) // 255
+    return out
+
+
+def _palette_from_centers(centers, premultiplied):
+    """Round centres to uint8 colours; un-premultiply when clustering was in RGBA."""
+    if not premultiplied:
+        return np.clip(np.rint(centers), 0, 255).astype(np.uint8)
+    alpha = np.clip(np.rint(centers[:, 3]), 1, 255)
+    rgb = np.clip(np.rint(centers[:, :3] * 255 / np.maximum(centers[:, 3:], 1e-6)), 0, 255)
+    return np.column_stack([rgb, alpha]).astype(np.uint8)
+
+
+def _features(colors, premultiplied):
+    """Clustering coordinates of uint8 colours, float32 (exact for 8-bit values)."""
+    features = colors.astype(np.float32)
+    if premultiplied:
+        features[:, :3] *= features[:, 3:] / 255
+    return features
+
+
+def _cluster_colors(features, counts, colors, k, *, algorithm, init, rng):
+    """k centres for the weighted distinct colours (coarse-to-fine above _COARSE_MIN)."""
+    if len(features) > _COARSE_MIN:
+        bins, n_bins = coarse_bins(colors, _COARSE_BITS)
+        if n_bins > k:
+            bin_counts, bin_sums = cluster_sums(features, bins, counts, n_bins)
+            means = (bin_sums / bin_counts[:, None]).astype(features.dtype)
+            coarse = KMeans(
+                k, init=init, algorithm=algorithm, n_init=_COARSE_N_INIT, tol=_COARSE_TOL,
+                polish_iter=300, init_size=len(means),
+                random_state=rng,
+            )
+            start = coarse.fit(means, sample_weight=bin_counts).cluster_centers_
+            polish = KMeans(k, init=start, algorithm="lloyd", max_iter=_POLISH_ITER)
+            return polish.fit(features, sample_weight=counts).cluster_centers_
+    model = KMeans(k, init=init, algorithm=algorithm, random_state=rng)
+    return model.fit(features, sample_weight=counts).cluster_centers_
+
+
+def _fit_palette(pixels, n_colors, *, algorithm, init, rng, notes):
+    """Palette and per-pixel labels for (H, W, c) uint8 pixels.
+
+    Fully transparent pixels get label -1 and take no part in the clustering.  When
+    some visible pixel is partly transparent, colours are clustered as premultiplied
+    RGBA (colour weighted by coverage, as compositing sees it); otherwise as RGB.
+    """
+    height, width, channels = pixels.shape
+    flat = pixels.reshape(-1, channels)
+    visible = None
+    if channels == 4:
+        visible = flat[:, 3] != 0
+        if visible.all():
+            visible = None
+        else:
+            flat = flat[visible]
+    premultiplied = channels == 4 and bool((flat[:, 3] != 255).any())
+    histogram = ColorHistogram(flat if premultiplied else flat[:, :3])
+    features = _features(histogram.colors, premultiplied)
+
+    k = n_colors
+    if visible is not None and n_colors == MAX_PALETTE:
+        k = MAX_PALETTE - 1
+        notes.append("255 visible colours were fitted so the transparent entry fits the 256-colour palette")
+    if len(histogram) <= k:
+        if len(histogram) < k:
+            message = f"the image has only {len(histogram)} distinct colours, fewer than n_colors={k}; all are kept exactly"
+            warnings.warn(message, FewDistinctPointsWarning, stacklevel=3)
+            notes.append(message)
+        centers = features
+    else:
+        centers = _cluster_colors(
+            features, histogram.counts, histogram.colors, k, algorithm=algorithm, init=init, rng=rng
+        )
+    palette = _palette_from_centers(centers, premultiplied)
+
+    # Label each colour with its nearest *rounded* entry; drop entries nobody uses
+    # (two centres can round to the same colour).
+    color_labels, _ = assign(features, _features(palette, premultiplied))
+    used = np.bincount(color_labels, minlength=len(palette)) > 0
+    if not used.all():
+        color_labels = (np.cumsum(used) - 1)[color_labels]
+        palette = palette[used]
+    label_dtype = np.int16 if len(palette) <= np.iinfo(np.int16).max else np.int32
+    labels = histogram.lookup(color_labels.astype(label_dtype))
+    if visible is not None:
+        full = np.full(height * width, -1, dtype=label_dtype)
+        full[visible] = labels
+        labels = full
+    if channels == 4 and not premultiplied:
+        palette = np.column_stack([palette, np.full(len(palette), 255, np.uint8)])
+    return palette, labels.reshape(height, width)
+
+
+def quantize_image(
+    image, n_colors=16, *, algorithm="minibatch", init="k-means++", random_state=None,
+    max_pixels=io.DEFAULT_MAX_PIXELS,
+):
+    """Reduce an image to at most ``n_colors`` colours with weighted k-means.
+
+    The distinct colours are clustered, weighted by their pixel counts (the same
+    objective as clustering every pixel, at a cost that grows with the number of
+    distinct colours), and every pixel takes its colour's nearest palette entry.
+
+    Parameters
+    ----------
+    image : str, Path, LoadedImage, PIL.Image.Image or ndarray
+        A file (read with :func:`quantize.io.load_image`), an image it returned, a
+        Pillow image, or an (H, W), (H, W, 3) or (H, W, 4) array of uint8 (see
+        ``check_image``).
+    n_colors : int
+        Maximum number of colours, >= 1.  Palette files (PNG-8, GIF) hold up to 256.
+    algorithm : {"minibatch", "lloyd"}, keyword-only
+        See :class:`quantize.kmeans.KMeans`; "minibatch" is polished by Lloyd steps.
+    init : {"k-means++", "random", "sharding"}, keyword-only
+    random_state : None, int or numpy.random.Generator, keyword-only
+        None draws a fresh seed, which the report records so the run can be repeated.
+    max_pixels : int or None, keyword-only
+        Decompression-bomb limit when ``image`` is a path.
+
+    Returns
+    -------
+    QuantizeResult
+
+    Guarantees
+    ----------
+    - At most ``n_colors`` visible colours; fully transparent pixels stay fully
+      transparent (label -1) and take one extra palette entry when written.  With
+      transparency and n_colors = 256, 255 visible colours are fitted.
+    - Every pixel gets the nearest palette colour to its own colour.
+    - The input (file or array) is not modified.
+    - The same input, parameters and integer ``random_state`` give the identical result.
+    """
+    n_colors = check_int(n_colors, "n_colors", low=1)
+    check_choice(algorithm, "algorithm", ALGORITHMS)
+    check_choice(init, "init", INITS)
+    if max_pixels is not None:
+        check_int(max_pixels, "max_pixels", low=1)
+    seed, rng = _resolve_seed(random_state)
+    loaded = _as_loaded(image, max_pixels)
+    start = time.perf_counter()  # loading is timed by load_image
+    pixels = loaded.pixels
+    notes = list(loaded.notes)
+    palette, labels = _fit_palette(
+        pixels, n_colors, algorithm=algorithm, init=init, rng=rng, notes=notes
+    )
+    height, width, channels = pixels.shape
+    transparent = bool(labels.min() < 0) if labels.size else False
+    lookup = np.zeros((len(palette) + 1, channels), dtype=np.uint8)
+    lookup[: len(palette)] = palette
+    rebuilt = lookup[labels]  # label -1 picks the zero row: fully transparent
+    if channels == 4:
+        reference, compared = _premultiply(pixels), _premultiply(rebuilt)
+    else:
+        reference, compared = pixels, rebuilt
+    report = Report(
+        input=str(loaded.path) if loaded.path is not None else None,
+        width=width,
+        height=height,
+        colors_requested=n_colors,
+        colors_used=len(palette),
+        psnr=psnr(reference, compared),
+        ssim=ssim(reference, compared),
+        input_bytes=loaded.file_bytes,
+        raw_ratio=raw_ratio(width, height, channels, len(palette) + transparent),
+        seconds=0.0,
+        seed=seed,
+        algorithm=algorithm,
+        init=init,
+        frames=loaded.frames,
+        transparent=transparent,
+        notes=notes,
+    )
+    report.seconds = loaded.seconds + time.perf_counter() - start
+    return QuantizeResult(rebuilt, palette, labels, report)
