@@ -69,6 +69,20 @@ class LoadedImage:
     seconds: float = 0.0
 
 
+# File signatures of the common formats, to tell "corrupt PNG" from "not an image".
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"BM", "BMP"),
+)
+
+
+def sniff_format(head):
+    """Format name from a file's first bytes (at least 12), or None if unknown."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    return next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
+
+
 @contextlib.contextmanager
 def _own_pixel_limit():
     """Switch off Pillow's global bomb check while we apply our own, per call."""
@@ -160,6 +174,10 @@ def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS):
     except ImageError:
         raise
     except UnidentifiedImageError as e:
+        with open(path, "rb") as handle:
+            claimed = sniff_format(handle.read(16))
+        if claimed:
+            raise ImageError(f"truncated or corrupt image (a {claimed} file Pillow cannot decode)", path) from e
         raise ImageError("not an image file that Pillow can read", path) from e
     except PermissionError as e:
         raise ImageError("permission denied", path) from e
@@ -199,9 +217,14 @@ def to_pil_image(labels, palette, image_format="PNG"):
         Palette formats get a mode "P" image with the transparent pixels on an extra
         entry; other formats get mode "RGB" or "RGBA".
     """
-    channels = palette.shape[1]
     transparent = bool((labels < 0).any())
-    if channels == 4 and ((palette[:, 3] > 0) & (palette[:, 3] < 255)).any():
+    # One RGBA table for every path: the visible entries, then a transparent one.
+    table = np.zeros((len(palette) + 1, 4), dtype=np.uint8)
+    table[: len(palette), : palette.shape[1]] = palette
+    if palette.shape[1] == 3:
+        table[: len(palette), 3] = 255
+    visible_alpha = table[: len(palette), 3]
+    if ((visible_alpha > 0) & (visible_alpha < 255)).any():
         alpha_kind = "full"
     else:
         alpha_kind = "binary" if transparent else None
@@ -209,29 +232,24 @@ def to_pil_image(labels, palette, image_format="PNG"):
     if alpha_kind and (support is None or (support == "binary" and alpha_kind == "full")):
         what = "partial transparency" if alpha_kind == "full" else "transparency"
         raise OutputError(f"{image_format} cannot store the image's {what}; write a .png instead")
-    if image_format in PALETTE_FORMATS and not (image_format == "TIFF" and alpha_kind):
-        entries = len(palette) + transparent
-        if entries > 256:
-            raise OutputError(
-                f"{image_format} palette images hold at most 256 colours; this one needs {entries}"
-            )
-        rgba = np.zeros((entries, 4), dtype=np.uint8)
-        rgba[: len(palette), :channels] = palette
-        if channels == 3:
-            rgba[: len(palette), 3] = 255
-        index = labels.astype(np.uint8)
-        if transparent:  # label -1 takes the extra last entry
-            index[labels < 0] = len(palette)
-        image = Image.fromarray(index, mode="P")
-        image.putpalette(rgba[:, :3].tobytes())
-        if alpha_kind == "binary" and transparent:
-            image.info["transparency"] = len(palette)
-        elif alpha_kind:
-            image.info["transparency"] = rgba[:, 3].tobytes()
-        return image
-    rgba = np.zeros((len(palette) + 1, channels), dtype=np.uint8)
-    rgba[: len(palette)] = palette
-    return Image.fromarray(rgba[labels], mode="RGBA" if channels == 4 else "RGB")
+    if image_format not in PALETTE_FORMATS or (image_format == "TIFF" and alpha_kind):
+        channels = 4 if alpha_kind else 3
+        return Image.fromarray(table[labels, :channels])  # label -1 takes the last row
+    entries = len(palette) + transparent
+    if entries > 256:
+        raise OutputError(
+            f"{image_format} palette images hold at most 256 colours; this one needs {entries}"
+        )
+    index = labels.astype(np.uint8)
+    if transparent:  # label -1 takes the extra last entry
+        index[labels < 0] = len(palette)
+    image = Image.fromarray(index)
+    image.putpalette(table[:entries, :3].tobytes())  # makes the "L" image a "P" image
+    if alpha_kind == "binary":
+        image.info["transparency"] = len(palette)
+    elif alpha_kind == "full":
+        image.info["transparency"] = table[:entries, 3].tobytes()
+    return image
 
 
 def _publish(tmp, path, overwrite):

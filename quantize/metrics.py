@@ -99,3 +99,37 @@ def ssim(reference, image, *, data_range=255, win_size=7):
             s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
             total += float(s.sum())
     return total / (channels * out_rows * (width - win_size + 1))
+
+
+def adjusted_rand_index(labels_true, labels_pred):
+    """Adjusted Rand index (Hubert & Arabie 1985) of two labellings of the same points.
+
+    Counts the pairs of points both labellings put together or apart, corrected for
+    chance.  1 for identical partitions (whatever the label names), about 0 for random
+    ones, and it can go slightly negative.
+
+    Parameters
+    ----------
+    labels_true, labels_pred : (n,) array-like of int or str
+    """
+    labels_true = np.asarray(labels_true)
+    labels_pred = np.asarray(labels_pred)
+    if labels_true.shape != labels_pred.shape or labels_true.ndim != 1:
+        raise ValueError("labellings must be 1-D and of the same length")
+    _, a = np.unique(labels_true, return_inverse=True)
+    _, b = np.unique(labels_pred, return_inverse=True)
+    n_b = b.max() + 1 if b.size else 0
+    table = np.bincount(a * n_b + b).astype(np.float64)
+
+    def pairs(counts):
+        return float((counts * (counts - 1) / 2).sum())
+
+    index = pairs(table)
+    rows = pairs(np.bincount(a).astype(np.float64))
+    cols = pairs(np.bincount(b).astype(np.float64))
+    total = labels_true.size * (labels_true.size - 1) / 2
+    expected = rows * cols / total if total else 0.0
+    maximum = (rows + cols) / 2
+    if maximum == expected:  # both labellings trivial (one cluster, or all singletons)
+        return 1.0
+    return (index - expected) / (maximum - expected)

@@ -1,0 +1,76 @@
+"""Shared fixtures: generated images of every kind the pipeline accepts."""
+
+import hashlib
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+IMAGES = REPO / "images"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_png16(path, array):
+    """A minimal 16-bit PNG writer (grey, grey + alpha, RGB, RGBA): Pillow cannot write
+    16-bit colour PNGs, and the loader must read them."""
+    array = np.asarray(array, dtype=">u2")
+    if array.ndim == 2:
+        array = array[..., None]
+    height, width, channels = array.shape
+    color_type = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
+    raw = b"".join(b"\x00" + row.tobytes() for row in array)
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 16, color_type, 0, 0, 0)
+    Path(path).write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def blocks_image(colors, block=8, repeat=(4, 4), seed=0):
+    """An RGB(A) image made of ``block``-sized squares of the given colours, shuffled."""
+    colors = np.asarray(colors, dtype=np.uint8)
+    rng = np.random.default_rng(seed)
+    n = repeat[0] * repeat[1]
+    picks = np.resize(np.arange(len(colors)), n)
+    rng.shuffle(picks)
+    grid = colors[picks].reshape(repeat[0], repeat[1], -1)
+    return np.repeat(np.repeat(grid, block, axis=0), block, axis=1)
+
+
+@pytest.fixture
+def photo():
+    """A real photograph from images/ (451x300 RGB)."""
+    return np.asarray(Image.open(IMAGES / "chelsea.png").convert("RGB"))
+
+
+@pytest.fixture
+def rgba_photo():
+    """images/rocket-vignette.png: opaque, partly and fully transparent pixels."""
+    return np.asarray(Image.open(IMAGES / "rocket-vignette.png"))
+
+
+@pytest.fixture
+def iris():
+    rows = (DATA / "iris.csv").read_text().splitlines()[1:]
+    X = np.array([[float(v) for v in row.split(",")[:4]] for row in rows])
+    y = np.array([row.split(",")[4] for row in rows])
+    return X, y
+
+
+@pytest.fixture
+def gradient():
+    """A smooth 64x48 RGB gradient with thousands of distinct colours."""
+    y, x = np.mgrid[0:48, 0:64]
+    return np.dstack([x * 4, y * 5, (x + y) * 2]).astype(np.uint8)

@@ -1,0 +1,239 @@
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from quantize.cli import main
+from quantize.report import JSON_KEYS
+
+from .conftest import IMAGES, REPO, sha256
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    for name in ("chelsea.png", "rocket-vignette.png"):
+        shutil.copy(IMAGES / name, tmp_path / name)
+    return tmp_path
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def listing(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_compress_writes_default_output_and_prints_report(workdir):
+    source = workdir / "chelsea.png"
+    before = sha256(source)
+    result = run("compress", source)
+    assert result.exit_code == 0, result.output
+    output = workdir / "chelsea-q16.png"
+    image = Image.open(output)
+    assert image.mode == "P" and image.size == (451, 300)
+    assert len(image.getcolors()) <= 16
+    assert "PSNR" in result.stdout and "chelsea-q16.png" in result.stdout
+    assert "seed 0" in result.stdout
+    assert sha256(source) == before
+    assert listing(workdir) == ["chelsea-q16.png", "chelsea.png", "rocket-vignette.png"]
+
+
+def test_json_report(workdir):
+    result = run("compress", workdir / "chelsea.png", "-k", 8, "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert list(report) == list(JSON_KEYS)
+    output = workdir / "chelsea-q8.png"
+    assert report["output"] == str(output)
+    assert report["output_bytes"] == output.stat().st_size
+    assert report["input_bytes"] == (workdir / "chelsea.png").stat().st_size
+    assert report["colors_requested"] == 8 and report["colors_used"] == 8
+    assert report["compression_ratio"] == pytest.approx(report["input_bytes"] / report["output_bytes"])
+    assert (report["width"], report["height"]) == (451, 300)
+    assert report["psnr"] > 25 and 0 < report["ssim"] <= 1 and report["seed"] == 0
+    assert len(Image.open(output).getcolors()) <= 8
+
+
+@pytest.mark.parametrize("k", [1, 2, 40, 256])
+def test_colors_option(workdir, k):
+    out = workdir / "out.png"
+    result = run("compress", workdir / "chelsea.png", "-k", k, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert len(Image.open(out).getcolors()) <= k
+
+
+def test_more_than_256_colours_for_non_palette_output(workdir):
+    out = workdir / "out.webp"
+    result = run("compress", workdir / "chelsea.png", "--colors", 300, "-o", out, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["colors_used"] == 300
+    assert len(np.unique(np.asarray(Image.open(out)).reshape(-1, 3), axis=0)) == 300
+
+
+@pytest.mark.parametrize("algorithm", ["minibatch", "lloyd"])
+@pytest.mark.parametrize("init", ["k-means++", "random", "sharding"])
+def test_algorithm_and_init_options(workdir, algorithm, init):
+    out = workdir / f"{algorithm}-{init}.png"
+    result = run("compress", workdir / "chelsea.png", "-k", 6, "-o", out,
+                 "--algorithm", algorithm, "--init", init, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["algorithm"] == algorithm and report["init"] == init
+    assert len(Image.open(out).getcolors()) <= 6
+
+
+def test_seed_option_is_deterministic(workdir):
+    run("compress", workdir / "chelsea.png", "-k", 8, "-o", workdir / "a.png", "--seed", 5)
+    run("compress", workdir / "chelsea.png", "-k", 8, "-o", workdir / "b.png", "--seed", 5)
+    assert sha256(workdir / "a.png") == sha256(workdir / "b.png")
+    result = run("compress", workdir / "chelsea.png", "-o", workdir / "c.png", "--seed", 9, "--json")
+    assert json.loads(result.stdout)["seed"] == 9
+
+
+def test_rgba_input_keeps_alpha(workdir):
+    source = workdir / "rocket-vignette.png"
+    result = run("compress", source, "-k", 16)
+    assert result.exit_code == 0, result.output
+    written = Image.open(workdir / "rocket-vignette-q16.png")
+    assert written.mode == "P"
+    alpha_in = np.asarray(Image.open(source))[..., 3]
+    alpha_out = np.asarray(written.convert("RGBA"))[..., 3]
+    np.testing.assert_array_equal(alpha_out == 0, alpha_in == 0)
+    assert "plus transparency" in result.stdout
+
+
+def test_refuses_to_overwrite_without_force(workdir):
+    out = workdir / "out.png"
+    out.write_bytes(b"precious")
+    result = run("compress", workdir / "chelsea.png", "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {out}: file exists (use --force to overwrite it)\n"
+    assert out.read_bytes() == b"precious"
+    result = run("compress", workdir / "chelsea.png", "-o", out, "--force")
+    assert result.exit_code == 0 and Image.open(out).mode == "P"
+
+
+def test_never_overwrites_the_input_even_with_force(workdir):
+    source = workdir / "chelsea.png"
+    before = sha256(source)
+    result = run("compress", source, "-o", source, "--force")
+    assert result.exit_code == 1
+    assert "would overwrite the input file" in result.stderr
+    assert sha256(source) == before
+    assert listing(workdir) == ["chelsea.png", "rocket-vignette.png"]
+
+
+def test_max_pixels_option(workdir):
+    source = workdir / "chelsea.png"
+    result = run("compress", source, "--max-pixels", 1000)
+    assert result.exit_code == 1
+    assert "over the limit of 1,000" in result.stderr and str(source) in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert run("compress", source, "--max-pixels", 451 * 300).exit_code == 0
+
+
+def _bad_inputs(folder):
+    photo = (IMAGES / "chelsea.png").read_bytes()
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "notes.jpg").write_text("not an image at all")
+    (folder / "cut.png").write_bytes(photo[: len(photo) // 3])
+    corrupt = bytearray(photo)
+    corrupt[300:900] = bytes(600)
+    (folder / "corrupt.png").write_bytes(bytes(corrupt))
+    (folder / "sub").mkdir()
+    return {
+        "missing.png": "no such file",
+        "sub": "is a folder, not an image file",
+        "empty.png": "file is empty (0 bytes)",
+        "notes.jpg": "not an image file that Pillow can read",
+        "cut.png": "truncated or corrupt image",
+        "corrupt.png": "truncated or corrupt image",
+    }
+
+
+def test_bad_inputs_get_one_line_and_exit_1(tmp_path):
+    cases = _bad_inputs(tmp_path)
+    before = {p.name: sha256(p) for p in tmp_path.iterdir() if p.is_file()}
+    for name, message in cases.items():
+        result = run("compress", tmp_path / name, "-o", tmp_path / "out.png")
+        assert result.exit_code == 1, name
+        assert result.stderr.startswith(f"quantize: error: {tmp_path / name}: {message}"), result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "Traceback" not in result.output
+        assert result.stdout == ""
+    assert {p.name: sha256(p) for p in tmp_path.iterdir() if p.is_file()} == before
+    assert not (tmp_path / "out.png").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-k", "0"], "0 is not in the range x>=1"),
+        (["-k", "257"], "257 is out of range 1..256 for PNG output"),
+        (["-k", "300", "-o", "{dir}/o.gif"], "300 is out of range 1..256 for GIF output"),
+        (["-k", "many"], "'many' is not a valid integer"),
+        (["--algorithm", "elkan"], "'elkan' is not one of 'minibatch', 'lloyd'"),
+        (["--init", "best"], "'best' is not one of"),
+        (["--seed", "-1"], "-1 is not in the range x>=0"),
+        (["--max-pixels", "0"], "0 is not in the range x>=1"),
+        (["-o", "{dir}/out.xyz"], "cannot tell the image format from the extension '.xyz'"),
+    ],
+)
+def test_bad_options(workdir, args, message):
+    args = [a.format(dir=workdir) for a in args]
+    result = run("compress", workdir / "chelsea.png", *args)
+    assert result.exit_code in (1, 2)
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert listing(workdir) == ["chelsea.png", "rocket-vignette.png"]
+
+
+def test_unwritable_output(workdir):
+    (workdir / "a-file").write_text("x")
+    for target in (workdir / "a-file" / "out.png", workdir / "no-such-dir" / "out.png"):
+        result = run("compress", workdir / "chelsea.png", "-o", target)
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"quantize: error: {target}: ")
+        assert result.stderr.count("\n") == 1
+    assert listing(workdir) == ["a-file", "chelsea.png", "rocket-vignette.png"]
+
+
+def test_format_that_cannot_hold_transparency(workdir):
+    result = run("compress", workdir / "rocket-vignette.png", "-o", workdir / "o.jpg")
+    assert result.exit_code == 1
+    assert "JPEG cannot store the image's partial transparency" in result.stderr
+    assert not (workdir / "o.jpg").exists()
+
+
+def test_help_shows_examples():
+    assert "quantize compress photo.jpg" in run("--help").stdout
+    text = run("compress", "--help").stdout
+    assert "Examples:" in text and "quantize compress photo.jpg -k 64" in text
+    assert "[default: 16; x>=1]" in text
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("quantize, version ")
+
+
+def test_root_launcher_and_module_run_the_same_app(tmp_path):
+    shutil.copy(IMAGES / "chelsea.png", tmp_path / "c.png")
+    for command in ([sys.executable, str(REPO / "cli.py")], [sys.executable, "-m", "quantize"]):
+        out = tmp_path / f"out-{len(command)}.png"
+        done = subprocess.run(
+            [*command, "compress", str(tmp_path / "c.png"), "-k", "4", "-o", str(out), "--json"],
+            capture_output=True, text=True, cwd=REPO,
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["colors_used"] == 4
+        missing = subprocess.run([*command, "compress", "nope.png"], capture_output=True, text=True, cwd=tmp_path)
+        assert missing.returncode == 1
+        assert missing.stderr == "quantize: error: nope.png: no such file\n"

@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from quantize.histogram import ColorHistogram, coarse_bins, pack_colors, unpack_colors
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_pack_unpack_round_trip(channels):
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, size=(500, channels), dtype=np.uint8)
+    codes = pack_colors(pixels)
+    assert codes.dtype == np.uint32
+    np.testing.assert_array_equal(unpack_colors(codes, channels), pixels)
+    if channels == 3:
+        assert codes.max() < 2**24
+
+
+def test_histogram_of_a_photo(photo):
+    pixels = photo.reshape(-1, 3)
+    hist = ColorHistogram(pixels)
+    assert hist.counts.sum() == len(pixels)
+    assert len(np.unique(hist.colors, axis=0)) == len(hist)
+    labels = hist.lookup(np.arange(len(hist), dtype=np.int32))
+    np.testing.assert_array_equal(hist.colors[labels], pixels)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    pixels=arrays(np.uint8, st.tuples(st.integers(1, 200), st.sampled_from([3, 4])),
+                  elements=st.sampled_from([0, 1, 127, 128, 254, 255])),
+)
+def test_guarantees(pixels):
+    hist = ColorHistogram(pixels)
+    assert (hist.counts > 0).all() and hist.counts.sum() == len(pixels)
+    assert len(np.unique(hist.colors, axis=0)) == len(hist)
+    np.testing.assert_array_equal(hist.colors[hist.lookup(np.arange(len(hist)))], pixels)
+
+
+def test_empty_pixels():
+    hist = ColorHistogram(np.zeros((0, 3), np.uint8))
+    assert len(hist) == 0 and hist.colors.shape == (0, 3)
+
+
+def test_coarse_bins_group_nearby_colours():
+    colors = np.array([[0, 0, 0], [3, 3, 3], [4, 0, 0], [255, 255, 255]], np.uint8)
+    bins, n_bins = coarse_bins(colors, 6)  # 6 bits: bins 4 values wide
+    assert n_bins == 3
+    assert bins[0] == bins[1] != bins[2] != bins[3]

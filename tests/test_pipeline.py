@@ -1,0 +1,262 @@
+import json
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from PIL import Image
+
+from quantize import (
+    FewDistinctPointsWarning, InvalidParameterError, KMeans, load_image, quantize_image,
+)
+from quantize.histogram import ColorHistogram
+from quantize.metrics import psnr
+from quantize.report import JSON_KEYS
+
+from .conftest import IMAGES, blocks_image
+
+
+def check_consistent(result, n_colors):
+    """Invariants every result must satisfy."""
+    palette, labels, image = result.palette, result.labels, result.image
+    assert palette.dtype == np.uint8 and len(palette) <= n_colors
+    assert labels.shape == image.shape[:2]
+    assert labels.min() >= -1 and labels.max() < len(palette)
+    visible = labels >= 0
+    np.testing.assert_array_equal(image[visible], palette[labels[visible]])
+    assert (image[~visible] == 0).all()
+    assert len(np.unique(labels[visible])) == len(palette)  # every entry is used
+    assert result.report.colors_used == len(palette)
+
+
+@pytest.mark.parametrize("n_colors", [1, 2, 16, 64])
+def test_photo(photo, n_colors):
+    result = quantize_image(photo, n_colors, random_state=0)
+    check_consistent(result, n_colors)
+    assert len(result.palette) == n_colors
+    report = result.report
+    assert (report.width, report.height) == (451, 300)
+    assert report.psnr == pytest.approx(psnr(photo, result.image))
+    assert 0 < report.ssim <= 1
+    assert report.seed == 0 and report.input is None and report.input_bytes is None
+    assert report.output is None and report.compression_ratio is None
+    if n_colors == 16:
+        assert report.psnr > 27
+
+
+@pytest.mark.parametrize("algorithm", ["minibatch", "lloyd"])
+@pytest.mark.parametrize("init", ["k-means++", "random", "sharding"])
+def test_every_algorithm_and_init(photo, algorithm, init):
+    result = quantize_image(photo, 8, algorithm=algorithm, init=init, random_state=1)
+    check_consistent(result, 8)
+    assert result.report.algorithm == algorithm and result.report.init == init
+    assert result.report.psnr > 23
+
+
+def test_each_pixel_takes_its_nearest_palette_colour(photo):
+    result = quantize_image(photo, 12, random_state=0)
+    pixels = photo.reshape(-1, 3).astype(int)
+    d = ((pixels[:, None, :] - result.palette[None].astype(int)) ** 2).sum(axis=2)
+    chosen = d[np.arange(len(pixels)), result.labels.ravel()]
+    assert (chosen == d.min(axis=1)).all()
+
+
+def test_coarse_to_fine_is_as_good_as_clustering_the_exact_histogram(photo):
+    """The default search must not lose to plain Lloyd runs on the exact histogram
+    (on average over seeds: single runs land in different local optima)."""
+    hist = ColorHistogram(photo.reshape(-1, 3))
+    assert len(hist) > 4096  # the photo exercises the coarse-to-fine path
+    features = hist.colors.astype(np.float32)
+    plain = np.mean([
+        KMeans(16, algorithm="lloyd", random_state=s).fit(features, sample_weight=hist.counts).inertia_
+        for s in range(4)
+    ])
+    plain_psnr = 10 * np.log10(255**2 / (plain / photo.size))
+    ours = np.mean([quantize_image(photo, 16, random_state=s).report.psnr for s in range(4)])
+    assert ours >= plain_psnr - 0.02
+
+
+def test_same_seed_same_result_and_recorded_seed(photo):
+    a = quantize_image(photo, 8, random_state=3)
+    b = quantize_image(photo, 8, random_state=3)
+    np.testing.assert_array_equal(a.palette, b.palette)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    fresh = quantize_image(photo, 8)
+    assert isinstance(fresh.report.seed, int)
+    again = quantize_image(photo, 8, random_state=fresh.report.seed)
+    np.testing.assert_array_equal(fresh.palette, again.palette)
+    assert quantize_image(photo, 8, random_state=np.random.default_rng(0)).report.seed is None
+
+
+def test_input_array_is_not_modified(photo):
+    before = photo.copy()
+    quantize_image(photo, 4, random_state=0)
+    np.testing.assert_array_equal(photo, before)
+
+
+def test_fewer_colours_than_k_are_kept_exactly():
+    colors = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [9, 9, 9], [200, 100, 50]]
+    image = blocks_image(colors)
+    with pytest.warns(FewDistinctPointsWarning, match="only 5 distinct colours"):
+        result = quantize_image(image, 16, random_state=0)
+    check_consistent(result, 16)
+    assert result.report.colors_used == 5
+    np.testing.assert_array_equal(result.image, image)
+    assert result.report.psnr == float("inf")
+    assert "only 5 distinct colours" in result.report.notes[0]
+    assert result.report.to_dict()["psnr"] is None
+
+
+def test_rgba_keeps_transparency(rgba_photo):
+    result = quantize_image(rgba_photo, 32, random_state=0)
+    check_consistent(result, 32)
+    alpha = rgba_photo[..., 3]
+    assert result.palette.shape[1] == 4
+    np.testing.assert_array_equal(result.labels == -1, alpha == 0)
+    np.testing.assert_array_equal(result.image[..., 3] == 0, alpha == 0)
+    assert (result.palette[:, 3] > 0).all()
+    # partly transparent pixels keep an alpha close to their own
+    partial = (alpha > 0) & (alpha < 255)
+    error = np.abs(result.image[..., 3].astype(int) - alpha)[partial]
+    assert error.mean() < 12
+    assert result.report.transparent
+
+
+def test_binary_alpha_clusters_colour_only():
+    image = np.dstack([blocks_image([[10, 20, 30], [200, 10, 10], [5, 250, 5]]),
+                       np.full((32, 32), 255, np.uint8)])
+    image[:8, :8, 3] = 0
+    with pytest.warns(FewDistinctPointsWarning):
+        result = quantize_image(image, 4, random_state=0)
+    assert (result.palette[:, 3] == 255).all()
+    assert (result.labels[:8, :8] == -1).all() and (result.labels[8:] >= 0).all()
+
+
+def test_transparency_with_256_colours_fits_the_palette(rgba_photo):
+    result = quantize_image(rgba_photo, 256, random_state=0)
+    assert len(result.palette) <= 255
+    assert any("255 visible colours" in note for note in result.report.notes)
+
+
+def test_fully_transparent_image():
+    image = np.zeros((8, 8, 4), np.uint8)
+    with pytest.warns(FewDistinctPointsWarning, match="only 0 distinct colours"):
+        result = quantize_image(image, 4, random_state=0)
+    assert len(result.palette) == 0 and (result.labels == -1).all()
+    assert result.report.colors_used == 0 and result.report.psnr == float("inf")
+
+
+@pytest.mark.parametrize(
+    "image, channels",
+    [
+        (np.arange(64, dtype=np.uint8).reshape(8, 8), 3),
+        (np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000, 3),
+        (np.linspace(0, 1, 192).reshape(8, 8, 3), 3),
+        (np.dstack([np.arange(64, dtype=np.uint8).reshape(8, 8)] * 2), 4),
+    ],
+)
+def test_array_inputs(image, channels):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewDistinctPointsWarning)
+        result = quantize_image(image, 4, random_state=0)
+    assert result.image.shape == (8, 8, channels)
+
+
+def test_path_pil_and_loaded_inputs_agree():
+    path = IMAGES / "chelsea.png"
+    from_path = quantize_image(path, 8, random_state=0)
+    from_pil = quantize_image(Image.open(path), 8, random_state=0)
+    from_loaded = quantize_image(load_image(path), 8, random_state=0)
+    np.testing.assert_array_equal(from_path.palette, from_pil.palette)
+    np.testing.assert_array_equal(from_path.palette, from_loaded.palette)
+    assert from_path.report.input == str(path)
+    assert from_path.report.input_bytes == path.stat().st_size
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_colors": 0}, "n_colors=0 must be >= 1"),
+        ({"n_colors": "8"}, "n_colors='8' must be an integer"),
+        ({"algorithm": "kmedoids"}, "algorithm='kmedoids' must be one of"),
+        ({"init": "magic"}, "init='magic' must be one of"),
+        ({"max_pixels": 0}, "max_pixels=0 must be >= 1"),
+    ],
+)
+def test_bad_parameters(photo, kwargs, message):
+    kwargs = {"n_colors": 4, **kwargs}
+    with pytest.raises(InvalidParameterError, match=message):
+        quantize_image(photo, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "image, message",
+    [
+        (np.zeros((4, 4, 5), np.uint8), r"must have shape \(H, W\), \(H, W, 3\) or \(H, W, 4\)"),
+        (np.zeros((4,), np.uint8), "must have shape"),
+        (np.zeros((0, 4, 3), np.uint8), "is empty"),
+        (np.zeros((4, 4, 3), np.int64), "must be uint8, uint16 or float in"),
+        (np.full((4, 4, 3), 2.0), r"finite values in \[0, 1\]"),
+        (np.full((4, 4, 3), np.nan), r"finite values in \[0, 1\]"),
+    ],
+)
+def test_bad_arrays(image, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        quantize_image(image, 4)
+
+
+def test_save_writes_a_palette_png_and_fills_the_report(tmp_path):
+    source = IMAGES / "chelsea.png"
+    result = quantize_image(source, 16, random_state=0)
+    report = result.save(tmp_path / "out.png")
+    assert report is result.report
+    written = Image.open(tmp_path / "out.png")
+    assert written.mode == "P" and written.size == (451, 300)
+    assert len(written.getcolors()) <= 16
+    np.testing.assert_array_equal(np.asarray(written.convert("RGB")), result.image)
+    assert report.output_bytes == (tmp_path / "out.png").stat().st_size
+    assert report.compression_ratio == pytest.approx(source.stat().st_size / report.output_bytes)
+    assert report.bits_per_pixel == pytest.approx(8 * report.output_bytes / (451 * 300))
+    assert report.raw_ratio == pytest.approx(24 / (4 + 16 * 24 / (451 * 300)))
+    assert list(report.to_dict()) == list(JSON_KEYS)
+    json.dumps(report.to_dict())
+
+
+def test_save_rgba_round_trip(tmp_path):
+    result = quantize_image(IMAGES / "rocket-vignette.png", 16, random_state=0)
+    result.save(tmp_path / "out.png")
+    written = Image.open(tmp_path / "out.png")
+    assert written.mode == "P"
+    np.testing.assert_array_equal(np.asarray(written.convert("RGBA")), result.image)
+
+
+def test_report_text_never_claims_a_false_gain(tmp_path):
+    noise = np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "noise.jpg", quality=20)
+    result = quantize_image(tmp_path / "noise.jpg", 256, random_state=0)
+    report = result.save(tmp_path / "big.png")
+    assert report.output_bytes > report.input_bytes  # noise: PNG-8 beats no JPEG
+    assert report.compression_ratio < 1
+    assert "LARGER than the input (no gain)" in report.to_text()
+    small = quantize_image(IMAGES / "chelsea.png", 4, random_state=0).save(tmp_path / "s.png")
+    assert "x smaller" in small.to_text()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    image=arrays(np.uint8, st.tuples(st.integers(1, 12), st.integers(1, 12), st.sampled_from([3, 4])),
+                 elements=st.sampled_from([0, 1, 100, 128, 200, 255])),
+    n_colors=st.integers(1, 8),
+    seed=st.integers(0, 1000),
+)
+def test_guarantees(image, n_colors, seed):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewDistinctPointsWarning)
+        result = quantize_image(image, n_colors, random_state=seed)
+        again = quantize_image(image, n_colors, random_state=seed)
+    check_consistent(result, n_colors)
+    np.testing.assert_array_equal(result.labels, again.labels)
+    if image.shape[2] == 4:
+        np.testing.assert_array_equal(result.labels == -1, image[..., 3] == 0)
