@@ -11,6 +11,7 @@ from PIL import Image
 
 from . import io
 from ._validation import check_choice, check_image, check_int, check_random_state
+from .colorspace import premultiply, to_features, to_palette
 from .distances import assign
 from .errors import FewDistinctPointsWarning
 from .histogram import ColorHistogram, coarse_bins
@@ -20,13 +21,14 @@ from .report import Report, raw_ratio
 
 #: PNG-8 and GIF hold 256 palette entries, transparency included.
 MAX_PALETTE = 256
-# Coarse-to-fine search: above _COARSE_MIN distinct colours the palette is searched on
-# a histogram with _COARSE_BITS bits per channel (bin means, weighted by bin counts),
-# with _COARSE_N_INIT restarts, then polished by up to _POLISH_ITER Lloyd iterations on
-# the exact histogram.  Measured in bench/ (see the README).
+# The palette search: _N_INIT restarts of the chosen k-means, each to convergence, keep
+# the lowest inertia.  Above _COARSE_MIN distinct colours the search runs on a coarse
+# histogram (_COARSE_BITS bits per channel: bin means weighted by bin counts, tolerance
+# _COARSE_TOL) and the winner is polished by up to _POLISH_ITER Lloyd iterations on the
+# exact histogram.  Chosen by measurement: see bench/ and the README.
+_N_INIT = 5
 _COARSE_MIN = 4096
 _COARSE_BITS = 6
-_COARSE_N_INIT = 5
 _COARSE_TOL = 1e-3
 _POLISH_ITER = 10
 
@@ -90,28 +92,13 @@ def _as_loaded(image, max_pixels):
     return io.LoadedImage(check_image(image))
 
 
-def _premultiply(rgba):
-    """(…, 4) uint8 RGBA with colour scaled by alpha, so hidden colour counts for nothing."""
-    out = rgba.copy()
-    out[..., :3] = (rgba[..., :3].astype(np.uint16) * rgba[..., 3:] + 127) // 255
-    return out
-
-
-def _palette_from_centers(centers, premultiplied):
-    """Round centres to uint8 colours; un-premultiply when clustering was in RGBA."""
-    if not premultiplied:
-        return np.clip(np.rint(centers), 0, 255).astype(np.uint8)
-    alpha = np.clip(np.rint(centers[:, 3]), 1, 255)
-    rgb = np.clip(np.rint(centers[:, :3] * 255 / np.maximum(centers[:, 3:], 1e-6)), 0, 255)
-    return np.column_stack([rgb, alpha]).astype(np.uint8)
-
-
-def _features(colors, premultiplied):
-    """Clustering coordinates of uint8 colours, float32 (exact for 8-bit values)."""
-    features = colors.astype(np.float32)
-    if premultiplied:
-        features[:, :3] *= features[:, 3:] / 255
-    return features
+def _search(points, weights, k, *, algorithm, init, tol, rng):
+    """The best of several restarts of the chosen k-means, each run to convergence."""
+    model = KMeans(
+        k, init=init, algorithm=algorithm, n_init=_N_INIT, tol=tol, polish_iter=300,
+        init_size=len(points), random_state=rng,
+    )
+    return model.fit(points, sample_weight=weights).cluster_centers_
 
 
 def _cluster_colors(features, counts, colors, k, *, algorithm, init, rng):
@@ -121,16 +108,12 @@ def _cluster_colors(features, counts, colors, k, *, algorithm, init, rng):
         if n_bins > k:
             bin_counts, bin_sums = cluster_sums(features, bins, counts, n_bins)
             means = (bin_sums / bin_counts[:, None]).astype(features.dtype)
-            coarse = KMeans(
-                k, init=init, algorithm=algorithm, n_init=_COARSE_N_INIT, tol=_COARSE_TOL,
-                polish_iter=300, init_size=len(means),
-                random_state=rng,
+            start = _search(
+                means, bin_counts, k, algorithm=algorithm, init=init, tol=_COARSE_TOL, rng=rng
             )
-            start = coarse.fit(means, sample_weight=bin_counts).cluster_centers_
             polish = KMeans(k, init=start, algorithm="lloyd", max_iter=_POLISH_ITER)
             return polish.fit(features, sample_weight=counts).cluster_centers_
-    model = KMeans(k, init=init, algorithm=algorithm, random_state=rng)
-    return model.fit(features, sample_weight=counts).cluster_centers_
+    return _search(features, counts, k, algorithm=algorithm, init=init, tol=1e-4, rng=rng)
 
 
 def _fit_palette(pixels, n_colors, *, algorithm, init, rng, notes):
@@ -151,7 +134,7 @@ def _fit_palette(pixels, n_colors, *, algorithm, init, rng, notes):
             flat = flat[visible]
     premultiplied = channels == 4 and bool((flat[:, 3] != 255).any())
     histogram = ColorHistogram(flat if premultiplied else flat[:, :3])
-    features = _features(histogram.colors, premultiplied)
+    features = to_features(histogram.colors, premultiplied)
 
     k = n_colors
     if visible is not None and n_colors == MAX_PALETTE:
@@ -167,11 +150,11 @@ def _fit_palette(pixels, n_colors, *, algorithm, init, rng, notes):
         centers = _cluster_colors(
             features, histogram.counts, histogram.colors, k, algorithm=algorithm, init=init, rng=rng
         )
-    palette = _palette_from_centers(centers, premultiplied)
+    palette = to_palette(centers, premultiplied)
 
     # Label each colour with its nearest *rounded* entry; drop entries nobody uses
     # (two centres can round to the same colour).
-    color_labels, _ = assign(features, _features(palette, premultiplied))
+    color_labels, _ = assign(features, to_features(palette, premultiplied))
     used = np.bincount(color_labels, minlength=len(palette)) > 0
     if not used.all():
         color_labels = (np.cumsum(used) - 1)[color_labels]
@@ -245,7 +228,7 @@ def quantize_image(
     lookup[: len(palette)] = palette
     rebuilt = lookup[labels]  # label -1 picks the zero row: fully transparent
     if channels == 4:
-        reference, compared = _premultiply(pixels), _premultiply(rebuilt)
+        reference, compared = premultiply(pixels), premultiply(rebuilt)
     else:
         reference, compared = pixels, rebuilt
     report = Report(

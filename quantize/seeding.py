@@ -26,9 +26,10 @@ def sample_proportional(cumulative, size, rng):
 
     An index whose increment is zero is never drawn.
     """
-    draws = rng.random(size) * cumulative[-1]
-    idx = np.searchsorted(cumulative, draws, side="right")
-    last = np.flatnonzero(np.diff(cumulative, prepend=0) > 0)[-1]
+    total = cumulative[-1]
+    idx = np.searchsorted(cumulative, rng.random(size) * total, side="right")
+    # A draw that rounds up to the total must still land on a row of positive weight.
+    last = np.searchsorted(cumulative, total, side="left")
     return np.minimum(idx, last)
 
 
