@@ -52,7 +52,3 @@ class QuantizeWarning(UserWarning):
 
 class FewDistinctPointsWarning(QuantizeWarning):
     """The data has fewer distinct points than clusters were asked for."""
-
-
-class ImageWarning(QuantizeWarning):
-    """Something about an input image the user should know (e.g. only one frame was used)."""
