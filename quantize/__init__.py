@@ -18,7 +18,7 @@ from .errors import (
 )
 from .io import load_image
 from .kmeans import KMeans
-from .pipeline import QuantizeResult, quantize_image
+from .pipeline import QuantizeResult, fit_palette, quantize_image
 from .report import Report
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "QuantizeWarning",
     "Report",
     "__version__",
+    "fit_palette",
     "load_image",
     "quantize_image",
 ]

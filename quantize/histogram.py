@@ -4,11 +4,19 @@ Clustering the distinct colours weighted by their counts minimises exactly the s
 k-means objective as clustering every pixel, while the cost grows with the number of
 distinct colours (a photo has far fewer than it has pixels).  Labels found for the
 distinct colours go back to the pixels through a lookup.
+
+The pixels are read in strips of about a million: each strip is packed into 32-bit
+codes and sorted while it is in cache, strips run in parallel threads, and the
+strips' histograms are merged at the end.  Nothing of the size of the image is
+allocated besides the result of :meth:`ColorHistogram.lookup`.
 """
 
 import numpy as np
 
+from .parallel import thread_map
+
 _RGB_CODES = 1 << 24
+_STRIP = 1 << 20
 
 
 def pack_colors(pixels):
@@ -17,11 +25,12 @@ def pack_colors(pixels):
     The code is the pixel's bytes read as a little-endian integer, so RGB codes are
     below 2^24 and :func:`unpack_colors` reverses it exactly.
     """
-    n, c = pixels.shape
-    if c == 4:
+    n, channels = pixels.shape
+    if channels == 4:
         return np.ascontiguousarray(pixels).view("<u4").reshape(n)
     padded = np.zeros((n, 4), dtype=np.uint8)
-    padded[:, :c] = pixels
+    for channel in range(channels):  # one long strided copy per channel is fastest
+        padded[:, channel] = pixels[:, channel]
     return padded.view("<u4").reshape(n)
 
 
@@ -30,12 +39,40 @@ def unpack_colors(codes, channels):
     return np.ascontiguousarray(codes, dtype="<u4").view(np.uint8).reshape(-1, 4)[:, :channels].copy()
 
 
+def _runs(ordered):
+    """Start index of every run of equal values in a sorted array."""
+    is_start = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=is_start[1:])
+    return np.flatnonzero(is_start)
+
+
+def _strip_histogram(pixels):
+    codes = pack_colors(pixels).copy()  # a copy: packing RGBA may return a view
+    codes.sort()
+    starts = _runs(codes)
+    return codes[starts], np.diff(np.append(starts, len(codes)))
+
+
+def _merge(parts):
+    """Add up the (codes, counts) histograms of several strips."""
+    # Code in the high half, count in the low half: each part is sorted by code, so a
+    # stable sort only merges runs, and the counts travel with their codes.
+    keys = np.concatenate([(codes.astype(np.uint64) << 32) | counts.astype(np.uint64)
+                           for codes, counts in parts])
+    keys.sort(kind="stable")
+    codes = (keys >> 32).astype(np.uint32)
+    starts = _runs(codes)
+    counts = np.add.reduceat((keys & 0xFFFFFFFF).astype(np.int64), starts)
+    return codes[starts], counts
+
+
 class ColorHistogram:
     """Distinct colours of a set of pixels and their counts.
 
     Parameters
     ----------
     pixels : (n, 3) or (n, 4) ndarray of uint8
+        Kept by reference for :meth:`lookup`; not modified.
 
     Attributes
     ----------
@@ -52,16 +89,18 @@ class ColorHistogram:
 
     def __init__(self, pixels):
         self.channels = pixels.shape[1]
-        self._codes = pack_colors(pixels)
-        # Sorting uint32 is a radix sort in NumPy 2: far faster than np.unique or a dense
-        # bincount over 2^24 codes.
-        ordered = np.sort(self._codes)
-        is_start = np.ones(len(ordered), dtype=bool)
-        np.not_equal(ordered[1:], ordered[:-1], out=is_start[1:])
-        starts = np.flatnonzero(is_start)
-        self._distinct = ordered[starts]
-        self.counts = np.diff(np.append(starts, len(ordered)))
+        self._pixels = pixels
+        parts = thread_map(_strip_histogram, self._strips())
+        if not parts:
+            self._distinct, self.counts = np.zeros(0, np.uint32), np.zeros(0, np.int64)
+        elif len(parts) == 1:
+            self._distinct, self.counts = parts[0]
+        else:
+            self._distinct, self.counts = _merge(parts)
         self.colors = unpack_colors(self._distinct, self.channels)
+
+    def _strips(self):
+        return [self._pixels[start : start + _STRIP] for start in range(0, len(self._pixels), _STRIP)]
 
     def __len__(self):
         return len(self.counts)
@@ -78,11 +117,22 @@ class ColorHistogram:
         -------
         (n,) ndarray of values.dtype, in the pixels' order.
         """
+        out = np.empty(len(self._pixels), dtype=values.dtype)
         if self.channels <= 3:  # codes < 2^24: a direct table is fastest
             table = np.zeros(_RGB_CODES, dtype=values.dtype)
             table[self._distinct] = values
-            return table[self._codes]
-        return values[np.searchsorted(self._distinct, self._codes)]
+
+            def find(codes):
+                return table[codes]
+        else:
+            def find(codes):
+                return values[np.searchsorted(self._distinct, codes)]
+
+        def fill(start):
+            out[start : start + _STRIP] = find(pack_colors(self._pixels[start : start + _STRIP]))
+
+        thread_map(fill, range(0, len(self._pixels), _STRIP))
+        return out
 
 
 def coarse_bins(colors, bits):

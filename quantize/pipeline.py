@@ -170,6 +170,31 @@ def _fit_palette(pixels, n_colors, *, algorithm, init, rng, notes):
     return palette, labels.reshape(height, width)
 
 
+def fit_palette(image, n_colors=16, *, algorithm="minibatch", init="k-means++", random_state=None):
+    """The quantisation alone: a palette and the label of every pixel, nothing more.
+
+    :func:`quantize_image` does this and then rebuilds the image and measures it; call
+    this when only the palette and the labels are needed (segmentation, benchmarks).
+
+    Parameters
+    ----------
+    image : (H, W), (H, W, 3) or (H, W, 4) ndarray
+        See ``check_image``.
+    n_colors, algorithm, init, random_state
+        As in :func:`quantize_image`.
+
+    Returns
+    -------
+    palette : (n, 3) or (n, 4) ndarray of uint8
+    labels : (H, W) ndarray of int16 (int32 above 32767 colours), -1 where fully transparent
+    """
+    n_colors = check_int(n_colors, "n_colors", low=1)
+    check_choice(algorithm, "algorithm", ALGORITHMS)
+    check_choice(init, "init", INITS)
+    rng = check_random_state(random_state)
+    return _fit_palette(check_image(image), n_colors, algorithm=algorithm, init=init, rng=rng, notes=[])
+
+
 def quantize_image(
     image, n_colors=16, *, algorithm="minibatch", init="k-means++", random_state=None,
     max_pixels=io.DEFAULT_MAX_PIXELS,

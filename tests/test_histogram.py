@@ -49,3 +49,20 @@ def test_coarse_bins_group_nearby_colours():
     bins, n_bins = coarse_bins(colors, 6)  # 6 bits: bins 4 values wide
     assert n_bins == 3
     assert bins[0] == bins[1] != bins[2] != bins[3]
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_strips_are_merged_exactly(monkeypatch, photo, channels):
+    """Small strips force the threaded per-strip histograms and their merge."""
+    import quantize.histogram as histogram
+
+    pixels = photo.reshape(-1, 3)
+    if channels == 4:
+        pixels = np.column_stack([pixels, (pixels[:, 0] // 64 * 85).astype(np.uint8)])
+    whole = ColorHistogram(pixels)
+    monkeypatch.setattr(histogram, "_STRIP", 5000)
+    stripped = ColorHistogram(pixels)
+    np.testing.assert_array_equal(stripped.colors, whole.colors)
+    np.testing.assert_array_equal(stripped.counts, whole.counts)
+    labels = stripped.lookup(np.arange(len(stripped), dtype=np.int32))
+    np.testing.assert_array_equal(stripped.colors[labels], pixels)

@@ -260,3 +260,14 @@ def test_guarantees(image, n_colors, seed):
     np.testing.assert_array_equal(result.labels, again.labels)
     if image.shape[2] == 4:
         np.testing.assert_array_equal(result.labels == -1, image[..., 3] == 0)
+
+
+def test_fit_palette_is_the_quantisation_of_quantize_image(photo):
+    from quantize import fit_palette
+
+    palette, labels = fit_palette(photo, 8, random_state=4)
+    result = quantize_image(photo, 8, random_state=4)
+    np.testing.assert_array_equal(palette, result.palette)
+    np.testing.assert_array_equal(labels, result.labels)
+    with pytest.raises(InvalidParameterError, match="n_colors=0"):
+        fit_palette(photo, 0)

@@ -1,0 +1,44 @@
+"""Threads for the work that splits into independent strips.
+
+NumPy releases the GIL inside its sorts, gathers and ufunc loops, so strips of an image
+processed in threads use every core.  The number of threads is ``QUANTIZE_NUM_THREADS``
+from the environment when set, else the number of cores; :func:`set_num_threads`
+changes it (batch workers set 1 so that processes do not oversubscribe the cores).
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from ._validation import check_int
+
+_pool = None
+_num_threads = None
+
+
+def get_num_threads():
+    """Threads used for strip-parallel work."""
+    global _num_threads
+    if _num_threads is None:
+        _num_threads = int(os.environ.get("QUANTIZE_NUM_THREADS", 0)) or os.cpu_count() or 1
+    return _num_threads
+
+
+def set_num_threads(n):
+    """Use ``n`` >= 1 threads from now on."""
+    global _num_threads, _pool
+    n = check_int(n, "n", low=1)
+    if _pool is not None:
+        _pool.shutdown()
+        _pool = None
+    _num_threads = n
+
+
+def thread_map(function, items):
+    """``list(map(function, items))``, spread over the threads when there are several."""
+    global _pool
+    items = list(items)
+    if get_num_threads() == 1 or len(items) < 2:
+        return [function(item) for item in items]
+    if _pool is None:
+        _pool = ThreadPoolExecutor(get_num_threads(), thread_name_prefix="quantize")
+    return list(_pool.map(function, items))
