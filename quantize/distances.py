@@ -8,6 +8,8 @@ product per chunk (BLAS).  Rows are processed in chunks sized so that a chunk's
 
 import numpy as np
 
+from .parallel import thread_map
+
 # Bytes of one (rows, k) distance block: small enough to stay in cache.
 _BLOCK_BYTES = 1 << 20
 
@@ -22,38 +24,93 @@ def row_norms_sq(X):
     return np.einsum("ij,ij->i", X, X)
 
 
-def assign(X, centers):
+def assign(X, centers, *, with_distances=True):
     """Nearest centre of every row of X.
+
+    Chunks run on the package's threads (see :mod:`quantize.parallel`).
 
     Parameters
     ----------
     X : (n, d) ndarray of float
     centers : (k, d) ndarray of the same dtype
+    with_distances : bool, keyword-only
+        Also return the squared distances (Lloyd iterations skip them).
 
     Returns
     -------
     labels : (n,) ndarray of intp
         Index of the nearest centre (the first one on ties).
-    sq_dist : (n,) ndarray of X.dtype
+    sq_dist : (n,) ndarray of X.dtype, or None
         Squared distance to that centre, computed directly as ||x − c||² so it is exact
         (no cancellation error) and exactly 0 for a point that equals its centre.
     """
     n = X.shape[0]
-    k = centers.shape[0]
     labels = np.empty(n, dtype=np.intp)
-    sq_dist = np.empty(n, dtype=X.dtype)
-    # ||x||² is the same for every centre, so the argmin needs only ||c||² − 2 x·c.
+    sq_dist = np.empty(n, dtype=X.dtype) if with_distances else None
+    # ||x||² is the same for every centre, so the argmin needs only ||c||² / 2 − x·c.
     half_c_sq = 0.5 * row_norms_sq(centers)
-    step = chunk_rows(k, X.dtype.itemsize)
-    for start in range(0, n, step):
+    step = chunk_rows(centers.shape[0], X.dtype.itemsize)
+
+    def work(start):
+        rows = X[start : start + step]
+        block = rows @ centers.T
+        np.subtract(half_c_sq, block, out=block)
+        labels[start : start + step] = lab = block.argmin(axis=1)
+        if with_distances:
+            diff = rows - centers[lab]
+            sq_dist[start : start + step] = np.einsum("ij,ij->i", diff, diff)
+
+    thread_map(work, range(0, n, step))
+    return labels, sq_dist
+
+
+def assign_with_bounds(X, centers, x_sq):
+    """Nearest centre of every row and the distances to the nearest and second nearest.
+
+    Parameters
+    ----------
+    X : (n, d) ndarray; centers : (k, d) ndarray, k >= 2; x_sq : (n,) squared row norms
+
+    Returns
+    -------
+    labels : (n,) intp
+    nearest, second : (n,) ndarrays of X.dtype
+        Euclidean distances (from the expansion, so good to rounding), the bounds that
+        bounded Lloyd iterations start from.
+    """
+    n = X.shape[0]
+    labels = np.empty(n, dtype=np.intp)
+    nearest = np.empty(n, dtype=X.dtype)
+    second = np.empty(n, dtype=X.dtype)
+    half_c_sq = 0.5 * row_norms_sq(centers)
+    step = chunk_rows(centers.shape[0], X.dtype.itemsize)
+
+    def work(start):
         stop = min(start + step, n)
         block = X[start:stop] @ centers.T
         np.subtract(half_c_sq, block, out=block)
         lab = block.argmin(axis=1)
+        rows = np.arange(stop - start)
+        best = block[rows, lab]
+        block[rows, lab] = np.inf
+        # d² = ||x||² + 2 (||c||² / 2 − x·c)
+        half_x = 0.5 * x_sq[start:stop]
         labels[start:stop] = lab
-        diff = X[start:stop] - centers[lab]
-        sq_dist[start:stop] = np.einsum("ij,ij->i", diff, diff)
-    return labels, sq_dist
+        nearest[start:stop] = np.sqrt(np.maximum(2 * (best + half_x), 0))
+        second[start:stop] = np.sqrt(np.maximum(2 * (block.min(axis=1) + half_x), 0))
+
+    thread_map(work, range(0, n, step))
+    return labels, nearest, second
+
+
+def sq_dist_to_assigned(X, centers, labels):
+    """Exact squared distance of every row of X to its own centre ``centers[labels]``."""
+    out = np.empty(X.shape[0], dtype=X.dtype)
+    step = chunk_rows(X.shape[1], X.dtype.itemsize)
+    for start in range(0, X.shape[0], step):
+        diff = X[start : start + step] - centers[labels[start : start + step]]
+        out[start : start + step] = np.einsum("ij,ij->i", diff, diff)
+    return out
 
 
 def sq_distances(X, centers, x_sq=None, out=None):

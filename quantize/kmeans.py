@@ -16,9 +16,12 @@ from ._validation import (
     check_random_state,
     check_sample_weight,
 )
-from .distances import assign, sq_distances
+from .distances import (
+    assign, assign_with_bounds, row_norms_sq, sq_dist_to_assigned, sq_distances,
+)
+from .parallel import thread_map
 from .errors import FewDistinctPointsWarning, InvalidParameterError, QuantizeError
-from .seeding import sample_proportional, kmeans_plusplus, naive_sharding, random_points
+from .seeding import initial_centers, sample_proportional
 
 INITS = ("k-means++", "random", "sharding")
 ALGORITHMS = ("minibatch", "lloyd")
@@ -70,29 +73,54 @@ def _relocate_empty(X, w, centers, counts, sq_dist):
     return len(points)
 
 
+def _half_gaps(centers):
+    """Half the distance from each centre to its nearest other centre, shape (k,)."""
+    gaps = np.sqrt(sq_distances(centers, centers))
+    np.fill_diagonal(gaps, np.inf)
+    return 0.5 * gaps.min(axis=1)
+
+
 def _lloyd(X, w, centers, *, max_iter, tol_abs):
-    """Full-batch Lloyd iterations from ``centers``.
+    """Full-batch Lloyd iterations from ``centers``, accelerated with Hamerly's bounds.
 
     Each iteration is an update step (weighted means, empty clusters re-seeded) followed
-    by an assignment step, so the returned labels always match the returned centres and
-    the inertia never increases from one iteration to the next.
+    by an assignment step, so the inertia never increases from one iteration to the
+    next.  The assignment step only recomputes distances for the points whose bounds
+    (an upper bound on the distance to their centre, a lower bound on the distance to
+    any other, both moved by how far the centres moved) no longer prove their label
+    (Hamerly 2010), usually a small fraction after the first iterations.  A final full
+    assignment makes the returned labels exactly the nearest centres.
     """
     k = centers.shape[0]
-    labels, sq_dist = assign(X, centers)
+    x_sq = row_norms_sq(X)
+    labels, upper, lower = assign_with_bounds(X, centers, x_sq)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         counts, sums = cluster_sums(X, labels, w, k)
         new_centers = centers.copy()
         filled = counts > 0
         new_centers[filled] = sums[filled] / counts[filled, None]
-        _relocate_empty(X, w, new_centers, counts, sq_dist)
-        shift = float(((new_centers - centers) ** 2).sum())
+        if not filled.all():
+            _relocate_empty(X, w, new_centers, counts, sq_dist_to_assigned(X, centers, labels))
+        moved = np.sqrt(((new_centers - centers) ** 2).sum(axis=1))
         centers = new_centers
-        new_labels, sq_dist = assign(X, centers)
-        converged = shift <= tol_abs or np.array_equal(new_labels, labels)
-        labels = new_labels
-        if converged:
+        upper += moved[labels]
+        lower -= moved.max()
+        # A label is proven when the centre is nearer than any other could be; the
+        # small margin keeps rounding from proving a label that is not.
+        bound = np.maximum(lower, _half_gaps(centers)[labels])
+        check = np.flatnonzero(upper * (1 + 1e-6) >= bound)
+        changed = 0
+        if check.size:
+            upper[check] = np.sqrt(sq_dist_to_assigned(X[check], centers, labels[check]))
+            check = check[upper[check] * (1 + 1e-6) >= bound[check]]
+        if check.size:
+            new_labels, upper[check], lower[check] = assign_with_bounds(X[check], centers, x_sq[check])
+            changed = int(np.count_nonzero(new_labels != labels[check]))
+            labels[check] = new_labels
+        if float((moved**2).sum()) <= tol_abs or changed == 0:
             break
+    labels, sq_dist = assign(X, centers)
     return centers, labels, sq_dist, n_iter
 
 
@@ -288,11 +316,7 @@ class KMeans:
                     sample_proportional(np.cumsum(w), size, rng), return_counts=True
                 )
                 X, w = X[idx], counts.astype(w.dtype)
-        if init == "k-means++":
-            return kmeans_plusplus(X, k, w, rng)
-        if init == "random":
-            return random_points(X, k, w, rng)
-        return naive_sharding(X, k, w)
+        return initial_centers(X, k, init, w, rng)
 
     def _fit_once(self, X, w, k, init, tol_abs, rng):
         centers = self._init_centers(X, w, k, init, rng)
@@ -343,12 +367,12 @@ class KMeans:
         if not isinstance(init, str):
             init = init - offset
         tol_abs = _tolerance(Xc, w, self.tol)
-        best = None
-        for _ in range(n_init):
-            run = self._fit_once(Xc, w, k, init, tol_abs, rng)
-            if best is None or run[2] < best[2]:
-                best = run
-        centers, labels, inertia, n_iter, n_steps = best
+        # One independent stream per run, so the runs can go to threads and still give
+        # the same result whatever the number of threads.
+        runs = thread_map(
+            lambda stream: self._fit_once(Xc, w, k, init, tol_abs, stream), rng.spawn(n_init)
+        )
+        centers, labels, inertia, n_iter, n_steps = min(runs, key=lambda run: run[2])
         if centers.shape[0] < k:
             warnings.warn(
                 f"X has only {centers.shape[0]} distinct points with positive weight, "

@@ -7,10 +7,12 @@ changes it (batch workers set 1 so that processes do not oversubscribe the cores
 """
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ._validation import check_int
 
+_PREFIX = "quantize-worker"
 _pool = None
 _num_threads = None
 
@@ -37,8 +39,11 @@ def thread_map(function, items):
     """``list(map(function, items))``, spread over the threads when there are several."""
     global _pool
     items = list(items)
-    if get_num_threads() == 1 or len(items) < 2:
+    # Work started from a pool thread runs inline: waiting on the pool from inside it
+    # could deadlock, and the outer level already keeps the cores busy.
+    nested = threading.current_thread().name.startswith(_PREFIX)
+    if get_num_threads() == 1 or len(items) < 2 or nested:
         return [function(item) for item in items]
     if _pool is None:
-        _pool = ThreadPoolExecutor(get_num_threads(), thread_name_prefix="quantize")
+        _pool = ThreadPoolExecutor(get_num_threads(), thread_name_prefix=_PREFIX)
     return list(_pool.map(function, items))

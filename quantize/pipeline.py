@@ -16,21 +16,32 @@ from .distances import assign
 from .errors import FewDistinctPointsWarning
 from .histogram import ColorHistogram, coarse_bins
 from .kmeans import ALGORITHMS, INITS, KMeans, cluster_sums
+from .parallel import thread_map
+from .seeding import initial_centers
 from .metrics import psnr, ssim
 from .report import Report, raw_ratio
 
 #: PNG-8 and GIF hold 256 palette entries, transparency included.
 MAX_PALETTE = 256
-# The palette search: _N_INIT restarts of the chosen k-means, each to convergence, keep
-# the lowest inertia.  Above _COARSE_MIN distinct colours the search runs on a coarse
-# histogram (_COARSE_BITS bits per channel: bin means weighted by bin counts, tolerance
-# _COARSE_TOL) and the winner is polished by up to _POLISH_ITER Lloyd iterations on the
-# exact histogram.  Chosen by measurement: see bench/ and the README.
-_N_INIT = 5
+# The palette search (measured with bench/peers.py; see the README).  Restarts of the
+# chosen k-means run on a coarse histogram (_SEARCH_BITS bits per channel: bin means
+# weighted by bin counts), seeded from a coarser one (_SEED_BITS) where that still has
+# _SEED_PER_CLUSTER bins per cluster; the best run is polished by up to _POLISH_ITER
+# Lloyd iterations on the exact histogram.  Up to _COARSE_MIN distinct colours, the
+# exact histogram is searched directly.
 _COARSE_MIN = 4096
-_COARSE_BITS = 6
-_COARSE_TOL = 1e-3
-_POLISH_ITER = 10
+_SEARCH_BITS = 6
+_SEED_BITS = 5
+_SEED_PER_CLUSTER = 4
+_SEARCH_TOL = 1e-3
+_POLISH_ITER = 5
+
+
+def _restarts(k, init):
+    """More restarts where they pay: few clusters have few, deep local optima."""
+    if init == "sharding":  # deterministic: every restart would be the same
+        return 1
+    return 8 if k <= 32 else 4 if k <= 128 else 2
 
 
 @dataclass
@@ -92,28 +103,42 @@ def _as_loaded(image, max_pixels):
     return io.LoadedImage(check_image(image))
 
 
-def _search(points, weights, k, *, algorithm, init, tol, rng):
-    """The best of several restarts of the chosen k-means, each run to convergence."""
-    model = KMeans(
-        k, init=init, algorithm=algorithm, n_init=_N_INIT, tol=tol, polish_iter=300,
-        init_size=len(points), random_state=rng,
-    )
-    return model.fit(points, sample_weight=weights).cluster_centers_
+def _coarse(features, counts, colors, bits):
+    """Bin means and bin weights of the histogram on a grid of ``bits`` per channel."""
+    bins, n_bins = coarse_bins(colors, bits)
+    bin_counts, bin_sums = cluster_sums(features, bins, counts, n_bins)
+    return (bin_sums / bin_counts[:, None]).astype(features.dtype), bin_counts
 
 
 def _cluster_colors(features, counts, colors, k, *, algorithm, init, rng):
-    """k centres for the weighted distinct colours (coarse-to-fine above _COARSE_MIN)."""
+    """k centres for the weighted distinct colours: restarts on a coarse histogram,
+    the best one polished on the exact histogram."""
+    n_init = _restarts(k, init)
+    search, search_weights = features, counts
     if len(features) > _COARSE_MIN:
-        bins, n_bins = coarse_bins(colors, _COARSE_BITS)
-        if n_bins > k:
-            bin_counts, bin_sums = cluster_sums(features, bins, counts, n_bins)
-            means = (bin_sums / bin_counts[:, None]).astype(features.dtype)
-            start = _search(
-                means, bin_counts, k, algorithm=algorithm, init=init, tol=_COARSE_TOL, rng=rng
-            )
-            polish = KMeans(k, init=start, algorithm="lloyd", max_iter=_POLISH_ITER)
-            return polish.fit(features, sample_weight=counts).cluster_centers_
-    return _search(features, counts, k, algorithm=algorithm, init=init, tol=1e-4, rng=rng)
+        search, search_weights = _coarse(features, counts, colors, _SEARCH_BITS)
+    if len(search) <= k:  # too few bins to search on: search the exact histogram
+        search, search_weights = features, counts
+    seeds, seed_weights = search, search_weights
+    if search is not features:
+        seeds, seed_weights = _coarse(features, counts, colors, _SEED_BITS)
+        if len(seeds) < _SEED_PER_CLUSTER * k:
+            seeds, seed_weights = search, search_weights
+    tol = _SEARCH_TOL if search is not features else 1e-4
+
+    def run(stream):
+        start = initial_centers(seeds, k, init, seed_weights, stream)
+        if len(start) < k:  # the seeding level has too few distinct points
+            start = init
+        model = KMeans(k, init=start, algorithm=algorithm, tol=tol, polish_iter=300,
+                       init_size=len(search), random_state=stream)
+        return model.fit(search, sample_weight=search_weights)
+
+    best = min(thread_map(run, rng.spawn(n_init)), key=lambda model: model.inertia_)
+    if search is features:
+        return best.cluster_centers_
+    polish = KMeans(k, init=best.cluster_centers_, algorithm="lloyd", max_iter=_POLISH_ITER)
+    return polish.fit(features, sample_weight=counts).cluster_centers_
 
 
 def _fit_palette(pixels, n_colors, *, algorithm, init, rng, notes):

@@ -117,3 +117,12 @@ def naive_sharding(X, n_clusters, sample_weight):
         at = np.searchsorted(cumulative, (empty + 0.5) / n_clusters * total)
         centers[empty] = X[np.minimum(at, n - 1)]
     return centers
+
+
+def initial_centers(X, n_clusters, init, sample_weight, rng):
+    """Dispatch to the seeding named ``init``: "k-means++", "random" or "sharding"."""
+    if init == "k-means++":
+        return kmeans_plusplus(X, n_clusters, sample_weight, rng)
+    if init == "random":
+        return random_points(X, n_clusters, sample_weight, rng)
+    return naive_sharding(X, n_clusters, sample_weight)

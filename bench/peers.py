@@ -1,0 +1,330 @@
+"""quantize against its peers, on the same decoded images, in one process.
+
+    pip install -e .[bench]          # scikit-learn and imagequant; pngquant: apt install pngquant
+    python bench/peers.py [IMAGE ...] [--k 16 64 256] [--runs 3] [--no-e2e] [--no-big]
+
+Default images: the photos in ../shared/images when that folder exists, else images/.
+
+For each image and k it times, on the same decoded pixels, the quantisation alone (from
+decoded pixels to a palette and one label per pixel, median of --runs runs):
+
+- quantize (``fit_palette``, seed 0);
+- scikit-learn KMeans(n_init=1) fitted on 10,000 random pixels, then ``predict`` on all;
+- scikit-learn MiniBatchKMeans fitted on all pixels (float32), then ``predict``;
+- Pillow ``Image.quantize`` with MEDIANCUT (RGB only) and FASTOCTREE;
+- libimagequant (PyPI ``imagequant``) without dithering;
+
+and two limits that are not quantisers: one decode of the file (Pillow), and one NumPy
+pass over the pixels (``np.bincount`` of 15-bit packed colours). PSNR compares each
+result with the decoded image (premultiplied RGBA for images with transparency, as
+quantize's report does). "ours/theirs" is our time over theirs (below 1: we are faster);
+"Δ dB" is our PSNR minus theirs (a difference of decibels is a ratio of errors).
+
+It then times ``quantize compress`` end to end (a new process: start-up, decode, quantise,
+measure, encode, write) against ``pngquant --nofs`` on the same lossless PNG of each image,
+with PSNR and output bytes; measures the peak memory of our quantiser (tracemalloc, over
+the decoded pixels it is given); and runs a generated 100-megapixel image through
+``quantize compress`` in a child process, reporting its peak resident memory.
+
+A missing peer is skipped with a line saying so. Prints markdown.
+"""
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from quantize import fit_palette, load_image
+from quantize.colorspace import premultiply, to_palette
+from quantize.histogram import pack_colors
+from quantize.metrics import psnr
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "images"
+SAMPLE = 10_000
+
+
+def default_images():
+    folder = SHARED if SHARED.is_dir() else ROOT / "images"
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+
+
+def timed(function, runs):
+    """Median wall time of ``runs`` calls, and the last result."""
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = function()
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds), result
+
+
+def version(package):
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+# ---- the quantisers: each returns (palette in the image's channels, labels) ------------
+
+def ours(pixels, k):
+    return fit_palette(pixels, k, random_state=0)
+
+
+def sklearn_sample(pixels, k):
+    from sklearn.cluster import KMeans
+
+    space = premultiply(pixels) if pixels.shape[2] == 4 else pixels
+    flat = space.reshape(-1, space.shape[2]).astype(np.float64)
+    rng = np.random.default_rng(0)
+    sample = flat[rng.choice(len(flat), size=min(SAMPLE, len(flat)), replace=False)]
+    model = KMeans(n_clusters=k, n_init=1, random_state=0).fit(sample)
+    labels = model.predict(flat).reshape(pixels.shape[:2])
+    return to_palette(model.cluster_centers_, pixels.shape[2] == 4), labels
+
+
+def sklearn_minibatch(pixels, k):
+    from sklearn.cluster import MiniBatchKMeans
+
+    space = premultiply(pixels) if pixels.shape[2] == 4 else pixels
+    flat = space.reshape(-1, space.shape[2]).astype(np.float32)
+    model = MiniBatchKMeans(n_clusters=k, random_state=0).fit(flat)
+    labels = model.predict(flat).reshape(pixels.shape[:2])
+    return to_palette(model.cluster_centers_, pixels.shape[2] == 4), labels
+
+
+def _from_pil(image, channels):
+    """Palette and labels of a mode "P" image from Pillow or libimagequant."""
+    rgba = np.asarray(image.convert("RGBA"))
+    flat = rgba.reshape(-1, 4)[:, :channels]
+    palette, labels = np.unique(flat, axis=0, return_inverse=True)
+    return palette, labels.reshape(rgba.shape[:2])
+
+
+def pillow(method):
+    def run(pixels, k):
+        return Image.fromarray(pixels).quantize(k, method=method, dither=Image.Dither.NONE)
+
+    return run
+
+
+def libimagequant(pixels, k):
+    import imagequant
+
+    rgba = pixels if pixels.shape[2] == 4 else np.dstack([pixels, np.full(pixels.shape[:2], 255, np.uint8)])
+    return imagequant.quantize_pil_image(
+        Image.fromarray(rgba), dithering_level=0.0, max_colors=k, min_quality=0, max_quality=100
+    )
+
+
+PEERS = [
+    ("quantize", ours, None),
+    ("sklearn KMeans, 10k sample + predict", sklearn_sample, "scikit-learn"),
+    ("sklearn MiniBatchKMeans", sklearn_minibatch, "scikit-learn"),
+    ("Pillow MEDIANCUT", pillow(Image.Quantize.MEDIANCUT), "pillow"),
+    ("Pillow FASTOCTREE", pillow(Image.Quantize.FASTOCTREE), "pillow"),
+    ("libimagequant", libimagequant, "imagequant"),
+]
+
+
+def rebuild(result, pixels):
+    """The image a quantiser's result shows, in the space PSNR compares."""
+    channels = pixels.shape[2]
+    if isinstance(result, Image.Image):
+        palette, labels = _from_pil(result, channels)
+    else:
+        palette, labels = result
+    table = np.zeros((len(palette) + 1, channels), np.uint8)
+    table[: len(palette)] = palette
+    image = table[labels]  # label -1 (transparent) takes the zero row
+    used = len(np.unique(labels[labels >= 0]))
+    return (premultiply(image) if channels == 4 else image), used
+
+
+def numpy_pass(pixels):
+    """The one-pass limit: a bincount of 15-bit packed colours."""
+    flat = pixels.reshape(-1, pixels.shape[2])
+    codes = (flat[:, 0] >> 3).astype(np.uint16) << 10
+    codes |= (flat[:, 1] >> 3).astype(np.uint16) << 5
+    codes |= flat[:, 2] >> 3
+    return np.bincount(codes, minlength=1 << 15)
+
+
+def decode(path):
+    with Image.open(path) as image:
+        image.load()
+        return image
+
+
+def peak_memory(pixels, k):
+    """Peak bytes our quantiser allocates on top of the pixels it is given."""
+    tracemalloc.start()
+    fit_palette(pixels, k, random_state=0)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+# ---- end to end ---------------------------------------------------------------------
+
+def run_process(command):
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed: {done.stderr.strip()}")
+    return time.perf_counter() - start
+
+
+def end_to_end(source_png, reference, k, runs, folder):
+    """quantize compress and pngquant --nofs on the same PNG: seconds, PSNR, bytes."""
+    rows = []
+    ours_out, theirs_out = folder / "ours.png", folder / "pngquant.png"
+    commands = [
+        ("quantize compress", [sys.executable, "-m", "quantize", "compress", str(source_png),
+                               "-k", str(k), "-o", str(ours_out), "--force"], ours_out),
+    ]
+    if shutil.which("pngquant"):
+        commands.append(("pngquant --nofs", ["pngquant", "--nofs", "--force", "--output",
+                                             str(theirs_out), str(k), str(source_png)], theirs_out))
+    for name, command, output in commands:
+        seconds = statistics.median(run_process(command) for _ in range(runs))
+        written = np.asarray(Image.open(output).convert("RGBA" if reference.shape[2] == 4 else "RGB"))
+        shown = premultiply(written) if reference.shape[2] == 4 else written
+        rows.append((name, seconds, psnr(reference, shown), output.stat().st_size))
+    return rows
+
+
+def big_image(folder, megapixels=100):
+    """Peak resident memory of ``quantize compress`` on a generated image."""
+    side = int(np.sqrt(megapixels * 1e6))
+    path = folder / "big.bmp"  # BMP: quick to write and to read, no compression
+    y, x = np.mgrid[0:side, 0:side].astype(np.float32) / side
+    rng = np.random.default_rng(0)
+    image = np.empty((side, side, 3), np.uint8)
+    for channel, (fx, fy) in enumerate([(3, 1), (1, 4), (2, 2)]):
+        wave = 127.5 + 100 * np.sin(2 * np.pi * (fx * x + fy * y) + channel)
+        image[..., channel] = np.clip(wave + rng.normal(0, 6, wave.shape), 0, 255)
+    del y, x
+    Image.fromarray(image).save(path)
+    del image
+    out = folder / "big-q64.png"
+    code = (
+        "import resource, sys; from quantize.cli import main; "
+        "sys.argv = ['quantize', 'compress', sys.argv[1], '-k', '64', '-o', sys.argv[2], "
+        "'--max-pixels', '200000000', '--force', '--json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+    )
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, str(path), str(out)], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    report = json.loads(done.stdout)
+    peak_kib = int(done.stderr.strip().splitlines()[-1])
+    return side, seconds, peak_kib * 1024, report
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("images", nargs="*", type=Path)
+    parser.add_argument("--k", nargs="+", type=int, default=[16, 64, 256])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-e2e", action="store_true", help="skip quantize compress vs pngquant")
+    parser.add_argument("--no-big", action="store_true", help="skip the 100-megapixel image")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")  # peers and we warn on images with few colours
+
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
+          f"Python {platform.python_version()}; numpy {version('numpy')}, Pillow {version('pillow')}, "
+          f"scikit-learn {version('scikit-learn')}, imagequant {version('imagequant')}, "
+          f"quantize {version('quantize')}.")
+    peers = []
+    for name, function, package in PEERS:
+        if package and version(package) is None:
+            print(f"\nSkipped {name}: the package {package} is not installed.")
+        else:
+            peers.append((name, function))
+    if not shutil.which("pngquant") and not args.no_e2e:
+        print("\nSkipped pngquant in the end-to-end table: the pngquant command is not installed.")
+
+    images = args.images or default_images()
+    print("\n## Quantisation alone\n")
+    print("| image | k | method | seconds | PSNR dB | colours | ours/theirs | Δ dB |")
+    print("|---|---|---|---|---|---|---|---|")
+    memory_rows = []
+    for path in images:
+        loaded = load_image(path, max_pixels=None)
+        pixels = loaded.pixels
+        reference = premultiply(pixels) if pixels.shape[2] == 4 else pixels
+        decode_s, _ = timed(lambda: decode(path), args.runs)
+        pass_s, _ = timed(lambda: numpy_pass(pixels), args.runs)
+        label = f"{path.name} ({pixels.shape[1]}x{pixels.shape[0]}{', alpha' if pixels.shape[2] == 4 else ''})"
+        for k in args.k:
+            rows = []
+            for name, function in peers:
+                if name == "Pillow MEDIANCUT" and pixels.shape[2] == 4:
+                    continue  # Pillow's median cut takes RGB only
+                seconds, result = timed(lambda: function(pixels, k), args.runs)
+                shown, used = rebuild(result, pixels)
+                rows.append((name, seconds, psnr(reference, shown), used))
+            our_s, our_psnr = rows[0][1], rows[0][2]
+            for name, seconds, quality, used in rows:
+                ratio = "" if name == "quantize" else f"{our_s / seconds:.2f}"
+                delta = "" if name == "quantize" else f"{our_psnr - quality:+.2f}"
+                print(f"| {label} | {k} | {name} | {seconds:.3f} | {quality:.2f} | {used} | {ratio} | {delta} |")
+            print(f"| {label} | {k} | limit: one decode | {decode_s:.3f} |  |  | {our_s / decode_s:.2f} |  |")
+            print(f"| {label} | {k} | limit: one NumPy pass | {pass_s:.3f} |  |  | {our_s / pass_s:.2f} |  |",
+                  flush=True)
+            memory_rows.append((label, k, peak_memory(pixels, k), pixels.shape[0] * pixels.shape[1] * 3))
+
+    print("\n## Peak memory of our quantiser (tracemalloc, on top of the decoded pixels)\n")
+    print("| image | k | peak MB | × decoded RGB |")
+    print("|---|---|---|---|")
+    for label, k, peak, rgb in memory_rows:
+        print(f"| {label} | {k} | {peak / 1e6:.0f} | {peak / rgb:.2f} |")
+
+    if not args.no_e2e:
+        print("\n## End to end on the same PNG: `quantize compress` vs `pngquant --nofs`\n")
+        print("| image | k | command | seconds | PSNR dB | bytes | ours/theirs time | Δ dB | ours/theirs bytes |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for path in images:
+                pixels = load_image(path, max_pixels=None).pixels
+                source = folder / "source.png"
+                Image.fromarray(pixels).save(source, compress_level=1)
+                reference = premultiply(pixels) if pixels.shape[2] == 4 else pixels
+                for k in args.k:
+                    rows = end_to_end(source, reference, k, args.runs, folder)
+                    _, our_s, our_psnr, our_bytes = rows[0]
+                    for name, seconds, quality, size in rows:
+                        compare = "" if name.startswith("quantize") else (
+                            f"{our_s / seconds:.2f} | {our_psnr - quality:+.2f} | {our_bytes / size:.3f}")
+                        compare = compare or " |  | "
+                        print(f"| {path.name} | {k} | {name} | {seconds:.2f} | {quality:.2f} | {size:,} | {compare} |",
+                              flush=True)
+
+    if not args.no_big:
+        with tempfile.TemporaryDirectory() as tmp:
+            side, seconds, peak, report = big_image(Path(tmp))
+            print(f"\n## A generated {side}x{side} image ({side * side / 1e6:.0f} megapixels)\n")
+            print(f"`quantize compress -k 64` finished in {seconds:.1f} s with a peak resident memory of "
+                  f"{peak / 2**30:.2f} GiB (PSNR {report['psnr']:.2f} dB).")
+
+
+if __name__ == "__main__":
+    main()
