@@ -17,6 +17,7 @@ from .parallel import thread_map
 
 _RGB_CODES = 1 << 24
 _STRIP = 1 << 20
+_TABLE_MIN_PIXELS = 1 << 20
 
 
 def pack_colors(pixels):
@@ -118,7 +119,9 @@ class ColorHistogram:
         (n,) ndarray of values.dtype, in the pixels' order.
         """
         out = np.empty(len(self._pixels), dtype=values.dtype)
-        if self.channels <= 3:  # codes < 2^24: a direct table is fastest
+        # For RGB a direct table over all 2^24 codes is fastest, once the image is big
+        # enough to pay for the table; otherwise (and for RGBA codes) a binary search.
+        if self.channels <= 3 and len(self._pixels) >= _TABLE_MIN_PIXELS:
             table = np.zeros(_RGB_CODES, dtype=values.dtype)
             table[self._distinct] = values
 

@@ -6,6 +6,7 @@ then a rename) and never replaces an existing file unless asked to.
 """
 
 import contextlib
+import io
 import os
 import tempfile
 import threading
@@ -18,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageError, ImageTooLargeError, OutputError
+from .parallel import thread_map
 
 #: Pillow's own decompression-bomb limit (about 89.5 megapixels).
 DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS
@@ -27,8 +29,14 @@ PALETTE_FORMATS = frozenset({"PNG", "GIF", "BMP", "TIFF"})
 #: What each format can store of transparency ("full" per-entry alpha, "binary" on/off).
 _ALPHA_SUPPORT = {"PNG": "full", "WEBP": "full", "TIFF": "full", "GIF": "binary"}
 #: Keyword arguments for Pillow's encoders: lossless where a lossy default would undo
-#: the quantisation.
-_SAVE_OPTIONS = {"WEBP": {"lossless": True, "method": 4}, "JPEG": {"quality": 95}}
+#: the quantisation.  PNG is encoded both ways and the smaller kept: deflate level 7
+#: wins for 8-bit indices, run-length for the packed 1-4-bit indices of small palettes,
+#: each at a fraction of level 9's time (measured in bench/peers.py, see the README).
+_SAVE_OPTIONS = {
+    "PNG": [{"compress_level": 7}, {"compress_level": 9, "compress_type": zlib.Z_RLE}],
+    "WEBP": [{"lossless": True, "method": 4}],
+    "JPEG": [{"quality": 95}],
+}
 
 _16BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
 _pixel_limit_lock = threading.Lock()
@@ -334,12 +342,17 @@ def save_quantized(path, labels, palette, *, overwrite=False, protect=None):
     check_output_path(path, overwrite=overwrite, protect=protect)
     image_format = output_format(path)
     image = to_pil_image(labels, palette, image_format)
-    options = _SAVE_OPTIONS.get(image_format, {})
+    candidates = _SAVE_OPTIONS.get(image_format, [{}])
 
-    def write(handle):
+    def encode(options, handle=None):
+        buffer = handle or io.BytesIO()
         try:
-            image.save(handle, format=image_format, **options)
+            image.save(buffer, format=image_format, **options)
         except (OSError, ValueError, KeyError) as e:
             raise OutputError(f"cannot encode as {image_format}: {e}", path) from e
+        return buffer
 
-    return atomic_write(path, write, overwrite=overwrite)
+    if len(candidates) == 1:
+        return atomic_write(path, lambda handle: encode(candidates[0], handle), overwrite=overwrite)
+    smallest = min((b.getvalue() for b in thread_map(encode, candidates)), key=len)
+    return atomic_write(path, lambda handle: handle.write(smallest), overwrite=overwrite)

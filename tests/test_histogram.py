@@ -52,10 +52,13 @@ def test_coarse_bins_group_nearby_colours():
 
 
 @pytest.mark.parametrize("channels", [3, 4])
-def test_strips_are_merged_exactly(monkeypatch, photo, channels):
-    """Small strips force the threaded per-strip histograms and their merge."""
+@pytest.mark.parametrize("table_min", [0, 1 << 40])
+def test_strips_are_merged_exactly(monkeypatch, photo, channels, table_min):
+    """Small strips force the threaded per-strip histograms and their merge; the
+    lookup goes through the 2^24 table or the binary search."""
     import quantize.histogram as histogram
 
+    monkeypatch.setattr(histogram, "_TABLE_MIN_PIXELS", table_min)
     pixels = photo.reshape(-1, 3)
     if channels == 4:
         pixels = np.column_stack([pixels, (pixels[:, 0] // 64 * 85).astype(np.uint8)])

@@ -312,3 +312,17 @@ def test_sniff_format(head, name):
     from quantize.io import sniff_format
 
     assert sniff_format(head) == name
+
+
+def test_png_keeps_the_smaller_of_its_encodings(tmp_path, monkeypatch):
+    import quantize.io as qio
+
+    labels = np.tile(np.arange(4).repeat(16), (64, 4))  # long runs: run-length wins
+    palette = np.array([[0, 0, 0], [80, 80, 80], [160, 160, 160], [240, 240, 240]], np.uint8)
+    size = save_quantized(tmp_path / "best.png", labels, palette)
+    sizes = []
+    for options in qio._SAVE_OPTIONS["PNG"]:
+        monkeypatch.setitem(qio._SAVE_OPTIONS, "PNG", [options])
+        sizes.append(save_quantized(tmp_path / f"{len(sizes)}.png", labels, palette))
+    assert size == min(sizes)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "best.png")), labels)
