@@ -291,3 +291,17 @@ def test_guarantees(X, k, algorithm, init, seed):
     assert np.all(d[np.arange(len(X)), km.labels_] <= d.min(axis=1) + 1e-9)
     assert km.inertia_ == pytest.approx(d.min(axis=1).sum(), rel=1e-9, abs=1e-9)
     np.testing.assert_array_equal(km.cluster_centers_, again.cluster_centers_)
+
+
+def test_bounded_lloyd_matches_plain_lloyd_steps():
+    """Hamerly's bounds only skip work: the centres after each iteration are those of
+    plain Lloyd (recomputed here from scratch with dense distances)."""
+    X, _ = make_blobs(100, [[0, 0], [3, 0], [0, 3], [3, 3], [1.5, 1.5]], 1.0, seed=9)
+    centers = X[:5].copy()
+    for iterations in range(1, 8):
+        km = KMeans(5, init=X[:5], algorithm="lloyd", max_iter=iterations, tol=0).fit(X)
+        labels = ((X[:, None] - centers[None]) ** 2).sum(axis=2).argmin(axis=1)
+        centers = np.array([X[labels == j].mean(axis=0) for j in range(5)])
+        if km.n_iter_ < iterations:  # converged earlier
+            break
+        np.testing.assert_allclose(km.cluster_centers_, centers, rtol=1e-9, atol=1e-9)

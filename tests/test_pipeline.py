@@ -271,3 +271,18 @@ def test_fit_palette_is_the_quantisation_of_quantize_image(photo):
     np.testing.assert_array_equal(labels, result.labels)
     with pytest.raises(InvalidParameterError, match="n_colors=0"):
         fit_palette(photo, 0)
+
+
+def test_result_does_not_depend_on_the_number_of_threads(photo):
+    from quantize import parallel
+
+    saved = parallel.get_num_threads()
+    try:
+        parallel.set_num_threads(1)
+        one = quantize_image(photo, 16, random_state=5)
+        parallel.set_num_threads(3)
+        three = quantize_image(photo, 16, random_state=5)
+    finally:
+        parallel.set_num_threads(saved)
+    np.testing.assert_array_equal(one.palette, three.palette)
+    np.testing.assert_array_equal(one.labels, three.labels)
