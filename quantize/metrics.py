@@ -8,6 +8,8 @@ of megabytes rather than gigabytes.
 
 import numpy as np
 
+from .parallel import thread_map
+
 _STRIP_ROWS = 256
 
 
@@ -90,32 +92,35 @@ def ssim(reference, image, *, data_range=255, win_size=7):
     c1 = np.float32((0.01 * data_range) ** 2 * n * n)
     c2 = np.float32((0.03 * data_range) ** 2 * n * n)
     out_rows = height - win_size + 1
-    total = 0.0
-    for channel in range(channels):
-        for start in range(0, out_rows, _STRIP_ROWS):
-            stop = min(start + _STRIP_ROWS, out_rows) + win_size - 1
-            x = reference[start:stop, :, channel].astype(np.int32)
-            y = image[start:stop, :, channel].astype(np.int32)
-            sx, sy = _box_sums(x, win_size), _box_sums(y, win_size)
-            sxx, syy = _box_sums(x * x, win_size), _box_sums(y * y, win_size)
-            sxy = _box_sums(x * y, win_size)
-            means_product = sx * sy                    # n² ux uy
-            sx *= sx
-            sy *= sy
-            sxy *= n
-            sxy -= means_product                       # n² cov(x, y)
-            sxx *= n
-            sxx -= sx
-            syy *= n
-            syy -= sy
-            sxx += syy                                 # n² (var x + var y)
-            sx += sy                                   # n² (ux² + uy²)
-            numerator = means_product.astype(np.float32) * 2 + c1
-            numerator *= sxy.astype(np.float32) * (2 * cov_norm) + c2
-            denominator = sx.astype(np.float32) + c1
-            denominator *= sxx.astype(np.float32) * cov_norm + c2
-            numerator /= denominator
-            total += float(numerator.sum(dtype=np.float64))
+
+    def strip_sum(task):
+        channel, start = task
+        stop = min(start + _STRIP_ROWS, out_rows) + win_size - 1
+        x = reference[start:stop, :, channel].astype(np.int32)
+        y = image[start:stop, :, channel].astype(np.int32)
+        sx, sy = _box_sums(x, win_size), _box_sums(y, win_size)
+        sxx, syy = _box_sums(x * x, win_size), _box_sums(y * y, win_size)
+        sxy = _box_sums(x * y, win_size)
+        means_product = sx * sy                    # n² ux uy
+        sx *= sx
+        sy *= sy
+        sxy *= n
+        sxy -= means_product                       # n² cov(x, y)
+        sxx *= n
+        sxx -= sx
+        syy *= n
+        syy -= sy
+        sxx += syy                                 # n² (var x + var y)
+        sx += sy                                   # n² (ux² + uy²)
+        numerator = means_product.astype(np.float32) * 2 + c1
+        numerator *= sxy.astype(np.float32) * (2 * cov_norm) + c2
+        denominator = sx.astype(np.float32) + c1
+        denominator *= sxx.astype(np.float32) * cov_norm + c2
+        numerator /= denominator
+        return float(numerator.sum(dtype=np.float64))
+
+    tasks = [(c, start) for c in range(channels) for start in range(0, out_rows, _STRIP_ROWS)]
+    total = sum(thread_map(strip_sum, tasks))
     return total / (channels * out_rows * (width - win_size + 1))
 
 
