@@ -19,8 +19,8 @@ from ._validation import (
 from .distances import (
     assign, assign_with_bounds, row_norms_sq, sq_dist_to_assigned, sq_distances,
 )
-from .parallel import thread_map
 from .errors import FewDistinctPointsWarning, InvalidParameterError, QuantizeError
+from .parallel import thread_map
 from .seeding import initial_centers, sample_proportional
 
 INITS = ("k-means++", "random", "sharding")
@@ -197,10 +197,13 @@ class KMeans:
         "minibatch": Sculley's mini-batch k-means on batches drawn proportionally to
         weight, followed by up to ``polish_iter`` full Lloyd iterations (the default does
         this polish, which turns the noisy mini-batch result into a Lloyd fixed point
-        in a few passes).  "lloyd": full-batch Lloyd iterations.
+        in a few passes).  "lloyd": full-batch Lloyd iterations.  Lloyd iterations use
+        Hamerly's bounds to skip the distances that cannot change a label.
     n_init : int or "auto", default "auto"
         Number of runs from different seeds; the one with the lowest inertia is kept.
-        "auto" is 10 for init="random" and 1 otherwise.
+        "auto" is 10 for init="random" and 1 otherwise.  Each run draws from its own
+        stream spawned from ``random_state`` and runs may share the threads (see
+        :mod:`quantize.parallel`): the result does not depend on the thread count.
     max_iter : int, default 300
         Lloyd: maximum iterations.  Mini-batch: maximum number of epochs (a pass's worth of
         batches, n_samples / batch_size) before the polish.

@@ -16,10 +16,10 @@ from .distances import assign
 from .errors import FewDistinctPointsWarning
 from .histogram import ColorHistogram, coarse_bins
 from .kmeans import ALGORITHMS, INITS, KMeans, cluster_sums
-from .parallel import thread_map
-from .seeding import initial_centers
 from .metrics import psnr, ssim
+from .parallel import thread_map
 from .report import Report, raw_ratio
+from .seeding import initial_centers
 
 #: PNG-8 and GIF hold 256 palette entries, transparency included.
 MAX_PALETTE = 256
