@@ -18,6 +18,7 @@ from .parallel import thread_map
 _RGB_CODES = 1 << 24
 _STRIP = 1 << 20
 _TABLE_MIN_PIXELS = 1 << 20
+_DENSE_KEYS = 1 << 21
 
 
 def pack_colors(pixels):
@@ -156,5 +157,12 @@ def coarse_bins(colors, bits):
     keys = np.zeros(len(colors), dtype=np.intp)
     for channel in range(colors.shape[1]):
         keys = (keys << bits) | shifted[:, channel]
-    unique, bins = np.unique(keys, return_inverse=True)
-    return bins.reshape(-1), len(unique)
+    n_keys = 1 << (bits * colors.shape[1])
+    if n_keys > _DENSE_KEYS:  # RGBA on a fine grid: too many keys for a table
+        unique, bins = np.unique(keys, return_inverse=True)
+        return bins.reshape(-1), len(unique)
+    # A presence table numbers the occupied keys in order without sorting.
+    present = np.zeros(n_keys, dtype=bool)
+    present[keys] = True
+    index = np.cumsum(present, dtype=np.intp) - 1
+    return index[keys], int(index[-1]) + 1

@@ -52,6 +52,22 @@ def test_coarse_bins_group_nearby_colours():
 
 
 @pytest.mark.parametrize("channels", [3, 4])
+def test_coarse_bins_table_and_sort_agree(monkeypatch, photo, channels):
+    """The presence table and np.unique number the bins identically, in key order."""
+    import quantize.histogram as histogram
+
+    colors = ColorHistogram(photo.reshape(-1, 3)).colors
+    if channels == 4:
+        colors = np.column_stack([colors, colors[:, 0] // 2])
+    monkeypatch.setattr(histogram, "_DENSE_KEYS", 1 << 30)
+    by_table = coarse_bins(colors, 5)
+    monkeypatch.setattr(histogram, "_DENSE_KEYS", 0)
+    by_sort = coarse_bins(colors, 5)
+    np.testing.assert_array_equal(by_table[0], by_sort[0])
+    assert by_table[1] == by_sort[1] == len(np.unique(by_sort[0])) > 1
+
+
+@pytest.mark.parametrize("channels", [3, 4])
 @pytest.mark.parametrize("table_min", [0, 1 << 40])
 def test_strips_are_merged_exactly(monkeypatch, photo, channels, table_min):
     """Small strips force the threaded per-strip histograms and their merge; the
