@@ -356,3 +356,49 @@ def save_quantized(path, labels, palette, *, overwrite=False, protect=None):
         return atomic_write(path, lambda handle: encode(candidates[0], handle), overwrite=overwrite)
     smallest = min((b.getvalue() for b in thread_map(encode, candidates)), key=len)
     return atomic_write(path, lambda handle: handle.write(smallest), overwrite=overwrite)
+
+
+def save_png(path, array, *, overwrite=False, compress_level=6):
+    """Write an array as a lossless PNG, atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+    array : (H, W) ndarray of bool, uint8 or uint16, or (H, W, 3|4) ndarray of uint8
+        Written as a 1-bit, 8-bit or 16-bit greyscale, RGB or RGBA PNG.
+    overwrite : bool, keyword-only
+    compress_level : int, keyword-only
+        zlib level, 0..9: lower is faster and larger.
+
+    Returns
+    -------
+    int
+        Bytes written.
+    """
+    path = Path(path)
+    image = Image.fromarray(array)  # mode from the dtype and shape: 1, L, I;16, RGB, RGBA
+
+    def write(handle):
+        try:
+            image.save(handle, format="PNG", compress_level=compress_level)
+        except (OSError, ValueError) as e:
+            raise OutputError(f"cannot encode as PNG: {e}", path) from e
+
+    return atomic_write(path, write, overwrite=overwrite)
+
+
+def save_text(path, text, *, overwrite=False):
+    """Write UTF-8 text atomically; returns the number of bytes written."""
+    return atomic_write(Path(path), lambda handle: handle.write(text.encode("utf-8")), overwrite=overwrite)
+
+
+def make_folder(path):
+    """Create an output folder (and its parents) if needed; OutputError if it cannot be."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError("exists and is not a folder", path) from None
+    except OSError as e:
+        raise OutputError(f"cannot create folder: {e.strerror}", path) from e
+    return path

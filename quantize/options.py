@@ -6,6 +6,7 @@ import click
 
 from .io import DEFAULT_MAX_PIXELS
 from .kmeans import ALGORITHMS, INITS
+from .segment import COLORSPACES
 
 input_arg = click.argument("input", type=click.Path(path_type=Path, dir_okay=True))
 
@@ -34,4 +35,8 @@ force_opt = click.option(
 max_pixels_opt = click.option(
     "--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_PIXELS, show_default=True,
     help="Refuse larger images (decompression-bomb guard); raise it for trusted huge files.",
+)
+colorspace_opt = click.option(
+    "--colorspace", type=click.Choice(COLORSPACES), default="lab", show_default=True,
+    help="Space the colours are clustered in: CIELAB (perceptual) or sRGB.",
 )

@@ -1,0 +1,74 @@
+"""Generated images with a known answer, for tests and benchmarks."""
+
+import numpy as np
+from skimage.filters import gaussian
+
+from ._validation import check_float, check_int, check_random_state
+
+#: Region colours of :func:`make_regions`: at least 120 apart in RGB and 47 in CIELAB
+#: (a farthest-point pick from a grid, starting at grey), so that colour alone
+#: misjudges only pixels that noise of σ = 25 per channel carries far.
+REGION_COLORS = np.array(
+    [[120, 120, 120], [220, 40, 220], [220, 220, 40], [220, 40, 40],
+     [40, 220, 180], [40, 220, 40], [40, 80, 220], [220, 220, 160]],
+    dtype=np.uint8,
+)
+
+
+def _shapes(height, width):
+    """Boolean masks of non-convex shapes of different sizes, painted in this order."""
+    y, x = np.mgrid[0:height, 0:width]
+    y, x = y / height, x / width
+    ring = np.hypot(y - 0.32, x - 0.3)
+    yield (ring > 0.12) & (ring < 0.24)  # an annulus
+    yield (np.abs(y - (0.78 + 0.07 * np.sin(2 * np.pi * 2.5 * x))) < 0.07)  # a wavy band
+    yield ((x > 0.62) & (x < 0.72) & (y > 0.08) & (y < 0.6)) | (  # an L
+        (x > 0.62) & (x < 0.92) & (y > 0.5) & (y < 0.6))
+    c = np.hypot(y - 0.3, x - 0.8)
+    yield (c > 0.06) & (c < 0.12) & ~((x > 0.8) & (np.abs(y - 0.3) < 0.04))  # a C
+    yield np.hypot(y - 0.32, x - 0.3) < 0.06  # a disk inside the annulus
+    yield (np.abs(x - 0.45) < 0.03) & (y > 0.1) & (y < 0.65)  # a thin bar
+    yield ((np.abs(x - 0.12) < 0.05) | (np.abs(y - 0.62) < 0.025)) & (x < 0.35) & (y > 0.55) & (y < 0.95)  # a T
+
+
+def make_regions(shape=(192, 256), n_regions=5, *, noise=25.0, blur=1.0, colors=None, random_state=None):
+    """A piecewise-constant colour image of non-convex regions, blurred, with noise.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        Height and width, each >= 16.
+    n_regions : int
+        2..8: the background and ``n_regions - 1`` shapes (an annulus, a wavy band, an
+        L, a C, a disk, a bar, a T), of different sizes.
+    noise : float, keyword-only
+        Standard deviation of the Gaussian noise added to every channel.
+    blur : float, keyword-only
+        Standard deviation, in pixels, of the Gaussian blur applied before the noise.
+    colors : (>= n_regions, 3) array of uint8, keyword-only
+        Region colours; :data:`REGION_COLORS` by default.
+    random_state : None, int or numpy.random.Generator, keyword-only
+
+    Returns
+    -------
+    image : (H, W, 3) ndarray of uint8
+    truth : (H, W) ndarray of int32
+        The region of every pixel, 0..n_regions-1; each region is non-empty.
+    """
+    height = check_int(shape[0], "height", low=16)
+    width = check_int(shape[1], "width", low=16)
+    n_regions = check_int(n_regions, "n_regions", low=2, high=8)
+    noise = check_float(noise, "noise", low=0.0)
+    blur = check_float(blur, "blur", low=0.0)
+    palette = REGION_COLORS if colors is None else np.asarray(colors, dtype=np.uint8)
+    if palette.ndim != 2 or palette.shape[1] != 3 or len(palette) < n_regions:
+        raise ValueError(f"colors must be an (n >= {n_regions}, 3) array")
+    rng = check_random_state(random_state)
+    truth = np.zeros((height, width), dtype=np.int32)
+    for label, mask in zip(range(1, n_regions), _shapes(height, width)):
+        truth[mask] = label
+    image = palette[truth].astype(np.float64)
+    if blur > 0:
+        image = gaussian(image, sigma=blur, channel_axis=-1, preserve_range=True)
+    image += rng.normal(0.0, noise, image.shape)
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8), truth
