@@ -34,7 +34,7 @@ def overlay(image, regions, region_colors, *, opacity=0.6, boundaries=True):
     under = image[..., :3][inside].astype(np.float32)
     out[..., :3][inside] = np.rint(opacity * painted + (1 - opacity) * under).astype(np.uint8)
     if boundaries:
-        edge = find_boundaries(regions, mode="inner") & inside
+        edge = find_boundaries(regions + 1, mode="inner", background=0)  # 0: no region
         out[..., :3][edge] = BOUNDARY_COLOR
     return out
 
