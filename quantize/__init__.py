@@ -20,6 +20,7 @@ from .io import load_image
 from .kmeans import KMeans
 from .pipeline import QuantizeResult, fit_palette, quantize_image
 from .report import Report
+from .segment import SegmentResult, segment_image
 
 __all__ = [
     "FewDistinctPointsWarning",
@@ -32,8 +33,10 @@ __all__ = [
     "QuantizeResult",
     "QuantizeWarning",
     "Report",
+    "SegmentResult",
     "__version__",
     "fit_palette",
     "load_image",
     "quantize_image",
+    "segment_image",
 ]
