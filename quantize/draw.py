@@ -6,6 +6,7 @@ from skimage.segmentation import find_boundaries
 
 #: Boundary colour of :func:`overlay`: skimage.segmentation.mark_boundaries' yellow.
 BOUNDARY_COLOR = (255, 255, 0)
+_STRIP_PIXELS = 1 << 20
 
 
 def overlay(image, regions, region_colors, *, opacity=0.6, boundaries=True):
@@ -29,10 +30,16 @@ def overlay(image, regions, region_colors, *, opacity=0.6, boundaries=True):
     (H, W, 3) or (H, W, 4) ndarray of uint8, the shape of ``image``.
     """
     out = image.copy()
-    inside = regions >= 0
-    painted = region_colors[regions[inside]].astype(np.float32)
-    under = image[..., :3][inside].astype(np.float32)
-    out[..., :3][inside] = np.rint(opacity * painted + (1 - opacity) * under).astype(np.uint8)
+    # Fixed-point blend of the uint8 values, in strips of rows: no float copy of the image.
+    weight = np.uint16(round(opacity * 256))
+    rows = max(1, _STRIP_PIXELS // max(1, image.shape[1]))
+    for top in range(0, image.shape[0], rows):
+        strip = regions[top : top + rows]
+        inside = strip >= 0
+        painted = region_colors[strip[inside]].astype(np.uint16)
+        under = image[top : top + rows, :, :3][inside].astype(np.uint16)
+        blended = (weight * painted + (256 - weight) * under + 128) >> 8
+        out[top : top + rows, :, :3][inside] = blended.astype(np.uint8)
     if boundaries:
         edge = find_boundaries(regions + 1, mode="inner", background=0)  # 0: no region
         out[..., :3][edge] = BOUNDARY_COLOR

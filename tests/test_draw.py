@@ -41,3 +41,14 @@ def test_swatch_rows_show_each_colour():
         assert picture[row * 20 + 10, 5].tolist() == color.tolist()
     assert (picture[:, 60:] < 128).any() and (picture[:, 60:] == 255).any()  # black captions on white
     assert swatch(colors[:0], []).shape[0] > 0
+
+
+def test_overlay_in_strips_equals_one_pass(monkeypatch, photo):
+    import quantize.draw as draw
+
+    regions = (photo[..., 0] // 64).astype(np.int32) - 1  # includes -1: no region
+    colors = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255]], np.uint8)
+    whole = overlay(photo, regions, colors)
+    monkeypatch.setattr(draw, "_STRIP_PIXELS", 1000)
+    assert np.array_equal(overlay(photo, regions, colors), whole)
+    assert not np.array_equal(whole, photo)
