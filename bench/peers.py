@@ -180,6 +180,13 @@ def numpy_pass(pixels):
     return np.bincount(codes, minlength=1 << 15)
 
 
+def db_difference(ours, theirs):
+    """Our PSNR minus theirs; "0 (both exact)" when both are lossless (infinite)."""
+    if ours == theirs == float("inf"):
+        return "0 (both exact)"
+    return f"{ours - theirs:+.2f}"
+
+
 def decode(path):
     with Image.open(path) as image:
         image.load()
@@ -306,7 +313,7 @@ def main():
             our_s, our_psnr = rows[0][1], rows[0][2]
             for name, seconds, quality, used in rows:
                 ratio = "" if name == "quantize" else f"{our_s / seconds:.2f}"
-                delta = "" if name == "quantize" else f"{our_psnr - quality:+.2f}"
+                delta = "" if name == "quantize" else db_difference(our_psnr, quality)
                 print(f"| {label} | {k} | {name} | {seconds:.3f} | {quality:.2f} | {used} | {ratio} | {delta} |")
             print(f"| {label} | {k} | limit: one decode | {decode_s:.3f} |  |  | {our_s / decode_s:.2f} |  |")
             print(f"| {label} | {k} | limit: one NumPy pass | {pass_s:.3f} |  |  | {our_s / pass_s:.2f} |  |",
@@ -335,7 +342,7 @@ def main():
                     _, our_s, our_psnr, our_bytes = rows[0]
                     for name, seconds, quality, size in rows:
                         compare = "" if name.startswith("quantize") else (
-                            f"{our_s / seconds:.2f} | {our_psnr - quality:+.2f} | {our_bytes / size:.3f}")
+                            f"{our_s / seconds:.2f} | {db_difference(our_psnr, quality)} | {our_bytes / size:.3f}")
                         compare = compare or " |  | "
                         print(f"| {path.name} | {k} | {name} | {seconds:.2f} | {quality:.2f} | {size:,} | {compare} |",
                               flush=True)
