@@ -207,6 +207,54 @@ def _bboxes(regions, n):
     return np.array([(s[0].start, s[1].start, s[0].stop, s[1].stop) for s in slices], dtype=np.int64)
 
 
+def _by_size(clusters, n_clusters):
+    """The cluster map renumbered by decreasing pixel count, without empty clusters."""
+    inside = clusters >= 0
+    counts = np.bincount(clusters[inside], minlength=n_clusters)
+    order = np.argsort(-counts, kind="stable")[: np.count_nonzero(counts)]
+    renumber = np.full(max(len(counts), 1), -1, dtype=np.int32)
+    renumber[order] = np.arange(len(order), dtype=np.int32)
+    return np.where(inside, renumber[np.maximum(clusters, 0)], -1).astype(np.int32)
+
+
+def _statistics(rgb, clusters):
+    """The regions of a cluster map and every statistic of :class:`SegmentResult`."""
+    inside = clusters >= 0
+    k = int(clusters.max(initial=-1)) + 1
+    regions, n = _connected_regions(clusters)
+    sums = _region_sums(regions, rgb, n)
+    area = sums[0].astype(np.int64)
+    safe_area = np.maximum(area, 1)[:, None]
+    region_cluster = np.zeros(n, dtype=np.int64)
+    region_cluster[regions[inside]] = clusters[inside]
+    region_bboxes = _bboxes(regions, n)
+
+    per_cluster = np.stack([np.bincount(region_cluster, weights=row, minlength=k) for row in sums[[0, 3, 4, 5]]])
+    cluster_pixels = per_cluster[0].astype(np.int64)
+    cluster_bboxes = np.zeros((k, 4), dtype=np.int64)
+    if n:
+        cluster_bboxes[:, :2] = np.iinfo(np.int64).max
+        for column, extreme in enumerate((np.minimum, np.minimum, np.maximum, np.maximum)):
+            extreme.at(cluster_bboxes[:, column], region_cluster, region_bboxes[:, column])
+    return {
+        "clusters": clusters,
+        "regions": regions,
+        "colors": _mean_colors(per_cluster[1:].T, cluster_pixels),
+        "cluster_pixels": cluster_pixels,
+        "cluster_regions": np.bincount(region_cluster, minlength=k).astype(np.int64),
+        "cluster_bboxes": cluster_bboxes,
+        "region_cluster": region_cluster,
+        "region_area": area,
+        "region_centroids": sums[1:3].T / safe_area,
+        "region_bboxes": region_bboxes,
+        "region_colors": _mean_colors(sums[3:6].T, area),
+    }
+
+
+def _mean_colors(color_sums, counts):
+    return np.clip(np.rint(color_sums / np.maximum(counts, 1)[:, None]), 0, 255).astype(np.uint8)
+
+
 @dataclass
 class SegmentResult:
     """The outcome of :func:`segment_image`.
@@ -435,48 +483,9 @@ def segment_image(
     if min_region > 1:
         clusters = _merge_small_regions(clusters, min_region, centers)
 
-    # Number the clusters by decreasing size; drop any left empty.
-    inside = clusters >= 0
-    counts = np.bincount(clusters[inside], minlength=len(centers))
-    order = np.argsort(-counts, kind="stable")[: np.count_nonzero(counts)]
-    renumber = np.full(max(len(counts), 1), -1, dtype=np.int32)
-    renumber[order] = np.arange(len(order), dtype=np.int32)
-    clusters = np.where(inside, renumber[np.maximum(clusters, 0)], -1).astype(np.int32)
-    k = len(order)
-
-    regions, n = _connected_regions(clusters)
-    sums = _region_sums(regions, rgb, n)
-    area = sums[0].astype(np.int64)
-    region_cluster = np.zeros(n, dtype=np.int64)
-    region_cluster[regions[inside]] = clusters[inside]
-    region_bboxes = _bboxes(regions, n)
-    safe = np.maximum(area, 1)[:, None]
-    region_colors = np.clip(np.rint(sums[3:6].T / safe), 0, 255).astype(np.uint8)
-
-    per_cluster = np.stack([np.bincount(region_cluster, weights=row, minlength=k) for row in sums[[0, 3, 4, 5]]])
-    cluster_pixels = per_cluster[0].astype(np.int64)
-    colors = np.clip(np.rint(per_cluster[1:].T / np.maximum(cluster_pixels, 1)[:, None]), 0, 255).astype(np.uint8)
-    cluster_bboxes = np.zeros((k, 4), dtype=np.int64)
-    if n:
-        cluster_bboxes[:, :2] = np.iinfo(np.int64).max
-        np.minimum.at(cluster_bboxes[:, 0], region_cluster, region_bboxes[:, 0])
-        np.minimum.at(cluster_bboxes[:, 1], region_cluster, region_bboxes[:, 1])
-        np.maximum.at(cluster_bboxes[:, 2], region_cluster, region_bboxes[:, 2])
-        np.maximum.at(cluster_bboxes[:, 3], region_cluster, region_bboxes[:, 3])
-
     return SegmentResult(
         image=pixels,
-        clusters=clusters,
-        regions=regions,
-        colors=colors,
-        cluster_pixels=cluster_pixels,
-        cluster_regions=np.bincount(region_cluster, minlength=k).astype(np.int64),
-        cluster_bboxes=cluster_bboxes,
-        region_cluster=region_cluster,
-        region_area=area,
-        region_centroids=sums[1:3].T / safe,
-        region_bboxes=region_bboxes,
-        region_colors=region_colors,
+        **_statistics(rgb, _by_size(clusters, len(centers))),
         parameters={
             "n_segments": n_segments, "colorspace": colorspace, "spatial": spatial,
             "min_region": min_region, "sigma": sigma, "seed": seed,
