@@ -7,8 +7,10 @@ distinct colours go back to the pixels through a lookup.
 
 The pixels are read in strips of about a million: each strip is packed into 32-bit
 codes and sorted while it is in cache, strips run in parallel threads, and the
-strips' histograms are merged at the end.  Nothing of the size of the image is
-allocated besides the result of :meth:`ColorHistogram.lookup`.
+strips' histograms are merged at the end.  Above 32 megapixels, RGB pixels are
+counted in a table over all 2^24 colours instead, which bounds the memory whatever
+the number of distinct colours.  Nothing of the size of the image is allocated
+besides the result of :meth:`ColorHistogram.lookup`.
 """
 
 import numpy as np
@@ -19,6 +21,11 @@ _RGB_CODES = 1 << 24
 _STRIP = 1 << 20
 _TABLE_MIN_PIXELS = 1 << 20
 _DENSE_KEYS = 1 << 21
+# From this many RGB pixels on, counts go into one 2^24-entry table (128 MB, one pass)
+# instead of sorted strips: when every strip of a big noisy image holds a million
+# distinct colours, the strips' histograms and their merge take gigabytes.
+_DENSE_MIN_PIXELS = 1 << 25
+_DENSE_STRIP = 1 << 22
 
 
 def pack_colors(pixels):
@@ -68,6 +75,15 @@ def _merge(parts):
     return codes[starts], counts
 
 
+def _dense_histogram(pixels):
+    """(codes, counts) of RGB pixels counted in one table over all 2^24 codes."""
+    table = np.zeros(_RGB_CODES, dtype=np.int64)
+    for start in range(0, len(pixels), _DENSE_STRIP):
+        table += np.bincount(pack_colors(pixels[start : start + _DENSE_STRIP]), minlength=_RGB_CODES)
+    codes = np.flatnonzero(table)
+    return codes.astype(np.uint32), table[codes]
+
+
 class ColorHistogram:
     """Distinct colours of a set of pixels and their counts.
 
@@ -92,6 +108,10 @@ class ColorHistogram:
     def __init__(self, pixels):
         self.channels = pixels.shape[1]
         self._pixels = pixels
+        if self.channels == 3 and len(pixels) >= _DENSE_MIN_PIXELS:
+            self._distinct, self.counts = _dense_histogram(pixels)
+            self.colors = unpack_colors(self._distinct, self.channels)
+            return
         parts = thread_map(_strip_histogram, self._strips())
         if not parts:
             self._distinct, self.counts = np.zeros(0, np.uint32), np.zeros(0, np.int64)

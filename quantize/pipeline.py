@@ -35,6 +35,11 @@ _SEED_BITS = 5
 _SEED_PER_CLUSTER = 4
 _SEARCH_TOL = 1e-3
 _POLISH_ITER = 5
+# Above _POLISH_EXACT_MAX distinct colours (big noisy images have millions), polish on
+# _POLISH_BITS bits per channel instead: bin sums keep the centroids exact, only
+# colours sharing a 2x2x2 bin share a label while polishing.
+_POLISH_EXACT_MAX = 1 << 21
+_POLISH_BITS = 7
 
 
 def _restarts(k, init):
@@ -137,6 +142,8 @@ def _cluster_colors(features, counts, colors, k, *, algorithm, init, rng):
     best = min(thread_map(run, rng.spawn(n_init)), key=lambda model: model.inertia_)
     if search is features:
         return best.cluster_centers_
+    if len(features) > _POLISH_EXACT_MAX:
+        features, counts = _coarse(features, counts, colors, _POLISH_BITS)
     polish = KMeans(k, init=best.cluster_centers_, algorithm="lloyd", max_iter=_POLISH_ITER)
     return polish.fit(features, sample_weight=counts).cluster_centers_
 

@@ -85,3 +85,18 @@ def test_strips_are_merged_exactly(monkeypatch, photo, channels, table_min):
     np.testing.assert_array_equal(stripped.counts, whole.counts)
     labels = stripped.lookup(np.arange(len(stripped), dtype=np.int32))
     np.testing.assert_array_equal(stripped.colors[labels], pixels)
+
+
+def test_dense_count_table_gives_the_same_histogram(monkeypatch, photo):
+    """Big RGB images are counted in one 2^24 table instead of sorted strips."""
+    import quantize.histogram as histogram
+
+    pixels = photo.reshape(-1, 3)
+    sorted_strips = ColorHistogram(pixels)
+    monkeypatch.setattr(histogram, "_DENSE_MIN_PIXELS", 0)
+    monkeypatch.setattr(histogram, "_DENSE_STRIP", 10_000)
+    dense = ColorHistogram(pixels)
+    np.testing.assert_array_equal(dense.colors, sorted_strips.colors)
+    np.testing.assert_array_equal(dense.counts, sorted_strips.counts)
+    labels = dense.lookup(np.arange(len(dense), dtype=np.int32))
+    np.testing.assert_array_equal(dense.colors[labels], pixels)
