@@ -20,7 +20,6 @@ from .io import load_image
 from .kmeans import KMeans
 from .pipeline import QuantizeResult, fit_palette, quantize_image
 from .report import Report
-from .segment import SegmentResult, segment_image
 
 __all__ = [
     "FewDistinctPointsWarning",
@@ -40,3 +39,13 @@ __all__ = [
     "quantize_image",
     "segment_image",
 ]
+
+
+def __getattr__(name):
+    # Segmentation pulls in scipy.ndimage and parts of scikit-image (a quarter of a
+    # second); load it on first use so that `quantize compress` starts fast.
+    if name in ("SegmentResult", "segment_image"):
+        from . import segment
+
+        return getattr(segment, name)
+    raise AttributeError(f"module 'quantize' has no attribute {name!r}")

@@ -16,7 +16,6 @@ from .options import (
     max_pixels_opt, seed_opt,
 )
 from .pipeline import MAX_PALETTE, quantize_image
-from .segment import segment_image
 
 
 class _Group(click.Group):
@@ -157,6 +156,8 @@ def segment(
         quantize segment photo.jpg -k 6                  # writes photo-segments/
         quantize segment photo.jpg --sigma 1 --min-region 500 --json
     """
+    from .segment import segment_image  # scipy.ndimage and skimage: only when segmenting
+
     output_dir = output_dir or input.with_name(f"{input.stem}-segments")
     with _one_line_errors(input):
         loaded = load_image(input, max_pixels=max_pixels)

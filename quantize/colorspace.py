@@ -10,6 +10,9 @@ error the report measures.
 
 import numpy as np
 
+#: Spaces the segmentation clusters colours in.
+COLORSPACES = ("lab", "rgb")
+
 
 def premultiply(rgba):
     """Colour scaled by alpha, rounded: (..., 4) uint8 → (..., 4) uint8 (alpha unchanged)."""

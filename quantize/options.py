@@ -4,9 +4,9 @@ from pathlib import Path
 
 import click
 
+from .colorspace import COLORSPACES
 from .io import DEFAULT_MAX_PIXELS
 from .kmeans import ALGORITHMS, INITS
-from .segment import COLORSPACES
 
 input_arg = click.argument("input", type=click.Path(path_type=Path, dir_okay=True))
 

@@ -20,6 +20,7 @@ from skimage import measure
 
 from . import draw, io
 from ._validation import check_choice, check_float, check_int
+from .colorspace import COLORSPACES
 from .distances import assign
 from .errors import FewDistinctPointsWarning
 from .histogram import ColorHistogram
@@ -27,7 +28,6 @@ from .kmeans import KMeans
 from .parallel import thread_map
 from .pipeline import _as_loaded, _cluster_colors, _resolve_seed
 
-COLORSPACES = ("lab", "rgb")
 #: Pixels whose features are clustered when ``spatial`` > 0 (then the colour
 #: histogram no longer stands for the pixels); the rest are assigned to the centres.
 SPATIAL_SAMPLE = 1 << 18

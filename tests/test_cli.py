@@ -354,3 +354,13 @@ def test_segment_bad_options(workdir, args, message):
     assert result.exit_code == 2
     assert message in result.stderr and result.stderr.count("\n") == 1
     assert listing(workdir) == ["chelsea.png", "rocket-vignette.png"]
+
+
+def test_compress_does_not_load_the_segmentation_stack():
+    """scipy.ndimage and skimage's segmentation cost a quarter of a second at start-up."""
+    code = "import sys, quantize.cli; print('quantize.segment' in sys.modules, 'scipy.ndimage' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
+    from quantize import SegmentResult, segment_image  # served on first use
+
+    assert segment_image.__module__ == SegmentResult.__module__ == "quantize.segment"
