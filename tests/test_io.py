@@ -326,3 +326,23 @@ def test_png_keeps_the_smaller_of_its_encodings(tmp_path, monkeypatch):
         sizes.append(save_quantized(tmp_path / f"{len(sizes)}.png", labels, palette))
     assert size == min(sizes)
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "best.png")), labels)
+
+
+def test_png_tries_level_9_where_deflate_wins(tmp_path, monkeypatch):
+    import io as stdio
+
+    import quantize.io as qio
+
+    rng = np.random.default_rng(0)
+    labels = np.tile(rng.integers(0, 200, (8, 64)), (16, 8))  # repeats far apart: deflate wins
+    palette = rng.integers(0, 256, (200, 3), dtype=np.uint8)
+    size = save_quantized(tmp_path / "best.png", labels, palette)
+    image = qio.to_pil_image(labels, palette, "PNG")
+    sizes = {}
+    for name, options in [("7", {"compress_level": 7}), ("rle", qio._SAVE_OPTIONS["PNG"][1]), ("9", qio._PNG_DEEPER)]:
+        buffer = stdio.BytesIO()
+        image.save(buffer, format="PNG", **options)
+        sizes[name] = len(buffer.getvalue())
+    assert sizes["7"] < sizes["rle"]
+    assert size == min(sizes.values())
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "best.png")), labels)
