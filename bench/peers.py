@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from _child import run_quantize
 from quantize import fit_palette, load_image
 from quantize.colorspace import premultiply, to_palette
 from quantize.histogram import pack_colors
@@ -244,20 +245,11 @@ def big_image(folder, megapixels=100):
     del y, x
     Image.fromarray(image).save(path)
     del image
-    out = folder / "big-q64.png"
-    code = (
-        "import resource, sys; from quantize.cli import main; "
-        "sys.argv = ['quantize', 'compress', sys.argv[1], '-k', '64', '-o', sys.argv[2], "
-        "'--max-pixels', '200000000', '--force', '--json']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
-    )
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, str(path), str(out)], capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    report = json.loads(done.stdout)
-    peak_kib = int(done.stderr.strip().splitlines()[-1])
-    return side, seconds, peak_kib * 1024, report
+    seconds, peak, stdout = run_quantize([
+        "compress", path, "-k", "64", "-o", folder / "big-q64.png", "--max-pixels", "200000000",
+        "--force", "--json",
+    ])
+    return side, seconds, peak, json.loads(stdout)
 
 
 def print_targets(summary_rows):

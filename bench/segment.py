@@ -16,9 +16,6 @@ Prints markdown.
 
 import argparse
 import platform
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from skimage.segmentation import slic
 
+from _child import run_quantize
 from quantize.datasets import make_regions
 from quantize.metrics import adjusted_rand_index
 from quantize.segment import segment_image
@@ -65,16 +63,6 @@ def quality(size, seeds):
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 
-def _run(args):
-    """Seconds and peak resident memory (MB) of ``python -m quantize ARGS`` in a new process."""
-    start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "quantize", *args], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    if status != 0:
-        raise SystemExit(f"quantize {' '.join(args)} failed")
-    return time.perf_counter() - start, usage.ru_maxrss / 1024
-
-
 def speed():
     photos = sorted(SHARED.glob("*.jp*g")) + sorted(SHARED.glob("*.png")) if SHARED.is_dir() else []
     if not photos:
@@ -82,18 +70,19 @@ def speed():
         return
     photo = max(photos, key=lambda p: p.stat().st_size)
     with tempfile.TemporaryDirectory() as tmp:
-        compress = _run(["compress", str(photo), "-k", "6", "-o", f"{tmp}/out.png"])
-        segment = _run(["segment", str(photo), "-k", "6", "-o", f"{tmp}/seg"])
-        cleaned = _run(["segment", str(photo), "-k", "6", "--sigma", "1", "--min-region", "500",
-                        "-o", f"{tmp}/seg2"])
+        compress = run_quantize(["compress", str(photo), "-k", "6", "-o", f"{tmp}/out.png"])
+        segment = run_quantize(["segment", str(photo), "-k", "6", "-o", f"{tmp}/seg"])
+        cleaned = run_quantize(
+            ["segment", str(photo), "-k", "6", "--sigma", "1", "--min-region", "500", "-o", f"{tmp}/seg2"]
+        )
     print(f"\n## Speed on {photo.name}, k = 6 (end to end, new processes)\n")
     print("| command | seconds | × compress | peak RSS MB |")
     print("|---|---|---|---|")
-    for name, (seconds, rss) in (
+    for name, (seconds, peak, _) in (
         ("quantize compress", compress), ("quantize segment", segment),
         ("quantize segment --sigma 1 --min-region 500", cleaned),
     ):
-        print(f"| {name} | {seconds:.2f} | {seconds / compress[0]:.2f} | {rss:.0f} |")
+        print(f"| {name} | {seconds:.2f} | {seconds / compress[0]:.2f} | {peak / 2**20:.0f} |")
 
 
 def main():

@@ -328,21 +328,24 @@ def test_png_keeps_the_smaller_of_its_encodings(tmp_path, monkeypatch):
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "best.png")), labels)
 
 
-def test_png_tries_level_9_where_deflate_wins(tmp_path, monkeypatch):
+@pytest.mark.parametrize("big", [False, True])
+def test_png_deflate_level_depends_on_size(tmp_path, monkeypatch, big):
     import io as stdio
 
     import quantize.io as qio
 
+    if big:
+        monkeypatch.setattr(qio, "_PNG_LEVEL_9_MAX_PIXELS", 100)
     rng = np.random.default_rng(0)
     labels = np.tile(rng.integers(0, 200, (8, 64)), (16, 8))  # repeats far apart: deflate wins
     palette = rng.integers(0, 256, (200, 3), dtype=np.uint8)
     size = save_quantized(tmp_path / "best.png", labels, palette)
     image = qio.to_pil_image(labels, palette, "PNG")
     sizes = {}
-    for name, options in [("7", {"compress_level": 7}), ("rle", qio._SAVE_OPTIONS["PNG"][1]), ("9", qio._PNG_DEEPER)]:
+    for level in (7, 9):
         buffer = stdio.BytesIO()
-        image.save(buffer, format="PNG", **options)
-        sizes[name] = len(buffer.getvalue())
-    assert sizes["7"] < sizes["rle"]
-    assert size == min(sizes.values())
+        image.save(buffer, format="PNG", compress_level=level)
+        sizes[level] = len(buffer.getvalue())
+    assert sizes[9] < sizes[7]
+    assert size == (sizes[7] if big else sizes[9])
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "best.png")), labels)
