@@ -4,6 +4,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from skimage.segmentation import find_boundaries
 
+from .parallel import thread_map
+
 #: Boundary colour of :func:`overlay`: skimage.segmentation.mark_boundaries' yellow.
 BOUNDARY_COLOR = (255, 255, 0)
 _STRIP_PIXELS = 1 << 20
@@ -30,19 +32,26 @@ def overlay(image, regions, region_colors, *, opacity=0.6, boundaries=True):
     (H, W, 3) or (H, W, 4) ndarray of uint8, the shape of ``image``.
     """
     out = image.copy()
-    # Fixed-point blend of the uint8 values, in strips of rows: no float copy of the image.
+    height = image.shape[0]
     weight = np.uint16(round(opacity * 256))
     rows = max(1, _STRIP_PIXELS // max(1, image.shape[1]))
-    for top in range(0, image.shape[0], rows):
-        strip = regions[top : top + rows]
+
+    # Strips of rows on threads; the blend is fixed-point on the uint8 values, so no
+    # float copy of the image is made.
+    def paint(top):
+        bottom = min(top + rows, height)
+        strip = regions[top:bottom]
         inside = strip >= 0
         painted = region_colors[strip[inside]].astype(np.uint16)
-        under = image[top : top + rows, :, :3][inside].astype(np.uint16)
+        under = image[top:bottom, :, :3][inside].astype(np.uint16)
         blended = (weight * painted + (256 - weight) * under + 128) >> 8
-        out[top : top + rows, :, :3][inside] = blended.astype(np.uint8)
-    if boundaries:
-        edge = find_boundaries(regions + 1, mode="inner", background=0)  # 0: no region
-        out[..., :3][edge] = BOUNDARY_COLOR
+        out[top:bottom, :, :3][inside] = blended.astype(np.uint8)
+        if boundaries:  # a pixel's boundary status depends on its 4 neighbours: one row of halo
+            above, below = max(top - 1, 0), min(bottom + 1, height)
+            edge = find_boundaries(regions[above:below] + 1, mode="inner", background=0)  # 0: no region
+            out[top:bottom, :, :3][edge[top - above : top - above + bottom - top]] = BOUNDARY_COLOR
+
+    thread_map(paint, range(0, height, rows))
     return out
 
 

@@ -209,12 +209,11 @@ def _bboxes(regions, n):
 
 def _by_size(clusters, n_clusters):
     """The cluster map renumbered by decreasing pixel count, without empty clusters."""
-    inside = clusters >= 0
-    counts = np.bincount(clusters[inside], minlength=n_clusters)
+    counts = np.bincount(clusters[clusters >= 0], minlength=n_clusters)
     order = np.argsort(-counts, kind="stable")[: np.count_nonzero(counts)]
-    renumber = np.full(max(len(counts), 1), -1, dtype=np.int32)
+    renumber = np.full(len(counts) + 1, -1, dtype=np.int32)  # the last entry maps -1 to -1
     renumber[order] = np.arange(len(order), dtype=np.int32)
-    return np.where(inside, renumber[np.maximum(clusters, 0)], -1).astype(np.int32)
+    return renumber[clusters]
 
 
 def _statistics(rgb, clusters):
@@ -398,7 +397,7 @@ class SegmentResult:
             return name, io.save_png(folder / name, pictures[name](), overwrite=overwrite, compress_level=1)
 
         written = dict(thread_map(write, list(pictures)))
-        text = json.dumps(self.to_dict(), indent=1)
+        text = json.dumps(self.to_dict())  # compact: a photo can have 100,000 regions
         written["segments.json"] = io.save_text(folder / "segments.json", text + "\n", overwrite=overwrite)
         return written
 
