@@ -1,7 +1,7 @@
 """quantize against its peers, on the same decoded images, in one process.
 
     pip install -e .[bench]          # scikit-learn and imagequant; pngquant: apt install pngquant
-    python bench/peers.py [IMAGE ...] [--k 16 64 256] [--runs 3] [--no-e2e] [--no-big]
+    python bench/peers.py [IMAGE ...] [--k 16 64 256] [--runs 3] [--no-table] [--no-e2e] [--no-big]
 
 Default images: the photos in ../shared/images when that folder exists, else images/.
 
@@ -36,7 +36,6 @@ import importlib.metadata
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -53,7 +52,6 @@ from PIL import Image
 from _child import run_quantize
 from quantize import fit_palette, load_image
 from quantize.colorspace import premultiply, to_palette
-from quantize.histogram import pack_colors
 from quantize.metrics import psnr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -273,36 +271,8 @@ def print_targets(summary_rows):
               f"| {ours_s / decode_s:.1f} | {db_difference(ours_psnr, best_peer)} |")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("images", nargs="*", type=Path)
-    parser.add_argument("--k", nargs="+", type=int, default=[16, 64, 256])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-e2e", action="store_true", help="skip quantize compress vs pngquant")
-    parser.add_argument("--no-big", action="store_true", help="skip the 100-megapixel image")
-    args = parser.parse_args()
-    warnings.simplefilter("ignore")  # peers and we warn on images with few colours
-
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
-          f"Python {platform.python_version()}; numpy {version('numpy')}, Pillow {version('pillow')}, "
-          f"scikit-learn {version('scikit-learn')}, imagequant {version('imagequant')}, "
-          f"quantize {version('quantize')}.")
-    peers = []
-    for name, function, package in PEERS:
-        if package and version(package) is None:
-            print(f"\nSkipped {name}: the package {package} is not installed.")
-        else:
-            peers.append((name, function))
-    if not shutil.which("pngquant") and not args.no_e2e:
-        print("\nSkipped pngquant in the end-to-end table: the pngquant command is not installed.")
-
-    # One untimed call each on a small image, so imports and first-call set-up are
-    # not timed as part of the first image.
-    warm = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
-    for _, function in peers:
-        function(warm, 4)
-
-    images = args.images or default_images()
+def quantisation_tables(images, peers, args):
+    """Every quantiser on the same decoded pixels; then the targets and our peak memory."""
     print("\n## Quantisation alone\n")
     print("| image | k | method | seconds | PSNR dB | colours | ours/theirs | Δ dB |")
     print("|---|---|---|---|---|---|---|---|")
@@ -341,6 +311,41 @@ def main():
     print("|---|---|---|---|")
     for label, k, peak, rgb in memory_rows:
         print(f"| {label} | {k} | {peak / 1e6:.0f} | {peak / rgb:.2f} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("images", nargs="*", type=Path)
+    parser.add_argument("--k", nargs="+", type=int, default=[16, 64, 256])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-e2e", action="store_true", help="skip quantize compress vs pngquant")
+    parser.add_argument("--no-big", action="store_true", help="skip the 100-megapixel image")
+    parser.add_argument("--no-table", action="store_true", help="skip the quantisation-alone tables")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")  # peers and we warn on images with few colours
+
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
+          f"Python {platform.python_version()}; numpy {version('numpy')}, Pillow {version('pillow')}, "
+          f"scikit-learn {version('scikit-learn')}, imagequant {version('imagequant')}, "
+          f"quantize {version('quantize')}.")
+    peers = []
+    for name, function, package in PEERS:
+        if package and version(package) is None:
+            print(f"\nSkipped {name}: the package {package} is not installed.")
+        else:
+            peers.append((name, function))
+    if not shutil.which("pngquant") and not args.no_e2e:
+        print("\nSkipped pngquant in the end-to-end table: the pngquant command is not installed.")
+
+    # One untimed call each on a small image, so imports and first-call set-up are
+    # not timed as part of the first image.
+    warm = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    for _, function in peers:
+        function(warm, 4)
+
+    images = args.images or default_images()
+    if not args.no_table:
+        quantisation_tables(images, peers, args)
 
     if not args.no_e2e:
         print("\n## End to end on the same PNG: `quantize compress` vs `pngquant --nofs`\n")

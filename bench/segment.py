@@ -17,7 +17,6 @@ Prints markdown.
 import argparse
 import platform
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
