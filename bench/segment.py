@@ -9,8 +9,9 @@ regions of different sizes and non-convex shapes, a Gaussian blur of 1 px, noise
 in CIELAB and in RGB); ours with smoothing, spatial weighting and min-region cleanup;
 and ``skimage.segmentation.slic`` with n_segments = k.  Mean over --seeds images.
 
-Speed: ``quantize segment`` and ``quantize compress`` end to end (new processes) on the
-largest photo in ../shared/images at k = 6, with the peak resident memory of each.
+Speed: ``quantize segment`` and ``quantize compress`` end to end (new processes, median
+of 3) on the largest photo in ../shared/images at k = 6, with the peak resident memory
+of each.
 Prints markdown.
 """
 
@@ -68,13 +69,17 @@ def speed():
         print("\n(no photos in ../shared/images: speed skipped)")
         return
     photo = max(photos, key=lambda p: p.stat().st_size)
+    def median_run(args):
+        runs = sorted(run_quantize([*args, "--force"]) for _ in range(3))
+        return runs[1]
+
     with tempfile.TemporaryDirectory() as tmp:
-        compress = run_quantize(["compress", str(photo), "-k", "6", "-o", f"{tmp}/out.png"])
-        segment = run_quantize(["segment", str(photo), "-k", "6", "-o", f"{tmp}/seg"])
-        cleaned = run_quantize(
+        compress = median_run(["compress", str(photo), "-k", "6", "-o", f"{tmp}/out.png"])
+        segment = median_run(["segment", str(photo), "-k", "6", "-o", f"{tmp}/seg"])
+        cleaned = median_run(
             ["segment", str(photo), "-k", "6", "--sigma", "1", "--min-region", "500", "-o", f"{tmp}/seg2"]
         )
-    print(f"\n## Speed on {photo.name}, k = 6 (end to end, new processes)\n")
+    print(f"\n## Speed on {photo.name}, k = 6 (end to end, new processes, median of 3)\n")
     print("| command | seconds | × compress | peak RSS MB |")
     print("|---|---|---|---|")
     for name, (seconds, peak, _) in (
