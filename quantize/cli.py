@@ -122,8 +122,8 @@ def _one_line_errors(input):
 )
 @click.option(
     "--spatial", type=click.FloatRange(min=0), default=0.0, show_default=True,
-    help="Weight of pixel position against colour (as SLIC's compactness; ~10 in Lab "
-    "gives compact regions); 0 clusters by colour alone.",
+    help="Weight of pixel position against colour, as SLIC's compactness: larger values "
+    "give more compact regions; 0 clusters by colour alone.",
 )
 @click.option(
     "--min-region", type=click.IntRange(min=0), default=0, show_default=True,

@@ -421,9 +421,10 @@ def segment_image(
     spatial : float, keyword-only
         Weight of the pixel position against colour, as SLIC's ``compactness``: the
         position in units of the grid step sqrt(pixels / n_segments) is multiplied by
-        it.  0 (the default) clusters by colour alone; around 10 in CIELAB gives
-        compact regions.  The colour scale differs in RGB (0..255), so it needs larger
-        values there.  Above 0, the clustering runs on a sample of
+        it.  0 (the default) clusters by colour alone; larger values give more
+        compact, blob-like regions (one grid step then weighs as much as a colour
+        difference of ``spatial``).  The colour scale is larger in RGB (0..255) than
+        in CIELAB, so the same effect needs larger values there.  Above 0, the clustering runs on a sample of
         :data:`SPATIAL_SAMPLE` pixels instead of the colour histogram.
     min_region : int, keyword-only
         Regions with fewer pixels are merged into the neighbouring region they share
