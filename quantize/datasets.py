@@ -4,6 +4,7 @@ import numpy as np
 from skimage.filters import gaussian
 
 from ._validation import check_float, check_int, check_random_state
+from .errors import InvalidParameterError
 
 #: Region colours of :func:`make_regions`: at least 120 apart in RGB and 47 in CIELAB
 #: (a farthest-point pick from a grid, starting at grey), so that colour alone
@@ -62,7 +63,7 @@ def make_regions(shape=(192, 256), n_regions=5, *, noise=25.0, blur=1.0, colors=
     blur = check_float(blur, "blur", low=0.0)
     palette = REGION_COLORS if colors is None else np.asarray(colors, dtype=np.uint8)
     if palette.ndim != 2 or palette.shape[1] != 3 or len(palette) < n_regions:
-        raise ValueError(f"colors must be an (n >= {n_regions}, 3) array")
+        raise InvalidParameterError(f"colors must be an (n >= {n_regions}, 3) array")
     rng = check_random_state(random_state)
     truth = np.zeros((height, width), dtype=np.int32)
     for label, mask in zip(range(1, n_regions), _shapes(height, width)):

@@ -37,6 +37,8 @@ _STRIP = 1 << 20
 _MAX_ROUNDS = 64
 #: Weight of the region colour over the image in overlay.png.
 OVERLAY_OPACITY = 0.6
+#: Rows of palette.png at most.
+SWATCH_ROWS = 64
 
 
 def _lab(colors):
@@ -326,9 +328,15 @@ class SegmentResult:
         return draw.overlay(self.image, self.regions, self.region_colors, opacity=OVERLAY_OPACITY)
 
     def swatch(self):
-        """(rows, width, 3) uint8: the cluster colours with their hex codes and shares."""
-        captions = [f"{i}  {_hex(c)}  {share:6.1%}" for i, (c, share) in enumerate(zip(self.colors, self.shares))]
-        return draw.swatch(self.colors, captions)
+        """(rows, width, 3) uint8: the cluster colours with their hex codes and shares
+        (the largest SWATCH_ROWS - 1 and a last row counting the rest, if more)."""
+        colors, shares = self.colors, self.shares
+        captions = [f"{i}  {_hex(c)}  {share:6.1%}" for i, (c, share) in enumerate(zip(colors, shares))]
+        if len(colors) > SWATCH_ROWS:
+            rest = len(colors) - (SWATCH_ROWS - 1)
+            colors = np.vstack([colors[: SWATCH_ROWS - 1], [255, 255, 255]]).astype(np.uint8)
+            captions = captions[: SWATCH_ROWS - 1] + [f"{rest} more in segments.json"]
+        return draw.swatch(colors, captions)
 
     def to_dict(self):
         """Everything in segments.json, as plain JSON types."""

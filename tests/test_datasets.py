@@ -27,5 +27,5 @@ def test_bad_arguments():
         make_regions((64, 64), 9)
     with pytest.raises(InvalidParameterError, match="height=8"):
         make_regions((8, 64), 3)
-    with pytest.raises(ValueError, match="colors must be"):
+    with pytest.raises(InvalidParameterError, match="colors must be"):
         make_regions((64, 64), 3, colors=[(0, 0, 0)])

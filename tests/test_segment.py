@@ -269,4 +269,5 @@ def test_labels_png_is_16_bit_above_255_clusters(tmp_path):
     result.save(tmp_path)
     labels = Image.open(tmp_path / "labels.png")
     assert labels.mode == "I;16"
+    assert Image.open(tmp_path / "palette.png").height == 64 * 28  # 63 colours and "237 more"
     assert np.array_equal(np.asarray(labels).astype(int) - 1, result.clusters)
