@@ -15,19 +15,28 @@ class InvalidParameterError(QuantizeError, ValueError):
     """A parameter or an input array is out of its valid domain."""
 
 
-class ImageError(QuantizeError, ValueError):
-    """An input image cannot be read: missing, not an image, empty, truncated or corrupt.
-
-    ``path`` names the offending file when there is one.
-    """
+class InputFileError(QuantizeError, ValueError):
+    """An input file cannot be used.  ``path`` names the file when there is one, and
+    ``reason`` is the problem alone (``str()`` is "path: reason")."""
 
     def __init__(self, message, path=None):
         super().__init__(message)
         self.path = path
 
+    @property
+    def reason(self):
+        return self.args[0] if self.args else ""
+
     def __str__(self):
-        message = super().__str__()
-        return f"{self.path}: {message}" if self.path is not None else message
+        return f"{self.path}: {self.reason}" if self.path is not None else self.reason
+
+
+class ImageError(InputFileError):
+    """An input image cannot be read: missing, not an image, empty, truncated or corrupt."""
+
+
+class PaletteError(InputFileError):
+    """A palette file cannot be read: missing, malformed, or with no valid colour."""
 
 
 class ImageTooLargeError(ImageError):
@@ -41,9 +50,12 @@ class OutputError(QuantizeError, OSError):
         super().__init__(message)
         self.path = path
 
+    @property
+    def reason(self):
+        return self.args[0] if self.args else ""
+
     def __str__(self):
-        message = self.args[0] if self.args else ""
-        return f"{self.path}: {message}" if self.path is not None else message
+        return f"{self.path}: {self.reason}" if self.path is not None else self.reason
 
 
 class QuantizeWarning(UserWarning):

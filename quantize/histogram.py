@@ -62,8 +62,9 @@ def _strip_histogram(pixels):
     return codes[starts], np.diff(np.append(starts, len(codes)))
 
 
-def _merge(parts):
-    """Add up the (codes, counts) histograms of several strips."""
+def merge_histograms(parts):
+    """Add up several (codes, counts) histograms, each sorted by code (strips of one
+    image, or several images); returns the (codes, counts) of their sum."""
     # Code in the high half, count in the low half: each part is sorted by code, so a
     # stable sort only merges runs, and the counts travel with their codes.
     keys = np.concatenate([(codes.astype(np.uint64) << 32) | counts.astype(np.uint64)
@@ -118,7 +119,7 @@ class ColorHistogram:
         elif len(parts) == 1:
             self._distinct, self.counts = parts[0]
         else:
-            self._distinct, self.counts = _merge(parts)
+            self._distinct, self.counts = merge_histograms(parts)
         self.colors = unpack_colors(self._distinct, self.channels)
 
     def _strips(self):

@@ -13,8 +13,8 @@ from . import io
 from ._validation import check_choice, check_image, check_int, check_random_state
 from .colorspace import premultiply, to_features, to_palette
 from .distances import assign
-from .errors import FewDistinctPointsWarning
-from .histogram import ColorHistogram, coarse_bins
+from .errors import FewDistinctPointsWarning, InvalidParameterError
+from .histogram import ColorHistogram, coarse_bins, merge_histograms, pack_colors, unpack_colors
 from .kmeans import ALGORITHMS, INITS, KMeans, cluster_sums
 from .metrics import psnr, ssim
 from .parallel import thread_map
@@ -274,15 +274,23 @@ def quantize_image(
     seed, rng = _resolve_seed(random_state)
     loaded = _as_loaded(image, max_pixels)
     start = time.perf_counter()  # loading is timed by load_image
-    pixels = loaded.pixels
     notes = list(loaded.notes)
     palette, labels = _fit_palette(
-        pixels, n_colors, algorithm=algorithm, init=init, rng=rng, notes=notes
+        loaded.pixels, n_colors, algorithm=algorithm, init=init, rng=rng, notes=notes
     )
+    return _result(loaded, palette, labels, start, colors_requested=n_colors, seed=seed,
+                   algorithm=algorithm, init=init, notes=notes)
+
+
+def _result(loaded, palette, labels, start, **report_fields):
+    """Rebuild the image from palette and labels, measure it, and report."""
+    pixels = loaded.pixels
     height, width, channels = pixels.shape
     transparent = bool(labels.min() < 0) if labels.size else False
     lookup = np.zeros((len(palette) + 1, channels), dtype=np.uint8)
-    lookup[: len(palette)] = palette
+    lookup[: len(palette), : palette.shape[1]] = palette
+    if palette.shape[1] < channels:  # an opaque palette on an image with transparency
+        lookup[: len(palette), 3] = 255
     rebuilt = lookup[labels]  # label -1 picks the zero row: fully transparent
     if channels == 4:
         reference, compared = premultiply(pixels), premultiply(rebuilt)
@@ -292,19 +300,117 @@ def quantize_image(
         input=str(loaded.path) if loaded.path is not None else None,
         width=width,
         height=height,
-        colors_requested=n_colors,
         colors_used=len(palette),
         psnr=psnr(reference, compared),
         ssim=ssim(reference, compared),
         input_bytes=loaded.file_bytes,
         raw_ratio=raw_ratio(width, height, channels, len(palette) + transparent),
         seconds=0.0,
-        seed=seed,
-        algorithm=algorithm,
-        init=init,
         frames=loaded.frames,
         transparent=transparent,
-        notes=notes,
+        **report_fields,
     )
     report.seconds = loaded.seconds + time.perf_counter() - start
     return QuantizeResult(rebuilt, palette, labels, report)
+
+
+def color_histogram(image, *, max_pixels=io.DEFAULT_MAX_PIXELS):
+    """Distinct RGB colours of an image's visible pixels (alpha > 0) and their counts.
+
+    What :func:`fit_shared_palette` merges; small enough to send between processes.
+
+    Returns
+    -------
+    colors : (m, 3) ndarray of uint8
+    counts : (m,) ndarray of int64
+    """
+    pixels = _as_loaded(image, max_pixels).pixels
+    flat = pixels.reshape(-1, pixels.shape[2])
+    if pixels.shape[2] == 4:
+        flat = flat[flat[:, 3] != 0]
+    histogram = ColorHistogram(flat[:, :3])
+    return histogram.colors, histogram.counts
+
+
+def fit_shared_palette(histograms, n_colors=16, *, algorithm="minibatch", init="k-means++", random_state=None):
+    """One RGB palette for several images, from their :func:`color_histogram`.
+
+    The histograms are merged by adding counts, so every image weighs in proportion
+    to its pixels, exactly as if all of them were one image.
+
+    Returns
+    -------
+    (n, 3) ndarray of uint8, n <= n_colors
+
+    Guarantees
+    ----------
+    At most ``n_colors`` distinct entries; the same histograms, parameters and integer
+    ``random_state`` give the same palette.
+    """
+    n_colors = check_int(n_colors, "n_colors", low=1, high=MAX_PALETTE)
+    check_choice(algorithm, "algorithm", ALGORITHMS)
+    check_choice(init, "init", INITS)
+    rng = check_random_state(random_state)
+    parts = [(pack_colors(np.asarray(c, np.uint8).reshape(-1, 3)), np.asarray(n, np.int64)) for c, n in histograms]
+    parts = [part for part in parts if len(part[0])]
+    if not parts:
+        raise InvalidParameterError("no visible pixel in any image: nothing to fit a palette to")
+    codes, counts = merge_histograms(parts)
+    colors = unpack_colors(codes, 3)
+    features = to_features(colors, False)
+    if len(colors) <= n_colors:
+        return colors
+    centers = _cluster_colors(features, counts, colors, n_colors, algorithm=algorithm, init=init, rng=rng)
+    return np.unique(to_palette(centers, False), axis=0)
+
+
+def apply_palette(image, palette, *, max_pixels=io.DEFAULT_MAX_PIXELS):
+    """Map every pixel to the nearest colour of a given RGB palette.
+
+    Parameters
+    ----------
+    image : str, Path, LoadedImage, PIL.Image.Image or ndarray
+        As in :func:`quantize_image`.
+    palette : (n, 3) array of uint8, 1 <= n <= 256
+    max_pixels : int or None, keyword-only
+
+    Returns
+    -------
+    QuantizeResult
+        Its palette is ``palette`` itself, every entry kept (used or not), so that
+        images quantised with one palette share it exactly.
+
+    Guarantees
+    ----------
+    Every visible pixel takes its nearest palette colour; fully transparent pixels
+    stay transparent (label -1); partly transparent ones become opaque (noted).
+    """
+    palette = np.asarray(palette)
+    if palette.ndim != 2 or palette.shape[1] != 3 or not 1 <= len(palette) <= MAX_PALETTE:
+        raise InvalidParameterError(f"palette must be an (n, 3) array with 1 <= n <= {MAX_PALETTE}")
+    if palette.dtype != np.uint8:
+        if not np.issubdtype(palette.dtype, np.integer) or palette.min() < 0 or palette.max() > 255:
+            raise InvalidParameterError("palette values must be integers in 0..255")
+        palette = palette.astype(np.uint8)
+    loaded = _as_loaded(image, max_pixels)
+    start = time.perf_counter()
+    pixels = loaded.pixels
+    notes = list(loaded.notes)
+    flat = pixels.reshape(-1, pixels.shape[2])
+    visible = None
+    if pixels.shape[2] == 4:
+        visible = flat[:, 3] != 0
+        if ((flat[:, 3] > 0) & (flat[:, 3] < 255)).any():
+            notes.append("partly transparent pixels were made opaque: the palette has no alpha")
+    histogram = ColorHistogram(flat[:, :3] if visible is None else flat[visible, :3])
+    color_labels, _ = assign(to_features(histogram.colors, False), to_features(palette, False),
+                             with_distances=False)
+    label_dtype = np.int16
+    labels = histogram.lookup(color_labels.astype(label_dtype))
+    if visible is not None:
+        full = np.full(len(flat), -1, dtype=label_dtype)
+        full[visible] = labels
+        labels = full
+    return _result(loaded, palette, labels.reshape(pixels.shape[:2]), start,
+                   colors_requested=len(palette), seed=None, algorithm="palette", init="none",
+                   notes=notes)

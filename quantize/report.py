@@ -95,8 +95,11 @@ class Report:
         elif self.output_bytes is not None:
             lines.append(f"  {self.output_bytes:,} B, {self.bits_per_pixel:.2f} bits per pixel")
         lines.append(f"  raw ratio {self.raw_ratio:.2f}:1 (palette indices vs 8-bit channels)")
-        lines.append(
-            f"  {self.seconds:.2f} s, seed {self.seed}, {self.algorithm} k-means, init {self.init}"
-        )
+        if self.algorithm == "palette":
+            lines.append(f"  {self.seconds:.2f} s, mapped to a given palette")
+        else:
+            lines.append(
+                f"  {self.seconds:.2f} s, seed {self.seed}, {self.algorithm} k-means, init {self.init}"
+            )
         lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
