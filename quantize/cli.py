@@ -3,6 +3,7 @@
 import contextlib
 import json
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -10,12 +11,16 @@ import click
 
 from . import __version__
 from .errors import QuantizeError, QuantizeWarning
-from .io import PALETTE_FORMATS, check_output_path, load_image, output_format
+from .io import (
+    PALETTE_FILE_FORMATS, PALETTE_FORMATS, check_output_path, load_image, load_palette, output_format,
+)
+from .io import save_palette as save_palette_file
+from .io import save_text
 from .options import (
     algorithm_opt, colorspace_opt, colors_opt, force_opt, init_opt, input_arg, json_opt,
     max_pixels_opt, seed_opt,
 )
-from .pipeline import MAX_PALETTE, quantize_image
+from .pipeline import MAX_PALETTE, apply_palette, quantize_image
 
 
 class _Group(click.Group):
@@ -66,18 +71,30 @@ def default_output(input_path, n_colors):
 @init_opt
 @seed_opt
 @max_pixels_opt
+@click.option(
+    "--save-palette", type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the palette (.json or GIMP .gpl) for `quantize apply` and `batch --palette`.",
+)
 @json_opt
 @force_opt
-def compress(input, n_colors, output, algorithm, init, seed, max_pixels, as_json, force):
+def compress(input, n_colors, output, algorithm, init, seed, max_pixels, save_palette, as_json, force):
     """Reduce INPUT to at most K colours and write a palette image.
 
     \b
     Examples:
         quantize compress photo.jpg                  # writes photo-q16.png
         quantize compress photo.jpg -k 64 -o small.png --json
+        quantize compress logo.png -k 8 --save-palette brand.json
     """
     output = output or default_output(input, n_colors)
     with _one_line_errors(input):
+        if save_palette is not None:
+            check_output_path(save_palette, overwrite=force, protect=input)
+            if save_palette.suffix.lower() not in PALETTE_FILE_FORMATS:
+                raise click.BadParameter(
+                    f"palette files are .json or .gpl, not {save_palette.suffix or '(none)'!r}",
+                    param_hint="'--save-palette'",
+                )
         image_format = output_format(output)
         if image_format in PALETTE_FORMATS and n_colors > MAX_PALETTE:
             raise click.BadParameter(
@@ -90,6 +107,8 @@ def compress(input, n_colors, output, algorithm, init, seed, max_pixels, as_json
         check_output_path(output, overwrite=force, protect=input)
         result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed)
         report = result.save(output, overwrite=force)
+        if save_palette is not None:
+            save_palette_file(save_palette, result.palette[:, :3], overwrite=force)
     if as_json:
         click.echo(json.dumps(report.to_dict()))
     else:
@@ -179,3 +198,136 @@ def segment(
         click.echo(f"  {cluster['id']:>2}  {cluster['hex']}  {cluster['share']:6.1%}  {cluster['regions']:>8}")
     for note in summary["notes"]:
         click.echo(f"note: {note}")
+
+
+@main.command()
+@input_arg
+@click.option(
+    "--palette", "palette_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
+    help="Palette file (.json or .gpl), as written by `compress --save-palette`.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+    help="Output file; the format follows the extension.  [default: <stem>-palette.png]",
+)
+@max_pixels_opt
+@json_opt
+@force_opt
+def apply(input, palette_file, output, max_pixels, as_json, force):
+    """Map INPUT to the colours of a given palette (each pixel to the nearest).
+
+    \b
+    Example:
+        quantize apply photo.jpg --palette brand.json -o photo-brand.png
+    """
+    output = output or input.with_name(f"{input.stem}-palette.png")
+    with _one_line_errors(input):
+        palette = load_palette(palette_file)
+        loaded = load_image(input, max_pixels=max_pixels)
+        check_output_path(output, overwrite=force, protect=input)
+        report = apply_palette(loaded, palette).save(output, overwrite=force)
+    click.echo(json.dumps(report.to_dict()) if as_json else report.to_text())
+
+
+class _ProgressBar:
+    """files done / total, failures, rate and time left on one stderr line."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self.failed = 0
+
+    def __call__(self, outcome, finished, total):
+        self.failed += outcome.status == "failed"
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self.start
+        rate = finished / elapsed if elapsed > 0 else 0.0
+        left = (total - finished) / rate if rate > 0 else 0.0
+        filled = int(30 * finished / max(total, 1))
+        click.echo(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {finished}/{total} files, {self.failed} failed, "
+            f"{rate:.1f} files/s, {int(left) // 60}:{int(left) % 60:02d} left ",
+            nl=finished == total, err=True,
+        )
+
+
+@main.command()
+@click.argument("input_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder.  [default: <INPUT_DIR>-quantized beside the input]",
+)
+@colors_opt
+@click.option("--recursive", is_flag=True, help="Also process subfolders; the tree is mirrored.")
+@click.option("--include", multiple=True, metavar="GLOB", help="Only files matching (repeatable).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching (repeatable).")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None,
+    help="Worker processes.  [default: the number of cores]",
+)
+@click.option("--skip-existing", is_flag=True, help="Leave inputs whose output exists (resume a batch).")
+@click.option("--suffix", default="", help="Appended to each output's name (needed to write into INPUT_DIR).")
+@click.option("--shared-palette", is_flag=True, help="Fit one palette on all images and use it for every one.")
+@click.option(
+    "--palette", "palette_file", type=click.Path(path_type=Path, dir_okay=False),
+    help="Map every image to this palette file (.json or .gpl) instead of fitting one.",
+)
+@click.option("--segment", is_flag=True, help="Also write each image's segmentation (as `quantize segment`).")
+@click.option(
+    "--segments", "n_segments", type=click.IntRange(1, 65534), default=4, show_default=True,
+    help="Clusters of --segment.",
+)
+@click.option(
+    "--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a self-contained HTML page with before/after thumbnails.",
+)
+@algorithm_opt
+@init_opt
+@seed_opt
+@max_pixels_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON on stdout.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@force_opt
+def batch(
+    input_dir, output_dir, n_colors, recursive, include, exclude, jobs, skip_existing, suffix,
+    shared_palette, palette_file, segment, n_segments, report_path, algorithm, init, seed, max_pixels,
+    as_json, quiet, force,
+):
+    """Quantise every image in INPUT_DIR, in parallel, recording each outcome.
+
+    Inputs are never modified.  Writes manifest.json and manifest.csv into the output
+    folder.  Exit code 0 when every file succeeded, 1 when any failed, 130 when
+    interrupted (re-run with --skip-existing to resume).
+
+    \b
+    Examples:
+        quantize batch photos/ -k 32 --recursive --report report.html
+        quantize batch photos/ --shared-palette --include '*.jpg' --jobs 2
+    """
+    from .batch import quantize_folder
+    from .html_report import render
+
+    with _one_line_errors(input_dir):
+        if shared_palette and palette_file is not None:
+            raise click.UsageError("--shared-palette and --palette exclude each other")
+        palette = load_palette(palette_file) if palette_file is not None else None
+        if report_path is not None:
+            check_output_path(report_path, overwrite=force)
+        progress = _ProgressBar(not quiet and not as_json and sys.stderr.isatty())
+        report = quantize_folder(
+            input_dir, output_dir, n_colors=n_colors, recursive=recursive, include=include,
+            exclude=exclude, jobs=jobs, skip_existing=skip_existing, overwrite=force, suffix=suffix,
+            shared_palette=shared_palette, palette=palette, segment=segment, n_segments=n_segments,
+            algorithm=algorithm, init=init, random_state=seed, max_pixels=max_pixels,
+            thumbnails=report_path is not None, progress=progress,
+        )
+        if report_path is not None:
+            save_text(report_path, render(report), overwrite=force)
+    if as_json:
+        click.echo(json.dumps(report.to_manifest()))
+    else:
+        if report.interrupted:
+            click.echo("interrupted: finished files are kept; re-run with --skip-existing to resume", err=True)
+        click.echo(report.summary())
+    return report.exit_code

@@ -364,6 +364,18 @@ def fit_shared_palette(histograms, n_colors=16, *, algorithm="minibatch", init="
     return np.unique(to_palette(centers, False), axis=0)
 
 
+def check_palette(palette):
+    """Validate an RGB palette and return it as (n, 3) uint8, 1 <= n <= 256."""
+    palette = np.asarray(palette)
+    if palette.ndim != 2 or palette.shape[1] != 3 or not 1 <= len(palette) <= MAX_PALETTE:
+        raise InvalidParameterError(f"palette must be an (n, 3) array with 1 <= n <= {MAX_PALETTE}")
+    if palette.dtype != np.uint8:
+        if not np.issubdtype(palette.dtype, np.integer) or palette.min() < 0 or palette.max() > 255:
+            raise InvalidParameterError("palette values must be integers in 0..255")
+        palette = palette.astype(np.uint8)
+    return palette
+
+
 def apply_palette(image, palette, *, max_pixels=io.DEFAULT_MAX_PIXELS):
     """Map every pixel to the nearest colour of a given RGB palette.
 
@@ -385,13 +397,7 @@ def apply_palette(image, palette, *, max_pixels=io.DEFAULT_MAX_PIXELS):
     Every visible pixel takes its nearest palette colour; fully transparent pixels
     stay transparent (label -1); partly transparent ones become opaque (noted).
     """
-    palette = np.asarray(palette)
-    if palette.ndim != 2 or palette.shape[1] != 3 or not 1 <= len(palette) <= MAX_PALETTE:
-        raise InvalidParameterError(f"palette must be an (n, 3) array with 1 <= n <= {MAX_PALETTE}")
-    if palette.dtype != np.uint8:
-        if not np.issubdtype(palette.dtype, np.integer) or palette.min() < 0 or palette.max() > 255:
-            raise InvalidParameterError("palette values must be integers in 0..255")
-        palette = palette.astype(np.uint8)
+    palette = check_palette(palette)
     loaded = _as_loaded(image, max_pixels)
     start = time.perf_counter()
     pixels = loaded.pixels

@@ -1,0 +1,477 @@
+"""Whole folders: find the images, quantise them on worker processes, record every outcome.
+
+Each file's outcome (done, skipped, failed with its reason, or not run because the
+batch was interrupted) is recorded in a :class:`BatchReport`, which also gives the exit
+code, as black's ``Report`` does.  Outputs are written atomically by the workers, so
+an interrupted batch leaves finished files and no partial ones; re-running with
+``skip_existing`` resumes it.
+"""
+
+import base64
+import concurrent.futures
+import contextlib
+import csv
+import datetime
+import fnmatch
+import io as stdio
+import json
+import multiprocessing
+import os
+import secrets
+import signal
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from . import io
+from ._validation import check_int
+from .errors import InputFileError, InvalidParameterError, OutputError, QuantizeError, QuantizeWarning
+from .parallel import get_num_threads, set_num_threads
+from .pipeline import (
+    MAX_PALETTE, apply_palette, check_palette, color_histogram, fit_shared_palette, quantize_image,
+)
+
+#: Environment variables that cap the threads of numerical libraries in a worker.
+_THREAD_VARIABLES = ("QUANTIZE_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THUMBNAIL_SIZE = 192
+STATUSES = ("done", "skipped", "failed", "not run")
+
+
+def _image_extensions():
+    """Extensions of every format Pillow can read."""
+    return {ext for ext, name in Image.registered_extensions().items() if name in Image.OPEN}
+
+
+def _sniffs_as_image(path):
+    try:
+        with open(path, "rb") as handle:
+            return io.sniff_format(handle.read(16)) is not None
+    except OSError:
+        return False
+
+
+def _matches(relative, patterns):
+    return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(Path(relative).name, p) for p in patterns)
+
+
+def find_images(folder, *, recursive=False, include=(), exclude=(), skip=()):
+    """Image files in ``folder``, sorted: those with an image extension (they are
+    processed even if they turn out not to be images, and fail with a reason) and
+    those whose first bytes are an image signature, whatever their name.
+
+    ``include`` and ``exclude`` are glob patterns matched against the path relative to
+    ``folder`` and against the file name.  Hidden files and folders, and the folders
+    in ``skip`` (an output folder inside the input), are left out.
+    """
+    folder = Path(folder)
+    skip = [Path(s).resolve() for s in skip]
+    extensions = _image_extensions()
+    found = []
+    for path in sorted(folder.rglob("*") if recursive else folder.glob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        resolved = path.resolve()
+        if any(s == resolved or s in resolved.parents for s in skip):
+            continue
+        name = relative.as_posix()
+        if (include and not _matches(name, include)) or _matches(name, exclude):
+            continue
+        if path.suffix.lower() in extensions or _sniffs_as_image(path):
+            found.append(path)
+    return found
+
+
+def plan_outputs(inputs, input_dir, output_dir, suffix=""):
+    """One distinct output path per input: ``<stem><suffix>.png`` in the mirrored folder;
+    inputs of one folder that share a stem (a.jpg, a.png) keep their whole name
+    (a.jpg.png, a.png.png)."""
+    relatives = [Path(p).relative_to(input_dir) for p in inputs]
+    stems = Counter((r.parent, r.stem.lower()) for r in relatives)
+    outputs, taken = [], set()
+    for r in relatives:
+        name = r.stem if stems[(r.parent, r.stem.lower())] == 1 else r.name
+        output = Path(output_dir) / r.parent / f"{name}{suffix}.png"
+        number = 1
+        while str(output).lower() in taken:  # only for names built to collide
+            number += 1
+            output = Path(output_dir) / r.parent / f"{name}{suffix}-{number}.png"
+        taken.add(str(output).lower())
+        outputs.append(output)
+    return outputs
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one input file.
+
+    ``status`` is one of :data:`STATUSES`; ``reason`` says why for every status but
+    "done"; ``report`` is the quantisation report (``Report.to_dict()``) when done.
+    """
+
+    input: str
+    output: str | None
+    status: str
+    reason: str | None = None
+    report: dict | None = None
+    thumbnails: tuple | None = field(default=None, repr=False)
+
+    def to_dict(self):
+        return {"input": self.input, "output": self.output, "status": self.status,
+                "reason": self.reason, "report": self.report}
+
+
+@dataclass
+class BatchReport:
+    """Every file's outcome, in input order, and the totals and exit code they give."""
+
+    input_dir: str
+    output_dir: str
+    parameters: dict
+    files: list
+    started: str
+    finished: str
+    seconds: float
+    interrupted: bool = False
+    palette: list | None = None
+
+    def count(self, status):
+        return sum(f.status == status for f in self.files)
+
+    @property
+    def input_bytes(self):
+        return sum(f.report["input_bytes"] or 0 for f in self.files if f.status == "done")
+
+    @property
+    def output_bytes(self):
+        return sum(f.report["output_bytes"] or 0 for f in self.files if f.status == "done")
+
+    @property
+    def ratio(self):
+        """Input bytes over output bytes of the files done (None if nothing was written)."""
+        return self.input_bytes / self.output_bytes if self.output_bytes else None
+
+    @property
+    def exit_code(self):
+        """0 when every file was done or skipped; 1 when any failed; 130 when interrupted."""
+        if self.interrupted:
+            return 130
+        return 1 if self.count("failed") else 0
+
+    def totals(self):
+        return {
+            "files": len(self.files), **{status.replace(" ", "_"): self.count(status) for status in STATUSES},
+            "input_bytes": self.input_bytes, "output_bytes": self.output_bytes, "ratio": self.ratio,
+            "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
+        }
+
+    def to_manifest(self):
+        """Everything in manifest.json: parameters, versions, times, totals and one entry per file."""
+        return {
+            "input_dir": self.input_dir,
+            "output_dir": self.output_dir,
+            "parameters": self.parameters,
+            "versions": _versions(),
+            "started": self.started,
+            "finished": self.finished,
+            "totals": self.totals(),
+            "palette": self.palette,
+            "files": [f.to_dict() for f in self.files],
+        }
+
+    def to_csv(self):
+        """manifest.csv: one row per file."""
+        buffer = stdio.StringIO()
+        columns = ["input", "output", "status", "reason", "width", "height", "colors_used", "psnr",
+                   "ssim", "input_bytes", "output_bytes", "compression_ratio", "seconds"]
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for f in self.files:
+            report = f.report or {}
+            writer.writerow([f.input, f.output, f.status, f.reason or ""] + [
+                "" if report.get(c) is None else report[c] for c in columns[4:]
+            ])
+        return buffer.getvalue()
+
+    def summary(self):
+        """The human summary the CLI prints."""
+        ratio = f"{self.ratio:.2f}x" if self.ratio else "n/a"
+        lines = [
+            f"{self.count('done')} done, {self.count('skipped')} skipped, {self.count('failed')} failed"
+            + (f", {self.count('not run')} not run (interrupted)" if self.interrupted else "")
+            + f" in {self.seconds:.1f} s",
+            f"{self.input_bytes:,} B in, {self.output_bytes:,} B out, overall ratio {ratio}",
+        ]
+        lines += [f"failed: {f.input}: {f.reason}" for f in self.files if f.status == "failed"]
+        lines.append(f"manifest: {Path(self.output_dir) / 'manifest.json'}")
+        return "\n".join(lines)
+
+
+def _versions():
+    found = {}
+    for package in ("quantize", "numpy", "pillow", "scikit-image", "click"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class _Task:
+    """One file's work, sent to a worker process."""
+
+    input: Path
+    output: Path
+    options: dict
+    palette: np.ndarray | None = None
+    segment_dir: Path | None = None
+    thumbnails: bool = False
+
+
+def _thumbnail(pixels):
+    image = Image.fromarray(pixels)
+    image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+    buffer = stdio.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _failure(task, reason):
+    return FileOutcome(str(task.input), str(task.output), "failed", reason)
+
+
+def _quantize_file(task):
+    """Worker: quantise one file; every failure becomes an outcome with its reason."""
+    options = task.options
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", QuantizeWarning)  # the report's notes say it
+            loaded = io.load_image(task.input, max_pixels=options["max_pixels"])
+            io.check_output_path(task.output, overwrite=options["overwrite"], protect=task.input)
+            if task.palette is None:
+                result = quantize_image(loaded, options["n_colors"], algorithm=options["algorithm"],
+                                        init=options["init"], random_state=options["seed"])
+            else:
+                result = apply_palette(loaded, task.palette)
+            io.make_folder(task.output.parent)
+            report = result.save(task.output, overwrite=options["overwrite"])
+            if task.segment_dir is not None:
+                from .segment import segment_image
+
+                segments = segment_image(loaded, options["n_segments"], random_state=options["seed"])
+                segments.save(task.segment_dir, overwrite=options["overwrite"])
+        thumbnails = (_thumbnail(loaded.pixels), _thumbnail(result.image)) if task.thumbnails else None
+        return FileOutcome(str(task.input), str(task.output), "done", None, report.to_dict(), thumbnails)
+    except (InputFileError, OutputError) as e:
+        return _failure(task, e.reason)
+    except QuantizeError as e:
+        return _failure(task, str(e))
+    except MemoryError:
+        return _failure(task, "not enough memory to process this image")
+    except Exception as e:  # a bug must not sink the batch: record it and go on
+        return _failure(task, f"unexpected error: {type(e).__name__}: {e}")
+
+
+def _histogram_file(task):
+    """Worker: the colour histogram of one file, or the reason it cannot be read."""
+    try:
+        return color_histogram(task.input, max_pixels=task.options["max_pixels"])
+    except InputFileError as e:
+        return e.reason
+    except MemoryError:
+        return "not enough memory to process this image"
+
+
+def _init_worker(threads):
+    # Ctrl-C is the parent's to handle: it cancels what has not started and lets each
+    # worker finish (and atomically write) the file in hand.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    set_num_threads(threads)
+
+
+@contextlib.contextmanager
+def _thread_limits(threads):
+    """Cap numerical libraries' threads in the worker processes started meanwhile."""
+    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+    os.environ.update({name: str(threads) for name in _THREAD_VARIABLES})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class _WorkerDied(str):
+    """The reason recorded for a file whose worker process died."""
+
+
+def _unordered(function, items, jobs):
+    """(index, function(item)) for every item as it finishes, on ``jobs`` processes
+    (in this process when jobs is 1).  On Ctrl-C, pending items are cancelled, the
+    running ones end (their outputs are atomic), and KeyboardInterrupt goes on up."""
+    if jobs == 1:
+        for index, item in enumerate(items):
+            yield index, function(item)
+        return
+    threads = max(1, get_num_threads() // jobs)
+    with _thread_limits(threads):
+        executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker, initargs=(threads,),
+        )
+        futures = {executor.submit(function, item): index for index, item in enumerate(items)}
+    try:
+        for future in concurrent.futures.as_completed(futures):
+            try:
+                result = future.result()
+            except concurrent.futures.process.BrokenProcessPool:
+                # A worker was killed (out of memory, say): this file and the others in
+                # flight fail with a reason; the batch records them and ends.
+                result = _WorkerDied("a worker process died while on this file (out of memory?)")
+            yield futures[future], result
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def quantize_folder(
+    input_dir, output_dir=None, *, n_colors=16, recursive=False, include=(), exclude=(),
+    jobs=None, skip_existing=False, overwrite=False, suffix="", shared_palette=False,
+    palette=None, segment=False, n_segments=4, algorithm="minibatch", init="k-means++",
+    random_state=0, max_pixels=io.DEFAULT_MAX_PIXELS, thumbnails=False, progress=None,
+):
+    """Quantise every image of a folder into an output folder, and record what happened.
+
+    Parameters
+    ----------
+    input_dir : str or Path
+    output_dir : str or Path, optional
+        Default: ``<input_dir>-quantized`` beside the input folder.  It may be the
+        input folder or inside it only with a non-empty ``suffix``.
+    n_colors, algorithm, init, max_pixels
+        As in :func:`quantize.quantize_image`.  ``random_state`` is an int used for
+        every image (None draws one); the manifest records it.
+    recursive : bool
+        Also process subfolders; the tree is mirrored in ``output_dir``.
+    include, exclude : sequences of glob patterns
+    jobs : int, optional
+        Worker processes (default: the number of cores); 1 runs in this process.
+    skip_existing : bool
+        Leave inputs whose output exists alone (to resume an interrupted batch).
+    overwrite : bool
+        Replace existing outputs (otherwise they fail with a reason).
+    suffix : str
+        Appended to each output's stem.
+    shared_palette : bool
+        Fit one palette on all images together (histograms merged, so each image
+        weighs by its pixels) and map every image to it.
+    palette : (n, 3) array of uint8, optional
+        Map every image to this palette instead of fitting one.
+    segment : bool
+        Also write each image's segmentation (``n_segments`` clusters) into
+        ``<output stem>-segments/``.
+    thumbnails : bool
+        Keep data-URI thumbnails of each input and output (for the HTML report).
+    progress : callable, optional
+        Called as ``progress(outcome, finished, total)`` after each file.
+
+    Returns
+    -------
+    BatchReport
+        Files in input order.  manifest.json and manifest.csv are written into
+        ``output_dir`` even when the batch is interrupted (then ``interrupted`` is
+        true and unfinished files are "not run").
+    """
+    started, clock = _now(), time.perf_counter()
+    input_dir = Path(input_dir)
+    if not input_dir.is_dir():
+        raise InputFileError("no such folder" if not input_dir.exists() else "is not a folder", input_dir)
+    output_dir = Path(output_dir) if output_dir is not None else input_dir.with_name(f"{input_dir.name}-quantized")
+    n_colors = check_int(n_colors, "n_colors", low=1, high=MAX_PALETTE)
+    random_state = secrets.randbits(32) if random_state is None else check_int(random_state, "random_state", low=0)
+    if palette is not None:
+        palette = check_palette(palette)
+    jobs = check_int(jobs if jobs is not None else os.cpu_count() or 1, "jobs", low=1)
+    overlap = output_dir.resolve() == input_dir.resolve() or input_dir.resolve() in output_dir.resolve().parents
+    if overlap and not suffix:
+        raise InvalidParameterError(
+            f"output folder {output_dir} is the input folder or inside it; give the outputs a suffix"
+        )
+    if overlap and output_dir.resolve() == input_dir.resolve():
+        exclude = (*exclude, f"*{suffix}.png")  # earlier outputs are not inputs
+    inputs = find_images(input_dir, recursive=recursive, include=include, exclude=exclude,
+                         skip=[output_dir] if overlap else [])
+    outputs = plan_outputs(inputs, input_dir, output_dir, suffix)
+    options = {"n_colors": n_colors, "algorithm": algorithm, "init": init, "seed": random_state,
+               "max_pixels": max_pixels, "overwrite": overwrite, "n_segments": n_segments}
+    outcomes = [None] * len(inputs)
+    tasks = []
+    for index, (source, target) in enumerate(zip(inputs, outputs)):
+        if skip_existing and target.exists():
+            outcomes[index] = FileOutcome(str(source), str(target), "skipped", "output exists")
+        else:
+            segment_dir = target.with_name(f"{target.stem}-segments") if segment else None
+            tasks.append((index, _Task(source, target, options, palette, segment_dir, thumbnails)))
+
+    finished = sum(o is not None for o in outcomes)
+
+    def record(index, outcome):
+        nonlocal finished
+        outcomes[index] = outcome
+        finished += 1
+        if progress is not None:
+            progress(outcome, finished, len(inputs))
+
+    interrupted = False
+    try:
+        if shared_palette and palette is None and tasks:
+            histograms = []
+            for position, found in _unordered(_histogram_file, [t for _, t in tasks], jobs):
+                index, task = tasks[position]
+                if isinstance(found, str):  # the reason it cannot be read
+                    record(index, _failure(task, found))
+                else:
+                    histograms.append(found)
+            tasks = [(i, t) for i, t in tasks if outcomes[i] is None]
+            if histograms:
+                palette = fit_shared_palette(histograms, n_colors, algorithm=algorithm, init=init,
+                                             random_state=random_state)
+                for _, task in tasks:
+                    task.palette = palette
+        for position, outcome in _unordered(_quantize_file, [t for _, t in tasks], jobs):
+            index, task = tasks[position]
+            record(index, _failure(task, outcome) if isinstance(outcome, _WorkerDied) else outcome)
+    except KeyboardInterrupt:
+        interrupted = True
+    files = [
+        outcome or FileOutcome(str(source), str(target), "not run", "the batch was interrupted")
+        for outcome, source, target in zip(outcomes, inputs, outputs)
+    ]
+    parameters = {
+        **{k: v for k, v in options.items() if k != "overwrite"}, "recursive": recursive,
+        "include": list(include), "exclude": list(exclude), "jobs": jobs, "skip_existing": skip_existing,
+        "overwrite": overwrite, "suffix": suffix, "shared_palette": shared_palette,
+        "given_palette": palette is not None and not shared_palette, "segment": segment,
+    }
+    report = BatchReport(
+        str(input_dir), str(output_dir), parameters, files, started, _now(),
+        time.perf_counter() - clock, interrupted,
+        None if palette is None else np.asarray(palette).tolist(),
+    )
+    io.make_folder(output_dir)
+    io.save_text(output_dir / "manifest.json", json.dumps(report.to_manifest(), indent=1) + "\n", overwrite=True)
+    io.save_text(output_dir / "manifest.csv", report.to_csv(), overwrite=True)
+    return report
