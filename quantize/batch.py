@@ -405,15 +405,16 @@ def quantize_folder(
     if palette is not None:
         palette = check_palette(palette)
     jobs = check_int(jobs if jobs is not None else os.cpu_count() or 1, "jobs", low=1)
-    overlap = output_dir.resolve() == input_dir.resolve() or input_dir.resolve() in output_dir.resolve().parents
-    if overlap and not suffix:
+    same = output_dir.resolve() == input_dir.resolve()
+    inside = input_dir.resolve() in output_dir.resolve().parents
+    if (same or inside) and not suffix:
         raise InvalidParameterError(
             f"output folder {output_dir} is the input folder or inside it; give the outputs a suffix"
         )
-    if overlap and output_dir.resolve() == input_dir.resolve():
+    if same:
         exclude = (*exclude, f"*{suffix}.png")  # earlier outputs are not inputs
     inputs = find_images(input_dir, recursive=recursive, include=include, exclude=exclude,
-                         skip=[output_dir] if overlap else [])
+                         skip=[output_dir] if inside else [])
     outputs = plan_outputs(inputs, input_dir, output_dir, suffix)
     options = {"n_colors": n_colors, "algorithm": algorithm, "init": init, "seed": random_state,
                "max_pixels": max_pixels, "overwrite": overwrite, "n_segments": n_segments}
