@@ -18,7 +18,7 @@ from .io import save_palette as save_palette_file
 from .io import save_text
 from .options import (
     algorithm_opt, colorspace_opt, colors_opt, force_opt, init_opt, input_arg, json_opt,
-    max_pixels_opt, seed_opt,
+    max_pixels_opt, png_colors_opt, seed_opt,
 )
 from .pipeline import MAX_PALETTE, apply_palette, quantize_image
 
@@ -258,7 +258,7 @@ class _ProgressBar:
     "-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False),
     help="Output folder.  [default: <INPUT_DIR>-quantized beside the input]",
 )
-@colors_opt
+@png_colors_opt
 @click.option("--recursive", is_flag=True, help="Also process subfolders; the tree is mirrored.")
 @click.option("--include", multiple=True, metavar="GLOB", help="Only files matching (repeatable).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching (repeatable).")

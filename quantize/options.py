@@ -14,6 +14,10 @@ colors_opt = click.option(
     "-k", "--colors", "n_colors", type=click.IntRange(min=1), default=16, show_default=True,
     help="Number of colours (1..256 for palette formats such as PNG and GIF).",
 )
+png_colors_opt = click.option(
+    "-k", "--colors", "n_colors", type=click.IntRange(1, 256), default=16, show_default=True,
+    help="Number of colours of each PNG-8 output.",
+)
 algorithm_opt = click.option(
     "--algorithm", type=click.Choice(ALGORITHMS), default="minibatch", show_default=True,
     help="k-means variant: mini-batch (polished by Lloyd steps) or full-batch Lloyd.",

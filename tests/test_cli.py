@@ -364,3 +364,124 @@ def test_compress_does_not_load_the_segmentation_stack():
     from quantize import SegmentResult, segment_image  # served on first use
 
     assert segment_image.__module__ == SegmentResult.__module__ == "quantize.segment"
+
+
+# --- quantize batch, apply, compress --save-palette ----------------------------------
+
+
+@pytest.fixture
+def photos(tmp_path):
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(IMAGES / "chelsea.png", folder / "cat.png")
+    shutil.copy(IMAGES / "rocket.jpg", folder / "sub" / "rocket.jpg")
+    (folder / "fake.jpg").write_text("not an image")
+    return folder
+
+
+def test_batch_summary_exit_code_and_outputs(photos, tmp_path):
+    before = {p: sha256(p) for p in photos.rglob("*") if p.is_file()}
+    result = run("batch", photos, "--recursive", "-k", 8, "--jobs", 1, "--quiet")
+    assert result.exit_code == 1  # fake.jpg failed
+    out = tmp_path / "photos-quantized"
+    assert listing(out) == ["cat.png", "manifest.csv", "manifest.json", "sub"]
+    assert (out / "sub" / "rocket.png").exists()
+    assert result.stdout.splitlines()[0].startswith("2 done, 0 skipped, 1 failed in ")
+    assert f"failed: {photos / 'fake.jpg'}: not an image file that Pillow can read" in result.stdout
+    assert {p: sha256(p) for p in photos.rglob("*") if p.is_file()} == before
+    assert len(Image.open(out / "cat.png").getcolors()) <= 8
+
+
+def test_batch_json_is_the_manifest_and_all_good_exits_0(photos, tmp_path):
+    (photos / "fake.jpg").unlink()
+    out = tmp_path / "o"
+    result = run("batch", photos, "-o", out, "--json", "--include", "*.png", "--seed", 3, "--jobs", 2)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(result.stdout)
+    assert manifest == json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["seed"] == 3 and manifest["parameters"]["jobs"] == 2
+    assert [f["input"] for f in manifest["files"]] == [str(photos / "cat.png")]
+
+
+def test_batch_resume_skip_existing_and_force(photos, tmp_path):
+    out = tmp_path / "o"
+    run("batch", photos, "-o", out, "--exclude", "fake.jpg", "--jobs", 1)
+    stamp = (out / "cat.png").stat().st_mtime_ns
+    again = run("batch", photos, "-o", out, "--exclude", "fake.jpg", "--jobs", 1, "--json")
+    assert again.exit_code == 1
+    assert "file exists" in json.loads(again.stdout)["files"][0]["reason"]
+    skipped = run("batch", photos, "-o", out, "--exclude", "fake.jpg", "--skip-existing", "--jobs", 1, "--json")
+    assert skipped.exit_code == 0 and json.loads(skipped.stdout)["totals"]["skipped"] == 1
+    assert (out / "cat.png").stat().st_mtime_ns == stamp
+    forced = run("batch", photos, "-o", out, "--exclude", "fake.jpg", "--force", "--jobs", 1, "--json")
+    assert forced.exit_code == 0 and json.loads(forced.stdout)["totals"]["done"] == 1
+
+
+def test_batch_shared_palette_report_segment_and_suffix(photos, tmp_path):
+    out = tmp_path / "o"
+    page = tmp_path / "report.html"
+    result = run("batch", photos, "-o", out, "--recursive", "--exclude", "fake.jpg", "--shared-palette",
+                 "-k", 6, "--report", page, "--segment", "--segments", 2, "--suffix", "-s", "--jobs", 1)
+    assert result.exit_code == 0, result.output
+    palettes = {tuple(Image.open(p).getpalette()[:18]) for p in (out / "cat-s.png", out / "sub" / "rocket-s.png")}
+    assert len(palettes) == 1
+    assert (out / "cat-s-segments" / "mask_1.png").exists()
+    assert page.read_text().count("data:image/png;base64,") == 4
+    again = run("batch", photos, "-o", out, "--report", page, "--exclude", "fake.jpg", "--skip-existing")
+    assert again.exit_code == 1 and "report.html: file exists" in again.stderr
+
+
+def test_batch_with_a_palette_file_and_apply(photos, tmp_path):
+    palette_file = tmp_path / "brand.gpl"
+    palette_file.write_text("GIMP Palette\n0 0 0\n250 250 250\n200 100 50\n")
+    out = tmp_path / "o"
+    result = run("batch", photos, "-o", out, "--palette", palette_file, "--include", "*.png", "--jobs", 1)
+    assert result.exit_code == 0, result.output
+    assert Image.open(out / "cat.png").getpalette()[:9] == [0, 0, 0, 250, 250, 250, 200, 100, 50]
+    applied = run("apply", photos / "cat.png", "--palette", palette_file, "-o", tmp_path / "a.png", "--json")
+    assert applied.exit_code == 0, applied.output
+    assert json.loads(applied.stdout)["colors_used"] == 3
+    assert sha256(tmp_path / "a.png") == sha256(out / "cat.png")
+    default = run("apply", photos / "cat.png", "--palette", palette_file)
+    assert default.exit_code == 0 and (photos / "cat-palette.png").exists()
+    assert "mapped to a given palette" in default.stdout
+
+
+@pytest.mark.parametrize("extension", [".json", ".gpl"])
+def test_compress_save_palette_then_apply_gives_the_same_image(workdir, extension):
+    palette = workdir / f"p{extension}"
+    result = run("compress", workdir / "chelsea.png", "-k", 8, "-o", workdir / "c.png", "--save-palette", palette)
+    assert result.exit_code == 0, result.output
+    applied = run("apply", workdir / "chelsea.png", "--palette", palette, "-o", workdir / "a.png")
+    assert applied.exit_code == 0
+    assert np.array_equal(np.asarray(Image.open(workdir / "a.png").convert("RGB")),
+                          np.asarray(Image.open(workdir / "c.png").convert("RGB")))
+
+
+def test_compress_save_palette_bad_extension_writes_nothing(workdir):
+    result = run("compress", workdir / "chelsea.png", "--save-palette", workdir / "p.txt")
+    assert result.exit_code == 2 and "palette files are .json or .gpl" in result.stderr
+    assert listing(workdir) == ["chelsea.png", "rocket-vignette.png"]
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["batch", "{dir}/missing"], 1, "missing: no such folder"),
+        (["batch", "{dir}/photos", "--jobs", "0"], 2, "0 is not in the range x>=1"),
+        (["batch", "{dir}/photos", "--shared-palette", "--palette", "{dir}/p.json"], 2, "exclude each other"),
+        (["batch", "{dir}/photos", "--palette", "{dir}/nope.json"], 1, "nope.json: no such file"),
+        (["batch", "{dir}/photos", "-o", "{dir}/photos"], 1, "give the outputs a suffix"),
+        (["batch", "{dir}/photos", "-k", "300"], 2, "300 is not in the range 1<=x<=256"),
+        (["apply", "{dir}/photos/cat.png", "--palette", "{dir}/bad.json"], 1, "bad.json: not a valid json palette"),
+        (["apply", "{dir}/photos/cat.png"], 2, "Missing option '--palette'"),
+        (["apply", "{dir}/photos/missing.png", "--palette", "{dir}/p.json"], 1, "missing.png: no such file"),
+    ],
+)
+def test_batch_and_apply_bad_input(photos, tmp_path, args, code, message):
+    (tmp_path / "bad.json").write_text("{")
+    (tmp_path / "p.json").write_text("[[1, 2, 3]]")
+    result = run(*[a.format(dir=tmp_path) for a in args])
+    assert result.exit_code == code, result.output
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "photos-quantized").exists()

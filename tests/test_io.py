@@ -349,3 +349,56 @@ def test_png_deflate_level_depends_on_size(tmp_path, monkeypatch, big):
     assert sizes[9] < sizes[7]
     assert size == (sizes[7] if big else sizes[9])
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "best.png")), labels)
+
+
+@pytest.mark.parametrize("extension", [".json", ".gpl"])
+def test_palette_files_round_trip(tmp_path, extension):
+    from quantize.io import load_palette, save_palette
+
+    palette = np.array([[0, 0, 0], [255, 128, 7], [12, 34, 56]], np.uint8)
+    path = tmp_path / f"p{extension}"
+    assert save_palette(path, palette) == path.stat().st_size
+    np.testing.assert_array_equal(load_palette(path), palette)
+
+
+def test_gimp_palette_with_comments_and_a_plain_json_list(tmp_path):
+    from quantize.io import load_palette
+
+    (tmp_path / "g.gpl").write_text("GIMP Palette\nName: x\nColumns: 4\n# a comment\n 10  20  30\tdark\n\n255 255 255\n")
+    np.testing.assert_array_equal(load_palette(tmp_path / "g.gpl"), [[10, 20, 30], [255, 255, 255]])
+    (tmp_path / "l.json").write_text("[[1, 2, 3]]")
+    np.testing.assert_array_equal(load_palette(tmp_path / "l.json"), [[1, 2, 3]])
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("p.txt", "x", "palette files are .json or .gpl"),
+        ("missing.json", None, "no such file"),
+        ("bad.json", "{not json", "not a valid json palette"),
+        ("keys.json", '{"colours": []}', "not a valid json palette"),
+        ("empty.json", "[]", "non-empty list of [r, g, b] triples"),
+        ("pairs.json", "[[1, 2]]", "non-empty list of [r, g, b] triples"),
+        ("range.json", "[[1, 2, 300]]", "integers in 0..255"),
+        ("many.json", str([[1, 2, 3]] * 257), "at most 256"),
+        ("nogimp.gpl", "10 20 30\n", "starts with the line 'GIMP Palette'"),
+        ("word.gpl", "GIMP Palette\nten 20 30\n", "not a valid gpl palette"),
+    ],
+)
+def test_bad_palette_files(tmp_path, name, content, message):
+    from quantize import PaletteError
+    from quantize.io import load_palette
+
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(PaletteError, match=message.replace("[", r"\[").replace("(", r"\(")) as caught:
+        load_palette(path)
+    assert str(caught.value).startswith(f"{path}: ")
+
+
+def test_save_palette_refuses_other_extensions(tmp_path):
+    from quantize.io import save_palette
+
+    with pytest.raises(OutputError, match="palette files are .json or .gpl"):
+        save_palette(tmp_path / "p.txt", np.zeros((1, 3), np.uint8))

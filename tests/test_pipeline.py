@@ -298,3 +298,51 @@ def test_polish_on_a_finer_grid_when_colours_are_many(monkeypatch, photo):
     binned = quantize_image(photo, 16, random_state=0)
     assert not np.array_equal(binned.palette, exact.palette)
     assert binned.report.psnr == pytest.approx(exact.report.psnr, abs=0.05)
+
+
+def test_apply_palette_keeps_every_entry_and_picks_the_nearest(photo):
+    from quantize.pipeline import apply_palette
+
+    palette = np.array([[0, 0, 0], [255, 255, 255], [120, 90, 60], [1, 2, 250]], np.uint8)
+    result = apply_palette(photo, palette)
+    np.testing.assert_array_equal(result.palette, palette)  # unused blue kept
+    distances = ((photo[:, :, None, :].astype(int) - palette[None, None].astype(int)) ** 2).sum(-1)
+    np.testing.assert_array_equal(result.labels, distances.argmin(-1))
+    assert result.report.algorithm == "palette" and "given palette" in result.report.to_text()
+
+
+def test_apply_palette_to_transparent_image(rgba_photo):
+    from quantize.pipeline import apply_palette
+
+    result = apply_palette(rgba_photo, [[0, 0, 0], [200, 200, 255]])
+    assert ((result.labels == -1) == (rgba_photo[..., 3] == 0)).all()
+    assert result.report.transparent
+    assert result.report.notes == ["partly transparent pixels were made opaque: the palette has no alpha"]
+
+
+@pytest.mark.parametrize("palette, message", [
+    (np.zeros((0, 3)), "1 <= n <= 256"),
+    (np.zeros((3, 4)), "1 <= n <= 256"),
+    (np.zeros((257, 3), int), "1 <= n <= 256"),
+    ([[0, 0, 256]], "integers in 0..255"),
+    ([[0.5, 0, 0]], "integers in 0..255"),
+])
+def test_apply_palette_rejects_bad_palettes(photo, palette, message):
+    from quantize.pipeline import apply_palette
+
+    with pytest.raises(InvalidParameterError, match=message):
+        apply_palette(photo, palette)
+
+
+def test_shared_palette_equals_the_palette_of_the_images_side_by_side(photo, gradient):
+    """Merging histograms adds counts: one palette for two images is the palette of
+    the two placed side by side (same colours, same weights)."""
+    from quantize.pipeline import color_histogram, fit_palette, fit_shared_palette
+
+    top = photo[:48, :64]
+    shared = fit_shared_palette([color_histogram(top), color_histogram(gradient)], 8, random_state=3)
+    together, _ = fit_palette(np.concatenate([top, gradient], axis=1), 8, random_state=3)
+    np.testing.assert_array_equal(shared, np.unique(together, axis=0))
+    assert len(fit_shared_palette([color_histogram(np.zeros((4, 4, 3), np.uint8))], 8)) == 1
+    with pytest.raises(InvalidParameterError, match="no visible pixel"):
+        fit_shared_palette([color_histogram(np.zeros((4, 4, 4), np.uint8))], 8)
