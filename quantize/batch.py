@@ -334,17 +334,29 @@ def _unordered(function, items, jobs):
             initializer=_init_worker, initargs=(threads,),
         )
         futures = {executor.submit(function, item): index for index, item in enumerate(items)}
+    reported = set()
     try:
         for future in concurrent.futures.as_completed(futures):
-            try:
-                result = future.result()
-            except concurrent.futures.process.BrokenProcessPool:
-                # A worker was killed (out of memory, say): this file and the others in
-                # flight fail with a reason; the batch records them and ends.
-                result = _WorkerDied("a worker process died while on this file (out of memory?)")
-            yield futures[future], result
+            reported.add(future)
+            yield futures[future], _result_of(future)
+    except KeyboardInterrupt:
+        # Files already handed to a worker are finished and written; report them too.
+        executor.shutdown(wait=True, cancel_futures=True)
+        for future, index in futures.items():
+            if future not in reported and future.done() and not future.cancelled():
+                yield index, _result_of(future)
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _result_of(future):
+    try:
+        return future.result()
+    except concurrent.futures.process.BrokenProcessPool:
+        # A worker was killed (out of memory, say): this file and the others in flight
+        # fail with a reason; the batch records them and goes on to its end.
+        return _WorkerDied("a worker process died while on this file (out of memory?)")
 
 
 def quantize_folder(

@@ -485,3 +485,53 @@ def test_batch_and_apply_bad_input(photos, tmp_path, args, code, message):
     assert result.exit_code == code, result.output
     assert message in result.stderr and result.stderr.count("\n") == 1
     assert not (tmp_path / "photos-quantized").exists()
+
+
+def test_batch_ctrl_c_keeps_finished_files_and_resumes(tmp_path):
+    """A real SIGINT to `quantize batch --jobs 2`: exit 130, every file the manifest
+    calls done exists and no other output does, no partial file; --skip-existing
+    then finishes the rest."""
+    import signal
+    import time
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    big = Image.open(IMAGES / "rocket.jpg").resize((1280, 854))
+    for i in range(24):
+        big.rotate(i * 15).save(folder / f"p{i:02d}.jpg", quality=90)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(out), "--jobs", "2", "-k", "64"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(out.glob("*.png")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stdout + stderr
+    assert "re-run with --skip-existing to resume" in stderr and "not run (interrupted)" in stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    done = {f["output"] for f in manifest["files"] if f["status"] == "done"}
+    assert done == {str(p) for p in out.glob("*.png")} and 0 < len(done) < 24
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    resumed = subprocess.run(command + ["--skip-existing", "--json"], capture_output=True, text=True)
+    assert resumed.returncode == 0
+    totals = json.loads(resumed.stdout)["totals"]
+    assert (totals["skipped"], totals["done"]) == (len(done), 24 - len(done))
+
+
+def test_progress_bar_line(capsys):
+    from types import SimpleNamespace
+
+    from quantize.cli import _ProgressBar
+
+    bar = _ProgressBar(True)
+    bar(SimpleNamespace(status="done"), 1, 4)
+    bar(SimpleNamespace(status="failed"), 2, 4)
+    line = capsys.readouterr().err.split("\r")[-1]
+    assert line.startswith("[" + "#" * 15 + "." * 15 + "] 2/4 files, 1 failed, ")
+    assert "files/s" in line and "left" in line and not line.endswith("\n")
+    bar(SimpleNamespace(status="done"), 4, 4)
+    assert capsys.readouterr().err.endswith("\n")  # the finished bar ends its line
+    silent = _ProgressBar(False)
+    silent(SimpleNamespace(status="failed"), 1, 1)
+    assert capsys.readouterr().err == "" and silent.failed == 1
