@@ -20,7 +20,9 @@ from .errors import (
 )
 from .io import load_image
 from .kmeans import KMeans
-from .pipeline import QuantizeResult, fit_palette, quantize_image
+from .pipeline import (
+    QuantizeResult, apply_palette, color_histogram, fit_palette, fit_shared_palette, quantize_image,
+)
 from .report import Report
 
 __all__ = [
@@ -38,7 +40,10 @@ __all__ = [
     "Report",
     "SegmentResult",
     "__version__",
+    "apply_palette",
+    "color_histogram",
     "fit_palette",
+    "fit_shared_palette",
     "load_image",
     "quantize_image",
     "segment_image",
