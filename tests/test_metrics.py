@@ -56,3 +56,72 @@ def test_adjusted_rand_index():
     assert adjusted_rand_index(["a", "a", "b"], ["x", "y", "y"]) == pytest.approx(-0.5)
     with pytest.raises(ValueError, match="same length"):
         adjusted_rand_index([0, 1], [0])
+
+
+# --- clustering metrics: hand-solvable values and published ones on iris ---------------
+
+from quantize import KMeans  # noqa: E402
+from quantize.metrics import (  # noqa: E402
+    davies_bouldin_score, delta_e_2000, dunn_index, inertia, pair_f_measure, rand_index,
+    silhouette_score,
+)
+
+LINE = np.array([[0.0], [1.0], [10.0], [11.0]])
+TWO = np.array([0, 0, 1, 1])
+
+
+def test_internal_metrics_on_a_hand_solvable_set():
+    # point 0: a = 1, b = (10 + 11) / 2; point 1: a = 1, b = (9 + 10) / 2; the rest mirror them
+    expected = ((10.5 - 1) / 10.5 + (9.5 - 1) / 9.5) / 2
+    assert silhouette_score(LINE, TWO) == pytest.approx(expected, abs=1e-12)
+    assert davies_bouldin_score(LINE, TWO) == pytest.approx((0.5 + 0.5) / 10, abs=1e-12)
+    assert dunn_index(LINE, TWO) == pytest.approx(9.0, abs=1e-12)
+    assert inertia(LINE, TWO, np.array([[0.5], [10.5]])) == pytest.approx(4 * 0.25)
+    assert silhouette_score(LINE, np.zeros(4, int)) == 0.0 and davies_bouldin_score(LINE, np.zeros(4, int)) == 0.0
+
+
+def test_weights_stand_for_repeated_points():
+    """A histogram's counts weigh as repeated rows: exact for inertia and Davies–Bouldin,
+    and silhouette's weighted sample estimates the repeated set's value."""
+    weights = np.array([3, 1, 2, 2])
+    repeated = np.repeat(LINE, weights, axis=0)
+    labels = np.repeat(TWO, weights)
+    centers = np.array([[0.25], [10.5]])
+    assert inertia(LINE, TWO, centers, sample_weight=weights) == pytest.approx(inertia(repeated, labels, centers))
+    assert davies_bouldin_score(LINE, TWO, sample_weight=weights) == pytest.approx(
+        davies_bouldin_score(repeated, labels))
+    many = np.repeat(LINE, weights * 500, axis=0)  # a pixel-sized population
+    assert silhouette_score(LINE, TWO, sample_weight=weights) == pytest.approx(
+        silhouette_score(many, np.repeat(TWO, weights * 500), sample_size=len(many)), abs=0.01)
+
+
+def test_pair_counting_metrics():
+    truth, pred = [0, 0, 1, 1], [0, 0, 0, 1]
+    # pairs: 6; together in truth 2, in pred 3, in both 1; apart in both 6 - 2 - 3 + 1 = 2
+    assert rand_index(truth, pred) == pytest.approx(3 / 6)
+    assert pair_f_measure(truth, pred) == pytest.approx(2 * 1 / (2 + 3))
+    permuted = [5, 5, 2, 2]
+    assert rand_index(truth, permuted) == adjusted_rand_index(truth, permuted) == pair_f_measure(truth, permuted) == 1.0
+    with pytest.raises(ValueError, match="same length"):
+        rand_index([0, 1], [0])
+
+
+def test_published_values_on_iris(iris):
+    """k-means with 3 clusters on iris: the values of the textbooks and of scikit-learn."""
+    X, species = iris
+    model = KMeans(3, n_init=10, random_state=0).fit(X)
+    assert inertia(X, model.labels_, model.cluster_centers_) == pytest.approx(78.851441, abs=1e-6)
+    assert silhouette_score(X, model.labels_) == pytest.approx(0.552819, abs=1e-6)
+    assert davies_bouldin_score(X, model.labels_) == pytest.approx(0.661972, abs=1e-6)
+    assert rand_index(species, model.labels_) == pytest.approx(0.879732, abs=1e-6)
+    assert adjusted_rand_index(species, model.labels_) == pytest.approx(0.730238, abs=1e-6)
+    assert 0 < dunn_index(X, model.labels_) < 1  # overlapping versicolor / virginica
+
+
+def test_delta_e_2000():
+    black, white = np.zeros((1, 3), np.uint8), np.full((1, 3), 255, np.uint8)
+    assert delta_e_2000(black, white)[0] == pytest.approx(100.0, abs=1e-3)  # L* 0 to 100, S_L = 1
+    assert delta_e_2000(white, white) == (0.0, 0.0)
+    colors = np.array([[0, 0, 0], [0, 0, 0]], np.uint8)
+    mean, p95 = delta_e_2000(colors, np.array([[0, 0, 0], [255, 255, 255]], np.uint8), sample_weight=[19, 1])
+    assert mean == pytest.approx(100 / 20, abs=1e-3) and p95 == 0.0  # 95 % of the weight is exact
