@@ -17,6 +17,7 @@ from .errors import (
     PaletteError,
     QuantizeError,
     QuantizeWarning,
+    TargetNotMetError,
 )
 from .io import load_image
 from .kmeans import KMeans
@@ -38,6 +39,7 @@ __all__ = [
     "QuantizeResult",
     "QuantizeWarning",
     "Report",
+    "TargetNotMetError",
     "SegmentResult",
     "__version__",
     "apply_palette",

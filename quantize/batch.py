@@ -261,7 +261,8 @@ def _quantize_file(task):
             io.check_output_path(task.output, overwrite=options["overwrite"], protect=task.input)
             if task.palette is None:
                 result = quantize_image(loaded, options["n_colors"], algorithm=options["algorithm"],
-                                        init=options["init"], random_state=options["seed"])
+                                        init=options["init"], random_state=options["seed"],
+                                        quality=options["quality"], max_delta_e=options["max_delta_e"])
             else:
                 result = apply_palette(loaded, task.palette)
             io.make_folder(task.output.parent)
@@ -363,7 +364,8 @@ def quantize_folder(
     input_dir, output_dir=None, *, n_colors=16, recursive=False, include=(), exclude=(),
     jobs=None, skip_existing=False, overwrite=False, suffix="", shared_palette=False,
     palette=None, segment=False, n_segments=4, algorithm="minibatch", init="k-means++",
-    random_state=0, max_pixels=io.DEFAULT_MAX_PIXELS, thumbnails=False, progress=None,
+    random_state=0, max_pixels=io.DEFAULT_MAX_PIXELS, quality=None, max_delta_e=None,
+    thumbnails=False, progress=None,
 ):
     """Quantise every image of a folder into an output folder, and record what happened.
 
@@ -373,8 +375,9 @@ def quantize_folder(
     output_dir : str or Path, optional
         Default: ``<input_dir>-quantized`` beside the input folder.  It may be the
         input folder or inside it only with a non-empty ``suffix``.
-    n_colors, algorithm, init, max_pixels
-        As in :func:`quantize.quantize_image`.  ``random_state`` is an int used for
+    n_colors, algorithm, init, max_pixels, quality, max_delta_e
+        As in :func:`quantize.quantize_image`, per image (with a target, n_colors is
+        the most colours allowed; an image that cannot meet it fails with the reason).  ``random_state`` is an int used for
         every image (None draws one); the manifest records it.
     recursive : bool
         Also process subfolders; the tree is mirrored in ``output_dir``.
@@ -429,7 +432,8 @@ def quantize_folder(
                          skip=[output_dir] if inside else [])
     outputs = plan_outputs(inputs, input_dir, output_dir, suffix)
     options = {"n_colors": n_colors, "algorithm": algorithm, "init": init, "seed": random_state,
-               "max_pixels": max_pixels, "overwrite": overwrite, "n_segments": n_segments}
+               "max_pixels": max_pixels, "overwrite": overwrite, "n_segments": n_segments,
+               "quality": quality, "max_delta_e": max_delta_e}
     outcomes = [None] * len(inputs)
     tasks = []
     for index, (source, target) in enumerate(zip(inputs, outputs)):

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import QuantizeError, QuantizeWarning
+from .errors import QuantizeError, QuantizeWarning, TargetNotMetError
 from .io import (
     PALETTE_FILE_FORMATS, PALETTE_FORMATS, check_output_path, load_image, load_palette, output_format,
 )
@@ -18,7 +18,7 @@ from .io import save_palette as save_palette_file
 from .io import save_text
 from .options import (
     algorithm_opt, colorspace_opt, colors_opt, force_opt, init_opt, input_arg, json_opt,
-    max_pixels_opt, png_colors_opt, seed_opt,
+    max_delta_e_opt, max_pixels_opt, png_colors_opt, quality_opt, seed_opt,
 )
 from .pipeline import MAX_PALETTE, apply_palette, quantize_image
 
@@ -75,9 +75,19 @@ def default_output(input_path, n_colors):
     "--save-palette", type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the palette (.json or GIMP .gpl) for `quantize apply` and `batch --palette`.",
 )
+@quality_opt
+@max_delta_e_opt
+@click.option(
+    "--force-output", is_flag=True,
+    help="With a target that K colours cannot meet, write the K-colour result anyway (exit code 3 still).",
+)
 @json_opt
 @force_opt
-def compress(input, n_colors, output, algorithm, init, seed, max_pixels, save_palette, as_json, force):
+@click.pass_context
+def compress(
+    ctx, input, n_colors, output, algorithm, init, seed, max_pixels, save_palette, quality,
+    max_delta_e, force_output, as_json, force,
+):
     """Reduce INPUT to at most K colours and write a palette image.
 
     \b
@@ -85,8 +95,15 @@ def compress(input, n_colors, output, algorithm, init, seed, max_pixels, save_pa
         quantize compress photo.jpg                  # writes photo-q16.png
         quantize compress photo.jpg -k 64 -o small.png --json
         quantize compress logo.png -k 8 --save-palette brand.json
+        quantize compress photo.jpg --quality 35     # the fewest colours reaching 35 dB
+
+    With --quality or --max-delta-e, K is the most colours allowed (256 unless -k is
+    given); when K colours cannot meet the target the exit code is 3.
     """
-    output = output or default_output(input, n_colors)
+    targeted = quality is not None or max_delta_e is not None
+    if targeted and ctx.get_parameter_source("n_colors") is click.core.ParameterSource.DEFAULT:
+        n_colors = MAX_PALETTE
+    output = output or (input.with_name(f"{input.stem}-q.png") if targeted else default_output(input, n_colors))
     with _one_line_errors(input):
         if save_palette is not None:
             check_output_path(save_palette, overwrite=force, protect=input)
@@ -105,7 +122,18 @@ def compress(input, n_colors, output, algorithm, init, seed, max_pixels, save_pa
         loaded = load_image(input, max_pixels=max_pixels)
         # Fail before the clustering, not after it, when the output cannot be written.
         check_output_path(output, overwrite=force, protect=input)
-        result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed)
+        missed = None
+        try:
+            result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed,
+                                    quality=quality, max_delta_e=max_delta_e)
+        except TargetNotMetError as e:
+            if not force_output:
+                click.echo(f"quantize: error: {input}: {e} (nothing written; --force-output writes it anyway)",
+                           err=True)
+                sys.exit(3)
+            missed = e
+            result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed)
+            result.report.notes.append(f"target not met: {e}")
         report = result.save(output, overwrite=force)
         if save_palette is not None:
             save_palette_file(save_palette, result.palette[:, :3], overwrite=force)
@@ -113,6 +141,9 @@ def compress(input, n_colors, output, algorithm, init, seed, max_pixels, save_pa
         click.echo(json.dumps(report.to_dict()))
     else:
         click.echo(report.to_text())
+    if missed is not None:
+        click.echo(f"quantize: error: {input}: {missed}", err=True)
+        sys.exit(3)
 
 
 @contextlib.contextmanager
@@ -286,13 +317,16 @@ class _ProgressBar:
 @init_opt
 @seed_opt
 @max_pixels_opt
+@quality_opt
+@max_delta_e_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON on stdout.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @force_opt
+@click.pass_context
 def batch(
-    input_dir, output_dir, n_colors, recursive, include, exclude, jobs, skip_existing, suffix,
+    ctx, input_dir, output_dir, n_colors, recursive, include, exclude, jobs, skip_existing, suffix,
     shared_palette, palette_file, segment, n_segments, report_path, algorithm, init, seed, max_pixels,
-    as_json, quiet, force,
+    quality, max_delta_e, as_json, quiet, force,
 ):
     """Quantise every image in INPUT_DIR, in parallel, recording each outcome.
 
@@ -308,6 +342,10 @@ def batch(
     from .batch import quantize_folder
     from .html_report import render
 
+    if (quality is not None or max_delta_e is not None) and (
+            ctx.get_parameter_source("n_colors") is click.core.ParameterSource.DEFAULT):
+        n_colors = MAX_PALETTE  # a target chooses k, up to 256 unless -k says otherwise
+
     with _one_line_errors(input_dir):
         if shared_palette and palette_file is not None:
             raise click.UsageError("--shared-palette and --palette exclude each other")
@@ -320,7 +358,8 @@ def batch(
             exclude=exclude, jobs=jobs, skip_existing=skip_existing, overwrite=force, suffix=suffix,
             shared_palette=shared_palette, palette=palette, segment=segment, n_segments=n_segments,
             algorithm=algorithm, init=init, random_state=seed, max_pixels=max_pixels,
-            thumbnails=report_path is not None, progress=progress,
+            quality=quality, max_delta_e=max_delta_e, thumbnails=report_path is not None,
+            progress=progress,
         )
         if report_path is not None:
             save_text(report_path, render(report), overwrite=force)

@@ -58,6 +58,15 @@ class OutputError(QuantizeError, OSError):
         return f"{self.path}: {self.reason}" if self.path is not None else self.reason
 
 
+class TargetNotMetError(QuantizeError):
+    """No palette of the allowed size reaches the quality target (``--quality``,
+    ``--max-delta-e``).  ``reached`` is the value the largest palette gives."""
+
+    def __init__(self, message, reached=None):
+        super().__init__(message)
+        self.reached = reached
+
+
 class QuantizeWarning(UserWarning):
     """Root of every warning issued by quantize."""
 

@@ -44,3 +44,11 @@ colorspace_opt = click.option(
     "--colorspace", type=click.Choice(COLORSPACES), default="lab", show_default=True,
     help="Space the colours are clustered in: CIELAB (perceptual) or sRGB.",
 )
+quality_opt = click.option(
+    "--quality", type=click.FloatRange(min=0, min_open=True), metavar="PSNR",
+    help="Use the fewest colours (at most K) whose result reaches this PSNR in dB.",
+)
+max_delta_e_opt = click.option(
+    "--max-delta-e", type=click.FloatRange(min=0, min_open=True), metavar="X",
+    help="Use the fewest colours (at most K) whose mean CIEDE2000 difference is at most X.",
+)

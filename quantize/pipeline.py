@@ -10,13 +10,13 @@ import numpy as np
 from PIL import Image
 
 from . import io
-from ._validation import check_choice, check_image, check_int, check_random_state
+from ._validation import check_choice, check_float, check_image, check_int, check_random_state
 from .colorspace import premultiply, to_features, to_palette
 from .distances import assign
-from .errors import FewDistinctPointsWarning, InvalidParameterError
+from .errors import FewDistinctPointsWarning, InvalidParameterError, TargetNotMetError
 from .histogram import ColorHistogram, coarse_bins, merge_histograms, pack_colors, unpack_colors
 from .kmeans import ALGORITHMS, INITS, KMeans, cluster_sums
-from .metrics import psnr, ssim
+from .metrics import delta_e_2000, psnr, ssim
 from .parallel import thread_map
 from .report import Report, raw_ratio
 from .seeding import initial_centers
@@ -148,14 +148,25 @@ def _cluster_colors(features, counts, colors, k, *, algorithm, init, rng):
     return polish.fit(features, sample_weight=counts).cluster_centers_
 
 
-def _fit_palette(pixels, n_colors, *, algorithm, init, rng, notes):
-    """Palette and per-pixel labels for (H, W, c) uint8 pixels.
+@dataclass
+class _ImageColors:
+    """An image's distinct colours, ready to cluster (see :func:`_image_colors`)."""
 
-    Fully transparent pixels get label -1 and take no part in the clustering.  When
-    some visible pixel is partly transparent, colours are clustered as premultiplied
-    RGBA (colour weighted by coverage, as compositing sees it); otherwise as RGB.
+    histogram: ColorHistogram
+    features: np.ndarray
+    premultiplied: bool
+    visible: np.ndarray | None
+    shape: tuple
+
+
+def _image_colors(pixels):
+    """The colours of (H, W, c) uint8 pixels to cluster.
+
+    Fully transparent pixels take no part.  When some visible pixel is partly
+    transparent, colours are clustered as premultiplied RGBA (colour weighted by
+    coverage, as compositing sees it); otherwise as RGB.
     """
-    height, width, channels = pixels.shape
+    channels = pixels.shape[2]
     flat = pixels.reshape(-1, channels)
     visible = None
     if channels == 4:
@@ -166,40 +177,118 @@ def _fit_palette(pixels, n_colors, *, algorithm, init, rng, notes):
             flat = flat[visible]
     premultiplied = channels == 4 and bool((flat[:, 3] != 255).any())
     histogram = ColorHistogram(flat if premultiplied else flat[:, :3])
-    features = to_features(histogram.colors, premultiplied)
+    return _ImageColors(histogram, to_features(histogram.colors, premultiplied), premultiplied,
+                        visible, pixels.shape)
 
+
+def _palette_for(colors, n_colors, *, algorithm, init, rng, notes):
+    """Palette entries (RGB, or RGBA when premultiplied) and the entry of each distinct
+    colour: its nearest *rounded* entry.  Entries nobody uses are dropped (two centres
+    can round to the same colour)."""
+    histogram, features = colors.histogram, colors.features
     k = n_colors
-    if visible is not None and n_colors == MAX_PALETTE:
+    if colors.visible is not None and n_colors == MAX_PALETTE:
         k = MAX_PALETTE - 1
         notes.append("255 visible colours were fitted so the transparent entry fits the 256-colour palette")
     if len(histogram) <= k:
         if len(histogram) < k:
             message = f"the image has only {len(histogram)} distinct colours, fewer than n_colors={k}; all are kept exactly"
-            warnings.warn(message, FewDistinctPointsWarning, stacklevel=3)
+            warnings.warn(message, FewDistinctPointsWarning, stacklevel=4)
             notes.append(message)
         centers = features
     else:
         centers = _cluster_colors(
             features, histogram.counts, histogram.colors, k, algorithm=algorithm, init=init, rng=rng
         )
-    palette = to_palette(centers, premultiplied)
-
-    # Label each colour with its nearest *rounded* entry; drop entries nobody uses
-    # (two centres can round to the same colour).
-    color_labels, _ = assign(features, to_features(palette, premultiplied))
+    palette = to_palette(centers, colors.premultiplied)
+    color_labels, _ = assign(features, to_features(palette, colors.premultiplied))
     used = np.bincount(color_labels, minlength=len(palette)) > 0
     if not used.all():
         color_labels = (np.cumsum(used) - 1)[color_labels]
         palette = palette[used]
+    return palette, color_labels
+
+
+def _pixel_labels(colors, palette, color_labels):
+    """The output palette and the (H, W) label of every pixel (-1 where fully transparent)."""
+    height, width, channels = colors.shape
     label_dtype = np.int16 if len(palette) <= np.iinfo(np.int16).max else np.int32
-    labels = histogram.lookup(color_labels.astype(label_dtype))
-    if visible is not None:
+    labels = colors.histogram.lookup(color_labels.astype(label_dtype))
+    if colors.visible is not None:
         full = np.full(height * width, -1, dtype=label_dtype)
-        full[visible] = labels
+        full[colors.visible] = labels
         labels = full
-    if channels == 4 and not premultiplied:
+    if channels == 4 and not colors.premultiplied:
         palette = np.column_stack([palette, np.full(len(palette), 255, np.uint8)])
     return palette, labels.reshape(height, width)
+
+
+def _color_psnr(colors, palette, color_labels):
+    """PSNR of the image the palette rebuilds, from the histogram alone: exactly the
+    report's value (premultiplied RGBA when the image has transparency)."""
+    height, width, channels = colors.shape
+    diff = colors.features - to_features(palette, colors.premultiplied)[color_labels]
+    squared_error = float(colors.histogram.counts @ np.einsum("ij,ij->i", diff, diff))
+    if squared_error == 0:
+        return float("inf")
+    return float(10 * np.log10(255.0**2 * height * width * channels / squared_error))
+
+
+def _color_delta_e(colors, palette, color_labels):
+    """Mean CIEDE2000 difference over the visible pixels (their RGB, from the histogram)."""
+    rgb = colors.histogram.colors[:, :3]
+    return delta_e_2000(rgb, palette[color_labels][:, :3], sample_weight=colors.histogram.counts)[0]
+
+
+def _smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, rng, notes):
+    """The palette with the fewest colours (<= k_max) meeting the targets, by bisection
+    on k over the one histogram.  Every probe draws from its own stream, so the result
+    does not depend on the path of the search."""
+    base = int(rng.integers(2**63))
+    probes = {}
+
+    def probe(k):
+        if k not in probes:
+            stream = np.random.default_rng(np.random.SeedSequence(base, spawn_key=(k,)))
+            palette, color_labels = _palette_for(colors, k, algorithm=algorithm, init=init, rng=stream, notes=[])
+            reached = {"psnr": _color_psnr(colors, palette, color_labels)}
+            if max_delta_e is not None:
+                reached["delta_e"] = _color_delta_e(colors, palette, color_labels)
+            meets = (quality is None or reached["psnr"] >= quality) and (
+                max_delta_e is None or reached["delta_e"] <= max_delta_e)
+            probes[k] = (meets, reached, palette, color_labels)
+        return probes[k]
+
+    def describe(reached):
+        parts = []
+        if quality is not None:
+            parts.append(f"PSNR {reached['psnr']:.2f} dB (target >= {quality:g})")
+        if max_delta_e is not None:
+            parts.append(f"mean ΔE2000 {reached['delta_e']:.2f} (target <= {max_delta_e:g})")
+        return ", ".join(parts)
+
+    if not probe(k_max)[0]:
+        raise TargetNotMetError(
+            f"the target is not met with {k_max} colours: {describe(probe(k_max)[1])}", probe(k_max)[1]
+        )
+    low, high = 1, k_max
+    while low < high:
+        middle = (low + high) // 2
+        if probe(middle)[0]:
+            high = middle
+        else:
+            low = middle + 1
+    _, reached, palette, color_labels = probe(high)
+    notes.append(f"{len(palette)} colours, the smallest k found by bisection to meet the target: "
+                 f"{describe(reached)}")
+    return palette, color_labels
+
+
+def _fit_palette(pixels, n_colors, *, algorithm, init, rng, notes):
+    """Palette and per-pixel labels for (H, W, c) uint8 pixels."""
+    colors = _image_colors(pixels)
+    palette, color_labels = _palette_for(colors, n_colors, algorithm=algorithm, init=init, rng=rng, notes=notes)
+    return _pixel_labels(colors, palette, color_labels)
 
 
 def fit_palette(image, n_colors=16, *, algorithm="minibatch", init="k-means++", random_state=None):
@@ -229,7 +318,7 @@ def fit_palette(image, n_colors=16, *, algorithm="minibatch", init="k-means++", 
 
 def quantize_image(
     image, n_colors=16, *, algorithm="minibatch", init="k-means++", random_state=None,
-    max_pixels=io.DEFAULT_MAX_PIXELS,
+    max_pixels=io.DEFAULT_MAX_PIXELS, quality=None, max_delta_e=None,
 ):
     """Reduce an image to at most ``n_colors`` colours with weighted k-means.
 
@@ -252,10 +341,20 @@ def quantize_image(
         None draws a fresh seed, which the report records so the run can be repeated.
     max_pixels : int or None, keyword-only
         Decompression-bomb limit when ``image`` is a path.
+    quality : float, optional, keyword-only
+        A PSNR target in dB: use the fewest colours (at most ``n_colors``) whose
+        result reaches it.  The report's notes say the k chosen and the value reached.
+    max_delta_e : float, optional, keyword-only
+        A target for the mean CIEDE2000 difference, alone or with ``quality``.
 
     Returns
     -------
     QuantizeResult
+
+    Raises
+    ------
+    TargetNotMetError
+        When ``n_colors`` colours do not reach the target.
 
     Guarantees
     ----------
@@ -271,13 +370,24 @@ def quantize_image(
     check_choice(init, "init", INITS)
     if max_pixels is not None:
         check_int(max_pixels, "max_pixels", low=1)
+    if quality is not None:
+        quality = check_float(quality, "quality", low=0.0)
+    if max_delta_e is not None:
+        max_delta_e = check_float(max_delta_e, "max_delta_e", low=0.0)
     seed, rng = _resolve_seed(random_state)
     loaded = _as_loaded(image, max_pixels)
     start = time.perf_counter()  # loading is timed by load_image
     notes = list(loaded.notes)
-    palette, labels = _fit_palette(
-        loaded.pixels, n_colors, algorithm=algorithm, init=init, rng=rng, notes=notes
-    )
+    if quality is None and max_delta_e is None:
+        palette, labels = _fit_palette(
+            loaded.pixels, n_colors, algorithm=algorithm, init=init, rng=rng, notes=notes
+        )
+    else:
+        colors = _image_colors(loaded.pixels)
+        palette, color_labels = _smallest_palette(
+            colors, n_colors, quality, max_delta_e, algorithm=algorithm, init=init, rng=rng, notes=notes
+        )
+        palette, labels = _pixel_labels(colors, palette, color_labels)
     return _result(loaded, palette, labels, start, colors_requested=n_colors, seed=seed,
                    algorithm=algorithm, init=init, notes=notes)
 

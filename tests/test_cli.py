@@ -535,3 +535,32 @@ def test_progress_bar_line(capsys):
     silent = _ProgressBar(False)
     silent(SimpleNamespace(status="failed"), 1, 1)
     assert capsys.readouterr().err == "" and silent.failed == 1
+
+
+def test_compress_quality_target_and_exit_code_3(workdir):
+    result = run("compress", workdir / "chelsea.png", "--quality", 32, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["psnr"] >= 32 and report["output"] == str(workdir / "chelsea-q.png")
+    assert "smallest k found by bisection" in report["notes"][-1] and report["colors_requested"] == 256
+    missed = run("compress", workdir / "chelsea.png", "-k", 4, "--max-delta-e", 1, "-o", workdir / "m.png")
+    assert missed.exit_code == 3
+    assert missed.stderr.startswith(f"quantize: error: {workdir / 'chelsea.png'}: the target is not met with 4 colours")
+    assert missed.stderr.count("\n") == 1 and not (workdir / "m.png").exists()
+    forced = run("compress", workdir / "chelsea.png", "-k", 4, "--quality", 40, "-o", workdir / "m.png", "--force-output")
+    assert forced.exit_code == 3 and (workdir / "m.png").exists()
+    assert "target not met" in forced.stdout
+    bad = run("compress", workdir / "chelsea.png", "--quality", 0)
+    assert bad.exit_code == 2 and "0.0 is not in the range x>0" in bad.stderr
+
+
+def test_batch_quality_target_per_image(photos, tmp_path):
+    result = run("batch", photos, "-o", tmp_path / "o", "--recursive", "--quality", 30, "--exclude", "fake.jpg",
+                 "--jobs", 1, "--json")
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)["files"]
+    assert all(f["report"]["psnr"] >= 30 and f["report"]["colors_used"] < 256 for f in files)
+    strict = run("batch", photos, "-o", tmp_path / "s", "-k", 4, "--quality", 45, "--exclude", "fake.jpg",
+                 "--jobs", 1, "--json")
+    assert strict.exit_code == 1
+    assert "the target is not met with 4 colours" in json.loads(strict.stdout)["files"][0]["reason"]

@@ -346,3 +346,44 @@ def test_shared_palette_equals_the_palette_of_the_images_side_by_side(photo, gra
     assert len(fit_shared_palette([color_histogram(np.zeros((4, 4, 3), np.uint8))], 8)) == 1
     with pytest.raises(InvalidParameterError, match="no visible pixel"):
         fit_shared_palette([color_histogram(np.zeros((4, 4, 4), np.uint8))], 8)
+
+
+@pytest.mark.parametrize("target", [{"quality": 31.0}, {"max_delta_e": 3.0}, {"quality": 30.0, "max_delta_e": 4.0}])
+def test_quality_targets_choose_the_smallest_k_meeting_them(photo, target):
+    from quantize.metrics import delta_e_2000
+
+    result = quantize_image(photo, 256, random_state=0, **target)
+    k = result.report.colors_used
+    mean_delta_e = delta_e_2000(photo.reshape(-1, 3), result.image.reshape(-1, 3))[0]
+    if "quality" in target:
+        assert result.report.psnr >= target["quality"]
+    if "max_delta_e" in target:
+        assert mean_delta_e <= target["max_delta_e"] + 1e-9
+    assert f"{k} colours, the smallest k found by bisection" in result.report.notes[-1]
+    fewer = quantize_image(photo, k - 1, random_state=0)  # one colour fewer misses it here
+    missed_quality = "quality" in target and fewer.report.psnr < target["quality"]
+    missed_delta_e = "max_delta_e" in target and delta_e_2000(
+        photo.reshape(-1, 3), fewer.image.reshape(-1, 3))[0] > target["max_delta_e"]
+    assert missed_quality or missed_delta_e
+
+
+def test_quality_target_out_of_reach(photo):
+    from quantize import TargetNotMetError
+
+    with pytest.raises(TargetNotMetError, match="not met with 8 colours: PSNR 2") as caught:
+        quantize_image(photo, 8, quality=45.0, random_state=0)
+    assert 25 < caught.value.reached["psnr"] < 45
+    with pytest.raises(InvalidParameterError, match="quality=-1"):
+        quantize_image(photo, 8, quality=-1.0)
+    with pytest.raises(InvalidParameterError, match="max_delta_e=nan"):
+        quantize_image(photo, 8, max_delta_e=float("nan"))
+
+
+def test_histogram_psnr_is_the_reports(rgba_photo):
+    from quantize.pipeline import _color_psnr, _image_colors, _palette_for
+
+    colors = _image_colors(rgba_photo)
+    palette, color_labels = _palette_for(colors, 12, algorithm="minibatch", init="k-means++",
+                                         rng=np.random.default_rng(0), notes=[])
+    result = quantize_image(rgba_photo, 12, random_state=np.random.default_rng(0))
+    assert _color_psnr(colors, palette, color_labels) == pytest.approx(result.report.psnr, abs=1e-9)
