@@ -370,3 +370,46 @@ def batch(
             click.echo("interrupted: finished files are kept; re-run with --skip-existing to resume", err=True)
         click.echo(report.summary())
     return report.exit_code
+
+
+@main.command("suggest-k")
+@input_arg
+@click.option("--k-min", type=click.IntRange(2, 256), default=2, show_default=True, help="Smallest k tried.")
+@click.option("--k-max", type=click.IntRange(2, 256), default=32, show_default=True, help="Largest k tried.")
+@click.option(
+    "--plot", "plot_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the curves, with the recommended k marked, to this PNG (needs matplotlib).",
+)
+@algorithm_opt
+@init_opt
+@seed_opt
+@max_pixels_opt
+@json_opt
+@force_opt
+def suggest_k(input, k_min, k_max, plot_path, algorithm, init, seed, max_pixels, as_json, force):
+    """Tabulate inertia, PSNR, mean ΔE2000, silhouette and Davies–Bouldin for every k
+    in a range, and recommend k by the elbow and by the best silhouette.
+
+    \b
+    Example:
+        quantize suggest-k photo.jpg --k-max 24 --plot curves.png
+    """
+    from .choose_k import suggest_k as suggest
+
+    if k_min > k_max:
+        raise click.BadParameter(f"--k-min {k_min} is above --k-max {k_max}", param_hint="'--k-min'")
+    with _one_line_errors(input):
+        if plot_path is not None:
+            check_output_path(plot_path, overwrite=force, protect=input)
+        loaded = load_image(input, max_pixels=max_pixels)
+        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, algorithm=algorithm, init=init, random_state=seed)
+        if plot_path is not None:
+            from .plot import plot_suggestion
+
+            plot_suggestion(suggestion, plot_path, overwrite=force)
+    if as_json:
+        click.echo(json.dumps(suggestion.to_dict()))
+    else:
+        click.echo(suggestion.to_text())
+        if plot_path is not None:
+            click.echo(f"plot: {plot_path}")

@@ -223,12 +223,18 @@ def _pixel_labels(colors, palette, color_labels):
     return palette, labels.reshape(height, width)
 
 
+def _squared_error(colors, palette, color_labels):
+    """Sum over the pixels of the squared error of the rebuilt colour (the inertia of
+    the rounded palette), from the histogram."""
+    diff = colors.features - to_features(palette, colors.premultiplied)[color_labels]
+    return float(colors.histogram.counts @ np.einsum("ij,ij->i", diff, diff))
+
+
 def _color_psnr(colors, palette, color_labels):
     """PSNR of the image the palette rebuilds, from the histogram alone: exactly the
     report's value (premultiplied RGBA when the image has transparency)."""
     height, width, channels = colors.shape
-    diff = colors.features - to_features(palette, colors.premultiplied)[color_labels]
-    squared_error = float(colors.histogram.counts @ np.einsum("ij,ij->i", diff, diff))
+    squared_error = _squared_error(colors, palette, color_labels)
     if squared_error == 0:
         return float("inf")
     return float(10 * np.log10(255.0**2 * height * width * channels / squared_error))
