@@ -38,12 +38,13 @@ def knee(x, y):
     -------
     The x of the knee (the first x when the curve is flat or has fewer than 3 points).
     """
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    given = np.asarray(x)
+    x, y = given.astype(np.float64), np.asarray(y, dtype=np.float64)
     if len(x) < 3 or np.ptp(y) == 0:
-        return x[0].item() if len(x) else None
+        return given[0].item() if len(x) else None
     x_scaled = (x - x[0]) / (x[-1] - x[0])
     y_scaled = (y - y.min()) / np.ptp(y)
-    return x[int(np.argmax((1 - y_scaled) - x_scaled))].item()
+    return given[int(np.argmax((1 - y_scaled) - x_scaled))].item()
 
 
 @dataclass

@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from quantize import InvalidParameterError
+from quantize.choose_k import COLUMNS, knee, suggest_k
+from quantize.datasets import make_regions
+
+
+@pytest.mark.parametrize("m", range(3, 9))
+def test_elbow_and_silhouette_find_the_number_of_blobs(m):
+    image, _ = make_regions((96, 128), m, noise=4.0, blur=0.0, random_state=m)
+    suggestion = suggest_k(image, k_min=2, k_max=10, random_state=0)
+    assert suggestion.elbow == m
+    assert suggestion.best_silhouette == m
+
+
+def test_table_columns_and_monotone_quality(photo):
+    suggestion = suggest_k(photo, k_min=2, k_max=12, random_state=1)
+    table = suggestion.table
+    assert list(table) == list(COLUMNS) and table["k"].tolist() == list(range(2, 13))
+    assert (np.diff(table["inertia"]) < 0).all() and (np.diff(table["psnr"]) > 0).all()
+    assert ((-1 <= table["silhouette"]) & (table["silhouette"] <= 1)).all() and (table["davies_bouldin"] > 0).all()
+    data = suggestion.to_dict()
+    assert [row["k"] for row in data["table"]] == list(range(2, 13))
+    assert data["elbow"] == suggestion.elbow and "<- elbow" in suggestion.to_text()
+    again = suggest_k(photo, k_min=5, k_max=7, random_state=1)  # a row does not depend on the range
+    np.testing.assert_allclose(again.table["inertia"], table["inertia"][3:6])
+
+
+def test_psnr_column_is_the_quantised_images(photo):
+    from quantize import quantize_image
+    from quantize.choose_k import suggest_k as suggest
+
+    suggestion = suggest(photo, k_min=4, k_max=4, random_state=2)
+    assert suggestion.table["psnr"][0] == pytest.approx(quantize_image(photo, 4, random_state=2).report.psnr, abs=0.3)
+
+
+def test_knee():
+    x = np.arange(1, 11)
+    # scaled: 1 - y = 0, .521, .833, .938, .948 ...; x = 0, .111, .222, .333, .444 ...
+    # differences 0, .410, .611, .604, .504 ...: the knee is at x = 3
+    assert knee(x, [100, 50, 20, 10, 9, 8, 7, 6, 5, 4]) == 3
+    assert knee(x, np.ones(10)) == 1  # flat: no knee, the first x
+    assert knee([1, 2], [5, 1]) == 1
+
+
+def test_bad_ranges(photo):
+    with pytest.raises(InvalidParameterError, match="k_min=1"):
+        suggest_k(photo, k_min=1)
+    with pytest.raises(InvalidParameterError, match="k_max=3"):
+        suggest_k(photo, k_min=5, k_max=3)
+    two = np.zeros((8, 8, 3), np.uint8)
+    two[:4] = 255
+    with pytest.raises(InvalidParameterError, match="2 distinct colours: no k in 3..5"):
+        suggest_k(two, k_min=3, k_max=5)
