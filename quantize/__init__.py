@@ -32,6 +32,7 @@ __all__ = [
     "ImageTooLargeError",
     "InputFileError",
     "InvalidParameterError",
+    "KSuggestion",
     "KMeans",
     "OutputError",
     "PaletteError",
@@ -49,6 +50,7 @@ __all__ = [
     "load_image",
     "quantize_image",
     "segment_image",
+    "suggest_k",
 ]
 
 
@@ -59,4 +61,8 @@ def __getattr__(name):
         from . import segment
 
         return getattr(segment, name)
+    if name in ("KSuggestion", "suggest_k"):
+        from . import choose_k
+
+        return getattr(choose_k, name)
     raise AttributeError(f"module 'quantize' has no attribute {name!r}")
