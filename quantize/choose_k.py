@@ -146,7 +146,7 @@ def suggest_k(
             k,
             _squared_error(colors, palette, labels),
             _color_psnr(colors, palette, labels),
-            _color_delta_e(colors, palette, labels),
+            _color_delta_e(colors, palette, labels)[0],
             silhouette_score(colors.features, labels, sample_weight=colors.histogram.counts,
                              sample_size=sample_size, random_state=base % 2**32),
             davies_bouldin_score(colors.features, labels, sample_weight=colors.histogram.counts),

@@ -44,3 +44,68 @@ def to_palette(centers, premultiplied):
     best = np.abs(shown - centers[:, :3, None]).argmin(axis=2)
     rgb = np.take_along_axis(candidates, best[..., None], axis=2)[..., 0]
     return np.column_stack([rgb, alpha]).astype(np.uint8)
+
+
+#: Spaces the compress pipeline can cluster colours in.
+CLUSTER_SPACES = ("rgb", "lab", "oklab")
+
+# OKLab (Björn Ottosson, 2020): linear sRGB → LMS → cube root → Lab, and back.
+_OKLAB_M1 = np.array([[0.4122214708, 0.5363325363, 0.0514459929],
+                      [0.2119034982, 0.6806995451, 0.1073969566],
+                      [0.0883024619, 0.2817188376, 0.6299787005]])
+_OKLAB_M2 = np.array([[0.2104542553, 0.7936177850, -0.0040720468],
+                      [1.9779984951, -2.4285922050, 0.4505937099],
+                      [0.0259040371, 0.7827717662, -0.8086757660]])
+_OKLAB_M2_INV = np.array([[1.0, 0.3963377774, 0.2158037573],
+                          [1.0, -0.1055613458, -0.0638541728],
+                          [1.0, -0.0894841775, -1.2914855480]])
+_OKLAB_M1_INV = np.array([[4.0767416621, -3.3077115913, 0.2309699292],
+                          [-1.2684380046, 2.6097574011, -0.3413193965],
+                          [-0.0041960863, -0.7034186147, 1.7076147010]])
+
+
+def _to_linear(srgb):
+    """sRGB in [0, 1] → linear light (IEC 61966-2-1)."""
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+
+
+def _to_srgb(linear):
+    linear = np.clip(linear, 0.0, 1.0)
+    return np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+
+
+def to_space(rgb, space):
+    """(m, 3) uint8 sRGB colours → (m, 3) float32 coordinates in ``space``.
+
+    "rgb" is the 0..255 values themselves; "lab" is CIELAB (D65, skimage.color);
+    "oklab" is Ottosson's OKLab with L scaled to 0..100 like CIELAB's.
+    """
+    rgb = np.asarray(rgb, dtype=np.uint8)
+    if space == "rgb":
+        return rgb.astype(np.float32)
+    if space == "lab":
+        from skimage.color import rgb2lab
+
+        return rgb2lab(rgb[None] / 255.0)[0].astype(np.float32)
+    lms = np.cbrt(_to_linear(rgb / 255.0) @ _OKLAB_M1.T)
+    return (100.0 * lms @ _OKLAB_M2.T).astype(np.float32)
+
+
+def from_space(coordinates, space):
+    """Inverse of :func:`to_space`: (m, 3) coordinates → (m, 3) uint8 sRGB, rounded and
+    clipped to the gamut."""
+    coordinates = np.asarray(coordinates, dtype=np.float64)
+    if space == "rgb":
+        return np.clip(np.rint(coordinates), 0, 255).astype(np.uint8)
+    if space == "lab":
+        import warnings
+
+        from skimage.color import lab2rgb
+
+        with warnings.catch_warnings():  # out-of-gamut centres are clipped, as said
+            warnings.simplefilter("ignore")
+            srgb = lab2rgb(coordinates[None])[0]
+    else:
+        lms = (coordinates / 100.0) @ _OKLAB_M2_INV.T
+        srgb = _to_srgb((lms**3) @ _OKLAB_M1_INV.T)
+    return np.clip(np.rint(srgb * 255.0), 0, 255).astype(np.uint8)

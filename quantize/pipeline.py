@@ -11,7 +11,7 @@ from PIL import Image
 
 from . import io
 from ._validation import check_choice, check_float, check_image, check_int, check_random_state
-from .colorspace import premultiply, to_features, to_palette
+from .colorspace import CLUSTER_SPACES, from_space, premultiply, to_features, to_palette, to_space
 from .distances import assign
 from .errors import FewDistinctPointsWarning, InvalidParameterError, TargetNotMetError
 from .histogram import ColorHistogram, coarse_bins, merge_histograms, pack_colors, unpack_colors
@@ -157,14 +157,17 @@ class _ImageColors:
     premultiplied: bool
     visible: np.ndarray | None
     shape: tuple
+    space: str = "rgb"
+    rgb_features: np.ndarray | None = None  # what errors are measured on (PSNR)
 
 
-def _image_colors(pixels):
+def _image_colors(pixels, space="rgb", notes=None):
     """The colours of (H, W, c) uint8 pixels to cluster.
 
     Fully transparent pixels take no part.  When some visible pixel is partly
     transparent, colours are clustered as premultiplied RGBA (colour weighted by
-    coverage, as compositing sees it); otherwise as RGB.
+    coverage, as compositing sees it), whatever ``space``; otherwise in ``space``
+    ("rgb", "lab" or "oklab").
     """
     channels = pixels.shape[2]
     flat = pixels.reshape(-1, channels)
@@ -177,8 +180,13 @@ def _image_colors(pixels):
             flat = flat[visible]
     premultiplied = channels == 4 and bool((flat[:, 3] != 255).any())
     histogram = ColorHistogram(flat if premultiplied else flat[:, :3])
-    return _ImageColors(histogram, to_features(histogram.colors, premultiplied), premultiplied,
-                        visible, pixels.shape)
+    rgb_features = to_features(histogram.colors, premultiplied)
+    if premultiplied and space != "rgb":
+        if notes is not None:
+            notes.append(f"partly transparent: clustered as premultiplied RGBA, not in {space}")
+        space = "rgb"
+    features = rgb_features if space == "rgb" else to_space(histogram.colors, space)
+    return _ImageColors(histogram, features, premultiplied, visible, pixels.shape, space, rgb_features)
 
 
 def _palette_for(colors, n_colors, *, algorithm, init, rng, notes):
@@ -200,8 +208,13 @@ def _palette_for(colors, n_colors, *, algorithm, init, rng, notes):
         centers = _cluster_colors(
             features, histogram.counts, histogram.colors, k, algorithm=algorithm, init=init, rng=rng
         )
-    palette = to_palette(centers, colors.premultiplied)
-    color_labels, _ = assign(features, to_features(palette, colors.premultiplied))
+    if colors.space == "rgb":
+        palette = to_palette(centers, colors.premultiplied)
+        palette_features = to_features(palette, colors.premultiplied)
+    else:  # centres back to sRGB; colours take their nearest entry in the same space
+        palette = from_space(centers, colors.space)
+        palette_features = to_space(palette, colors.space)
+    color_labels, _ = assign(features, palette_features)
     used = np.bincount(color_labels, minlength=len(palette)) > 0
     if not used.all():
         color_labels = (np.cumsum(used) - 1)[color_labels]
@@ -226,7 +239,7 @@ def _pixel_labels(colors, palette, color_labels):
 def _squared_error(colors, palette, color_labels):
     """Sum over the pixels of the squared error of the rebuilt colour (the inertia of
     the rounded palette), from the histogram."""
-    diff = colors.features - to_features(palette, colors.premultiplied)[color_labels]
+    diff = colors.rgb_features - to_features(palette, colors.premultiplied)[color_labels]
     return float(colors.histogram.counts @ np.einsum("ij,ij->i", diff, diff))
 
 
@@ -241,9 +254,10 @@ def _color_psnr(colors, palette, color_labels):
 
 
 def _color_delta_e(colors, palette, color_labels):
-    """Mean CIEDE2000 difference over the visible pixels (their RGB, from the histogram)."""
+    """Mean and 95th percentile of the CIEDE2000 difference over the visible pixels
+    (their RGB, from the histogram)."""
     rgb = colors.histogram.colors[:, :3]
-    return delta_e_2000(rgb, palette[color_labels][:, :3], sample_weight=colors.histogram.counts)[0]
+    return delta_e_2000(rgb, palette[color_labels][:, :3], sample_weight=colors.histogram.counts)
 
 
 def _smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, rng, notes):
@@ -259,7 +273,7 @@ def _smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, r
             palette, color_labels = _palette_for(colors, k, algorithm=algorithm, init=init, rng=stream, notes=[])
             reached = {"psnr": _color_psnr(colors, palette, color_labels)}
             if max_delta_e is not None:
-                reached["delta_e"] = _color_delta_e(colors, palette, color_labels)
+                reached["delta_e"] = _color_delta_e(colors, palette, color_labels)[0]
             meets = (quality is None or reached["psnr"] >= quality) and (
                 max_delta_e is None or reached["delta_e"] <= max_delta_e)
             probes[k] = (meets, reached, palette, color_labels)
@@ -324,7 +338,7 @@ def fit_palette(image, n_colors=16, *, algorithm="minibatch", init="k-means++", 
 
 def quantize_image(
     image, n_colors=16, *, algorithm="minibatch", init="k-means++", random_state=None,
-    max_pixels=io.DEFAULT_MAX_PIXELS, quality=None, max_delta_e=None,
+    max_pixels=io.DEFAULT_MAX_PIXELS, quality=None, max_delta_e=None, colorspace="rgb",
 ):
     """Reduce an image to at most ``n_colors`` colours with weighted k-means.
 
@@ -352,6 +366,11 @@ def quantize_image(
         result reaches it.  The report's notes say the k chosen and the value reached.
     max_delta_e : float, optional, keyword-only
         A target for the mean CIEDE2000 difference, alone or with ``quality``.
+    colorspace : {"rgb", "lab", "oklab"}, keyword-only
+        Space the colours are clustered in (CIELAB from skimage.color, OKLab from its
+        published matrices); the centres are converted back to sRGB for the palette
+        and every colour takes its nearest entry in the same space.  Images with
+        partly transparent pixels are clustered as premultiplied RGBA (noted).
 
     Returns
     -------
@@ -380,22 +399,23 @@ def quantize_image(
         quality = check_float(quality, "quality", low=0.0)
     if max_delta_e is not None:
         max_delta_e = check_float(max_delta_e, "max_delta_e", low=0.0)
+    check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     seed, rng = _resolve_seed(random_state)
     loaded = _as_loaded(image, max_pixels)
     start = time.perf_counter()  # loading is timed by load_image
     notes = list(loaded.notes)
+    colors = _image_colors(loaded.pixels, colorspace, notes)
     if quality is None and max_delta_e is None:
-        palette, labels = _fit_palette(
-            loaded.pixels, n_colors, algorithm=algorithm, init=init, rng=rng, notes=notes
-        )
+        palette, color_labels = _palette_for(colors, n_colors, algorithm=algorithm, init=init, rng=rng, notes=notes)
     else:
-        colors = _image_colors(loaded.pixels)
         palette, color_labels = _smallest_palette(
             colors, n_colors, quality, max_delta_e, algorithm=algorithm, init=init, rng=rng, notes=notes
         )
-        palette, labels = _pixel_labels(colors, palette, color_labels)
+    delta_e, delta_e_p95 = _color_delta_e(colors, palette, color_labels)
+    palette, labels = _pixel_labels(colors, palette, color_labels)
     return _result(loaded, palette, labels, start, colors_requested=n_colors, seed=seed,
-                   algorithm=algorithm, init=init, notes=notes)
+                   algorithm=algorithm, init=init, notes=notes, colorspace=colors.space,
+                   delta_e=delta_e, delta_e_p95=delta_e_p95)
 
 
 def _result(loaded, palette, labels, start, **report_fields):
@@ -527,6 +547,7 @@ def apply_palette(image, palette, *, max_pixels=io.DEFAULT_MAX_PIXELS):
     histogram = ColorHistogram(flat[:, :3] if visible is None else flat[visible, :3])
     color_labels, _ = assign(to_features(histogram.colors, False), to_features(palette, False),
                              with_distances=False)
+    delta_e, delta_e_p95 = delta_e_2000(histogram.colors, palette[color_labels], sample_weight=histogram.counts)
     label_dtype = np.int16
     labels = histogram.lookup(color_labels.astype(label_dtype))
     if visible is not None:
@@ -535,4 +556,4 @@ def apply_palette(image, palette, *, max_pixels=io.DEFAULT_MAX_PIXELS):
         labels = full
     return _result(loaded, palette, labels.reshape(pixels.shape[:2]), start,
                    colors_requested=len(palette), seed=None, algorithm="palette", init="none",
-                   notes=notes)
+                   notes=notes, delta_e=delta_e, delta_e_p95=delta_e_p95)

@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass, field
 #: Keys of the JSON report, in order (``quantize compress --json``).
 JSON_KEYS = (
     "input", "output", "width", "height", "colors_requested", "colors_used", "psnr", "ssim",
-    "input_bytes", "output_bytes", "compression_ratio", "bits_per_pixel", "raw_ratio",
-    "seconds", "seed", "algorithm", "init", "frames", "transparent", "notes",
+    "delta_e", "delta_e_p95", "input_bytes", "output_bytes", "compression_ratio", "bits_per_pixel", "raw_ratio",
+    "seconds", "seed", "algorithm", "init", "colorspace", "frames", "transparent", "notes",
 )
 
 
@@ -24,7 +24,9 @@ class Report:
     """What a quantisation did.
 
     ``psnr`` is ``inf`` when the result is identical to the input (JSON: null);
-    ``ssim`` is None for images smaller than SSIM's 7×7 window.  For images with
+    ``ssim`` is None for images smaller than SSIM's 7×7 window.  ``delta_e`` and
+    ``delta_e_p95`` are the mean and 95th percentile CIEDE2000 difference over the
+    visible pixels (their RGB).  For images with
     transparency both compare premultiplied RGBA, so colour hidden under fully
     transparent pixels does not count.  ``output``, ``output_bytes`` and the ratios
     that need them are None until the result is written.
@@ -45,6 +47,9 @@ class Report:
     init: str
     frames: int = 1
     transparent: bool = False
+    colorspace: str = "rgb"
+    delta_e: float | None = None
+    delta_e_p95: float | None = None
     notes: list = field(default_factory=list)
     output: str | None = None
     output_bytes: int | None = None
@@ -83,6 +88,8 @@ class Report:
         quality = "identical to the input" if math.isinf(self.psnr) else f"PSNR {self.psnr:.2f} dB"
         if self.ssim is not None:
             quality += f", SSIM {self.ssim:.4f}"
+        if self.delta_e is not None:
+            quality += f", ΔE2000 mean {self.delta_e:.2f} (95th percentile {self.delta_e_p95:.2f})"
         lines.append(f"  {quality}")
         ratio = self.compression_ratio
         if ratio is not None:
@@ -99,7 +106,8 @@ class Report:
             lines.append(f"  {self.seconds:.2f} s, mapped to a given palette")
         else:
             lines.append(
-                f"  {self.seconds:.2f} s, seed {self.seed}, {self.algorithm} k-means, init {self.init}"
+                f"  {self.seconds:.2f} s, seed {self.seed}, {self.algorithm} k-means, init {self.init}, "
+                f"in {self.colorspace}"
             )
         lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
