@@ -77,6 +77,7 @@ def default_output(input_path, n_colors):
 )
 @quality_opt
 @max_delta_e_opt
+@colorspace_opt("rgb")
 @click.option(
     "--force-output", is_flag=True,
     help="With a target that K colours cannot meet, write the K-colour result anyway (exit code 3 still).",
@@ -86,7 +87,7 @@ def default_output(input_path, n_colors):
 @click.pass_context
 def compress(
     ctx, input, n_colors, output, algorithm, init, seed, max_pixels, save_palette, quality,
-    max_delta_e, force_output, as_json, force,
+    max_delta_e, colorspace, force_output, as_json, force,
 ):
     """Reduce INPUT to at most K colours and write a palette image.
 
@@ -125,14 +126,15 @@ def compress(
         missed = None
         try:
             result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed,
-                                    quality=quality, max_delta_e=max_delta_e)
+                                    quality=quality, max_delta_e=max_delta_e, colorspace=colorspace)
         except TargetNotMetError as e:
             if not force_output:
                 click.echo(f"quantize: error: {input}: {e} (nothing written; --force-output writes it anyway)",
                            err=True)
                 sys.exit(3)
             missed = e
-            result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed)
+            result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed,
+                                    colorspace=colorspace)
             result.report.notes.append(f"target not met: {e}")
         report = result.save(output, overwrite=force)
         if save_palette is not None:
@@ -183,7 +185,7 @@ def _one_line_errors(input):
     "--sigma", type=click.FloatRange(min=0), default=0.0, show_default=True,
     help="Gaussian smoothing (pixels) of the colours before clustering; 1-2 for noisy images.",
 )
-@colorspace_opt
+@colorspace_opt("lab")
 @seed_opt
 @max_pixels_opt
 @json_opt
@@ -319,6 +321,7 @@ class _ProgressBar:
 @max_pixels_opt
 @quality_opt
 @max_delta_e_opt
+@colorspace_opt("rgb")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON on stdout.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @force_opt
@@ -326,7 +329,7 @@ class _ProgressBar:
 def batch(
     ctx, input_dir, output_dir, n_colors, recursive, include, exclude, jobs, skip_existing, suffix,
     shared_palette, palette_file, segment, n_segments, report_path, algorithm, init, seed, max_pixels,
-    quality, max_delta_e, as_json, quiet, force,
+    quality, max_delta_e, colorspace, as_json, quiet, force,
 ):
     """Quantise every image in INPUT_DIR, in parallel, recording each outcome.
 
@@ -358,7 +361,7 @@ def batch(
             exclude=exclude, jobs=jobs, skip_existing=skip_existing, overwrite=force, suffix=suffix,
             shared_palette=shared_palette, palette=palette, segment=segment, n_segments=n_segments,
             algorithm=algorithm, init=init, random_state=seed, max_pixels=max_pixels,
-            quality=quality, max_delta_e=max_delta_e, thumbnails=report_path is not None,
+            quality=quality, max_delta_e=max_delta_e, colorspace=colorspace, thumbnails=report_path is not None,
             progress=progress,
         )
         if report_path is not None:

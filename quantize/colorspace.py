@@ -10,8 +10,6 @@ error the report measures.
 
 import numpy as np
 
-#: Spaces the segmentation clusters colours in.
-COLORSPACES = ("lab", "rgb")
 
 
 def premultiply(rgba):
@@ -46,7 +44,7 @@ def to_palette(centers, premultiplied):
     return np.column_stack([rgb, alpha]).astype(np.uint8)
 
 
-#: Spaces the compress pipeline can cluster colours in.
+#: Spaces colours can be clustered in (compress, segment, batch).
 CLUSTER_SPACES = ("rgb", "lab", "oklab")
 
 # OKLab (Björn Ottosson, 2020): linear sRGB → LMS → cube root → Lab, and back.

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from .colorspace import COLORSPACES
+from .colorspace import CLUSTER_SPACES
 from .io import DEFAULT_MAX_PIXELS
 from .kmeans import ALGORITHMS, INITS
 
@@ -40,10 +40,13 @@ max_pixels_opt = click.option(
     "--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_PIXELS, show_default=True,
     help="Refuse larger images (decompression-bomb guard); raise it for trusted huge files.",
 )
-colorspace_opt = click.option(
-    "--colorspace", type=click.Choice(COLORSPACES), default="lab", show_default=True,
-    help="Space the colours are clustered in: CIELAB (perceptual) or sRGB.",
-)
+
+def colorspace_opt(default):
+    """--colorspace, with the command's default."""
+    return click.option(
+        "--colorspace", type=click.Choice(CLUSTER_SPACES), default=default, show_default=True,
+        help="Space the colours are clustered in: sRGB, CIELAB or OKLab.",
+    )
 quality_opt = click.option(
     "--quality", type=click.FloatRange(min=0, min_open=True), metavar="PSNR",
     help="Use the fewest colours (at most K) whose result reaches this PSNR in dB.",

@@ -15,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
-from skimage import color as skcolor
 from skimage import measure
 
 from . import draw, io
 from ._validation import check_choice, check_float, check_int
-from .colorspace import COLORSPACES
+from .colorspace import CLUSTER_SPACES, to_space
 from .distances import assign
 from .errors import FewDistinctPointsWarning
 from .histogram import ColorHistogram
@@ -39,15 +38,6 @@ _MAX_ROUNDS = 64
 OVERLAY_OPACITY = 0.6
 #: Rows of palette.png at most.
 SWATCH_ROWS = 64
-
-
-def _lab(colors):
-    """(m, 3) uint8 sRGB → (m, 3) float32 CIELAB (D65)."""
-    return skcolor.rgb2lab(colors[None] / 255.0)[0].astype(np.float32)
-
-
-def _features(colors, colorspace):
-    return _lab(colors) if colorspace == "lab" else colors.astype(np.float32)
 
 
 def _strips(n):
@@ -72,7 +62,7 @@ def _cluster_pixels(rgb, where, k, *, colorspace, spatial, rng):
     width = rgb.shape[1]
     flat = rgb.reshape(-1, 3)
     histogram = ColorHistogram(flat if where is None else flat[where])
-    colors = _features(histogram.colors, colorspace)
+    colors = to_space(histogram.colors, colorspace)
     if spatial == 0:
         # Colour only: cluster the weighted histogram, then label colours, not pixels.
         if len(histogram) <= k:
@@ -442,8 +432,8 @@ def segment_image(
         they are clustered (as SLIC's ``sigma``): on noisy images, 1 to 2 keeps noise
         from scattering pixels across clusters.  Statistics and colours are always
         taken from the unsmoothed pixels.  0 (the default) does not smooth.
-    colorspace : {"lab", "rgb"}, keyword-only
-        Space the colours are clustered in: CIELAB (perceptual) or sRGB.
+    colorspace : {"lab", "rgb", "oklab"}, keyword-only
+        Space the colours are clustered in: CIELAB (perceptual), sRGB, or OKLab.
     random_state : None, int or numpy.random.Generator, keyword-only
     max_pixels : int or None, keyword-only
         Decompression-bomb limit when ``image`` is a path.
@@ -465,7 +455,7 @@ def segment_image(
     spatial = check_float(spatial, "spatial", low=0.0)
     min_region = check_int(min_region, "min_region", low=0)
     sigma = check_float(sigma, "sigma", low=0.0)
-    check_choice(colorspace, "colorspace", COLORSPACES)
+    check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     if max_pixels is not None:
         check_int(max_pixels, "max_pixels", low=1)
     seed, rng = _resolve_seed(random_state)

@@ -345,7 +345,7 @@ def test_segment_max_pixels(workdir):
         (["--spatial", "-1"], "-1.0 is not in the range x>=0"),
         (["--min-region", "-2"], "-2 is not in the range x>=0"),
         (["--sigma", "x"], "'x' is not a valid float"),
-        (["--colorspace", "hsv"], "'hsv' is not one of 'lab', 'rgb'"),
+        (["--colorspace", "hsv"], "'hsv' is not one of 'rgb', 'lab', 'oklab'"),
         (["--seed", "-1"], "-1 is not in the range x>=0"),
     ],
 )
@@ -591,3 +591,16 @@ def test_suggest_k_bad_options_and_missing_matplotlib(workdir, monkeypatch):
     result = run("suggest-k", workdir / "chelsea.png", "--k-max", 3, "--plot", workdir / "p.png")
     assert result.exit_code == 1 and "--plot needs matplotlib" in result.stderr
     assert result.stderr.count("\n") == 1 and not (workdir / "p.png").exists()
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab", "oklab"])
+def test_colorspace_option_of_compress_segment_and_batch(workdir, space):
+    result = run("compress", workdir / "chelsea.png", "-k", 6, "--colorspace", space, "--json", "-o", workdir / "c.png")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["colorspace"] == space and report["delta_e"] > 0 and report["delta_e_p95"] >= report["delta_e"]
+    segmented = run("segment", workdir / "chelsea.png", "-k", 3, "--colorspace", space, "--json", "-o", workdir / "s")
+    assert segmented.exit_code == 0 and json.loads(segmented.stdout)["colorspace"] == space
+    batch = run("batch", workdir, "-o", workdir.parent / f"b-{space}", "--include", "chelsea.png",
+                "--colorspace", space, "--jobs", 1, "--json")
+    assert json.loads(batch.stdout)["files"][0]["report"]["colorspace"] == space

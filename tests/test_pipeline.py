@@ -387,3 +387,31 @@ def test_histogram_psnr_is_the_reports(rgba_photo):
                                          rng=np.random.default_rng(0), notes=[])
     result = quantize_image(rgba_photo, 12, random_state=np.random.default_rng(0))
     assert _color_psnr(colors, palette, color_labels) == pytest.approx(result.report.psnr, abs=1e-9)
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab", "oklab"])
+def test_colorspaces_cluster_in_the_space_and_report_delta_e(photo, space):
+    from quantize.colorspace import to_space
+    from quantize.metrics import delta_e_2000
+
+    result = quantize_image(photo, 12, random_state=0, colorspace=space)
+    report = result.report
+    assert report.colorspace == space and len(result.palette) <= 12
+    mean, p95 = delta_e_2000(photo.reshape(-1, 3), result.image.reshape(-1, 3))
+    assert report.delta_e == pytest.approx(mean, rel=1e-9) and report.delta_e_p95 == pytest.approx(p95, rel=1e-9)
+    # every pixel takes the nearest palette entry *in the space it was clustered in*
+    pixels = to_space(photo.reshape(-1, 3), space)
+    entries = to_space(result.palette, space)
+    nearest = ((pixels[:, None, :] - entries[None]) ** 2).sum(-1).argmin(1)
+    chosen = result.labels.reshape(-1)
+    gap = ((pixels - entries[chosen]) ** 2).sum(-1) - ((pixels - entries[nearest]) ** 2).sum(-1)
+    assert (gap <= 1e-3).all()
+    assert f"in {space}" in report.to_text() and "ΔE2000 mean" in report.to_text()
+
+
+def test_partial_transparency_stays_premultiplied_rgba(rgba_photo):
+    result = quantize_image(rgba_photo, 8, random_state=0, colorspace="oklab")
+    assert result.report.colorspace == "rgb"
+    assert result.report.notes == ["partly transparent: clustered as premultiplied RGBA, not in oklab"]
+    with pytest.raises(InvalidParameterError, match="colorspace='hsv'"):
+        quantize_image(rgba_photo, 8, colorspace="hsv")
