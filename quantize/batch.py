@@ -32,6 +32,7 @@ from PIL import Image
 from . import io
 from ._validation import check_int
 from .errors import InputFileError, InvalidParameterError, OutputError, QuantizeError, QuantizeWarning
+from .histogram import pack_colors, unpack_colors
 from .parallel import get_num_threads, set_num_threads
 from .pipeline import (
     MAX_PALETTE, apply_palette, check_palette, color_histogram, fit_shared_palette, quantize_image,
@@ -456,16 +457,20 @@ def quantize_folder(
     interrupted = False
     try:
         if shared_palette and palette is None and tasks:
-            histograms = []
+            # The images' histograms are added into one count per 24-bit colour as they
+            # come (128 MB, whatever the number of images).
+            counts = np.zeros(1 << 24, dtype=np.int64)
             for position, found in _unordered(_histogram_file, [t for _, t in tasks], jobs):
                 index, task = tasks[position]
                 if isinstance(found, str):  # the reason it cannot be read
                     record(index, _failure(task, found))
                 else:
-                    histograms.append(found)
+                    np.add.at(counts, pack_colors(found[0]), found[1])
             tasks = [(i, t) for i, t in tasks if outcomes[i] is None]
-            if histograms:
-                palette = fit_shared_palette(histograms, n_colors, algorithm=algorithm, init=init,
+            codes = np.flatnonzero(counts)
+            if len(codes):
+                merged = (unpack_colors(codes.astype(np.uint32), 3), counts[codes])
+                palette = fit_shared_palette([merged], n_colors, algorithm=algorithm, init=init,
                                              random_state=random_state)
                 for _, task in tasks:
                     task.palette = palette
