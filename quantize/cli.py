@@ -17,7 +17,8 @@ from .io import (
 from .io import save_palette as save_palette_file
 from .io import save_text
 from .options import (
-    algorithm_opt, colorspace_opt, colors_opt, force_opt, init_opt, input_arg, json_opt,
+    algorithm_opt, colorspace_opt, colors_opt, dither_opt, dither_strength_opt, force_opt, init_opt,
+    input_arg, json_opt,
     max_delta_e_opt, max_pixels_opt, png_colors_opt, quality_opt, seed_opt,
 )
 from .pipeline import MAX_PALETTE, apply_palette, quantize_image
@@ -78,6 +79,8 @@ def default_output(input_path, n_colors):
 @quality_opt
 @max_delta_e_opt
 @colorspace_opt("rgb")
+@dither_opt
+@dither_strength_opt
 @click.option(
     "--force-output", is_flag=True,
     help="With a target that K colours cannot meet, write the K-colour result anyway (exit code 3 still).",
@@ -87,7 +90,7 @@ def default_output(input_path, n_colors):
 @click.pass_context
 def compress(
     ctx, input, n_colors, output, algorithm, init, seed, max_pixels, save_palette, quality,
-    max_delta_e, colorspace, force_output, as_json, force,
+    max_delta_e, colorspace, dither, dither_strength, force_output, as_json, force,
 ):
     """Reduce INPUT to at most K colours and write a palette image.
 
@@ -126,7 +129,8 @@ def compress(
         missed = None
         try:
             result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed,
-                                    quality=quality, max_delta_e=max_delta_e, colorspace=colorspace)
+                                    quality=quality, max_delta_e=max_delta_e, colorspace=colorspace,
+                                    dither=dither, dither_strength=dither_strength)
         except TargetNotMetError as e:
             if not force_output:
                 click.echo(f"quantize: error: {input}: {e} (nothing written; --force-output writes it anyway)",
@@ -134,7 +138,7 @@ def compress(
                 sys.exit(3)
             missed = e
             result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed,
-                                    colorspace=colorspace)
+                                    colorspace=colorspace, dither=dither, dither_strength=dither_strength)
             result.report.notes.append(f"target not met: {e}")
         report = result.save(output, overwrite=force)
         if save_palette is not None:

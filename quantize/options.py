@@ -55,3 +55,11 @@ max_delta_e_opt = click.option(
     "--max-delta-e", type=click.FloatRange(min=0, min_open=True), metavar="X",
     help="Use the fewest colours (at most K) whose mean CIEDE2000 difference is at most X.",
 )
+dither_opt = click.option(
+    "--dither", type=click.Choice(["none", "floyd-steinberg", "ordered"]), default="none", show_default=True,
+    help="Dither against the palette: error diffusion, or an ordered 8x8 Bayer pattern.",
+)
+dither_strength_opt = click.option(
+    "--dither-strength", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+    help="0 is no dithering, 1 full strength.",
+)

@@ -12,6 +12,8 @@ from PIL import Image
 from . import io
 from ._validation import check_choice, check_float, check_image, check_int, check_random_state
 from .colorspace import CLUSTER_SPACES, from_space, premultiply, to_features, to_palette, to_space
+from .dither import METHODS as DITHER_METHODS
+from .dither import dither as dither_labels
 from .distances import assign
 from .errors import FewDistinctPointsWarning, InvalidParameterError, TargetNotMetError
 from .histogram import ColorHistogram, coarse_bins, merge_histograms, pack_colors, unpack_colors
@@ -339,6 +341,7 @@ def fit_palette(image, n_colors=16, *, algorithm="minibatch", init="k-means++", 
 def quantize_image(
     image, n_colors=16, *, algorithm="minibatch", init="k-means++", random_state=None,
     max_pixels=io.DEFAULT_MAX_PIXELS, quality=None, max_delta_e=None, colorspace="rgb",
+    dither="none", dither_strength=1.0,
 ):
     """Reduce an image to at most ``n_colors`` colours with weighted k-means.
 
@@ -371,6 +374,11 @@ def quantize_image(
         published matrices); the centres are converted back to sRGB for the palette
         and every colour takes its nearest entry in the same space.  Images with
         partly transparent pixels are clustered as premultiplied RGBA (noted).
+    dither : {"none", "floyd-steinberg", "ordered"}, keyword-only
+        Dither against the fitted palette (see :mod:`quantize.dither`); not applied to
+        images with partly transparent pixels (noted).  The report's CIEDE2000 is then
+        measured on a sample of the dithered pixels.
+    dither_strength : float in [0, 1], keyword-only
 
     Returns
     -------
@@ -400,6 +408,10 @@ def quantize_image(
     if max_delta_e is not None:
         max_delta_e = check_float(max_delta_e, "max_delta_e", low=0.0)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
+    check_choice(dither, "dither", DITHER_METHODS)
+    dither_strength = check_float(dither_strength, "dither_strength", low=0.0)
+    if dither_strength > 1:
+        raise InvalidParameterError(f"dither_strength={dither_strength!r} must be in [0, 1]")
     seed, rng = _resolve_seed(random_state)
     loaded = _as_loaded(image, max_pixels)
     start = time.perf_counter()  # loading is timed by load_image
@@ -413,9 +425,32 @@ def quantize_image(
         )
     delta_e, delta_e_p95 = _color_delta_e(colors, palette, color_labels)
     palette, labels = _pixel_labels(colors, palette, color_labels)
+    if dither != "none":
+        if colors.premultiplied:
+            notes.append("not dithered: the image has partly transparent pixels")
+        else:
+            labels, (delta_e, delta_e_p95) = _dithered(loaded.pixels, palette, labels, dither, dither_strength, rng)
+            notes.append(f"{dither} dithering at strength {dither_strength:g}; CIEDE2000 measured on "
+                         f"up to {_DELTA_E_SAMPLE:,} sampled pixels")
     return _result(loaded, palette, labels, start, colors_requested=n_colors, seed=seed,
                    algorithm=algorithm, init=init, notes=notes, colorspace=colors.space,
                    delta_e=delta_e, delta_e_p95=delta_e_p95)
+
+
+_DELTA_E_SAMPLE = 1 << 18
+
+
+def _dithered(pixels, palette, labels, method, strength, rng):
+    """Dithered labels (transparent pixels stay -1) and the CIEDE2000 of the result,
+    on a sample of pixels (dithering makes every pixel's colour its own)."""
+    rgb = np.ascontiguousarray(pixels[..., :3])
+    dithered = dither_labels(rgb, palette[:, :3], labels, method=method, strength=strength)
+    dithered[labels < 0] = -1
+    visible = np.flatnonzero(dithered.reshape(-1) >= 0)
+    if len(visible) > _DELTA_E_SAMPLE:
+        visible = np.sort(rng.choice(visible, _DELTA_E_SAMPLE, replace=False))
+    flat = rgb.reshape(-1, 3)
+    return dithered, delta_e_2000(flat[visible], palette[dithered.reshape(-1)[visible], :3])
 
 
 def _result(loaded, palette, labels, start, **report_fields):
