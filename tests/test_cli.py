@@ -604,3 +604,15 @@ def test_colorspace_option_of_compress_segment_and_batch(workdir, space):
     batch = run("batch", workdir, "-o", workdir.parent / f"b-{space}", "--include", "chelsea.png",
                 "--colorspace", space, "--jobs", 1, "--json")
     assert json.loads(batch.stdout)["files"][0]["report"]["colorspace"] == space
+
+
+@pytest.mark.parametrize("method", ["none", "floyd-steinberg", "ordered"])
+def test_compress_dither_options(workdir, method):
+    out = workdir / f"{method}.png"
+    result = run("compress", workdir / "chelsea.png", "-k", 8, "--dither", method, "--dither-strength", 0.8,
+                 "-o", out, "--json")
+    assert result.exit_code == 0, result.output
+    assert len(Image.open(out).getcolors()) <= 8
+    notes = json.loads(result.stdout)["notes"]
+    assert any("dithering at strength 0.8" in n for n in notes) == (method != "none")
+    assert run("compress", workdir / "chelsea.png", "--dither-strength", 2).exit_code == 2
