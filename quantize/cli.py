@@ -82,6 +82,11 @@ def default_output(input_path, n_colors):
 @dither_opt
 @dither_strength_opt
 @click.option(
+    "--format", "output_choice", type=click.Choice(["auto", "smallest"]), default="auto", show_default=True,
+    help="auto: the format of the output's extension; smallest: the smaller of PNG-8 and "
+    "lossless WebP, whose extension replaces the output's.",
+)
+@click.option(
     "--force-output", is_flag=True,
     help="With a target that K colours cannot meet, write the K-colour result anyway (exit code 3 still).",
 )
@@ -90,7 +95,7 @@ def default_output(input_path, n_colors):
 @click.pass_context
 def compress(
     ctx, input, n_colors, output, algorithm, init, seed, max_pixels, save_palette, quality,
-    max_delta_e, colorspace, dither, dither_strength, force_output, as_json, force,
+    max_delta_e, colorspace, dither, dither_strength, output_choice, force_output, as_json, force,
 ):
     """Reduce INPUT to at most K colours and write a palette image.
 
@@ -125,7 +130,9 @@ def compress(
             )
         loaded = load_image(input, max_pixels=max_pixels)
         # Fail before the clustering, not after it, when the output cannot be written.
-        check_output_path(output, overwrite=force, protect=input)
+        for candidate in ([output.with_suffix(".png"), output.with_suffix(".webp")]
+                          if output_choice == "smallest" else [output]):
+            check_output_path(candidate, overwrite=force, protect=input)
         missed = None
         try:
             result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed,
@@ -140,7 +147,7 @@ def compress(
             result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed,
                                     colorspace=colorspace, dither=dither, dither_strength=dither_strength)
             result.report.notes.append(f"target not met: {e}")
-        report = result.save(output, overwrite=force)
+        report = result.save(output, overwrite=force, smallest=output_choice == "smallest")
         if save_palette is not None:
             save_palette_file(save_palette, result.palette[:, :3], overwrite=force)
     if as_json:

@@ -346,24 +346,52 @@ def save_quantized(path, labels, palette, *, overwrite=False, protect=None):
     """
     path = Path(path)
     check_output_path(path, overwrite=overwrite, protect=protect)
-    image_format = output_format(path)
+    encoded = encode_quantized(labels, palette, output_format(path), path)
+    return atomic_write(path, lambda handle: handle.write(encoded), overwrite=overwrite)
+
+
+def encode_quantized(labels, palette, image_format, path=None):
+    """The bytes of a quantised image in ``image_format`` (the smallest of the encoder
+    settings tried for it; see _SAVE_OPTIONS).  ``path`` names the file in errors."""
     image = to_pil_image(labels, palette, image_format)
     candidates = _SAVE_OPTIONS.get(image_format, [{}])
+    if labels.size <= _PNG_LEVEL_9_MAX_PIXELS:
+        candidates = [_PNG_LEVEL_9 if c == {"compress_level": 7} else c for c in candidates]
 
-    def encode(options, handle=None):
-        buffer = handle or io.BytesIO()
+    def encode(options):
+        buffer = io.BytesIO()
         try:
             image.save(buffer, format=image_format, **options)
         except (OSError, ValueError, KeyError) as e:
             raise OutputError(f"cannot encode as {image_format}: {e}", path) from e
-        return buffer
+        return buffer.getvalue()
 
-    if len(candidates) == 1:
-        return atomic_write(path, lambda handle: encode(candidates[0], handle), overwrite=overwrite)
-    if labels.size <= _PNG_LEVEL_9_MAX_PIXELS:
-        candidates = [_PNG_LEVEL_9 if c == {"compress_level": 7} else c for c in candidates]
-    smallest = min((b.getvalue() for b in thread_map(encode, candidates)), key=len)
-    return atomic_write(path, lambda handle: handle.write(smallest), overwrite=overwrite)
+    return min(thread_map(encode, candidates), key=len)
+
+
+#: What ``--format smallest`` chooses from, and the extension each gets.
+SMALLEST_FORMATS = {"PNG": ".png", "WEBP": ".webp"}
+
+
+def save_smallest(path, labels, palette, *, overwrite=False, protect=None):
+    """Encode as PNG-8 and as lossless WebP and write the smaller, atomically, at
+    ``path`` with the winner's extension.
+
+    Returns
+    -------
+    path : Path
+        Where it was written.
+    sizes : dict of str to int
+        Bytes of each format tried.
+    """
+    path = Path(path)
+    encoded = dict(zip(SMALLEST_FORMATS, thread_map(
+        lambda image_format: encode_quantized(labels, palette, image_format, path), list(SMALLEST_FORMATS))))
+    winner = min(encoded, key=lambda image_format: len(encoded[image_format]))
+    target = path.with_suffix(SMALLEST_FORMATS[winner])
+    check_output_path(target, overwrite=overwrite, protect=protect)
+    atomic_write(target, lambda handle: handle.write(encoded[winner]), overwrite=overwrite)
+    return target, {image_format: len(data) for image_format, data in encoded.items()}
 
 
 def save_png(path, array, *, overwrite=False, compress_level=6):

@@ -71,20 +71,32 @@ class QuantizeResult:
     labels: np.ndarray
     report: Report
 
-    def save(self, path, *, overwrite=False):
+    def save(self, path, *, overwrite=False, smallest=False):
         """Write the result atomically (format from the extension, PNG-8 for .png).
 
-        The input file is never overwritten.  Returns the report, now with ``output``
-        and ``output_bytes`` filled in (also stored in ``self.report``).
+        With ``smallest``, PNG-8 and lossless WebP are both encoded and the smaller is
+        written, with its extension in place of ``path``'s (the notes say which).  The
+        input file is never overwritten.  Returns the report, now with ``output`` and
+        ``output_bytes`` filled in (also stored in ``self.report``).
         """
         start = time.perf_counter()
-        size = io.save_quantized(
-            path, self.labels, self.palette, overwrite=overwrite, protect=self.report.input
-        )
+        notes = list(self.report.notes)
+        if smallest:
+            path, sizes = io.save_smallest(
+                path, self.labels, self.palette, overwrite=overwrite, protect=self.report.input
+            )
+            size = min(sizes.values())
+            notes.append("smallest format: " + ", ".join(
+                f"{name} {count:,} B" for name, count in sorted(sizes.items(), key=lambda item: item[1])))
+        else:
+            size = io.save_quantized(
+                path, self.labels, self.palette, overwrite=overwrite, protect=self.report.input
+            )
         self.report = replace(
             self.report,
             output=str(path),
             output_bytes=size,
+            notes=notes,
             seconds=self.report.seconds + time.perf_counter() - start,
         )
         return self.report

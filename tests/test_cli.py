@@ -2,6 +2,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -616,3 +617,15 @@ def test_compress_dither_options(workdir, method):
     notes = json.loads(result.stdout)["notes"]
     assert any("dithering at strength 0.8" in n for n in notes) == (method != "none")
     assert run("compress", workdir / "chelsea.png", "--dither-strength", 2).exit_code == 2
+
+
+def test_compress_format_smallest(workdir):
+    result = run("compress", workdir / "chelsea.png", "-k", 8, "--format", "smallest", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    written = Path(report["output"])
+    assert written.suffix in (".png", ".webp") and written.stem == "chelsea-q8" and written.exists()
+    assert report["notes"][-1].startswith("smallest format: ")
+    assert report["output_bytes"] == written.stat().st_size
+    assert run("compress", workdir / "chelsea.png", "-k", 8, "--format", "smallest").exit_code == 1  # exists
+    assert run("compress", workdir / "chelsea.png", "--format", "tiniest").exit_code == 2

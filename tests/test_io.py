@@ -402,3 +402,19 @@ def test_save_palette_refuses_other_extensions(tmp_path):
 
     with pytest.raises(OutputError, match="palette files are .json or .gpl"):
         save_palette(tmp_path / "p.txt", np.zeros((1, 3), np.uint8))
+
+
+def test_save_smallest_writes_the_smaller_losslessly(tmp_path, photo):
+    from quantize.io import encode_quantized, save_smallest
+    from quantize.pipeline import fit_palette
+
+    palette, labels = fit_palette(photo, 32, random_state=0)
+    path, sizes = save_smallest(tmp_path / "out.png", labels, palette)
+    assert set(sizes) == {"PNG", "WEBP"}
+    winner = min(sizes, key=sizes.get)
+    assert path == tmp_path / ("out.png" if winner == "PNG" else "out.webp")
+    assert path.stat().st_size == sizes[winner] == len(encode_quantized(labels, palette, winner))
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    np.testing.assert_array_equal(np.asarray(Image.open(path).convert("RGB")), palette[labels])
+    with pytest.raises(OutputError, match="file exists"):
+        save_smallest(tmp_path / "out.gif", labels, palette)  # the winner's name is taken
