@@ -8,19 +8,22 @@ import warnings
 from pathlib import Path
 
 import click
+import numpy as np
 
 from . import __version__
 from .errors import QuantizeError, QuantizeWarning, TargetNotMetError
 from .io import (
-    PALETTE_FILE_FORMATS, PALETTE_FORMATS, check_output_path, load_image, load_palette, output_format,
+    PALETTE_FORMATS, check_output_path, load_image, load_palette, output_format,
 )
 from .io import save_palette as save_palette_file
 from .io import save_text
+from .io import atomic_write
 from .options import (
     algorithm_opt, colorspace_opt, colors_opt, dither_opt, dither_strength_opt, force_opt, init_opt,
     input_arg, json_opt,
     max_delta_e_opt, max_pixels_opt, png_colors_opt, quality_opt, seed_opt,
 )
+from .palettes import FORMATS as PALETTE_FILE_FORMATS
 from .pipeline import MAX_PALETTE, apply_palette, quantize_image
 
 
@@ -73,6 +76,10 @@ def default_output(input_path, n_colors):
 @seed_opt
 @max_pixels_opt
 @click.option(
+    "--palette", "palette_file", type=click.Path(path_type=Path, dir_okay=False),
+    help="Map to this palette file instead of fitting one (as `quantize apply`).",
+)
+@click.option(
     "--save-palette", type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the palette (.json or GIMP .gpl) for `quantize apply` and `batch --palette`.",
 )
@@ -94,7 +101,7 @@ def default_output(input_path, n_colors):
 @force_opt
 @click.pass_context
 def compress(
-    ctx, input, n_colors, output, algorithm, init, seed, max_pixels, save_palette, quality,
+    ctx, input, n_colors, output, algorithm, init, seed, max_pixels, palette_file, save_palette, quality,
     max_delta_e, colorspace, dither, dither_strength, output_choice, force_output, as_json, force,
 ):
     """Reduce INPUT to at most K colours and write a palette image.
@@ -118,7 +125,8 @@ def compress(
             check_output_path(save_palette, overwrite=force, protect=input)
             if save_palette.suffix.lower() not in PALETTE_FILE_FORMATS:
                 raise click.BadParameter(
-                    f"palette files are .json or .gpl, not {save_palette.suffix or '(none)'!r}",
+                    f"palette files are {', '.join(sorted(PALETTE_FILE_FORMATS))}, "
+                    f"not {save_palette.suffix or '(none)'!r}",
                     param_hint="'--save-palette'",
                 )
         image_format = output_format(output)
@@ -134,19 +142,23 @@ def compress(
                           if output_choice == "smallest" else [output]):
             check_output_path(candidate, overwrite=force, protect=input)
         missed = None
-        try:
-            result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed,
-                                    quality=quality, max_delta_e=max_delta_e, colorspace=colorspace,
-                                    dither=dither, dither_strength=dither_strength)
-        except TargetNotMetError as e:
-            if not force_output:
-                click.echo(f"quantize: error: {input}: {e} (nothing written; --force-output writes it anyway)",
-                           err=True)
-                sys.exit(3)
-            missed = e
-            result = quantize_image(loaded, n_colors, algorithm=algorithm, init=init, random_state=seed,
-                                    colorspace=colorspace, dither=dither, dither_strength=dither_strength)
-            result.report.notes.append(f"target not met: {e}")
+        if palette_file is not None:
+            if targeted:
+                raise click.UsageError("--palette fixes the colours: it cannot be combined with a quality target")
+            result = apply_palette(loaded, load_palette(palette_file))
+        else:
+            options = dict(algorithm=algorithm, init=init, random_state=seed, colorspace=colorspace,
+                           dither=dither, dither_strength=dither_strength)
+            try:
+                result = quantize_image(loaded, n_colors, quality=quality, max_delta_e=max_delta_e, **options)
+            except TargetNotMetError as e:
+                if not force_output:
+                    click.echo(f"quantize: error: {input}: {e} (nothing written; --force-output writes it anyway)",
+                               err=True)
+                    sys.exit(3)
+                missed = e
+                result = quantize_image(loaded, n_colors, **options)
+                result.report.notes.append(f"target not met: {e}")
         report = result.save(output, overwrite=force, smallest=output_choice == "smallest")
         if save_palette is not None:
             save_palette_file(save_palette, result.palette[:, :3], overwrite=force)
@@ -427,3 +439,54 @@ def suggest_k(input, k_min, k_max, plot_path, algorithm, init, seed, max_pixels,
         click.echo(suggestion.to_text())
         if plot_path is not None:
             click.echo(f"plot: {plot_path}")
+
+
+@main.command()
+@input_arg
+@click.option("-k", "--colors", "n_colors", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Number of colours.")
+@click.option("--format", "kind", type=click.Choice(["json", "gpl", "css", "hex", "png"]), default=None,
+              help="File format.  [default: from the extension of -o, else json on stdout]")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Palette file to write.  [default: print to stdout (png needs -o)]")
+@colorspace_opt("rgb")
+@seed_opt
+@max_pixels_opt
+@force_opt
+def palette(input, n_colors, kind, output, colorspace, seed, max_pixels, force):
+    """The K-colour palette of INPUT, sorted by share: hex, RGB, CIELAB, share of
+    pixels and the nearest CSS colour name of each.
+
+    \b
+    Examples:
+        quantize palette photo.jpg -k 6               # JSON on stdout
+        quantize palette photo.jpg --format css
+        quantize palette photo.jpg -o swatch.png      # loads back in apply and batch
+    """
+    from . import palettes
+
+    if kind is None:
+        kind = palettes.FORMATS.get(output.suffix.lower(), "json") if output is not None else "json"
+    if output is None and kind == "png":
+        raise click.UsageError("--format png needs -o FILE")
+    with _one_line_errors(input):
+        if output is not None:
+            check_output_path(output, overwrite=force, protect=input)
+            if palettes.FORMATS.get(output.suffix.lower()) not in (kind, None) or (
+                    output.suffix.lower() not in palettes.FORMATS):
+                raise click.BadParameter(
+                    f"the extension {output.suffix or '(none)'!r} does not match --format {kind}",
+                    param_hint="'-o' / '--output'",
+                )
+        result = quantize_image(load_image(input, max_pixels=max_pixels), n_colors, random_state=seed,
+                                colorspace=colorspace)
+        visible = result.labels[result.labels >= 0]
+        shares = np.bincount(visible, minlength=len(result.palette)) / max(visible.size, 1)
+        entries = palettes.describe(result.palette[:, :3], shares)
+        data = palettes.render(entries, kind, title=input.stem)
+        if output is not None:
+            atomic_write(output, lambda handle: handle.write(data), overwrite=force)
+    if output is None:
+        click.echo(data.decode(), nl=False)
+    else:
+        click.echo(f"{len(entries)} colours -> {output}")

@@ -7,7 +7,6 @@ then a rename) and never replaces an existing file unless asked to.
 
 import contextlib
 import io
-import json
 import os
 import tempfile
 import threading
@@ -440,49 +439,32 @@ def make_folder(path):
     return path
 
 
-#: Palette file formats, by extension.
-PALETTE_FILE_FORMATS = {".json": "json", ".gpl": "gpl"}
+def save_palette(path, palette, *, shares=None, overwrite=False):
+    """Write a palette atomically in the format of the extension (see
+    :data:`quantize.palettes.FORMATS`: .json, .gpl, .css, .hex/.txt, .png).
 
-
-def save_palette(path, palette, *, overwrite=False):
-    """Write RGB palette entries atomically: ``.json`` or GIMP ``.gpl``.
-
-    JSON is ``{"colors": [[r, g, b], ...], "hex": ["#rrggbb", ...]}``.  Returns bytes written.
+    ``shares`` (of pixels, one per entry) sorts the entries and is written where the
+    format has room for it.  Returns bytes written.
     """
+    from . import palettes
+
     path = Path(path)
-    kind = PALETTE_FILE_FORMATS.get(path.suffix.lower())
+    kind = palettes.FORMATS.get(path.suffix.lower())
     if kind is None:
-        raise OutputError(f"palette files are .json or .gpl, not {path.suffix or '(none)'!r}", path)
-    rgb = [[int(c) for c in entry[:3]] for entry in palette]
-    hexes = ["#{:02x}{:02x}{:02x}".format(*entry) for entry in rgb]
-    if kind == "json":
-        text = json.dumps({"colors": rgb, "hex": hexes}) + "\n"
-    else:
-        lines = ["GIMP Palette", f"Name: {path.stem}", "Columns: 8", "#"]
-        lines += [f"{r:3d} {g:3d} {b:3d}\t{name}" for (r, g, b), name in zip(rgb, hexes)]
-        text = "\n".join(lines) + "\n"
-    return save_text(path, text, overwrite=overwrite)
+        raise OutputError(f"palette files are {_palette_extensions()}, not {path.suffix or '(none)'!r}", path)
+    data = palettes.render(palettes.describe(palette, shares), kind, title=path.stem)
+    return atomic_write(path, lambda handle: handle.write(data), overwrite=overwrite)
 
 
-def _palette_rows(path, kind, text):
-    if kind == "json":
-        data = json.loads(text)
-        return data["colors"] if isinstance(data, dict) else data
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "GIMP Palette":
-        raise ValueError("a GIMP palette starts with the line 'GIMP Palette'")
-    rows = []
-    for line in lines[1:]:
-        line = line.strip()
-        if not line or line.startswith("#") or ":" in line.split()[0]:
-            continue  # comments and "Name:" / "Columns:" headers
-        rows.append([int(v) for v in line.split()[:3]])
-    return rows
+def _palette_extensions():
+    from . import palettes
+
+    return ", ".join(sorted(set(palettes.FORMATS)))
 
 
 def load_palette(path):
-    """Read a palette written by :func:`save_palette` (or by GIMP, or a JSON list of
-    RGB triples): (n, 3) ndarray of uint8.
+    """Read a palette file written by :func:`save_palette` (or by GIMP, or a JSON list
+    of RGB triples or hex strings, or any text with #rrggbb codes): (n, 3) uint8.
 
     Raises
     ------
@@ -490,19 +472,21 @@ def load_palette(path):
         Missing file, unknown extension, malformed content, values outside 0..255,
         no colour or more than 256.
     """
+    from . import palettes
+
     path = Path(path)
-    kind = PALETTE_FILE_FORMATS.get(path.suffix.lower())
+    kind = palettes.FORMATS.get(path.suffix.lower())
     if kind is None:
-        raise PaletteError(f"palette files are .json or .gpl, not {path.suffix or '(none)'!r}", path)
+        raise PaletteError(f"palette files are {_palette_extensions()}, not {path.suffix or '(none)'!r}", path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise PaletteError("no such file", path) from None
-    except (OSError, UnicodeDecodeError) as e:
+    except OSError as e:
         raise PaletteError(f"cannot read the palette: {e}", path) from e
     try:
-        rows = np.array(_palette_rows(path, kind, text), dtype=np.int64)
-    except (ValueError, KeyError, TypeError, IndexError) as e:
+        rows = np.array(palettes.parse(data, kind), dtype=np.int64)
+    except (ValueError, KeyError, TypeError, IndexError, OSError, UnicodeDecodeError) as e:
         raise PaletteError(f"not a valid {kind} palette ({e})", path) from e
     if rows.ndim != 2 or rows.shape[1] != 3 or len(rows) == 0:
         raise PaletteError("a palette is a non-empty list of [r, g, b] triples", path)

@@ -1,4 +1,5 @@
 import os
+import re
 
 import numpy as np
 import pytest
@@ -351,7 +352,7 @@ def test_png_deflate_level_depends_on_size(tmp_path, monkeypatch, big):
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "best.png")), labels)
 
 
-@pytest.mark.parametrize("extension", [".json", ".gpl"])
+@pytest.mark.parametrize("extension", [".json", ".gpl", ".css", ".hex", ".txt", ".png"])
 def test_palette_files_round_trip(tmp_path, extension):
     from quantize.io import load_palette, save_palette
 
@@ -373,7 +374,9 @@ def test_gimp_palette_with_comments_and_a_plain_json_list(tmp_path):
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("p.txt", "x", "palette files are .json or .gpl"),
+        ("p.pal", "x", "palette files are .css, .gpl, .hex, .json, .png, .txt"),
+        ("p.txt", "x", "not a valid hex palette (no #rrggbb colour found)"),
+        ("p.png", None, "no such file"),
         ("missing.json", None, "no such file"),
         ("bad.json", "{not json", "not a valid json palette"),
         ("keys.json", '{"colours": []}', "not a valid json palette"),
@@ -392,7 +395,7 @@ def test_bad_palette_files(tmp_path, name, content, message):
     path = tmp_path / name
     if content is not None:
         path.write_text(content)
-    with pytest.raises(PaletteError, match=message.replace("[", r"\[").replace("(", r"\(")) as caught:
+    with pytest.raises(PaletteError, match=re.escape(message)) as caught:
         load_palette(path)
     assert str(caught.value).startswith(f"{path}: ")
 
@@ -400,8 +403,8 @@ def test_bad_palette_files(tmp_path, name, content, message):
 def test_save_palette_refuses_other_extensions(tmp_path):
     from quantize.io import save_palette
 
-    with pytest.raises(OutputError, match="palette files are .json or .gpl"):
-        save_palette(tmp_path / "p.txt", np.zeros((1, 3), np.uint8))
+    with pytest.raises(OutputError, match="palette files are .css, .gpl"):
+        save_palette(tmp_path / "p.pal", np.zeros((1, 3), np.uint8))
 
 
 def test_save_smallest_writes_the_smaller_losslessly(tmp_path, photo):
@@ -418,3 +421,21 @@ def test_save_smallest_writes_the_smaller_losslessly(tmp_path, photo):
     np.testing.assert_array_equal(np.asarray(Image.open(path).convert("RGB")), palette[labels])
     with pytest.raises(OutputError, match="file exists"):
         save_smallest(tmp_path / "out.gif", labels, palette)  # the winner's name is taken
+
+
+def test_describe_sorts_by_share_and_names_colours():
+    from quantize.palettes import describe
+
+    entries = describe(np.array([[250, 250, 250], [255, 0, 0], [0, 0, 128]], np.uint8), [0.2, 0.5, 0.3])
+    assert [e["hex"] for e in entries] == ["#ff0000", "#000080", "#fafafa"]
+    assert [e["name"] for e in entries] == ["red", "navy", "white"]
+    assert entries[0]["lab"] == [53.24, 80.09, 67.2] and entries[0]["share"] == 0.5
+
+
+def test_png_without_a_palette_chunk_is_refused(tmp_path):
+    from quantize import PaletteError
+    from quantize.io import load_palette
+
+    Image.new("RGB", (4, 4)).save(tmp_path / "plain.png")
+    with pytest.raises(PaletteError, match="not a quantize palette swatch"):
+        load_palette(tmp_path / "plain.png")
