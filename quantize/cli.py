@@ -20,7 +20,7 @@ from .io import save_text
 from .io import atomic_write
 from .options import (
     algorithm_opt, colorspace_opt, colors_opt, dither_opt, dither_strength_opt, force_opt, init_opt,
-    input_arg, json_opt,
+    input_arg, json_opt, lock_opt,
     max_delta_e_opt, max_pixels_opt, png_colors_opt, quality_opt, seed_opt,
 )
 from .palettes import FORMATS as PALETTE_FILE_FORMATS
@@ -88,6 +88,7 @@ def default_output(input_path, n_colors):
 @colorspace_opt("rgb")
 @dither_opt
 @dither_strength_opt
+@lock_opt
 @click.option(
     "--format", "output_choice", type=click.Choice(["auto", "smallest"]), default="auto", show_default=True,
     help="auto: the format of the output's extension; smallest: the smaller of PNG-8 and "
@@ -102,7 +103,7 @@ def default_output(input_path, n_colors):
 @click.pass_context
 def compress(
     ctx, input, n_colors, output, algorithm, init, seed, max_pixels, palette_file, save_palette, quality,
-    max_delta_e, colorspace, dither, dither_strength, output_choice, force_output, as_json, force,
+    max_delta_e, colorspace, dither, dither_strength, lock, output_choice, force_output, as_json, force,
 ):
     """Reduce INPUT to at most K colours and write a palette image.
 
@@ -148,7 +149,7 @@ def compress(
             result = apply_palette(loaded, load_palette(palette_file))
         else:
             options = dict(algorithm=algorithm, init=init, random_state=seed, colorspace=colorspace,
-                           dither=dither, dither_strength=dither_strength)
+                           dither=dither, dither_strength=dither_strength, lock=lock or None)
             try:
                 result = quantize_image(loaded, n_colors, quality=quality, max_delta_e=max_delta_e, **options)
             except TargetNotMetError as e:

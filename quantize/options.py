@@ -63,3 +63,28 @@ dither_strength_opt = click.option(
     "--dither-strength", type=click.FloatRange(0, 1), default=1.0, show_default=True,
     help="0 is no dithering, 1 full strength.",
 )
+
+
+def _colors(ctx, param, values):
+    """'#rrggbb', 'r,g,b' or a CSS name → (r, g, b) triples."""
+    from PIL import ImageColor
+
+    triples = []
+    for value in values:
+        try:
+            if "," in value and not value.strip().lower().startswith("rgb"):
+                triple = tuple(int(v) for v in value.split(","))
+                if len(triple) != 3 or not all(0 <= v <= 255 for v in triple):
+                    raise ValueError
+            else:
+                triple = ImageColor.getrgb(value)[:3]
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a colour (#rrggbb, r,g,b or a CSS name)") from None
+        triples.append(triple)
+    return triples
+
+
+lock_opt = click.option(
+    "--lock", multiple=True, metavar="COLOR", callback=_colors,
+    help="Keep this colour exactly in the palette (#rrggbb, r,g,b or a CSS name; repeatable).",
+)

@@ -14,14 +14,14 @@ from ._validation import check_choice, check_float, check_image, check_int, chec
 from .colorspace import CLUSTER_SPACES, from_space, premultiply, to_features, to_palette, to_space
 from .dither import METHODS as DITHER_METHODS
 from .dither import dither as dither_labels
-from .distances import assign
+from .distances import assign, sq_distances
 from .errors import FewDistinctPointsWarning, InvalidParameterError, TargetNotMetError
 from .histogram import ColorHistogram, coarse_bins, merge_histograms, pack_colors, unpack_colors
 from .kmeans import ALGORITHMS, INITS, KMeans, cluster_sums
 from .metrics import delta_e_2000, psnr, ssim
 from .parallel import thread_map
 from .report import Report, raw_ratio
-from .seeding import initial_centers
+from .seeding import initial_centers, sample_proportional
 
 #: PNG-8 and GIF hold 256 palette entries, transparency included.
 MAX_PALETTE = 256
@@ -42,6 +42,7 @@ _POLISH_ITER = 5
 # colours sharing a 2x2x2 bin share a label while polishing.
 _POLISH_EXACT_MAX = 1 << 21
 _POLISH_BITS = 7
+_LOCKED_MAX_ITER = 100
 
 
 def _restarts(k, init):
@@ -203,11 +204,46 @@ def _image_colors(pixels, space="rgb", notes=None):
     return _ImageColors(histogram, features, premultiplied, visible, pixels.shape, space, rgb_features)
 
 
-def _palette_for(colors, n_colors, *, algorithm, init, rng, notes):
+def _locked_kmeans(features, weights, locked, k, rng, max_iter=_LOCKED_MAX_ITER):
+    """k centres of which the first len(locked) stay fixed: D² seeding of the free
+    ones around the locked ones, then Lloyd steps that move only the free ones."""
+    centers = list(locked)
+    distance = sq_distances(features, np.asarray(locked, dtype=features.dtype)).min(axis=1)
+    for _ in range(k - len(locked)):  # one draw per free centre
+        if not (weights * distance).any():
+            break
+        pick = sample_proportional(np.cumsum(weights * distance), 1, rng)[0]
+        centers.append(features[pick])
+        distance = np.minimum(distance, ((features - features[pick]) ** 2).sum(axis=1))
+    centers = np.asarray(centers, dtype=features.dtype)
+    fixed = len(locked)
+    for _ in range(max_iter):
+        labels, _ = assign(features, centers, with_distances=False)
+        counts, sums = cluster_sums(features, labels, weights, len(centers))
+        moved = centers.copy()
+        free = np.arange(fixed, len(centers))[counts[fixed:] > 0]
+        moved[free] = sums[free] / counts[free, None]
+        if np.allclose(moved, centers, atol=1e-3):
+            break
+        centers = moved
+    return centers
+
+
+def _palette_for(colors, n_colors, *, algorithm, init, rng, notes, lock=None):
     """Palette entries (RGB, or RGBA when premultiplied) and the entry of each distinct
     colour: its nearest *rounded* entry.  Entries nobody uses are dropped (two centres
-    can round to the same colour)."""
+    can round to the same colour), except locked ones, which come first and stay exact."""
     histogram, features = colors.histogram, colors.features
+    if lock is not None and len(lock):
+        locked = to_space(lock, colors.space) if colors.space != "rgb" else lock.astype(np.float32)
+        centers = _locked_kmeans(features, histogram.counts.astype(np.float64), locked, max(n_colors, len(lock)), rng)
+        free = centers[len(lock):]
+        palette = np.vstack([lock, to_palette(free, False) if colors.space == "rgb" else from_space(free, colors.space)])
+        color_labels, _ = assign(features, to_space(palette, colors.space) if colors.space != "rgb"
+                                 else palette.astype(np.float32), with_distances=False)
+        keep = np.bincount(color_labels, minlength=len(palette)) > 0
+        keep[: len(lock)] = True
+        return palette[keep], (np.cumsum(keep) - 1)[color_labels]
     k = n_colors
     if colors.visible is not None and n_colors == MAX_PALETTE:
         k = MAX_PALETTE - 1
@@ -353,7 +389,7 @@ def fit_palette(image, n_colors=16, *, algorithm="minibatch", init="k-means++", 
 def quantize_image(
     image, n_colors=16, *, algorithm="minibatch", init="k-means++", random_state=None,
     max_pixels=io.DEFAULT_MAX_PIXELS, quality=None, max_delta_e=None, colorspace="rgb",
-    dither="none", dither_strength=1.0,
+    dither="none", dither_strength=1.0, lock=None,
 ):
     """Reduce an image to at most ``n_colors`` colours with weighted k-means.
 
@@ -391,6 +427,10 @@ def quantize_image(
         images with partly transparent pixels (noted).  The report's CIEDE2000 is then
         measured on a sample of the dithered pixels.
     dither_strength : float in [0, 1], keyword-only
+    lock : (m, 3) array of uint8, optional, keyword-only
+        Colours kept exactly in the palette (brand colours, pure black and white); the
+        other n_colors - m centres are learnt around them.  Not with a quality target
+        or partly transparent pixels.
 
     Returns
     -------
@@ -420,6 +460,12 @@ def quantize_image(
     if max_delta_e is not None:
         max_delta_e = check_float(max_delta_e, "max_delta_e", low=0.0)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
+    if lock is not None:
+        lock = check_palette(lock)
+        if len(lock) > n_colors or len(np.unique(lock, axis=0)) < len(lock):
+            raise InvalidParameterError(f"lock must hold at most n_colors={n_colors} distinct colours")
+        if quality is not None or max_delta_e is not None:
+            raise InvalidParameterError("lock cannot be combined with a quality target")
     check_choice(dither, "dither", DITHER_METHODS)
     dither_strength = check_float(dither_strength, "dither_strength", low=0.0)
     if dither_strength > 1:
@@ -429,8 +475,11 @@ def quantize_image(
     start = time.perf_counter()  # loading is timed by load_image
     notes = list(loaded.notes)
     colors = _image_colors(loaded.pixels, colorspace, notes)
+    if lock is not None and colors.premultiplied:
+        raise InvalidParameterError("locked colours need an image without partly transparent pixels")
     if quality is None and max_delta_e is None:
-        palette, color_labels = _palette_for(colors, n_colors, algorithm=algorithm, init=init, rng=rng, notes=notes)
+        palette, color_labels = _palette_for(colors, n_colors, algorithm=algorithm, init=init, rng=rng,
+                                             notes=notes, lock=lock)
     else:
         palette, color_labels = _smallest_palette(
             colors, n_colors, quality, max_delta_e, algorithm=algorithm, init=init, rng=rng, notes=notes

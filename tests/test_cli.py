@@ -661,3 +661,16 @@ def test_palette_command_options_and_errors(workdir):
     assert run("palette", workdir / "chelsea.png", "-o", workdir / "p.hex", "--force", "--max-pixels", 10**6).exit_code == 0
     combined = run("compress", workdir / "chelsea.png", "--palette", workdir / "p.hex", "--quality", 30)
     assert combined.exit_code == 2 and "cannot be combined with a quality target" in combined.stderr
+
+
+def test_compress_lock_option(workdir):
+    out = workdir / "l.png"
+    result = run("compress", workdir / "chelsea.png", "-k", 6, "--lock", "white", "--lock", "#ff0000",
+                 "--lock", "0,0,255", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert Image.open(out).getpalette()[:9] == [255, 255, 255, 255, 0, 0, 0, 0, 255]
+    for bad in ("nocolor", "1,2", "1,2,300"):
+        failed = run("compress", workdir / "chelsea.png", "--lock", bad)
+        assert failed.exit_code == 2 and "is not a colour" in failed.stderr
+    too_many = run("compress", workdir / "chelsea.png", "-k", 1, "--lock", "red", "--lock", "blue")
+    assert too_many.exit_code == 1 and "at most n_colors=1" in too_many.stderr

@@ -415,3 +415,27 @@ def test_partial_transparency_stays_premultiplied_rgba(rgba_photo):
     assert result.report.notes == ["partly transparent: clustered as premultiplied RGBA, not in oklab"]
     with pytest.raises(InvalidParameterError, match="colorspace='hsv'"):
         quantize_image(rgba_photo, 8, colorspace="hsv")
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+def test_locked_colours_are_kept_exactly(photo, space):
+    lock = np.array([[255, 255, 255], [0, 0, 0], [10, 200, 30]], np.uint8)
+    result = quantize_image(photo, 8, random_state=0, lock=lock, colorspace=space)
+    np.testing.assert_array_equal(result.palette[:3], lock)  # even the green nobody uses
+    assert len(result.palette) <= 8 and len(np.unique(result.palette, axis=0)) == len(result.palette)
+    free = quantize_image(photo, 5, random_state=0, colorspace=space)
+    # the 5 learnt centres do about as well as 5 free ones (the locked ones can only help)
+    assert result.report.psnr >= free.report.psnr - 0.5
+
+
+def test_lock_errors(photo, rgba_photo):
+    with pytest.raises(InvalidParameterError, match="at most n_colors=2 distinct colours"):
+        quantize_image(photo, 2, lock=[[0, 0, 0], [1, 1, 1], [2, 2, 2]])
+    with pytest.raises(InvalidParameterError, match="at most n_colors=4 distinct colours"):
+        quantize_image(photo, 4, lock=[[0, 0, 0], [0, 0, 0]])
+    with pytest.raises(InvalidParameterError, match="cannot be combined with a quality target"):
+        quantize_image(photo, 8, lock=[[0, 0, 0]], quality=30)
+    with pytest.raises(InvalidParameterError, match="partly transparent"):
+        quantize_image(rgba_photo, 8, lock=[[0, 0, 0]])
+    with pytest.raises(InvalidParameterError, match="integers in 0..255"):
+        quantize_image(photo, 8, lock=[[0, 0, 300]])
