@@ -90,6 +90,10 @@ def default_output(input_path, n_colors):
 @dither_strength_opt
 @lock_opt
 @click.option(
+    "--keep-icc", is_flag=True,
+    help="Keep an embedded ICC profile in the output instead of converting the input to sRGB.",
+)
+@click.option(
     "--format", "output_choice", type=click.Choice(["auto", "smallest"]), default="auto", show_default=True,
     help="auto: the format of the output's extension; smallest: the smaller of PNG-8 and "
     "lossless WebP, whose extension replaces the output's.",
@@ -103,7 +107,8 @@ def default_output(input_path, n_colors):
 @click.pass_context
 def compress(
     ctx, input, n_colors, output, algorithm, init, seed, max_pixels, palette_file, save_palette, quality,
-    max_delta_e, colorspace, dither, dither_strength, lock, output_choice, force_output, as_json, force,
+    max_delta_e, colorspace, dither, dither_strength, lock, keep_icc, output_choice, force_output, as_json,
+    force,
 ):
     """Reduce INPUT to at most K colours and write a palette image.
 
@@ -137,7 +142,7 @@ def compress(
                 "(palette images); write .webp for more colours",
                 param_hint="'-k' / '--colors'",
             )
-        loaded = load_image(input, max_pixels=max_pixels)
+        loaded = load_image(input, max_pixels=max_pixels, keep_icc=keep_icc)
         # Fail before the clustering, not after it, when the output cannot be written.
         for candidate in ([output.with_suffix(".png"), output.with_suffix(".webp")]
                           if output_choice == "smallest" else [output]):

@@ -42,6 +42,8 @@ _SAVE_OPTIONS = {
 #: second; on 20 megapixels it would cost 3 s for 2 %.
 _PNG_LEVEL_9 = {"compress_level": 9}
 _PNG_LEVEL_9_MAX_PIXELS = 1 << 22
+#: Formats whose Pillow encoder embeds an ICC profile.
+_ICC_FORMATS = frozenset({"PNG", "WEBP", "TIFF", "JPEG"})
 
 _16BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
 _pixel_limit_lock = threading.Lock()
@@ -70,6 +72,8 @@ class LoadedImage:
         Conversions the user should know about (animated input, 16-bit reduction...).
     seconds : float
         Time spent reading and decoding.
+    icc_profile : bytes or None
+        The embedded ICC profile, kept only when loaded with ``keep_icc``.
     """
 
     pixels: np.ndarray
@@ -80,6 +84,7 @@ class LoadedImage:
     frames: int = 1
     notes: tuple = field(default_factory=tuple)
     seconds: float = 0.0
+    icc_profile: bytes | None = None
 
 
 # File signatures of the common formats, to tell "corrupt PNG" from "not an image".
@@ -139,7 +144,27 @@ def image_to_array(image):
     return np.ascontiguousarray(pixels), notes
 
 
-def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS):
+def _to_srgb(image, icc, notes):
+    """The image converted from its embedded ICC profile to sRGB (Pillow's ImageCms)."""
+    from PIL import ImageCms
+
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        name = ImageCms.getProfileDescription(source).strip() or "unnamed"
+        if "srgb" in name.lower():  # already sRGB (most photos say so): nothing to do
+            return image
+        mode = "RGBA" if "A" in image.getbands() else "RGB"
+        if image.mode != mode:
+            image = image.convert(mode)
+        converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError) as e:
+        notes.append(f"embedded ICC profile not usable ({e}); colours taken as sRGB")
+        return image
+    notes.append(f"converted from the embedded ICC profile '{name}' to sRGB")
+    return converted
+
+
+def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):
     """Read an image file into RGB(A) uint8 pixels.  The file is only read.
 
     Parameters
@@ -148,6 +173,10 @@ def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS):
     max_pixels : int or None, keyword-only
         Refuse images with more pixels than this (decompression-bomb guard); None
         disables the check.  The default is Pillow's limit.
+    keep_icc : bool, keyword-only
+        An embedded ICC profile is converted to sRGB by default (clustering and the
+        metrics assume sRGB); with ``keep_icc`` the pixels stay as they are and the
+        profile is kept in ``icc_profile``, for the output to carry it.
 
     Returns
     -------
@@ -183,7 +212,11 @@ def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS):
             image.load()
             image_format, mode = image.format, image.mode
             ImageOps.exif_transpose(image, in_place=True)
+            icc, icc_notes = image.info.get("icc_profile"), []
+            if icc and not keep_icc:
+                image = _to_srgb(image, icc, icc_notes)
             pixels, notes = image_to_array(image)
+            notes = icc_notes + notes
     except ImageError:
         raise
     except UnidentifiedImageError as e:
@@ -198,9 +231,11 @@ def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS):
         raise ImageError(f"truncated or corrupt image ({e})", path) from e
     if frames > 1:
         notes.insert(0, f"animated image: the first of {frames} frames was used")
+    if icc and keep_icc:
+        notes.append("the embedded ICC profile is kept in the output; colours were clustered as they are")
     return LoadedImage(
         pixels, path, file_bytes, image_format, mode, frames, tuple(notes),
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - start, icc_profile=icc if keep_icc else None,
     )
 
 
@@ -326,7 +361,7 @@ def atomic_write(path, write, *, overwrite=False):
     return size
 
 
-def save_quantized(path, labels, palette, *, overwrite=False, protect=None):
+def save_quantized(path, labels, palette, *, overwrite=False, protect=None, icc_profile=None):
     """Encode a quantised image to ``path`` atomically; the format follows the extension.
 
     Parameters
@@ -337,6 +372,8 @@ def save_quantized(path, labels, palette, *, overwrite=False, protect=None):
         Replace an existing file.  The file named by ``protect`` (the input) is never
         replaced, even then.
     protect : str or Path, optional
+    icc_profile : bytes, optional
+        An ICC profile to embed (PNG, WebP, TIFF, JPEG).
 
     Returns
     -------
@@ -345,17 +382,19 @@ def save_quantized(path, labels, palette, *, overwrite=False, protect=None):
     """
     path = Path(path)
     check_output_path(path, overwrite=overwrite, protect=protect)
-    encoded = encode_quantized(labels, palette, output_format(path), path)
+    encoded = encode_quantized(labels, palette, output_format(path), path, icc_profile=icc_profile)
     return atomic_write(path, lambda handle: handle.write(encoded), overwrite=overwrite)
 
 
-def encode_quantized(labels, palette, image_format, path=None):
+def encode_quantized(labels, palette, image_format, path=None, *, icc_profile=None):
     """The bytes of a quantised image in ``image_format`` (the smallest of the encoder
     settings tried for it; see _SAVE_OPTIONS).  ``path`` names the file in errors."""
     image = to_pil_image(labels, palette, image_format)
     candidates = _SAVE_OPTIONS.get(image_format, [{}])
     if labels.size <= _PNG_LEVEL_9_MAX_PIXELS:
         candidates = [_PNG_LEVEL_9 if c == {"compress_level": 7} else c for c in candidates]
+    if icc_profile and image_format in _ICC_FORMATS:
+        candidates = [{**c, "icc_profile": icc_profile} for c in candidates]
 
     def encode(options):
         buffer = io.BytesIO()

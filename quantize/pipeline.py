@@ -65,12 +65,15 @@ class QuantizeResult:
     labels : (H, W) ndarray of int16 (int32 above 32767 colours)
         Palette index of every pixel; -1 for fully transparent pixels.
     report : Report
+    icc_profile : bytes or None
+        Embedded in the output when the input was loaded with ``keep_icc``.
     """
 
     image: np.ndarray
     palette: np.ndarray
     labels: np.ndarray
     report: Report
+    icc_profile: bytes | None = None
 
     def save(self, path, *, overwrite=False, smallest=False):
         """Write the result atomically (format from the extension, PNG-8 for .png).
@@ -91,7 +94,8 @@ class QuantizeResult:
                 f"{name} {count:,} B" for name, count in sorted(sizes.items(), key=lambda item: item[1])))
         else:
             size = io.save_quantized(
-                path, self.labels, self.palette, overwrite=overwrite, protect=self.report.input
+                path, self.labels, self.palette, overwrite=overwrite, protect=self.report.input,
+                icc_profile=self.icc_profile,
             )
         self.report = replace(
             self.report,
@@ -543,7 +547,7 @@ def _result(loaded, palette, labels, start, **report_fields):
         **report_fields,
     )
     report.seconds = loaded.seconds + time.perf_counter() - start
-    return QuantizeResult(rebuilt, palette, labels, report)
+    return QuantizeResult(rebuilt, palette, labels, report, loaded.icc_profile)
 
 
 def color_histogram(image, *, max_pixels=io.DEFAULT_MAX_PIXELS):

@@ -674,3 +674,15 @@ def test_compress_lock_option(workdir):
         assert failed.exit_code == 2 and "is not a colour" in failed.stderr
     too_many = run("compress", workdir / "chelsea.png", "-k", 1, "--lock", "red", "--lock", "blue")
     assert too_many.exit_code == 1 and "at most n_colors=1" in too_many.stderr
+
+
+def test_compress_keep_icc(workdir):
+    from .iccgen import SWAPPED
+
+    source = workdir / "icc.png"
+    Image.open(workdir / "chelsea.png").save(source, icc_profile=SWAPPED)
+    converted = run("compress", source, "-o", workdir / "c.png", "--json")
+    assert "converted from the embedded ICC profile 'swapped red and green'" in json.loads(converted.stdout)["notes"][0]
+    assert Image.open(workdir / "c.png").info.get("icc_profile") is None
+    kept = run("compress", source, "-o", workdir / "k.png", "--keep-icc", "--json")
+    assert kept.exit_code == 0 and Image.open(workdir / "k.png").info["icc_profile"] == SWAPPED

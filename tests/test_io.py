@@ -439,3 +439,36 @@ def test_png_without_a_palette_chunk_is_refused(tmp_path):
     Image.new("RGB", (4, 4)).save(tmp_path / "plain.png")
     with pytest.raises(PaletteError, match="not a quantize palette swatch"):
         load_palette(tmp_path / "plain.png")
+
+
+def _with_profile(tmp_path, photo, profile):
+    path = tmp_path / "icc.png"
+    Image.fromarray(photo).save(path, icc_profile=profile)
+    return path
+
+
+def test_embedded_icc_profile_is_converted_to_srgb(tmp_path, photo):
+    from .iccgen import SWAPPED
+
+    loaded = load_image(_with_profile(tmp_path, photo, SWAPPED))
+    assert loaded.notes == ("converted from the embedded ICC profile 'swapped red and green' to sRGB",)
+    # the profile says the stored red is green: after conversion the channels trade places
+    assert np.abs(loaded.pixels[..., 1].astype(int) - photo[..., 0]).mean() < 3
+    assert np.abs(loaded.pixels[..., 0].astype(int) - photo[..., 1]).mean() < 3
+    kept = load_image(tmp_path / "icc.png", keep_icc=True)
+    assert kept.icc_profile == SWAPPED and np.array_equal(kept.pixels, photo)
+    assert "the embedded ICC profile is kept in the output" in kept.notes[0]
+
+
+def test_srgb_profiles_need_no_conversion(tmp_path, photo):
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    loaded = load_image(_with_profile(tmp_path, photo, srgb))
+    assert loaded.notes == () and np.array_equal(loaded.pixels, photo)
+
+
+def test_unusable_icc_profile_is_noted_not_fatal(tmp_path, photo):
+    loaded = load_image(_with_profile(tmp_path, photo, b"not a profile"))
+    assert loaded.notes[0].startswith("embedded ICC profile not usable (")
+    assert np.array_equal(loaded.pixels, photo)
