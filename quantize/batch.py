@@ -264,7 +264,8 @@ def _quantize_file(task):
                 result = quantize_image(loaded, options["n_colors"], algorithm=options["algorithm"],
                                         init=options["init"], random_state=options["seed"],
                                         quality=options["quality"], max_delta_e=options["max_delta_e"],
-                                        colorspace=options["colorspace"])
+                                        colorspace=options["colorspace"], dither=options["dither"],
+                                        dither_strength=options["dither_strength"])
             else:
                 result = apply_palette(loaded, task.palette)
             io.make_folder(task.output.parent)
@@ -367,7 +368,7 @@ def quantize_folder(
     jobs=None, skip_existing=False, overwrite=False, suffix="", shared_palette=False,
     palette=None, segment=False, n_segments=4, algorithm="minibatch", init="k-means++",
     random_state=0, max_pixels=io.DEFAULT_MAX_PIXELS, quality=None, max_delta_e=None,
-    colorspace="rgb", thumbnails=False, progress=None,
+    colorspace="rgb", dither="none", dither_strength=1.0, thumbnails=False, progress=None,
 ):
     """Quantise every image of a folder into an output folder, and record what happened.
 
@@ -377,7 +378,7 @@ def quantize_folder(
     output_dir : str or Path, optional
         Default: ``<input_dir>-quantized`` beside the input folder.  It may be the
         input folder or inside it only with a non-empty ``suffix``.
-    n_colors, algorithm, init, max_pixels, quality, max_delta_e, colorspace
+    n_colors, algorithm, init, max_pixels, quality, max_delta_e, colorspace, dither, dither_strength
         As in :func:`quantize.quantize_image`, per image (with a target, n_colors is
         the most colours allowed; an image that cannot meet it fails with the reason).  ``random_state`` is an int used for
         every image (None draws one); the manifest records it.
@@ -435,7 +436,8 @@ def quantize_folder(
     outputs = plan_outputs(inputs, input_dir, output_dir, suffix)
     options = {"n_colors": n_colors, "algorithm": algorithm, "init": init, "seed": random_state,
                "max_pixels": max_pixels, "overwrite": overwrite, "n_segments": n_segments,
-               "quality": quality, "max_delta_e": max_delta_e, "colorspace": colorspace}
+               "quality": quality, "max_delta_e": max_delta_e, "colorspace": colorspace,
+               "dither": dither, "dither_strength": dither_strength}
     outcomes = [None] * len(inputs)
     tasks = []
     for index, (source, target) in enumerate(zip(inputs, outputs)):

@@ -351,6 +351,8 @@ class _ProgressBar:
 @quality_opt
 @max_delta_e_opt
 @colorspace_opt("rgb")
+@dither_opt
+@dither_strength_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON on stdout.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @force_opt
@@ -358,7 +360,7 @@ class _ProgressBar:
 def batch(
     ctx, input_dir, output_dir, n_colors, recursive, include, exclude, jobs, skip_existing, suffix,
     shared_palette, palette_file, segment, n_segments, report_path, algorithm, init, seed, max_pixels,
-    quality, max_delta_e, colorspace, as_json, quiet, force,
+    quality, max_delta_e, colorspace, dither, dither_strength, as_json, quiet, force,
 ):
     """Quantise every image in INPUT_DIR, in parallel, recording each outcome.
 
@@ -390,7 +392,8 @@ def batch(
             exclude=exclude, jobs=jobs, skip_existing=skip_existing, overwrite=force, suffix=suffix,
             shared_palette=shared_palette, palette=palette, segment=segment, n_segments=n_segments,
             algorithm=algorithm, init=init, random_state=seed, max_pixels=max_pixels,
-            quality=quality, max_delta_e=max_delta_e, colorspace=colorspace, thumbnails=report_path is not None,
+            quality=quality, max_delta_e=max_delta_e, colorspace=colorspace, dither=dither,
+            dither_strength=dither_strength, thumbnails=report_path is not None,
             progress=progress,
         )
         if report_path is not None:

@@ -603,8 +603,9 @@ def test_colorspace_option_of_compress_segment_and_batch(workdir, space):
     segmented = run("segment", workdir / "chelsea.png", "-k", 3, "--colorspace", space, "--json", "-o", workdir / "s")
     assert segmented.exit_code == 0 and json.loads(segmented.stdout)["colorspace"] == space
     batch = run("batch", workdir, "-o", workdir.parent / f"b-{space}", "--include", "chelsea.png",
-                "--colorspace", space, "--jobs", 1, "--json")
-    assert json.loads(batch.stdout)["files"][0]["report"]["colorspace"] == space
+                "--colorspace", space, "--dither", "ordered", "--dither-strength", 0.5, "--jobs", 1, "--json")
+    report = json.loads(batch.stdout)["files"][0]["report"]
+    assert report["colorspace"] == space and "ordered dithering at strength 0.5" in report["notes"][-1]
 
 
 @pytest.mark.parametrize("method", ["none", "floyd-steinberg", "ordered"])
