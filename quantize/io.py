@@ -411,7 +411,7 @@ def encode_quantized(labels, palette, image_format, path=None, *, icc_profile=No
 SMALLEST_FORMATS = {"PNG": ".png", "WEBP": ".webp"}
 
 
-def save_smallest(path, labels, palette, *, overwrite=False, protect=None):
+def save_smallest(path, labels, palette, *, overwrite=False, protect=None, icc_profile=None):
     """Encode as PNG-8 and as lossless WebP and write the smaller, atomically, at
     ``path`` with the winner's extension.
 
@@ -424,7 +424,8 @@ def save_smallest(path, labels, palette, *, overwrite=False, protect=None):
     """
     path = Path(path)
     encoded = dict(zip(SMALLEST_FORMATS, thread_map(
-        lambda image_format: encode_quantized(labels, palette, image_format, path), list(SMALLEST_FORMATS))))
+        lambda image_format: encode_quantized(labels, palette, image_format, path, icc_profile=icc_profile),
+        list(SMALLEST_FORMATS))))
     winner = min(encoded, key=lambda image_format: len(encoded[image_format]))
     target = path.with_suffix(SMALLEST_FORMATS[winner])
     check_output_path(target, overwrite=overwrite, protect=protect)

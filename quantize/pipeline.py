@@ -87,7 +87,8 @@ class QuantizeResult:
         notes = list(self.report.notes)
         if smallest:
             path, sizes = io.save_smallest(
-                path, self.labels, self.palette, overwrite=overwrite, protect=self.report.input
+                path, self.labels, self.palette, overwrite=overwrite, protect=self.report.input,
+                icc_profile=self.icc_profile,
             )
             size = min(sizes.values())
             notes.append("smallest format: " + ", ".join(

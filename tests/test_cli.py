@@ -687,3 +687,5 @@ def test_compress_keep_icc(workdir):
     assert Image.open(workdir / "c.png").info.get("icc_profile") is None
     kept = run("compress", source, "-o", workdir / "k.png", "--keep-icc", "--json")
     assert kept.exit_code == 0 and Image.open(workdir / "k.png").info["icc_profile"] == SWAPPED
+    smallest = run("compress", source, "-o", workdir / "s.png", "--keep-icc", "--format", "smallest", "--json")
+    assert Image.open(json.loads(smallest.stdout)["output"]).info["icc_profile"] == SWAPPED
