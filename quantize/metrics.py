@@ -303,7 +303,8 @@ def pair_f_measure(labels_true, labels_pred):
 
 def delta_e_2000(reference_rgb, rgb, *, sample_weight=None):
     """Mean and 95th percentile of the CIEDE2000 colour difference between two sets of
-    sRGB colours (skimage.color.deltaE_ciede2000), weighted.
+    sRGB colours, weighted (the values of skimage.color.deltaE_ciede2000 on rgb2lab,
+    computed without importing scikit-image: see :func:`quantize.colorspace.ciede2000`).
 
     Parameters
     ----------
@@ -316,11 +317,9 @@ def delta_e_2000(reference_rgb, rgb, *, sample_weight=None):
     (mean, p95) : floats >= 0.  About 1 is the smallest difference people notice; 0
     for identical colours.
     """
-    from skimage.color import deltaE_ciede2000, rgb2lab
+    from .colorspace import ciede2000, srgb_to_lab
 
-    reference = rgb2lab(np.asarray(reference_rgb, np.uint8)[None] / 255.0)[0]
-    other = rgb2lab(np.asarray(rgb, np.uint8)[None] / 255.0)[0]
-    differences = deltaE_ciede2000(reference, other)
+    differences = ciede2000(srgb_to_lab(reference_rgb), srgb_to_lab(rgb))
     w = _weights(differences, sample_weight)
     if w.sum() == 0:
         return 0.0, 0.0

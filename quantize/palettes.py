@@ -12,6 +12,8 @@ import re
 import numpy as np
 from PIL import Image, ImageColor, PngImagePlugin
 
+from .colorspace import srgb_to_lab
+
 #: Palette file formats by extension.
 FORMATS = {".json": "json", ".gpl": "gpl", ".css": "css", ".hex": "hex", ".txt": "hex", ".png": "png"}
 _HEX = re.compile(r"#([0-9a-fA-F]{6})\b")
@@ -24,12 +26,9 @@ def _hex(rgb):
 
 def css_name(colors):
     """The nearest CSS named colour (by CIELAB distance) of each (n, 3) uint8 colour."""
-    from skimage.color import rgb2lab
-
     names = list(ImageColor.colormap)
     named = np.array([ImageColor.getrgb(n)[:3] for n in names], dtype=np.uint8)
-    ours = rgb2lab(np.asarray(colors, np.uint8)[None] / 255.0)[0]
-    theirs = rgb2lab(named[None] / 255.0)[0]
+    ours, theirs = srgb_to_lab(colors), srgb_to_lab(named)
     nearest = ((ours[:, None] - theirs[None]) ** 2).sum(-1).argmin(1)
     return [names[i] for i in nearest]
 
@@ -37,11 +36,9 @@ def css_name(colors):
 def describe(palette, shares=None):
     """One dict per entry: hex, rgb, lab (CIELAB, rounded to 0.01), share and the
     nearest CSS colour name; sorted by decreasing share when shares are given."""
-    from skimage.color import rgb2lab
-
     palette = np.asarray(palette, dtype=np.uint8)[:, :3]
     order = np.arange(len(palette)) if shares is None else np.argsort(-np.asarray(shares), kind="stable")
-    lab = rgb2lab(palette[None] / 255.0)[0]
+    lab = srgb_to_lab(palette)
     names = css_name(palette)
     return [
         {"hex": _hex(palette[i]), "rgb": palette[i].tolist(), "lab": [round(float(v), 2) for v in lab[i]],
