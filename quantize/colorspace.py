@@ -75,7 +75,7 @@ def _to_srgb(linear):
 def to_space(rgb, space):
     """(m, 3) uint8 sRGB colours → (m, 3) float32 coordinates in ``space``.
 
-    "rgb" is the 0..255 values themselves; "lab" is CIELAB (D65, skimage.color);
+    "rgb" is the 0..255 values themselves; "lab" is CIELAB (D65, :func:`srgb_to_lab`);
     "oklab" is Ottosson's OKLab with L scaled to 0..100 like CIELAB's.
     """
     rgb = np.asarray(rgb, dtype=np.uint8)

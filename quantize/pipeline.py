@@ -423,7 +423,7 @@ def quantize_image(
     max_delta_e : float, optional, keyword-only
         A target for the mean CIEDE2000 difference, alone or with ``quality``.
     colorspace : {"rgb", "lab", "oklab"}, keyword-only
-        Space the colours are clustered in (CIELAB from skimage.color, OKLab from its
+        Space the colours are clustered in (CIELAB as skimage's rgb2lab, OKLab from its
         published matrices); the centres are converted back to sRGB for the palette
         and every colour takes its nearest entry in the same space.  Images with
         partly transparent pixels are clustered as premultiplied RGBA (noted).
