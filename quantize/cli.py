@@ -17,10 +17,9 @@ from .io import (
 )
 from .io import save_palette as save_palette_file
 from .io import save_text
-from .io import atomic_write
 from .options import (
     algorithm_opt, colorspace_opt, colors_opt, dither_opt, dither_strength_opt, force_opt, init_opt,
-    input_arg, json_opt, lock_opt,
+    input_arg, json_opt, lock_opt, palette_file_opt,
     max_delta_e_opt, max_pixels_opt, png_colors_opt, quality_opt, seed_opt,
 )
 from .palettes import FORMATS as PALETTE_FILE_FORMATS
@@ -75,13 +74,11 @@ def default_output(input_path, n_colors):
 @init_opt
 @seed_opt
 @max_pixels_opt
-@click.option(
-    "--palette", "palette_file", type=click.Path(path_type=Path, dir_okay=False),
-    help="Map to this palette file instead of fitting one (as `quantize apply`).",
-)
+@palette_file_opt(help="Map to this palette instead of fitting one (as `quantize apply`).")
 @click.option(
     "--save-palette", type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write the palette (.json or GIMP .gpl) for `quantize apply` and `batch --palette`.",
+    help="Also write the palette (format from the extension: .json, .gpl, .css, .hex, .txt, .png) "
+    "for `quantize apply` and `batch --palette`.",
 )
 @quality_opt
 @max_delta_e_opt
@@ -264,10 +261,7 @@ def segment(
 
 @main.command()
 @input_arg
-@click.option(
-    "--palette", "palette_file", type=click.Path(path_type=Path, dir_okay=False), required=True,
-    help="Palette file (.json or .gpl), as written by `compress --save-palette`.",
-)
+@palette_file_opt(required=True, help="The palette to map to.")
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
     help="Output file; the format follows the extension.  [default: <stem>-palette.png]",
@@ -331,10 +325,7 @@ class _ProgressBar:
 @click.option("--skip-existing", is_flag=True, help="Leave inputs whose output exists (resume a batch).")
 @click.option("--suffix", default="", help="Appended to each output's name (needed to write into INPUT_DIR).")
 @click.option("--shared-palette", is_flag=True, help="Fit one palette on all images and use it for every one.")
-@click.option(
-    "--palette", "palette_file", type=click.Path(path_type=Path, dir_okay=False),
-    help="Map every image to this palette file (.json or .gpl) instead of fitting one.",
-)
+@palette_file_opt(help="Map every image to this palette instead of fitting one.")
 @click.option("--segment", is_flag=True, help="Also write each image's segmentation (as `quantize segment`).")
 @click.option(
     "--segments", "n_segments", type=click.IntRange(1, 65534), default=4, show_default=True,
@@ -481,8 +472,7 @@ def palette(input, n_colors, kind, output, colorspace, seed, max_pixels, force):
     with _one_line_errors(input):
         if output is not None:
             check_output_path(output, overwrite=force, protect=input)
-            if palettes.FORMATS.get(output.suffix.lower()) not in (kind, None) or (
-                    output.suffix.lower() not in palettes.FORMATS):
+            if palettes.FORMATS.get(output.suffix.lower()) != kind:
                 raise click.BadParameter(
                     f"the extension {output.suffix or '(none)'!r} does not match --format {kind}",
                     param_hint="'-o' / '--output'",
@@ -491,11 +481,10 @@ def palette(input, n_colors, kind, output, colorspace, seed, max_pixels, force):
                                 colorspace=colorspace)
         visible = result.labels[result.labels >= 0]
         shares = np.bincount(visible, minlength=len(result.palette)) / max(visible.size, 1)
-        entries = palettes.describe(result.palette[:, :3], shares)
-        data = palettes.render(entries, kind, title=input.stem)
         if output is not None:
-            atomic_write(output, lambda handle: handle.write(data), overwrite=force)
+            save_palette_file(output, result.palette[:, :3], shares=shares, title=input.stem, overwrite=force)
     if output is None:
-        click.echo(data.decode(), nl=False)
+        entries = palettes.describe(result.palette[:, :3], shares)
+        click.echo(palettes.render(entries, kind, title=input.stem).decode(), nl=False)
     else:
-        click.echo(f"{len(entries)} colours -> {output}")
+        click.echo(f"{len(result.palette)} colours -> {output}")

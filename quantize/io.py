@@ -479,12 +479,13 @@ def make_folder(path):
     return path
 
 
-def save_palette(path, palette, *, shares=None, overwrite=False):
+def save_palette(path, palette, *, shares=None, title=None, overwrite=False):
     """Write a palette atomically in the format of the extension (see
     :data:`quantize.palettes.FORMATS`: .json, .gpl, .css, .hex/.txt, .png).
 
     ``shares`` (of pixels, one per entry) sorts the entries and is written where the
-    format has room for it.  Returns bytes written.
+    format has room for it; ``title`` names the palette (default: the file's stem).
+    Returns bytes written.
     """
     from . import palettes
 
@@ -492,7 +493,7 @@ def save_palette(path, palette, *, shares=None, overwrite=False):
     kind = palettes.FORMATS.get(path.suffix.lower())
     if kind is None:
         raise OutputError(f"palette files are {_palette_extensions()}, not {path.suffix or '(none)'!r}", path)
-    data = palettes.render(palettes.describe(palette, shares), kind, title=path.stem)
+    data = palettes.render(palettes.describe(palette, shares), kind, title=title or path.stem)
     return atomic_write(path, lambda handle: handle.write(data), overwrite=overwrite)
 
 

@@ -319,11 +319,16 @@ def delta_e_2000(reference_rgb, rgb, *, sample_weight=None):
     """
     from .colorspace import ciede2000, srgb_to_lab
 
-    differences = ciede2000(srgb_to_lab(reference_rgb), srgb_to_lab(rgb))
-    w = _weights(differences, sample_weight)
+    return mean_and_p95(ciede2000(srgb_to_lab(reference_rgb), srgb_to_lab(rgb)), sample_weight)
+
+
+def mean_and_p95(values, sample_weight=None):
+    """Weighted mean and weighted 95th percentile of (n,) values; (0, 0) with no weight."""
+    values = np.asarray(values, dtype=np.float64)
+    w = _weights(values, sample_weight)
     if w.sum() == 0:
         return 0.0, 0.0
-    order = np.argsort(differences)
+    order = np.argsort(values)
     cumulative = np.cumsum(w[order]) / w.sum()
-    p95 = differences[order][min(np.searchsorted(cumulative, 0.95), len(order) - 1)]
-    return float(w @ differences / w.sum()), float(p95)
+    p95 = values[order][min(np.searchsorted(cumulative, 0.95), len(order) - 1)]
+    return float(w @ values / w.sum()), float(p95)

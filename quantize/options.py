@@ -88,3 +88,12 @@ lock_opt = click.option(
     "--lock", multiple=True, metavar="COLOR", callback=_colors,
     help="Keep this colour exactly in the palette (#rrggbb, r,g,b or a CSS name; repeatable).",
 )
+
+
+def palette_file_opt(*, help, required=False):
+    """--palette FILE, read by io.load_palette (format from the extension)."""
+    return click.option(
+        "--palette", "palette_file", type=click.Path(path_type=Path, dir_okay=False), required=required,
+        help=f"{help}  A palette file: .json, .gpl, .css, .hex, .txt or a .png swatch "
+        "(as `quantize palette` and `compress --save-palette` write).",
+    )

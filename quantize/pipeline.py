@@ -4,6 +4,7 @@ import secrets
 import time
 import warnings
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -11,14 +12,16 @@ from PIL import Image
 
 from . import io
 from ._validation import check_choice, check_float, check_image, check_int, check_random_state
-from .colorspace import CLUSTER_SPACES, from_space, premultiply, to_features, to_palette, to_space
+from .colorspace import (
+    CLUSTER_SPACES, ciede2000, from_space, premultiply, srgb_to_lab, to_features, to_palette, to_space,
+)
 from .dither import METHODS as DITHER_METHODS
 from .dither import dither as dither_labels
 from .distances import assign, sq_distances
 from .errors import FewDistinctPointsWarning, InvalidParameterError, TargetNotMetError
 from .histogram import ColorHistogram, coarse_bins, merge_histograms, pack_colors, unpack_colors
 from .kmeans import ALGORITHMS, INITS, KMeans, cluster_sums
-from .metrics import delta_e_2000, psnr, ssim
+from .metrics import delta_e_2000, mean_and_p95, psnr, ssim
 from .parallel import thread_map
 from .report import Report, raw_ratio
 from .seeding import initial_centers, sample_proportional
@@ -180,6 +183,11 @@ class _ImageColors:
     space: str = "rgb"
     rgb_features: np.ndarray | None = None  # what errors are measured on (PSNR)
 
+    @cached_property
+    def lab(self):
+        """CIELAB of the distinct colours' RGB, for CIEDE2000 (computed once per image)."""
+        return srgb_to_lab(self.histogram.colors[:, :3])
+
 
 def _image_colors(pixels, space="rgb", notes=None):
     """The colours of (H, W, c) uint8 pixels to cluster.
@@ -277,18 +285,24 @@ def _palette_for(colors, n_colors, *, algorithm, init, rng, notes, lock=None):
     return palette, color_labels
 
 
+def _spread_labels(histogram, visible, shape, color_labels):
+    """The (H, W) label of every pixel from its colour's label; -1 where not visible."""
+    height, width = shape[:2]
+    label_dtype = np.int16 if color_labels.max(initial=0) <= np.iinfo(np.int16).max else np.int32
+    labels = histogram.lookup(color_labels.astype(label_dtype))
+    if visible is not None:
+        full = np.full(height * width, -1, dtype=label_dtype)
+        full[visible] = labels
+        labels = full
+    return labels.reshape(height, width)
+
+
 def _pixel_labels(colors, palette, color_labels):
     """The output palette and the (H, W) label of every pixel (-1 where fully transparent)."""
-    height, width, channels = colors.shape
-    label_dtype = np.int16 if len(palette) <= np.iinfo(np.int16).max else np.int32
-    labels = colors.histogram.lookup(color_labels.astype(label_dtype))
-    if colors.visible is not None:
-        full = np.full(height * width, -1, dtype=label_dtype)
-        full[colors.visible] = labels
-        labels = full
-    if channels == 4 and not colors.premultiplied:
+    labels = _spread_labels(colors.histogram, colors.visible, colors.shape, color_labels)
+    if colors.shape[2] == 4 and not colors.premultiplied:
         palette = np.column_stack([palette, np.full(len(palette), 255, np.uint8)])
-    return palette, labels.reshape(height, width)
+    return palette, labels
 
 
 def _squared_error(colors, palette, color_labels):
@@ -308,11 +322,16 @@ def _color_psnr(colors, palette, color_labels):
     return float(10 * np.log10(255.0**2 * height * width * channels / squared_error))
 
 
+def _histogram_delta_e(lab, counts, palette, color_labels):
+    """Mean and 95th percentile of the CIEDE2000 difference over the pixels a histogram
+    stands for, from the CIELAB of its colours and their palette entries."""
+    return mean_and_p95(ciede2000(lab, srgb_to_lab(palette[:, :3])[color_labels]), counts)
+
+
 def _color_delta_e(colors, palette, color_labels):
     """Mean and 95th percentile of the CIEDE2000 difference over the visible pixels
     (their RGB, from the histogram)."""
-    rgb = colors.histogram.colors[:, :3]
-    return delta_e_2000(rgb, palette[color_labels][:, :3], sample_weight=colors.histogram.counts)
+    return _histogram_delta_e(colors.lab, colors.histogram.counts, palette, color_labels)
 
 
 def _smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, rng, notes):
@@ -489,15 +508,16 @@ def quantize_image(
         palette, color_labels = _smallest_palette(
             colors, n_colors, quality, max_delta_e, algorithm=algorithm, init=init, rng=rng, notes=notes
         )
-    delta_e, delta_e_p95 = _color_delta_e(colors, palette, color_labels)
+    dithered = dither != "none" and not colors.premultiplied
+    if dither != "none" and colors.premultiplied:
+        notes.append("not dithered: the image has partly transparent pixels")
+    if not dithered:
+        delta_e, delta_e_p95 = _color_delta_e(colors, palette, color_labels)
     palette, labels = _pixel_labels(colors, palette, color_labels)
-    if dither != "none":
-        if colors.premultiplied:
-            notes.append("not dithered: the image has partly transparent pixels")
-        else:
-            labels, (delta_e, delta_e_p95) = _dithered(loaded.pixels, palette, labels, dither, dither_strength, rng)
-            notes.append(f"{dither} dithering at strength {dither_strength:g}; CIEDE2000 measured on "
-                         f"up to {_DELTA_E_SAMPLE:,} sampled pixels")
+    if dithered:
+        labels, (delta_e, delta_e_p95) = _dithered(loaded.pixels, palette, labels, dither, dither_strength, rng)
+        notes.append(f"{dither} dithering at strength {dither_strength:g}; CIEDE2000 measured on "
+                     f"up to {_DELTA_E_SAMPLE:,} sampled pixels")
     return _result(loaded, palette, labels, start, colors_requested=n_colors, seed=seed,
                    algorithm=algorithm, init=init, notes=notes, colorspace=colors.space,
                    delta_e=delta_e, delta_e_p95=delta_e_p95)
@@ -648,13 +668,8 @@ def apply_palette(image, palette, *, max_pixels=io.DEFAULT_MAX_PIXELS):
     histogram = ColorHistogram(flat[:, :3] if visible is None else flat[visible, :3])
     color_labels, _ = assign(to_features(histogram.colors, False), to_features(palette, False),
                              with_distances=False)
-    delta_e, delta_e_p95 = delta_e_2000(histogram.colors, palette[color_labels], sample_weight=histogram.counts)
-    label_dtype = np.int16
-    labels = histogram.lookup(color_labels.astype(label_dtype))
-    if visible is not None:
-        full = np.full(len(flat), -1, dtype=label_dtype)
-        full[visible] = labels
-        labels = full
-    return _result(loaded, palette, labels.reshape(pixels.shape[:2]), start,
+    delta_e, delta_e_p95 = _histogram_delta_e(srgb_to_lab(histogram.colors), histogram.counts, palette, color_labels)
+    labels = _spread_labels(histogram, visible, pixels.shape, color_labels)
+    return _result(loaded, palette, labels, start,
                    colors_requested=len(palette), seed=None, algorithm="palette", init="none",
                    notes=notes, delta_e=delta_e, delta_e_p95=delta_e_p95)

@@ -51,6 +51,14 @@ def test_coarse_bins_group_nearby_colours():
     assert bins[0] == bins[1] != bins[2] != bins[3]
 
 
+def assert_same_histogram(histogram, expected, pixels):
+    """Same colours and counts, and the lookup gives every pixel back its colour."""
+    np.testing.assert_array_equal(histogram.colors, expected.colors)
+    np.testing.assert_array_equal(histogram.counts, expected.counts)
+    labels = histogram.lookup(np.arange(len(histogram), dtype=np.int32))
+    np.testing.assert_array_equal(histogram.colors[labels], pixels)
+
+
 @pytest.mark.parametrize("channels", [3, 4])
 def test_coarse_bins_table_and_sort_agree(monkeypatch, photo, channels):
     """The presence table and np.unique number the bins identically, in key order."""
@@ -81,10 +89,7 @@ def test_strips_are_merged_exactly(monkeypatch, photo, channels, table_min):
     whole = ColorHistogram(pixels)
     monkeypatch.setattr(histogram, "_STRIP", 5000)
     stripped = ColorHistogram(pixels)
-    np.testing.assert_array_equal(stripped.colors, whole.colors)
-    np.testing.assert_array_equal(stripped.counts, whole.counts)
-    labels = stripped.lookup(np.arange(len(stripped), dtype=np.int32))
-    np.testing.assert_array_equal(stripped.colors[labels], pixels)
+    assert_same_histogram(stripped, whole, pixels)
 
 
 def test_dense_count_table_gives_the_same_histogram(monkeypatch, photo):
@@ -96,10 +101,7 @@ def test_dense_count_table_gives_the_same_histogram(monkeypatch, photo):
     monkeypatch.setattr(histogram, "_DENSE_MIN_PIXELS", 0)
     monkeypatch.setattr(histogram, "_DENSE_STRIP", 10_000)
     dense = ColorHistogram(pixels)
-    np.testing.assert_array_equal(dense.colors, sorted_strips.colors)
-    np.testing.assert_array_equal(dense.counts, sorted_strips.counts)
-    labels = dense.lookup(np.arange(len(dense), dtype=np.int32))
-    np.testing.assert_array_equal(dense.colors[labels], pixels)
+    assert_same_histogram(dense, sorted_strips, pixels)
 
 
 @pytest.mark.parametrize("space", ["rgb", "lab", "oklab"])
