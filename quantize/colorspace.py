@@ -1,11 +1,16 @@
 """The spaces colours are clustered in, and the way back to uint8 palette entries.
 
-Opaque images are clustered in RGB.  Images with partly transparent pixels are
-clustered as premultiplied RGBA (colour scaled by alpha): that is what a compositor
-shows, so the colour of a nearly transparent pixel counts for little and the colour
-hidden under a fully transparent one for nothing.  Premultiplication rounds to
-integers exactly as :func:`premultiply` does, so the clustering minimises the very
-error the report measures.
+Opaque images are clustered in CIELAB by default (:data:`DEFAULT_SPACE`), sRGB or
+OKLab on request.  Images with partly transparent pixels are clustered as
+premultiplied RGBA (colour scaled by alpha): that is what a compositor shows, so the
+colour of a nearly transparent pixel counts for little and the colour hidden under a
+fully transparent one for nothing.  Premultiplication rounds to integers exactly as
+:func:`premultiply` does, so the clustering minimises the very error the report
+measures.
+
+CIELAB, its inverse and CIEDE2000 are computed here in NumPy, equal to
+skimage.color's to 1e-9: importing skimage.color costs a fifth of a second (it brings
+SciPy), which every ``quantize compress`` would pay.
 """
 
 import numpy as np
@@ -46,6 +51,9 @@ def to_palette(centers, premultiplied):
 
 #: Spaces colours can be clustered in (compress, segment, batch).
 CLUSTER_SPACES = ("rgb", "lab", "oklab")
+#: CIELAB gives the lowest mean CIEDE2000 at equal k on most photos (bench/colorspaces.py,
+#: README "Colour spaces"); sRGB gives the highest PSNR.
+DEFAULT_SPACE = "lab"
 
 # OKLab (Björn Ottosson, 2020): linear sRGB → LMS → cube root → Lab, and back.
 _OKLAB_M1 = np.array([[0.4122214708, 0.5363325363, 0.0514459929],
@@ -94,26 +102,19 @@ def from_space(coordinates, space):
     if space == "rgb":
         return np.clip(np.rint(coordinates), 0, 255).astype(np.uint8)
     if space == "lab":
-        import warnings
-
-        from skimage.color import lab2rgb
-
-        with warnings.catch_warnings():  # out-of-gamut centres are clipped, as said
-            warnings.simplefilter("ignore")
-            srgb = lab2rgb(coordinates[None])[0]
+        srgb = lab_to_srgb(coordinates)
     else:
         lms = (coordinates / 100.0) @ _OKLAB_M2_INV.T
         srgb = _to_srgb((lms**3) @ _OKLAB_M1_INV.T)
     return np.clip(np.rint(srgb * 255.0), 0, 255).astype(np.uint8)
 
 
-# CIELAB as skimage.color.rgb2lab computes it (D65, 2° observer), in NumPy alone:
-# importing skimage.color costs a fifth of a second (it brings SciPy), which every
-# `quantize compress` would pay for its report's CIEDE2000.
+# CIELAB as skimage.color's rgb2lab and lab2rgb compute it (D65, 2° observer).
 _XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
                           [0.212671, 0.715160, 0.072169],
                           [0.019334, 0.119193, 0.950227]])
 _D65 = np.array([0.95047, 1.0, 1.08883])
+_RGB_FROM_XYZ = np.linalg.inv(_XYZ_FROM_RGB)
 
 
 def srgb_to_lab(rgb):
@@ -121,6 +122,16 @@ def srgb_to_lab(rgb):
     xyz = _to_linear(np.asarray(rgb, dtype=np.float64) / 255.0) @ _XYZ_FROM_RGB.T / _D65
     f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
     return np.stack([116.0 * f[..., 1] - 16.0, 500.0 * (f[..., 0] - f[..., 1]), 200.0 * (f[..., 1] - f[..., 2])], -1)
+
+
+def lab_to_srgb(lab):
+    """(..., 3) CIELAB (D65) → (..., 3) float64 sRGB in [0, 1], clipped to the gamut;
+    equal to skimage's lab2rgb (which also clips a negative Z to 0)."""
+    lab = np.asarray(lab, dtype=np.float64)
+    fy = (lab[..., 0] + 16.0) / 116.0
+    f = np.stack([lab[..., 1] / 500.0 + fy, fy, np.maximum(fy - lab[..., 2] / 200.0, 0.0)], -1)
+    xyz = np.where(f > 0.2068966, f**3, (f - 16.0 / 116.0) / 7.787) * _D65
+    return _to_srgb(xyz @ _RGB_FROM_XYZ.T)
 
 
 def ciede2000(lab1, lab2):
