@@ -30,12 +30,14 @@ import numpy as np
 from PIL import Image
 
 from . import io
-from ._validation import check_int
+from ._validation import check_choice, check_int
+from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE
 from .errors import InputFileError, InvalidParameterError, OutputError, QuantizeError, QuantizeWarning
 from .histogram import pack_colors, unpack_colors
+from .kmeans import ALGORITHMS, INITS
 from .parallel import get_num_threads, set_num_threads
 from .pipeline import (
-    MAX_PALETTE, apply_palette, check_palette, color_histogram, fit_shared_palette, quantize_image,
+    MAX_PALETTE, _check_dither, apply_palette, check_palette, color_histogram, fit_shared_palette, quantize_image,
 )
 
 #: Environment variables that cap the threads of numerical libraries in a worker.
@@ -267,13 +269,15 @@ def _quantize_file(task):
                                         colorspace=options["colorspace"], dither=options["dither"],
                                         dither_strength=options["dither_strength"])
             else:
-                result = apply_palette(loaded, task.palette)
+                result = apply_palette(loaded, task.palette, colorspace=options["colorspace"],
+                                       dither=options["dither"], dither_strength=options["dither_strength"])
             io.make_folder(task.output.parent)
             report = result.save(task.output, overwrite=options["overwrite"])
             if task.segment_dir is not None:
                 from .segment import segment_image
 
-                segments = segment_image(loaded, options["n_segments"], random_state=options["seed"])
+                segments = segment_image(loaded, options["n_segments"], colorspace=options["colorspace"],
+                                         random_state=options["seed"])
                 segments.save(task.segment_dir, overwrite=options["overwrite"])
         thumbnails = (_thumbnail(loaded.pixels), _thumbnail(result.image)) if task.thumbnails else None
         return FileOutcome(str(task.input), str(task.output), "done", None, report.to_dict(), thumbnails)
@@ -368,7 +372,7 @@ def quantize_folder(
     jobs=None, skip_existing=False, overwrite=False, suffix="", shared_palette=False,
     palette=None, segment=False, n_segments=4, algorithm="minibatch", init="k-means++",
     random_state=0, max_pixels=io.DEFAULT_MAX_PIXELS, quality=None, max_delta_e=None,
-    colorspace="rgb", dither="none", dither_strength=1.0, thumbnails=False, progress=None,
+    colorspace=DEFAULT_SPACE, dither="none", dither_strength=1.0, thumbnails=False, progress=None,
 ):
     """Quantise every image of a folder into an output folder, and record what happened.
 
@@ -380,8 +384,10 @@ def quantize_folder(
         input folder or inside it only with a non-empty ``suffix``.
     n_colors, algorithm, init, max_pixels, quality, max_delta_e, colorspace, dither, dither_strength
         As in :func:`quantize.quantize_image`, per image (with a target, n_colors is
-        the most colours allowed; an image that cannot meet it fails with the reason).  ``random_state`` is an int used for
-        every image (None draws one); the manifest records it.
+        the most colours allowed; an image that cannot meet it fails with the reason).
+        ``colorspace``, ``dither`` and ``dither_strength`` also apply to a shared or
+        given palette, and ``colorspace`` to the segmentations.  ``random_state`` is
+        an int used for every image (None draws one); the manifest records it.
     recursive : bool
         Also process subfolders; the tree is mirrored in ``output_dir``.
     include, exclude : sequences of glob patterns
@@ -419,6 +425,11 @@ def quantize_folder(
         raise InputFileError("no such folder" if not input_dir.exists() else "is not a folder", input_dir)
     output_dir = Path(output_dir) if output_dir is not None else input_dir.with_name(f"{input_dir.name}-quantized")
     n_colors = check_int(n_colors, "n_colors", low=1, high=MAX_PALETTE)
+    # checked here, not once per file: a bad option fails the call, not every file
+    check_choice(algorithm, "algorithm", ALGORITHMS)
+    check_choice(init, "init", INITS)
+    check_choice(colorspace, "colorspace", CLUSTER_SPACES)
+    dither_strength = _check_dither(dither, dither_strength)
     random_state = secrets.randbits(32) if random_state is None else check_int(random_state, "random_state", low=0)
     if palette is not None:
         palette = check_palette(palette)
@@ -473,7 +484,7 @@ def quantize_folder(
             if len(codes):
                 merged = (unpack_colors(codes.astype(np.uint32), 3), counts[codes])
                 palette = fit_shared_palette([merged], n_colors, algorithm=algorithm, init=init,
-                                             random_state=random_state)
+                                             colorspace=colorspace, random_state=random_state)
                 for _, task in tasks:
                     task.palette = palette
         for position, outcome in _unordered(_quantize_file, [t for _, t in tasks], jobs):

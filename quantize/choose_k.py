@@ -12,6 +12,7 @@ import numpy as np
 
 from . import io
 from ._validation import check_choice, check_int
+from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE
 from .errors import InvalidParameterError
 from .kmeans import ALGORITHMS, INITS
 from .metrics import davies_bouldin_score, silhouette_score
@@ -64,6 +65,8 @@ class KSuggestion:
     sample_size : int
         Pixels drawn (by weight) for each silhouette.
     seconds : float
+    colorspace : str
+        The space the colours were clustered in.
     """
 
     table: dict
@@ -73,6 +76,7 @@ class KSuggestion:
     seed: int | None
     sample_size: int
     seconds: float
+    colorspace: str = DEFAULT_SPACE
 
     def to_dict(self):
         rows = [
@@ -81,7 +85,7 @@ class KSuggestion:
             for values in zip(*(self.table[c] for c in COLUMNS))
         ]
         return {"input": self.input, "elbow": self.elbow, "best_silhouette": self.best_silhouette,
-                "seed": self.seed, "silhouette_sample": self.sample_size,
+                "seed": self.seed, "colorspace": self.colorspace, "silhouette_sample": self.sample_size,
                 "seconds": round(self.seconds, 3), "table": rows}
 
     def to_text(self):
@@ -93,13 +97,13 @@ class KSuggestion:
                          f"  {davies_bouldin:14.3f}{marks}")
         lines.append(f"elbow of the inertia curve (Kneedle on log inertia): k = {self.elbow}")
         lines.append(f"best silhouette ({self.sample_size} sampled pixels): k = {self.best_silhouette}")
-        lines.append(f"{self.seconds:.2f} s, seed {self.seed}")
+        lines.append(f"{self.seconds:.2f} s, seed {self.seed}, clustered in {self.colorspace}")
         return "\n".join(lines)
 
 
 def suggest_k(
-    image, *, k_min=2, k_max=32, algorithm="minibatch", init="k-means++", random_state=None,
-    sample_size=2000, max_pixels=io.DEFAULT_MAX_PIXELS,
+    image, *, k_min=2, k_max=32, algorithm="minibatch", init="k-means++", colorspace=DEFAULT_SPACE,
+    random_state=None, sample_size=2000, max_pixels=io.DEFAULT_MAX_PIXELS,
 ):
     """Fit every k in [k_min, k_max] and tabulate inertia, PSNR, mean CIEDE2000,
     silhouette and Davies–Bouldin; recommend k by the elbow and by the silhouette.
@@ -110,8 +114,10 @@ def suggest_k(
         As in :func:`quantize.quantize_image`.
     k_min, k_max : int, keyword-only
         2 <= k_min <= k_max <= 256 (the silhouette needs two clusters).
-    algorithm, init, random_state, max_pixels
-        As in :func:`quantize.quantize_image`.
+    algorithm, init, colorspace, random_state, max_pixels
+        As in :func:`quantize.quantize_image`: each k is fitted as ``quantize
+        compress`` would fit it.  Inertia and PSNR are measured in sRGB, silhouette and
+        Davies–Bouldin in ``colorspace``, where the clusters are.
     sample_size : int, keyword-only
         Pixels drawn by weight for each silhouette (cost sample_size² per k).
 
@@ -129,10 +135,11 @@ def suggest_k(
     sample_size = check_int(sample_size, "sample_size", low=10)
     check_choice(algorithm, "algorithm", ALGORITHMS)
     check_choice(init, "init", INITS)
+    check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     seed, rng = _resolve_seed(random_state)
     loaded = _as_loaded(image, max_pixels)
     start = time.perf_counter()
-    colors = _image_colors(loaded.pixels)
+    colors = _image_colors(loaded.pixels, colorspace)
     ks = [k for k in range(k_min, k_max + 1) if k <= len(colors.histogram)]
     if not ks:
         raise InvalidParameterError(
@@ -163,4 +170,5 @@ def suggest_k(
         seed=seed,
         sample_size=sample_size,
         seconds=loaded.seconds + time.perf_counter() - start,
+        colorspace=colors.space,
     )

@@ -82,7 +82,7 @@ def default_output(input_path, n_colors):
 )
 @quality_opt
 @max_delta_e_opt
-@colorspace_opt("rgb")
+@colorspace_opt()
 @dither_opt
 @dither_strength_opt
 @lock_opt
@@ -146,9 +146,11 @@ def compress(
             check_output_path(candidate, overwrite=force, protect=input)
         missed = None
         if palette_file is not None:
-            if targeted:
-                raise click.UsageError("--palette fixes the colours: it cannot be combined with a quality target")
-            result = apply_palette(loaded, load_palette(palette_file))
+            if targeted or lock:
+                raise click.UsageError("--palette fixes the colours: it cannot be combined with a quality target "
+                                       "or --lock")
+            result = apply_palette(loaded, load_palette(palette_file), colorspace=colorspace, dither=dither,
+                                   dither_strength=dither_strength)
         else:
             options = dict(algorithm=algorithm, init=init, random_state=seed, colorspace=colorspace,
                            dither=dither, dither_strength=dither_strength, lock=lock or None)
@@ -211,7 +213,7 @@ def _one_line_errors(input):
     "--sigma", type=click.FloatRange(min=0), default=0.0, show_default=True,
     help="Gaussian smoothing (pixels) of the colours before clustering; 1-2 for noisy images.",
 )
-@colorspace_opt("lab")
+@colorspace_opt()
 @seed_opt
 @max_pixels_opt
 @json_opt
@@ -266,10 +268,14 @@ def segment(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
     help="Output file; the format follows the extension.  [default: <stem>-palette.png]",
 )
+@colorspace_opt(help="Space in which the nearest palette colour is sought (the one the palette was fitted in "
+                     "gives back its pixels).")
+@dither_opt
+@dither_strength_opt
 @max_pixels_opt
 @json_opt
 @force_opt
-def apply(input, palette_file, output, max_pixels, as_json, force):
+def apply(input, palette_file, output, colorspace, dither, dither_strength, max_pixels, as_json, force):
     """Map INPUT to the colours of a given palette (each pixel to the nearest).
 
     \b
@@ -281,7 +287,8 @@ def apply(input, palette_file, output, max_pixels, as_json, force):
         palette = load_palette(palette_file)
         loaded = load_image(input, max_pixels=max_pixels)
         check_output_path(output, overwrite=force, protect=input)
-        report = apply_palette(loaded, palette).save(output, overwrite=force)
+        result = apply_palette(loaded, palette, colorspace=colorspace, dither=dither, dither_strength=dither_strength)
+        report = result.save(output, overwrite=force)
     click.echo(json.dumps(report.to_dict()) if as_json else report.to_text())
 
 
@@ -341,7 +348,7 @@ class _ProgressBar:
 @max_pixels_opt
 @quality_opt
 @max_delta_e_opt
-@colorspace_opt("rgb")
+@colorspace_opt()
 @dither_opt
 @dither_strength_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON on stdout.")
@@ -408,11 +415,12 @@ def batch(
 )
 @algorithm_opt
 @init_opt
+@colorspace_opt()
 @seed_opt
 @max_pixels_opt
 @json_opt
 @force_opt
-def suggest_k(input, k_min, k_max, plot_path, algorithm, init, seed, max_pixels, as_json, force):
+def suggest_k(input, k_min, k_max, plot_path, algorithm, init, colorspace, seed, max_pixels, as_json, force):
     """Tabulate inertia, PSNR, mean ΔE2000, silhouette and Davies–Bouldin for every k
     in a range, and recommend k by the elbow and by the best silhouette.
 
@@ -428,7 +436,8 @@ def suggest_k(input, k_min, k_max, plot_path, algorithm, init, seed, max_pixels,
         if plot_path is not None:
             check_output_path(plot_path, overwrite=force, protect=input)
         loaded = load_image(input, max_pixels=max_pixels)
-        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, algorithm=algorithm, init=init, random_state=seed)
+        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, algorithm=algorithm, init=init,
+                             colorspace=colorspace, random_state=seed)
         if plot_path is not None:
             from .plot import plot_suggestion
 
@@ -449,7 +458,7 @@ def suggest_k(input, k_min, k_max, plot_path, algorithm, init, seed, max_pixels,
               help="File format.  [default: from the extension of -o, else json on stdout]")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Palette file to write.  [default: print to stdout (png needs -o)]")
-@colorspace_opt("rgb")
+@colorspace_opt()
 @seed_opt
 @max_pixels_opt
 @force_opt

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from .colorspace import CLUSTER_SPACES
+from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE
 from .io import DEFAULT_MAX_PIXELS
 from .kmeans import ALGORITHMS, INITS
 
@@ -41,11 +41,11 @@ max_pixels_opt = click.option(
     help="Refuse larger images (decompression-bomb guard); raise it for trusted huge files.",
 )
 
-def colorspace_opt(default):
-    """--colorspace, with the command's default."""
+def colorspace_opt(help="Space the colours are clustered in: CIELAB, sRGB or OKLab "
+                         "(lab: the lowest mean ΔE2000; rgb: the highest PSNR)."):
+    """--colorspace (CIELAB by default)."""
     return click.option(
-        "--colorspace", type=click.Choice(CLUSTER_SPACES), default=default, show_default=True,
-        help="Space the colours are clustered in: sRGB, CIELAB or OKLab.",
+        "--colorspace", type=click.Choice(CLUSTER_SPACES), default=DEFAULT_SPACE, show_default=True, help=help,
     )
 quality_opt = click.option(
     "--quality", type=click.FloatRange(min=0, min_open=True), metavar="PSNR",

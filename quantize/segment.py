@@ -19,7 +19,7 @@ from skimage import measure
 
 from . import draw, io
 from ._validation import check_choice, check_float, check_int
-from .colorspace import CLUSTER_SPACES, to_space
+from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE, to_space
 from .distances import assign
 from .errors import FewDistinctPointsWarning
 from .histogram import ColorHistogram
@@ -405,7 +405,7 @@ def _hex(color):
 
 
 def segment_image(
-    image, n_segments=4, *, spatial=0.0, min_region=0, sigma=0.0, colorspace="lab",
+    image, n_segments=4, *, spatial=0.0, min_region=0, sigma=0.0, colorspace=DEFAULT_SPACE,
     random_state=None, max_pixels=io.DEFAULT_MAX_PIXELS,
 ):
     """Segment an image into clusters of similar colour and their connected regions.

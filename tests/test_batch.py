@@ -143,12 +143,45 @@ def test_given_palette(folder, tmp_path):
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["palette"] == palette.tolist()
 
 
+def test_shared_and_given_palettes_follow_colorspace_and_dither(folder, tmp_path):
+    from quantize import apply_palette, color_histogram, fit_shared_palette
+
+    inputs = [folder / "cat.png", folder / "sub" / "rocket.jpg"]
+    report = quantize_folder(folder, tmp_path / "out", n_colors=6, include=["cat.png", "rocket.jpg"],
+                             recursive=True, shared_palette=True, colorspace="oklab", random_state=5, jobs=1)
+    expected = fit_shared_palette([color_histogram(p) for p in inputs], 6, colorspace="oklab", random_state=5)
+    np.testing.assert_array_equal(report.palette, expected)
+    for path in inputs:
+        written = next(f for f in report.files if f.input == str(path))
+        mapped = apply_palette(path, expected, colorspace="oklab").image
+        np.testing.assert_array_equal(np.asarray(Image.open(written.output).convert("RGB")), mapped)
+        assert written.report["colorspace"] == "oklab"
+    dithered = quantize_folder(folder, tmp_path / "dithered", include=["cat.png"], palette=expected,
+                               dither="floyd-steinberg", jobs=1)
+    assert "floyd-steinberg dithering" in dithered.files[0].report["notes"][-1]
+    assert (np.asarray(Image.open(dithered.files[0].output).convert("RGB"))
+            != apply_palette(inputs[0], expected).image).any()
+
+
+@pytest.mark.parametrize("option, message", [
+    ({"colorspace": "hsv"}, "colorspace='hsv'"), ({"dither": "noise"}, "dither='noise'"),
+    ({"dither_strength": 1.5}, "dither_strength=1.5"), ({"algorithm": "elkan"}, "algorithm='elkan'"),
+    ({"init": "best"}, "init='best'"),
+])
+def test_bad_options_fail_the_call_before_any_file(folder, tmp_path, option, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        quantize_folder(folder, tmp_path / "out", jobs=1, **option)
+    assert not (tmp_path / "out").exists()
+
+
 def test_segment_outputs_beside_each_image(folder, tmp_path):
-    report = quantize_folder(folder, tmp_path / "out", include=["cat.png"], segment=True, n_segments=3, jobs=1)
+    report = quantize_folder(folder, tmp_path / "out", include=["cat.png"], segment=True, n_segments=3, jobs=1,
+                             colorspace="rgb")
     assert report.files[0].status == "done"
     segments = tmp_path / "out" / "cat-segments"
     assert (segments / "labels.png").exists() and (segments / "mask_2.png").exists()
-    assert json.loads((segments / "segments.json").read_text())["n_clusters"] == 3
+    summary = json.loads((segments / "segments.json").read_text())
+    assert summary["n_clusters"] == 3 and summary["colorspace"] == "rgb"
 
 
 def test_output_inside_input_needs_a_suffix(folder):

@@ -53,3 +53,5 @@ def test_bad_ranges(photo):
     two[:4] = 255
     with pytest.raises(InvalidParameterError, match="2 distinct colours: no k in 3..5"):
         suggest_k(two, k_min=3, k_max=5)
+    with pytest.raises(InvalidParameterError, match="colorspace='hsv'"):
+        suggest_k(photo, colorspace="hsv")

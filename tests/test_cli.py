@@ -459,6 +459,47 @@ def test_compress_save_palette_then_apply_gives_the_same_image(workdir, extensio
                           np.asarray(Image.open(workdir / "c.png").convert("RGB")))
 
 
+@pytest.mark.parametrize("space", ["rgb", "oklab"])
+def test_save_palette_then_apply_in_the_same_space_gives_the_same_image(workdir, space):
+    palette = workdir / "p.hex"
+    compressed = run("compress", workdir / "chelsea.png", "-k", 8, "-o", workdir / "c.png", "--save-palette",
+                     palette, "--colorspace", space)
+    assert compressed.exit_code == 0, compressed.output
+    applied = run("apply", workdir / "chelsea.png", "--palette", palette, "-o", workdir / "a.png",
+                  "--colorspace", space, "--json")
+    assert applied.exit_code == 0 and json.loads(applied.stdout)["colorspace"] == space
+    assert np.array_equal(np.asarray(Image.open(workdir / "a.png").convert("RGB")),
+                          np.asarray(Image.open(workdir / "c.png").convert("RGB")))
+
+
+@pytest.mark.parametrize("command", ["apply", "compress"])
+def test_a_given_palette_with_colorspace_and_dither(workdir, command):
+    palette = workdir / "p.hex"
+    palette.write_text("#000000\n#ffffff\n#c86432\n#3264c8\n")
+    outputs = {}
+    for name, options in [("lab", []), ("rgb", ["--colorspace", "rgb"]),
+                          ("dithered", ["--dither", "floyd-steinberg", "--dither-strength", 0.7])]:
+        out = workdir / f"{name}.png"
+        result = run(command, workdir / "chelsea.png", "--palette", palette, "-o", out, "--json", *options)
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["colorspace"] == ("rgb" if name == "rgb" else "lab")
+        assert any("dithering at strength 0.7" in n for n in report["notes"]) == (name == "dithered")
+        outputs[name] = np.asarray(Image.open(out).convert("RGB"))
+        assert Image.open(out).getpalette()[:12] == [0, 0, 0, 255, 255, 255, 200, 100, 50, 50, 100, 200]
+    assert (outputs["lab"] != outputs["rgb"]).any() and (outputs["lab"] != outputs["dithered"]).any()
+    bad = run(command, workdir / "chelsea.png", "--palette", palette, "--dither", "noise")
+    assert bad.exit_code == 2 and "'noise' is not one of" in bad.stderr
+
+
+def test_compress_palette_refuses_lock(workdir):
+    palette = workdir / "p.hex"
+    palette.write_text("#000000\n#ffffff\n")
+    result = run("compress", workdir / "chelsea.png", "--palette", palette, "--lock", "red")
+    assert result.exit_code == 2 and "cannot be combined with a quality target or --lock" in result.stderr
+    assert listing(workdir) == ["chelsea.png", "p.hex", "rocket-vignette.png"]
+
+
 def test_compress_save_palette_bad_extension_writes_nothing(workdir):
     result = run("compress", workdir / "chelsea.png", "--save-palette", workdir / "p.pal")
     assert result.exit_code == 2 and "palette files are .css, .gpl, .hex, .json, .png, .txt" in result.stderr
@@ -577,6 +618,11 @@ def test_suggest_k_table_json_and_plot(workdir):
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.stdout)
     assert [row["k"] for row in data["table"]] == list(range(2, 9)) and 2 <= data["elbow"] <= 8
+    assert data["colorspace"] == "lab" and "clustered in lab" in result.stdout
+    in_lab, in_rgb = (run("suggest-k", workdir / "chelsea.png", "--k-max", 4, "--colorspace", space, "--json")
+                      for space in ("lab", "rgb"))
+    assert in_rgb.exit_code == 0 and json.loads(in_rgb.stdout)["colorspace"] == "rgb"
+    assert json.loads(in_rgb.stdout)["table"] != json.loads(in_lab.stdout)["table"]
     image = Image.open(plot)
     assert image.format == "PNG" and image.size == (1000, 700)
     again = run("suggest-k", workdir / "chelsea.png", "--k-max", 8, "--plot", plot)

@@ -55,8 +55,16 @@ def test_every_algorithm_and_init(photo, algorithm, init):
     assert result.report.psnr > 23
 
 
+def test_default_space_is_cielab(photo):
+    default = quantize_image(photo, 12, random_state=0)
+    lab = quantize_image(photo, 12, random_state=0, colorspace="lab")
+    assert default.report.colorspace == "lab"
+    np.testing.assert_array_equal(default.palette, lab.palette)
+    np.testing.assert_array_equal(default.labels, lab.labels)
+
+
 def test_each_pixel_takes_its_nearest_palette_colour(photo):
-    result = quantize_image(photo, 12, random_state=0)
+    result = quantize_image(photo, 12, random_state=0, colorspace="rgb")
     pixels = photo.reshape(-1, 3).astype(int)
     d = ((pixels[:, None, :] - result.palette[None].astype(int)) ** 2).sum(axis=2)
     chosen = d[np.arange(len(pixels)), result.labels.ravel()]
@@ -74,7 +82,7 @@ def test_coarse_to_fine_is_as_good_as_clustering_the_exact_histogram(photo):
         for s in range(4)
     ])
     plain_psnr = 10 * np.log10(255**2 / (plain / photo.size))
-    ours = np.mean([quantize_image(photo, 16, random_state=s).report.psnr for s in range(4)])
+    ours = np.mean([quantize_image(photo, 16, random_state=s, colorspace="rgb").report.psnr for s in range(4)])
     assert ours >= plain_psnr - 0.02
 
 
@@ -300,15 +308,47 @@ def test_polish_on_a_finer_grid_when_colours_are_many(monkeypatch, photo):
     assert binned.report.psnr == pytest.approx(exact.report.psnr, abs=0.05)
 
 
-def test_apply_palette_keeps_every_entry_and_picks_the_nearest(photo):
+@pytest.mark.parametrize("space", ["rgb", "lab", "oklab"])
+def test_apply_palette_keeps_every_entry_and_picks_the_nearest(photo, space):
+    from quantize.colorspace import to_space
     from quantize.pipeline import apply_palette
 
-    palette = np.array([[0, 0, 0], [255, 255, 255], [120, 90, 60], [1, 2, 250]], np.uint8)
-    result = apply_palette(photo, palette)
+    palette = np.array([[0, 0, 0], [255, 255, 255], [120, 90, 60], [1, 2, 250], [200, 120, 100]], np.uint8)
+    result = apply_palette(photo, palette, colorspace=space)
     np.testing.assert_array_equal(result.palette, palette)  # unused blue kept
-    distances = ((photo[:, :, None, :].astype(int) - palette[None, None].astype(int)) ** 2).sum(-1)
-    np.testing.assert_array_equal(result.labels, distances.argmin(-1))
+    pixels, entries = to_space(photo.reshape(-1, 3), space), to_space(palette, space)
+    nearest = ((pixels[:, None, :] - entries[None]) ** 2).sum(-1).argmin(-1)
+    np.testing.assert_array_equal(result.labels.reshape(-1), nearest)
     assert result.report.algorithm == "palette" and "given palette" in result.report.to_text()
+    assert result.report.colorspace == space
+
+
+def test_apply_palette_space_changes_the_choice(photo):
+    """sRGB and CIELAB disagree on which entry is nearest for some colours: the option
+    is used, and the default is CIELAB."""
+    from quantize.pipeline import apply_palette
+
+    palette = quantize_image(photo, 6, random_state=0, colorspace="rgb").palette
+    rgb, lab = (apply_palette(photo, palette, colorspace=space) for space in ("rgb", "lab"))
+    assert (rgb.labels != lab.labels).any()
+    np.testing.assert_array_equal(apply_palette(photo, palette).labels, lab.labels)
+
+
+def test_apply_palette_dithers(photo):
+    from quantize.pipeline import apply_palette
+
+    palette = quantize_image(photo, 8, random_state=0).palette
+    plain = apply_palette(photo, palette)
+    dithered = apply_palette(photo, palette, dither="ordered")
+    again = apply_palette(photo, palette, dither="ordered")
+    assert (dithered.labels != plain.labels).mean() > 0.05
+    np.testing.assert_array_equal(dithered.labels, again.labels)
+    np.testing.assert_array_equal(dithered.palette, palette)
+    assert any("ordered dithering" in note for note in dithered.report.notes)
+    with pytest.raises(InvalidParameterError, match="dither_strength"):
+        apply_palette(photo, palette, dither="ordered", dither_strength=2)
+    with pytest.raises(InvalidParameterError, match="colorspace='hsv'"):
+        apply_palette(photo, palette, colorspace="hsv")
 
 
 def test_apply_palette_to_transparent_image(rgba_photo):
@@ -334,15 +374,21 @@ def test_apply_palette_rejects_bad_palettes(photo, palette, message):
         apply_palette(photo, palette)
 
 
-def test_shared_palette_equals_the_palette_of_the_images_side_by_side(photo, gradient):
+@pytest.mark.parametrize("space", [None, "rgb", "oklab"])
+def test_shared_palette_equals_the_palette_of_the_images_side_by_side(photo, gradient, space):
     """Merging histograms adds counts: one palette for two images is the palette of
-    the two placed side by side (same colours, same weights)."""
+    the two placed side by side (same colours, same weights), in every space."""
     from quantize.pipeline import color_histogram, fit_palette, fit_shared_palette
 
     top = photo[:48, :64]
-    shared = fit_shared_palette([color_histogram(top), color_histogram(gradient)], 8, random_state=3)
-    together, _ = fit_palette(np.concatenate([top, gradient], axis=1), 8, random_state=3)
+    given = {} if space is None else {"colorspace": space}  # None: both defaults
+    shared = fit_shared_palette([color_histogram(top), color_histogram(gradient)], 8, random_state=3, **given)
+    together, _ = fit_palette(np.concatenate([top, gradient], axis=1), 8, random_state=3, **given)
     np.testing.assert_array_equal(shared, np.unique(together, axis=0))
+    with pytest.raises(InvalidParameterError, match="colorspace='hsv'"):
+        fit_shared_palette([color_histogram(top)], 8, colorspace="hsv")
+    with pytest.raises(InvalidParameterError, match="colorspace='hsv'"):
+        fit_palette(top, 8, colorspace="hsv")
     assert len(fit_shared_palette([color_histogram(np.zeros((4, 4, 3), np.uint8))], 8)) == 1
     with pytest.raises(InvalidParameterError, match="no visible pixel"):
         fit_shared_palette([color_histogram(np.zeros((4, 4, 4), np.uint8))], 8)
@@ -382,7 +428,7 @@ def test_quality_target_out_of_reach(photo):
 def test_histogram_psnr_is_the_reports(rgba_photo):
     from quantize.pipeline import _color_psnr, _image_colors, _palette_for
 
-    colors = _image_colors(rgba_photo)
+    colors = _image_colors(rgba_photo, "lab")  # partly transparent: clustered as premultiplied RGBA
     palette, color_labels = _palette_for(colors, 12, algorithm="minibatch", init="k-means++",
                                          rng=np.random.default_rng(0), notes=[])
     result = quantize_image(rgba_photo, 12, random_state=np.random.default_rng(0))
