@@ -15,6 +15,11 @@ SciPy), which every ``quantize compress`` would pay.
 
 import numpy as np
 
+from .parallel import thread_map
+
+# Rows per chunk of the conversions below: their float64 temporaries stay a few
+# megabytes each however many colours an image has (a noisy 100 MP one has 11 million).
+_CHUNK = 1 << 16
 
 
 def premultiply(rgba):
@@ -90,7 +95,7 @@ def to_space(rgb, space):
     if space == "rgb":
         return rgb.astype(np.float32)
     if space == "lab":
-        return srgb_to_lab(rgb).astype(np.float32)
+        return srgb_to_lab(rgb, np.float32)
     lms = np.cbrt(_to_linear(rgb / 255.0) @ _OKLAB_M1.T)
     return (100.0 * lms @ _OKLAB_M2.T).astype(np.float32)
 
@@ -115,13 +120,28 @@ _XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
                           [0.019334, 0.119193, 0.950227]])
 _D65 = np.array([0.95047, 1.0, 1.08883])
 _RGB_FROM_XYZ = np.linalg.inv(_XYZ_FROM_RGB)
+_LINEAR = _to_linear(np.arange(256) / 255.0)  # linear light of every 8-bit value
 
 
-def srgb_to_lab(rgb):
-    """(..., 3) uint8 sRGB → (..., 3) float64 CIELAB (D65), equal to skimage's rgb2lab."""
-    xyz = _to_linear(np.asarray(rgb, dtype=np.float64) / 255.0) @ _XYZ_FROM_RGB.T / _D65
-    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
-    return np.stack([116.0 * f[..., 1] - 16.0, 500.0 * (f[..., 0] - f[..., 1]), 200.0 * (f[..., 1] - f[..., 2])], -1)
+def srgb_to_lab(rgb, dtype=np.float64):
+    """(..., 3) uint8 sRGB → (..., 3) CIELAB (D65) of ``dtype``, equal to skimage's rgb2lab.
+
+    Computed in chunks of rows on the package's threads, so memory is the output's.
+    """
+    rgb = np.asarray(rgb).astype(np.uint8, copy=False)
+    out = np.empty(rgb.shape, dtype=dtype)
+    rows, out_rows = rgb.reshape(-1, 3), out.reshape(-1, 3)
+
+    def work(start):
+        xyz = _LINEAR[rows[start : start + _CHUNK]] @ _XYZ_FROM_RGB.T / _D65
+        f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
+        chunk = out_rows[start : start + _CHUNK]
+        chunk[:, 0] = 116.0 * f[:, 1] - 16.0
+        chunk[:, 1] = 500.0 * (f[:, 0] - f[:, 1])
+        chunk[:, 2] = 200.0 * (f[:, 1] - f[:, 2])
+
+    thread_map(work, range(0, len(rows), _CHUNK))
+    return out
 
 
 def lab_to_srgb(lab):
@@ -132,6 +152,19 @@ def lab_to_srgb(lab):
     f = np.stack([lab[..., 1] / 500.0 + fy, fy, np.maximum(fy - lab[..., 2] / 200.0, 0.0)], -1)
     xyz = np.where(f > 0.2068966, f**3, (f - 16.0 / 116.0) / 7.787) * _D65
     return _to_srgb(xyz @ _RGB_FROM_XYZ.T)
+
+
+def ciede2000_to_entries(lab, entries_lab, labels):
+    """CIEDE2000 between each row of (n, 3) ``lab`` and its entry ``entries_lab[labels]``:
+    (n,) float64, in chunks of rows on the package's threads (bounded memory)."""
+    out = np.empty(len(lab))
+
+    def work(start):
+        stop = start + _CHUNK
+        out[start:stop] = ciede2000(lab[start:stop], entries_lab[labels[start:stop]])
+
+    thread_map(work, range(0, len(lab), _CHUNK))
+    return out
 
 
 def ciede2000(lab1, lab2):

@@ -329,6 +329,7 @@ def mean_and_p95(values, sample_weight=None):
     if w.sum() == 0:
         return 0.0, 0.0
     order = np.argsort(values)
-    cumulative = np.cumsum(w[order]) / w.sum()
-    p95 = values[order][min(np.searchsorted(cumulative, 0.95), len(order) - 1)]
+    cumulative = w[order]
+    np.cumsum(cumulative, out=cumulative)  # in place: these are image-sized
+    p95 = values[order[min(np.searchsorted(cumulative, 0.95 * cumulative[-1]), len(order) - 1)]]
     return float(w @ values / w.sum()), float(p95)

@@ -13,7 +13,7 @@ from PIL import Image
 from . import io
 from ._validation import check_choice, check_float, check_image, check_int, check_random_state
 from .colorspace import (
-    CLUSTER_SPACES, DEFAULT_SPACE, ciede2000, from_space, premultiply, srgb_to_lab, to_features, to_palette,
+    CLUSTER_SPACES, DEFAULT_SPACE, ciede2000_to_entries, from_space, premultiply, srgb_to_lab, to_features, to_palette,
     to_space,
 )
 from .dither import METHODS as DITHER_METHODS
@@ -186,8 +186,8 @@ class _ImageColors:
 
     @cached_property
     def lab(self):
-        """CIELAB of the distinct colours' RGB, for CIEDE2000 (computed once per image)."""
-        return srgb_to_lab(self.histogram.colors[:, :3])
+        """float32 CIELAB of the distinct colours' RGB, for CIEDE2000 (once per image)."""
+        return srgb_to_lab(self.histogram.colors[:, :3], np.float32)
 
 
 def _image_colors(pixels, space, notes=None):
@@ -219,17 +219,10 @@ def _image_colors(pixels, space, notes=None):
 def _histogram_colors(histogram, space, premultiplied, visible, shape):
     """A histogram's colours in ``space`` (premultiplied only in "rgb")."""
     rgb_features = to_features(histogram.colors, premultiplied)
-    lab = None
-    if space == "rgb":
-        features = rgb_features
-    elif space == "lab":
-        lab = srgb_to_lab(histogram.colors)
-        features = lab.astype(np.float32)
-    else:
-        features = to_space(histogram.colors, space)
+    features = rgb_features if space == "rgb" else to_space(histogram.colors, space)
     colors = _ImageColors(histogram, features, premultiplied, visible, shape, space, rgb_features)
-    if lab is not None:
-        colors.lab = lab  # the clustering's CIELAB serves the report's CIEDE2000 too
+    if space == "lab":
+        colors.lab = features  # the clustering's CIELAB serves the report's CIEDE2000 too
     return colors
 
 
@@ -339,8 +332,8 @@ def _color_psnr(colors, palette, color_labels):
 def _color_delta_e(colors, palette, color_labels):
     """Mean and 95th percentile of the CIEDE2000 difference over the visible pixels
     (their RGB, from the histogram): only the palette entries are converted."""
-    lab = srgb_to_lab(palette[:, :3])[color_labels]
-    return mean_and_p95(ciede2000(colors.lab, lab), colors.histogram.counts)
+    differences = ciede2000_to_entries(colors.lab, srgb_to_lab(palette[:, :3]), color_labels)
+    return mean_and_p95(differences, colors.histogram.counts)
 
 
 def _smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, rng, notes):
