@@ -22,6 +22,19 @@ from .parallel import thread_map
 _CHUNK = 1 << 16
 
 
+def _by_chunks(function, n, dtype, tail=()):
+    """(n, *tail) array of ``dtype`` filled by ``function(rows_slice)``, chunk by chunk,
+    on the package's threads."""
+    out = np.empty((n, *tail), dtype=dtype)
+
+    def work(start):
+        part = slice(start, start + _CHUNK)
+        out[part] = function(part)
+
+    thread_map(work, range(0, n, _CHUNK))
+    return out
+
+
 def premultiply(rgba):
     """Colour scaled by alpha, rounded: (..., 4) uint8 → (..., 4) uint8 (alpha unchanged)."""
     out = rgba.copy()
@@ -96,8 +109,8 @@ def to_space(rgb, space):
         return rgb.astype(np.float32)
     if space == "lab":
         return srgb_to_lab(rgb, np.float32)
-    lms = np.cbrt(_to_linear(rgb / 255.0) @ _OKLAB_M1.T)
-    return (100.0 * lms @ _OKLAB_M2.T).astype(np.float32)
+    return _by_chunks(lambda part: 100.0 * np.cbrt(_LINEAR[rgb[part]] @ _OKLAB_M1.T) @ _OKLAB_M2.T,
+                      len(rgb), np.float32, (3,))
 
 
 def from_space(coordinates, space):
@@ -129,19 +142,14 @@ def srgb_to_lab(rgb, dtype=np.float64):
     Computed in chunks of rows on the package's threads, so memory is the output's.
     """
     rgb = np.asarray(rgb).astype(np.uint8, copy=False)
-    out = np.empty(rgb.shape, dtype=dtype)
-    rows, out_rows = rgb.reshape(-1, 3), out.reshape(-1, 3)
+    rows = rgb.reshape(-1, 3)
 
-    def work(start):
-        xyz = _LINEAR[rows[start : start + _CHUNK]] @ _XYZ_FROM_RGB.T / _D65
-        f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
-        chunk = out_rows[start : start + _CHUNK]
-        chunk[:, 0] = 116.0 * f[:, 1] - 16.0
-        chunk[:, 1] = 500.0 * (f[:, 0] - f[:, 1])
-        chunk[:, 2] = 200.0 * (f[:, 1] - f[:, 2])
+    def lab(part):
+        f = _LINEAR[rows[part]] @ _XYZ_FROM_RGB.T / _D65
+        f = np.where(f > 0.008856, np.cbrt(f), 7.787 * f + 16.0 / 116.0)
+        return np.column_stack([116.0 * f[:, 1] - 16.0, 500.0 * (f[:, 0] - f[:, 1]), 200.0 * (f[:, 1] - f[:, 2])])
 
-    thread_map(work, range(0, len(rows), _CHUNK))
-    return out
+    return _by_chunks(lab, len(rows), dtype, (3,)).reshape(rgb.shape)
 
 
 def lab_to_srgb(lab):
@@ -157,14 +165,7 @@ def lab_to_srgb(lab):
 def ciede2000_to_entries(lab, entries_lab, labels):
     """CIEDE2000 between each row of (n, 3) ``lab`` and its entry ``entries_lab[labels]``:
     (n,) float64, in chunks of rows on the package's threads (bounded memory)."""
-    out = np.empty(len(lab))
-
-    def work(start):
-        stop = start + _CHUNK
-        out[start:stop] = ciede2000(lab[start:stop], entries_lab[labels[start:stop]])
-
-    thread_map(work, range(0, len(lab), _CHUNK))
-    return out
+    return _by_chunks(lambda part: ciede2000(lab[part], entries_lab[labels[part]]), len(lab), np.float64)
 
 
 def ciede2000(lab1, lab2):
