@@ -522,6 +522,7 @@ def quantize_image(
 
 
 def _check_dither(dither, dither_strength):
+    """Validate the dithering options; the strength as a float in [0, 1]."""
     check_choice(dither, "dither", DITHER_METHODS)
     dither_strength = check_float(dither_strength, "dither_strength", low=0.0)
     if dither_strength > 1:
