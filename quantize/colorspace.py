@@ -162,10 +162,14 @@ def lab_to_srgb(lab):
     return _to_srgb(xyz @ _RGB_FROM_XYZ.T)
 
 
-def ciede2000_to_entries(lab, entries_lab, labels):
-    """CIEDE2000 between each row of (n, 3) ``lab`` and its entry ``entries_lab[labels]``:
-    (n,) float64, in chunks of rows on the package's threads (bounded memory)."""
-    return _by_chunks(lambda part: ciede2000(lab[part], entries_lab[labels[part]]), len(lab), np.float64)
+def ciede2000_rows(lab1, lab2, index=None):
+    """CIEDE2000 between each row of (n, 3) ``lab1`` and the same row of ``lab2``, or
+    its row ``index[i]`` when given (palette entries): (n,) float64, in chunks of rows
+    on the package's threads (bounded memory)."""
+    def part_of_lab2(part):
+        return lab2[part] if index is None else lab2[index[part]]
+
+    return _by_chunks(lambda part: ciede2000(lab1[part], part_of_lab2(part)), len(lab1), np.float64)
 
 
 def ciede2000(lab1, lab2):

@@ -317,9 +317,9 @@ def delta_e_2000(reference_rgb, rgb, *, sample_weight=None):
     (mean, p95) : floats >= 0.  About 1 is the smallest difference people notice; 0
     for identical colours.
     """
-    from .colorspace import ciede2000, srgb_to_lab
+    from .colorspace import ciede2000_rows, srgb_to_lab
 
-    return mean_and_p95(ciede2000(srgb_to_lab(reference_rgb), srgb_to_lab(rgb)), sample_weight)
+    return mean_and_p95(ciede2000_rows(srgb_to_lab(reference_rgb), srgb_to_lab(rgb)), sample_weight)
 
 
 def mean_and_p95(values, sample_weight=None):

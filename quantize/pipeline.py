@@ -13,7 +13,7 @@ from PIL import Image
 from . import io
 from ._validation import check_choice, check_float, check_image, check_int, check_random_state
 from .colorspace import (
-    CLUSTER_SPACES, DEFAULT_SPACE, ciede2000_to_entries, from_space, premultiply, srgb_to_lab, to_features, to_palette,
+    CLUSTER_SPACES, DEFAULT_SPACE, ciede2000_rows, from_space, premultiply, srgb_to_lab, to_features, to_palette,
     to_space,
 )
 from .dither import METHODS as DITHER_METHODS
@@ -332,7 +332,7 @@ def _color_psnr(colors, palette, color_labels):
 def _color_delta_e(colors, palette, color_labels):
     """Mean and 95th percentile of the CIEDE2000 difference over the visible pixels
     (their RGB, from the histogram): only the palette entries are converted."""
-    differences = ciede2000_to_entries(colors.lab, srgb_to_lab(palette[:, :3]), color_labels)
+    differences = ciede2000_rows(colors.lab, srgb_to_lab(palette[:, :3]), color_labels)
     return mean_and_p95(differences, colors.histogram.counts)
 
 
