@@ -24,6 +24,85 @@ def row_norms_sq(X):
     return np.einsum("ij,ij->i", X, X)
 
 
+# Up to this many centres the nearest one is found by a minimum over the centres of
+# (k, rows) blocks whose float bits carry the centre's index (see _packed_two_nearest):
+# one SIMD pass instead of an argmin per row, which costs more than the distances
+# themselves for small k.  Above it the index would take too many mantissa bits.
+_PACKED_MAX_K = 256
+_INT_OF = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
+
+
+def _packed_two_nearest(rows, rows_sq, centers, centers_sq):
+    """Nearest and second-nearest centre of every row, from the expansion.
+
+    One matrix product of [-2c, ||c||², 1] and [x, 1, ||x||²] gives the (k, rows)
+    block of squared distances, whose low mantissa bits are then replaced by the
+    centre's index: non-negative floats order like their bits read as integers, so
+    the block's minimum over the centres is the nearest centre (ties, and values
+    closer than the cleared bits, going to the lower index) and, once it is masked,
+    the next minimum is the second nearest.  A distance can come out negative only by
+    rounding a distance of about 0; :func:`_two_nearest` decides such rows again.
+
+    Returns
+    -------
+    labels : (s,) intp
+    first, second : (s,) float arrays, the two squared distances as computed,
+        truncated to the kept bits.
+    bits : int
+        Mantissa bits given to the index.
+    """
+    k, d = centers.shape
+    dtype = rows.dtype
+    bits = max(1, int(k - 1).bit_length())
+    mask = (1 << bits) - 1
+    left = np.empty((k, d + 2), dtype=dtype)
+    left[:, :d] = centers
+    left[:, :d] *= -2
+    left[:, d] = centers_sq
+    left[:, d + 1] = 1
+    right = np.empty((d + 2, len(rows)), dtype=dtype)
+    right[:d] = rows.T
+    right[d] = 1
+    right[d + 1] = rows_sq
+    ints = (left @ right).view(_INT_OF[dtype])
+    ints &= ~mask
+    ints |= np.arange(k, dtype=ints.dtype)[:, None]
+    first = ints.min(axis=0)
+    labels = (first & mask).astype(np.intp)
+    if k > 1:
+        ints[labels, np.arange(len(labels))] = np.iinfo(ints.dtype).max
+        second = ints.min(axis=0)
+    else:
+        second = np.full_like(first, np.iinfo(ints.dtype).max)
+    first &= ~mask
+    second &= ~mask
+    return labels, first.view(dtype), second.view(dtype), bits
+
+
+def _rounding_bound(rows_sq, centers_sq, dtype):
+    """Bound on the error of the expansion ||x||² − 2x·c + ||c||² in ``dtype``."""
+    return 8 * np.finfo(dtype).eps * (rows_sq + centers_sq.max())
+
+
+def _two_nearest(rows, rows_sq, centers, centers_sq):
+    """Labels (exact nearest, first on ties) and bounds on the squared distances to
+    the nearest and second-nearest centres: (labels, upper_first, lower_second)."""
+    dtype = rows.dtype
+    labels, first, second, bits = _packed_two_nearest(rows, rows_sq, centers, centers_sq)
+    error = _rounding_bound(rows_sq, centers_sq, dtype)
+    kept = 2.0 ** (bits - np.finfo(dtype).nmant)  # relative size of the cleared bits
+    upper_first = np.abs(first) * (1 + kept) + error
+    lower_second = np.maximum(second - error, 0)
+    close = np.flatnonzero(lower_second <= upper_first)
+    if close.size:  # too close to call in this precision: exact, in float64
+        exact = ((rows[close, None, :].astype(np.float64) - centers[None].astype(np.float64)) ** 2).sum(axis=2)
+        labels[close] = exact.argmin(axis=1)
+        exact.sort(axis=1)
+        upper_first[close] = exact[:, 0]
+        lower_second[close] = exact[:, 1] if exact.shape[1] > 1 else np.inf
+    return labels, upper_first, lower_second
+
+
 def assign(X, centers, *, with_distances=True):
     """Nearest centre of every row of X.
 
@@ -39,23 +118,28 @@ def assign(X, centers, *, with_distances=True):
     Returns
     -------
     labels : (n,) ndarray of intp
-        Index of the nearest centre (the first one on ties).
+        Index of the nearest centre (the first one on ties): rows whose two nearest
+        centres are too close to tell apart in X's precision are decided again in
+        float64 from the differences themselves.
     sq_dist : (n,) ndarray of X.dtype, or None
         Squared distance to that centre, computed directly as ||x − c||² so it is exact
         (no cancellation error) and exactly 0 for a point that equals its centre.
     """
-    n = X.shape[0]
+    n, k = X.shape[0], centers.shape[0]
     labels = np.empty(n, dtype=np.intp)
     sq_dist = np.empty(n, dtype=X.dtype) if with_distances else None
-    # ||x||² is the same for every centre, so the argmin needs only ||c||² / 2 − x·c.
-    half_c_sq = 0.5 * row_norms_sq(centers)
-    step = chunk_rows(centers.shape[0], X.dtype.itemsize)
+    centers_sq = row_norms_sq(centers)
+    step = chunk_rows(k, X.dtype.itemsize)
 
     def work(start):
         rows = X[start : start + step]
-        block = rows @ centers.T
-        np.subtract(half_c_sq, block, out=block)
-        labels[start : start + step] = lab = block.argmin(axis=1)
+        if k <= _PACKED_MAX_K:
+            lab = _two_nearest(rows, row_norms_sq(rows), centers, centers_sq)[0]
+        else:  # ||x||² is the same for every centre: the argmin needs ||c||² / 2 − x·c
+            block = rows @ centers.T
+            np.subtract(0.5 * centers_sq, block, out=block)
+            lab = block.argmin(axis=1)
+        labels[start : start + step] = lab
         if with_distances:
             diff = rows - centers[lab]
             sq_dist[start : start + step] = np.einsum("ij,ij->i", diff, diff)
@@ -65,7 +149,8 @@ def assign(X, centers, *, with_distances=True):
 
 
 def assign_with_bounds(X, centers, x_sq):
-    """Nearest centre of every row and the distances to the nearest and second nearest.
+    """Nearest centre of every row and bounds on the distances to the nearest and the
+    second nearest.
 
     Parameters
     ----------
@@ -74,30 +159,38 @@ def assign_with_bounds(X, centers, x_sq):
     Returns
     -------
     labels : (n,) intp
+        As :func:`assign`'s.
     nearest, second : (n,) ndarrays of X.dtype
-        Euclidean distances (from the expansion, so good to rounding), the bounds that
-        bounded Lloyd iterations start from.
+        An upper bound on the Euclidean distance to the nearest centre and a lower
+        bound on the distance to any other, the bounds that bounded Lloyd iterations
+        (and the bin bounds of :mod:`quantize.refine`) start from.
     """
-    n = X.shape[0]
+    n, k = X.shape[0], centers.shape[0]
     labels = np.empty(n, dtype=np.intp)
     nearest = np.empty(n, dtype=X.dtype)
     second = np.empty(n, dtype=X.dtype)
-    half_c_sq = 0.5 * row_norms_sq(centers)
-    step = chunk_rows(centers.shape[0], X.dtype.itemsize)
+    centers_sq = row_norms_sq(centers)
+    step = chunk_rows(k, X.dtype.itemsize)
 
     def work(start):
         stop = min(start + step, n)
-        block = X[start:stop] @ centers.T
-        np.subtract(half_c_sq, block, out=block)
-        lab = block.argmin(axis=1)
-        rows = np.arange(stop - start)
-        best = block[rows, lab]
-        block[rows, lab] = np.inf
-        # d² = ||x||² + 2 (||c||² / 2 − x·c)
-        half_x = 0.5 * x_sq[start:stop]
+        rows, rows_sq = X[start:stop], x_sq[start:stop]
+        if k <= _PACKED_MAX_K:
+            lab, first, other = _two_nearest(rows, rows_sq, centers, centers_sq)
+        else:
+            block = rows @ centers.T
+            np.subtract(0.5 * centers_sq, block, out=block)
+            lab = block.argmin(axis=1)
+            index = np.arange(stop - start)
+            best = block[index, lab]
+            block[index, lab] = np.inf
+            error = _rounding_bound(rows_sq, centers_sq, X.dtype)
+            # d² = ||x||² + 2 (||c||² / 2 − x·c)
+            first = 2 * (best + 0.5 * rows_sq) + error
+            other = np.maximum(2 * (block.min(axis=1) + 0.5 * rows_sq) - error, 0)
         labels[start:stop] = lab
-        nearest[start:stop] = np.sqrt(np.maximum(2 * (best + half_x), 0))
-        second[start:stop] = np.sqrt(np.maximum(2 * (block.min(axis=1) + half_x), 0))
+        nearest[start:stop] = np.sqrt(np.maximum(first, 0))
+        second[start:stop] = np.sqrt(other)
 
     thread_map(work, range(0, n, step))
     return labels, nearest, second
