@@ -22,8 +22,10 @@ from .distances import (
 from .errors import FewDistinctPointsWarning, InvalidParameterError, QuantizeError
 from .parallel import thread_map
 from .seeding import initial_centers, sample_proportional
+from .wu import MAX_FEATURES as WU_MAX_FEATURES
+from .wu import wu_centers
 
-INITS = ("k-means++", "random", "sharding")
+INITS = ("k-means++", "random", "sharding", "wu")
 ALGORITHMS = ("minibatch", "lloyd")
 
 
@@ -80,8 +82,9 @@ def _half_gaps(centers):
     return 0.5 * gaps.min(axis=1)
 
 
-def _lloyd(X, w, centers, *, max_iter, tol_abs):
-    """Full-batch Lloyd iterations from ``centers``, accelerated with Hamerly's bounds.
+def lloyd(X, w, centers, *, max_iter, tol_abs):
+    """Full-batch weighted Lloyd iterations from ``centers``, accelerated with
+    Hamerly's bounds, on valid input (X centred for accuracy, w of X's dtype).
 
     Each iteration is an update step (weighted means, empty clusters re-seeded) followed
     by an assignment step, so the inertia never increases from one iteration to the
@@ -90,6 +93,10 @@ def _lloyd(X, w, centers, *, max_iter, tol_abs):
     any other, both moved by how far the centres moved) no longer prove their label
     (Hamerly 2010), usually a small fraction after the first iterations.  A final full
     assignment makes the returned labels exactly the nearest centres.
+
+    Returns
+    -------
+    centers, labels, sq_dist, n_iter
     """
     k = centers.shape[0]
     x_sq = row_norms_sq(X)
@@ -188,11 +195,14 @@ class KMeans:
     ----------
     n_clusters : int, default 8
         Number of clusters k, 1 <= k <= n_samples.
-    init : {"k-means++", "random", "sharding"} or (k, d) array-like, default "k-means++"
+    init : {"k-means++", "random", "sharding", "wu"} or (k, d) array-like, default "k-means++"
         "k-means++": greedy weighted k-means++ with 2 + int(log k) trials per centre.
         "random": k distinct rows drawn with probability proportional to weight.
         "sharding": rows sorted by the sum of their features, cut into k shards of equal
-        weight, the shard means (deterministic).  An array gives the centres directly.
+        weight, the shard means (deterministic).  "wu": the box means of Wu's greedy
+        orthogonal bipartition (:mod:`quantize.wu`; at most 4 features,
+        deterministic), the start that colour quantisation uses by default.  An array
+        gives the centres directly.
     algorithm : {"minibatch", "lloyd"}, default "minibatch"
         "minibatch": Sculley's mini-batch k-means on batches drawn proportionally to
         weight, followed by up to ``polish_iter`` full Lloyd iterations (the default does
@@ -201,7 +211,8 @@ class KMeans:
         Hamerly's bounds to skip the distances that cannot change a label.
     n_init : int or "auto", default "auto"
         Number of runs from different seeds; the one with the lowest inertia is kept.
-        "auto" is 10 for init="random" and 1 otherwise.  Each run draws from its own
+        "auto" is 10 for init="random" and 1 otherwise (deterministic inits give the
+        same start every run).  Each run draws from its own
         stream spawned from ``random_state`` and runs may share the threads (see
         :mod:`quantize.parallel`): the result does not depend on the thread count.
     max_iter : int, default 300
@@ -289,6 +300,10 @@ class KMeans:
         if isinstance(self.init, str):
             check_choice(self.init, "init", INITS)
             init = self.init
+            if init == "wu" and d > WU_MAX_FEATURES:
+                raise InvalidParameterError(
+                    f"init='wu' takes at most {WU_MAX_FEATURES} features; X has {d} (use 'k-means++')"
+                )
         else:
             init = check_array(self.init, "init").astype(X.dtype)
             if init.shape != (k, d):
@@ -312,6 +327,8 @@ class KMeans:
     def _init_centers(self, X, w, k, init, rng):
         if not isinstance(init, str):
             return init.copy()
+        if init == "wu":
+            return wu_centers(X, k, sample_weight=w).astype(X.dtype)
         if self.algorithm == "minibatch" and init != "sharding":
             size = self.init_size or max(3 * self.batch_size, 3 * k)
             if size < X.shape[0]:
@@ -343,7 +360,7 @@ class KMeans:
             max_iter = self.polish_iter
         else:
             max_iter = self.max_iter
-        centers, labels, sq_dist, n_iter = _lloyd(X, w, centers, max_iter=max_iter, tol_abs=tol_abs)
+        centers, labels, sq_dist, n_iter = lloyd(X, w, centers, max_iter=max_iter, tol_abs=tol_abs)
         centers, labels, sq_dist = _finalize(X, w, centers, labels, sq_dist)
         return centers, labels, float(w @ sq_dist), n_iter, n_steps
 
