@@ -35,6 +35,7 @@ from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE
 from .errors import InputFileError, InvalidParameterError, OutputError, QuantizeError, QuantizeWarning
 from .histogram import pack_colors, unpack_colors
 from .kmeans import ALGORITHMS, INITS
+from .refine import DEFAULT_EFFORT, EFFORTS
 from .parallel import get_num_threads, set_num_threads
 from .pipeline import (
     MAX_PALETTE, _check_dither, apply_palette, check_palette, color_histogram, fit_shared_palette, quantize_image,
@@ -264,20 +265,21 @@ def _quantize_file(task):
             io.check_output_path(task.output, overwrite=options["overwrite"], protect=task.input)
             if task.palette is None:
                 result = quantize_image(loaded, options["n_colors"], algorithm=options["algorithm"],
-                                        init=options["init"], random_state=options["seed"],
+                                        init=options["init"], effort=options["effort"], random_state=options["seed"],
                                         quality=options["quality"], max_delta_e=options["max_delta_e"],
                                         colorspace=options["colorspace"], dither=options["dither"],
-                                        dither_strength=options["dither_strength"])
+                                        dither_strength=options["dither_strength"], ssim=options["ssim"])
             else:
                 result = apply_palette(loaded, task.palette, colorspace=options["colorspace"],
-                                       dither=options["dither"], dither_strength=options["dither_strength"])
+                                       dither=options["dither"], dither_strength=options["dither_strength"],
+                                       ssim=options["ssim"])
             io.make_folder(task.output.parent)
             report = result.save(task.output, overwrite=options["overwrite"])
             if task.segment_dir is not None:
                 from .segment import segment_image
 
                 segments = segment_image(loaded, options["n_segments"], colorspace=options["colorspace"],
-                                         random_state=options["seed"])
+                                         effort=options["effort"], random_state=options["seed"])
                 segments.save(task.segment_dir, overwrite=options["overwrite"])
         thumbnails = (_thumbnail(loaded.pixels), _thumbnail(result.image)) if task.thumbnails else None
         return FileOutcome(str(task.input), str(task.output), "done", None, report.to_dict(), thumbnails)
@@ -370,9 +372,9 @@ def _result_of(future):
 def quantize_folder(
     input_dir, output_dir=None, *, n_colors=16, recursive=False, include=(), exclude=(),
     jobs=None, skip_existing=False, overwrite=False, suffix="", shared_palette=False,
-    palette=None, segment=False, n_segments=4, algorithm="minibatch", init="k-means++",
+    palette=None, segment=False, n_segments=4, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT,
     random_state=0, max_pixels=io.DEFAULT_MAX_PIXELS, quality=None, max_delta_e=None,
-    colorspace=DEFAULT_SPACE, dither="none", dither_strength=1.0, thumbnails=False, progress=None,
+    colorspace=DEFAULT_SPACE, dither="none", dither_strength=1.0, ssim=False, thumbnails=False, progress=None,
 ):
     """Quantise every image of a folder into an output folder, and record what happened.
 
@@ -382,7 +384,7 @@ def quantize_folder(
     output_dir : str or Path, optional
         Default: ``<input_dir>-quantized`` beside the input folder.  It may be the
         input folder or inside it only with a non-empty ``suffix``.
-    n_colors, algorithm, init, max_pixels, quality, max_delta_e, colorspace, dither, dither_strength
+    n_colors, algorithm, init, effort, max_pixels, quality, max_delta_e, colorspace, dither, dither_strength, ssim
         As in :func:`quantize.quantize_image`, per image (with a target, n_colors is
         the most colours allowed; an image that cannot meet it fails with the reason).
         ``colorspace``, ``dither`` and ``dither_strength`` also apply to a shared or
@@ -428,6 +430,7 @@ def quantize_folder(
     # checked here, not once per file: a bad option fails the call, not every file
     check_choice(algorithm, "algorithm", ALGORITHMS)
     check_choice(init, "init", INITS)
+    check_choice(effort, "effort", EFFORTS)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     dither_strength = _check_dither(dither, dither_strength)
     random_state = secrets.randbits(32) if random_state is None else check_int(random_state, "random_state", low=0)
@@ -445,10 +448,10 @@ def quantize_folder(
     inputs = find_images(input_dir, recursive=recursive, include=include, exclude=exclude,
                          skip=[output_dir] if inside else [])
     outputs = plan_outputs(inputs, input_dir, output_dir, suffix)
-    options = {"n_colors": n_colors, "algorithm": algorithm, "init": init, "seed": random_state,
+    options = {"n_colors": n_colors, "algorithm": algorithm, "init": init, "effort": effort, "seed": random_state,
                "max_pixels": max_pixels, "overwrite": overwrite, "n_segments": n_segments,
                "quality": quality, "max_delta_e": max_delta_e, "colorspace": colorspace,
-               "dither": dither, "dither_strength": dither_strength}
+               "dither": dither, "dither_strength": dither_strength, "ssim": bool(ssim)}
     outcomes = [None] * len(inputs)
     tasks = []
     for index, (source, target) in enumerate(zip(inputs, outputs)):
@@ -483,7 +486,7 @@ def quantize_folder(
             codes = np.flatnonzero(counts)
             if len(codes):
                 merged = (unpack_colors(codes.astype(np.uint32), 3), counts[codes])
-                palette = fit_shared_palette([merged], n_colors, algorithm=algorithm, init=init,
+                palette = fit_shared_palette([merged], n_colors, algorithm=algorithm, init=init, effort=effort,
                                              colorspace=colorspace, random_state=random_state)
                 for _, task in tasks:
                     task.palette = palette

@@ -1,8 +1,11 @@
 """Choosing k: the classic curves over a range of k, the elbow and the best silhouette.
 
-Every k is fitted on the one colour histogram of the image (distinct colours weighted
-by their pixel counts), so the metrics are those of the pixels: inertia, PSNR and mean
-CIEDE2000 exactly, silhouette on a weighted sample, Davies–Bouldin exactly.
+Every k is fitted exactly as :func:`quantize.quantize_image` fits it, on the image's
+one colour histogram and its levels, from one pass of Wu's nested boxes (see
+:mod:`quantize.refine`): the row for k is the result of asking for k colours.  The
+metrics are those of the pixels: inertia, PSNR, mean CIEDE2000 and Davies–Bouldin
+exactly from the histogram, the silhouette on one weighted sample of pixels shared by
+every k.
 """
 
 import time
@@ -14,38 +17,52 @@ from . import io
 from ._validation import check_choice, check_int
 from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE
 from .errors import InvalidParameterError
-from .kmeans import ALGORITHMS, INITS
-from .metrics import davies_bouldin_score, silhouette_score
+from .metrics import SilhouetteSample, davies_bouldin_score
 from .pipeline import (
-    _as_loaded, _color_delta_e, _color_psnr, _image_colors, _palette_for, _resolve_seed, _squared_error,
+    MAX_PALETTE, _as_loaded, _check_search, _color_delta_e, _color_psnr, _image_colors, _palette_for,
+    _resolve_seed, _squared_error, visible_colors,
 )
+from .refine import DEFAULT_EFFORT
+from .wu import wu_splits
 
 #: Columns of the table, in order.
 COLUMNS = ("k", "inertia", "psnr", "delta_e", "silhouette", "davies_bouldin")
 
 
-def knee(x, y):
+def knee(x, y, *, reference=None):
     """The knee of a decreasing, convex curve by Kneedle (Satopää et al. 2011).
 
     Both axes are scaled to [0, 1]; the knee is the point farthest above the line from
     the first point to the last once the curve is flipped to rise, i.e. the largest
-    (1 - y_scaled) - x_scaled.
+    (1 - y_scaled) - x_scaled.  That difference is 0 at the first point, so the first
+    point can only be the knee of a curve that starts there; give the point before it
+    as ``reference`` (the curve at k_min - 1) so that a drop into the first point
+    counts, and a two-region image's curve has its knee at k = 2.
 
     Parameters
     ----------
     x : (n,) increasing array;  y : (n,) array
+    reference : (x, y) pair, optional
+        A point before the first, taking part in the scaling and never returned.
 
     Returns
     -------
-    The x of the knee (the first x when the curve is flat or has fewer than 3 points).
+    The x of the knee (the first x when the curve is flat or too short to bend).
     """
     given = np.asarray(x)
+    if not len(given):
+        return None
     x, y = given.astype(np.float64), np.asarray(y, dtype=np.float64)
+    if reference is not None:
+        x, y = np.append(reference[0], x), np.append(reference[1], y)
     if len(x) < 3 or np.ptp(y) == 0:
-        return given[0].item() if len(x) else None
+        return given[0].item()
     x_scaled = (x - x[0]) / (x[-1] - x[0])
     y_scaled = (y - y.min()) / np.ptp(y)
-    return given[int(np.argmax((1 - y_scaled) - x_scaled))].item()
+    score = (1 - y_scaled) - x_scaled
+    if reference is not None:
+        score = score[1:]
+    return given[int(np.argmax(score))].item()
 
 
 @dataclass
@@ -102,8 +119,8 @@ class KSuggestion:
 
 
 def suggest_k(
-    image, *, k_min=2, k_max=32, algorithm="minibatch", init="k-means++", colorspace=DEFAULT_SPACE,
-    random_state=None, sample_size=2000, max_pixels=io.DEFAULT_MAX_PIXELS,
+    image, *, k_min=2, k_max=32, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT, colorspace=DEFAULT_SPACE,
+    random_state=None, sample_size=2000, max_pixels=io.DEFAULT_MAX_PIXELS, progress=None,
 ):
     """Fit every k in [k_min, k_max] and tabulate inertia, PSNR, mean CIEDE2000,
     silhouette and Davies–Bouldin; recommend k by the elbow and by the silhouette.
@@ -114,12 +131,15 @@ def suggest_k(
         As in :func:`quantize.quantize_image`.
     k_min, k_max : int, keyword-only
         2 <= k_min <= k_max <= 256 (the silhouette needs two clusters).
-    algorithm, init, colorspace, random_state, max_pixels
-        As in :func:`quantize.quantize_image`: each k is fitted as ``quantize
-        compress`` would fit it.  Inertia and PSNR are measured in sRGB, silhouette and
-        Davies–Bouldin in ``colorspace``, where the clusters are.
+    algorithm, init, effort, colorspace, random_state, max_pixels
+        As in :func:`quantize.quantize_image`: the row for k is the result
+        ``quantize_image(image, k, ...)`` gives with the same options.  Inertia and
+        PSNR are measured in sRGB, silhouette and Davies–Bouldin in ``colorspace``,
+        where the clusters are.
     sample_size : int, keyword-only
-        Pixels drawn by weight for each silhouette (cost sample_size² per k).
+        Pixels drawn by weight for the silhouette (one sample for every k).
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each k.
 
     Returns
     -------
@@ -127,44 +147,60 @@ def suggest_k(
 
     Guarantees
     ----------
-    The same input, parameters and integer ``random_state`` give the same table.
-    Values of k above the number of distinct colours are left out.
+    The same input, parameters and integer ``random_state`` give the same table; a
+    row does not depend on the range it was computed in.  Values of k above the
+    number of distinct colours are left out.
     """
-    k_min = check_int(k_min, "k_min", low=2, high=256)
-    k_max = check_int(k_max, "k_max", low=k_min, high=256)
+    k_min = check_int(k_min, "k_min", low=2, high=MAX_PALETTE)
+    k_max = check_int(k_max, "k_max", low=k_min, high=MAX_PALETTE)
     sample_size = check_int(sample_size, "sample_size", low=10)
-    check_choice(algorithm, "algorithm", ALGORITHMS)
-    check_choice(init, "init", INITS)
+    _check_search(algorithm, init, effort)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     seed, rng = _resolve_seed(random_state)
     loaded = _as_loaded(image, max_pixels)
     start = time.perf_counter()
     colors = _image_colors(loaded.pixels, colorspace)
+    counts = colors.histogram.counts
     ks = [k for k in range(k_min, k_max + 1) if k <= len(colors.histogram)]
     if not ks:
         raise InvalidParameterError(
             f"the image has {len(colors.histogram)} distinct colours: no k in {k_min}..{k_max} to compare")
-    base = int(rng.integers(2**63))
+    splits = None
+    if init == "wu":  # one pass of nested boxes for every k (and the elbow's reference)
+        level = colors.levels.start_level()
+        splits = wu_splits(level.X, visible_colors(colors, ks[-1]), sample_weight=level.w)
+    silhouette = SilhouetteSample(colors.features, sample_weight=counts, sample_size=sample_size,
+                                  random_state=seed if seed is not None else 0)
+
+    def fit(k):
+        # A fresh stream from the seed for every k, as quantize_image(image, k) draws.
+        stream = np.random.default_rng(seed) if seed is not None else rng.spawn(1)[0]
+        return _palette_for(colors, k, algorithm=algorithm, init=init, effort=effort, rng=stream, notes=[],
+                            splits=splits)
+
     rows = []
-    for k in ks:  # each k from its own stream: a row does not depend on the range
-        stream = np.random.default_rng(np.random.SeedSequence(base, spawn_key=(k,)))
-        palette, labels = _palette_for(colors, k, algorithm=algorithm, init=init, rng=stream, notes=[])
+    for done, k in enumerate(ks, 1):
+        palette, labels = fit(k)
         rows.append((
             k,
             _squared_error(colors, palette, labels),
             _color_psnr(colors, palette, labels),
             _color_delta_e(colors, palette, labels)[0],
-            silhouette_score(colors.features, labels, sample_weight=colors.histogram.counts,
-                             sample_size=sample_size, random_state=base % 2**32),
-            davies_bouldin_score(colors.features, labels, sample_weight=colors.histogram.counts),
+            silhouette.score(labels),
+            davies_bouldin_score(colors.features, labels, sample_weight=counts),
         ))
+        if progress is not None:
+            progress(done, len(ks))
     table = {column: np.array(values) for column, values in zip(COLUMNS, zip(*rows))}
+    # The curve at k_min - 1, so that the elbow can fall on k_min itself.
+    reference = (ks[0] - 1, _squared_error(colors, *fit(ks[0] - 1)))
+    log_inertia = np.log(np.maximum(table["inertia"], 1e-12))
     return KSuggestion(
         table=table,
         # Inertia falls by factors, so the knee is sought on its logarithm: a small
         # region's cluster then counts by its relative drop, not its absolute one,
         # and the elbow does not stop at the largest regions.
-        elbow=int(knee(table["k"], np.log(np.maximum(table["inertia"], 1e-12)))),
+        elbow=int(knee(table["k"], log_inertia, reference=(reference[0], np.log(max(reference[1], 1e-12))))),
         best_silhouette=int(table["k"][int(np.argmax(table["silhouette"]))]),
         input=str(loaded.path) if loaded.path is not None else None,
         seed=seed,

@@ -18,9 +18,9 @@ from .io import (
 from .io import save_palette as save_palette_file
 from .io import save_text
 from .options import (
-    algorithm_opt, colorspace_opt, colors_opt, dither_opt, dither_strength_opt, force_opt, init_opt,
+    algorithm_opt, colorspace_opt, colors_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
     input_arg, json_opt, lock_opt, palette_file_opt,
-    max_delta_e_opt, max_pixels_opt, png_colors_opt, quality_opt, seed_opt,
+    max_delta_e_opt, max_pixels_opt, png_colors_opt, quality_opt, seed_opt, ssim_opt,
 )
 from .palettes import FORMATS as PALETTE_FILE_FORMATS
 from .pipeline import MAX_PALETTE, apply_palette, quantize_image
@@ -70,6 +70,7 @@ def default_output(input_path, n_colors):
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
     help="Output file; the format follows the extension.  [default: <stem>-q<K>.png]",
 )
+@effort_opt
 @algorithm_opt
 @init_opt
 @seed_opt
@@ -99,12 +100,13 @@ def default_output(input_path, n_colors):
     "--force-output", is_flag=True,
     help="With a target that K colours cannot meet, write the K-colour result anyway (exit code 3 still).",
 )
+@ssim_opt
 @json_opt
 @force_opt
 @click.pass_context
 def compress(
-    ctx, input, n_colors, output, algorithm, init, seed, max_pixels, palette_file, save_palette, quality,
-    max_delta_e, colorspace, dither, dither_strength, lock, keep_icc, output_choice, force_output, as_json,
+    ctx, input, n_colors, output, effort, algorithm, init, seed, max_pixels, palette_file, save_palette, quality,
+    max_delta_e, colorspace, dither, dither_strength, lock, keep_icc, output_choice, force_output, ssim, as_json,
     force,
 ):
     """Reduce INPUT to at most K colours and write a palette image.
@@ -150,10 +152,10 @@ def compress(
                 raise click.UsageError("--palette fixes the colours: it cannot be combined with a quality target "
                                        "or --lock")
             result = apply_palette(loaded, load_palette(palette_file), colorspace=colorspace, dither=dither,
-                                   dither_strength=dither_strength)
+                                   dither_strength=dither_strength, ssim=ssim)
         else:
-            options = dict(algorithm=algorithm, init=init, random_state=seed, colorspace=colorspace,
-                           dither=dither, dither_strength=dither_strength, lock=lock or None)
+            options = dict(algorithm=algorithm, init=init, effort=effort, random_state=seed, colorspace=colorspace,
+                           dither=dither, dither_strength=dither_strength, lock=lock or None, ssim=ssim)
             try:
                 result = quantize_image(loaded, n_colors, quality=quality, max_delta_e=max_delta_e, **options)
             except TargetNotMetError as e:
@@ -214,12 +216,13 @@ def _one_line_errors(input):
     help="Gaussian smoothing (pixels) of the colours before clustering; 1-2 for noisy images.",
 )
 @colorspace_opt()
+@effort_opt
 @seed_opt
 @max_pixels_opt
 @json_opt
 @force_opt
 def segment(
-    input, n_segments, output_dir, spatial, min_region, sigma, colorspace, seed, max_pixels, as_json, force
+    input, n_segments, output_dir, spatial, min_region, sigma, colorspace, effort, seed, max_pixels, as_json, force
 ):
     """Segment INPUT into K colour clusters and their connected regions.
 
@@ -243,7 +246,7 @@ def segment(
         loaded = load_image(input, max_pixels=max_pixels)
         result = segment_image(
             loaded, n_segments, spatial=spatial, min_region=min_region, sigma=sigma,
-            colorspace=colorspace, random_state=seed,
+            colorspace=colorspace, effort=effort, random_state=seed,
         )
         result.save(output_dir, overwrite=force)
     summary = result.to_dict()
@@ -273,9 +276,10 @@ def segment(
 @dither_opt
 @dither_strength_opt
 @max_pixels_opt
+@ssim_opt
 @json_opt
 @force_opt
-def apply(input, palette_file, output, colorspace, dither, dither_strength, max_pixels, as_json, force):
+def apply(input, palette_file, output, colorspace, dither, dither_strength, max_pixels, ssim, as_json, force):
     """Map INPUT to the colours of a given palette (each pixel to the nearest).
 
     \b
@@ -287,7 +291,8 @@ def apply(input, palette_file, output, colorspace, dither, dither_strength, max_
         palette = load_palette(palette_file)
         loaded = load_image(input, max_pixels=max_pixels)
         check_output_path(output, overwrite=force, protect=input)
-        result = apply_palette(loaded, palette, colorspace=colorspace, dither=dither, dither_strength=dither_strength)
+        result = apply_palette(loaded, palette, colorspace=colorspace, dither=dither, dither_strength=dither_strength,
+                               ssim=ssim)
         report = result.save(output, overwrite=force)
     click.echo(json.dumps(report.to_dict()) if as_json else report.to_text())
 
@@ -342,6 +347,7 @@ class _ProgressBar:
     "--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
     help="Write a self-contained HTML page with before/after thumbnails.",
 )
+@effort_opt
 @algorithm_opt
 @init_opt
 @seed_opt
@@ -351,14 +357,15 @@ class _ProgressBar:
 @colorspace_opt()
 @dither_opt
 @dither_strength_opt
+@ssim_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON on stdout.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @force_opt
 @click.pass_context
 def batch(
     ctx, input_dir, output_dir, n_colors, recursive, include, exclude, jobs, skip_existing, suffix,
-    shared_palette, palette_file, segment, n_segments, report_path, algorithm, init, seed, max_pixels,
-    quality, max_delta_e, colorspace, dither, dither_strength, as_json, quiet, force,
+    shared_palette, palette_file, segment, n_segments, report_path, effort, algorithm, init, seed, max_pixels,
+    quality, max_delta_e, colorspace, dither, dither_strength, ssim, as_json, quiet, force,
 ):
     """Quantise every image in INPUT_DIR, in parallel, recording each outcome.
 
@@ -389,9 +396,9 @@ def batch(
             input_dir, output_dir, n_colors=n_colors, recursive=recursive, include=include,
             exclude=exclude, jobs=jobs, skip_existing=skip_existing, overwrite=force, suffix=suffix,
             shared_palette=shared_palette, palette=palette, segment=segment, n_segments=n_segments,
-            algorithm=algorithm, init=init, random_state=seed, max_pixels=max_pixels,
+            algorithm=algorithm, init=init, effort=effort, random_state=seed, max_pixels=max_pixels,
             quality=quality, max_delta_e=max_delta_e, colorspace=colorspace, dither=dither,
-            dither_strength=dither_strength, thumbnails=report_path is not None,
+            dither_strength=dither_strength, ssim=ssim, thumbnails=report_path is not None,
             progress=progress,
         )
         if report_path is not None:
@@ -405,6 +412,25 @@ def batch(
     return report.exit_code
 
 
+class _KProgress:
+    """"k 12/31" on one stderr line while suggest-k runs, when stderr is a terminal
+    and the run lasts more than a second."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, done, total):
+        if self.enabled and time.perf_counter() - self.start > 1.0:
+            click.echo(f"\rfitting k: {done}/{total} ", nl=False, err=True)
+            self.shown = True
+
+    def close(self):
+        if self.shown:
+            click.echo("\r" + " " * 24 + "\r", nl=False, err=True)
+
+
 @main.command("suggest-k")
 @input_arg
 @click.option("--k-min", type=click.IntRange(2, 256), default=2, show_default=True, help="Smallest k tried.")
@@ -413,6 +439,7 @@ def batch(
     "--plot", "plot_path", type=click.Path(path_type=Path, dir_okay=False),
     help="Write the curves, with the recommended k marked, to this PNG (needs matplotlib).",
 )
+@effort_opt
 @algorithm_opt
 @init_opt
 @colorspace_opt()
@@ -420,7 +447,8 @@ def batch(
 @max_pixels_opt
 @json_opt
 @force_opt
-def suggest_k(input, k_min, k_max, plot_path, algorithm, init, colorspace, seed, max_pixels, as_json, force):
+def suggest_k(input, k_min, k_max, plot_path, effort, algorithm, init, colorspace, seed, max_pixels, as_json,
+              force):
     """Tabulate inertia, PSNR, mean ΔE2000, silhouette and Davies–Bouldin for every k
     in a range, and recommend k by the elbow and by the best silhouette.
 
@@ -436,8 +464,10 @@ def suggest_k(input, k_min, k_max, plot_path, algorithm, init, colorspace, seed,
         if plot_path is not None:
             check_output_path(plot_path, overwrite=force, protect=input)
         loaded = load_image(input, max_pixels=max_pixels)
-        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, algorithm=algorithm, init=init,
-                             colorspace=colorspace, random_state=seed)
+        progress = _KProgress(enabled=not as_json and sys.stderr.isatty())
+        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, algorithm=algorithm, init=init, effort=effort,
+                             colorspace=colorspace, random_state=seed, progress=progress)
+        progress.close()
         if plot_path is not None:
             from .plot import plot_suggestion
 
@@ -459,10 +489,11 @@ def suggest_k(input, k_min, k_max, plot_path, algorithm, init, colorspace, seed,
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Palette file to write.  [default: print to stdout (png needs -o)]")
 @colorspace_opt()
+@effort_opt
 @seed_opt
 @max_pixels_opt
 @force_opt
-def palette(input, n_colors, kind, output, colorspace, seed, max_pixels, force):
+def palette(input, n_colors, kind, output, colorspace, effort, seed, max_pixels, force):
     """The K-colour palette of INPUT, sorted by share: hex, RGB, CIELAB, share of
     pixels and the nearest CSS colour name of each.
 
@@ -487,7 +518,7 @@ def palette(input, n_colors, kind, output, colorspace, seed, max_pixels, force):
                     param_hint="'-o' / '--output'",
                 )
         result = quantize_image(load_image(input, max_pixels=max_pixels), n_colors, random_state=seed,
-                                colorspace=colorspace)
+                                colorspace=colorspace, effort=effort)
         visible = result.labels[result.labels >= 0]
         shares = np.bincount(visible, minlength=len(result.palette)) / max(visible.size, 1)
         if output is not None:

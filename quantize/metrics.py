@@ -178,17 +178,49 @@ def _pairwise(X):
     return np.sqrt(np.maximum(sq[:, None] - 2 * X @ X.T + sq[None, :], 0.0))
 
 
-def _sample(X, labels, sample_weight, sample_size, random_state):
-    """Up to ``sample_size`` points drawn with probability proportional to weight (a
-    uniform sample of the pixels a histogram stands for), or all points if unweighted
-    and few enough."""
-    X, labels = np.asarray(X, dtype=np.float64), np.asarray(labels)
-    if sample_weight is None and len(X) <= sample_size:
-        return X, labels
+def _sample(n, sample_weight, sample_size, random_state):
+    """Indices of up to ``sample_size`` points drawn with probability proportional to
+    weight (a uniform sample of the pixels a histogram stands for), or of all points
+    if unweighted and few enough."""
+    if sample_weight is None and n <= sample_size:
+        return np.arange(n)
     rng = np.random.default_rng(random_state)
     p = None if sample_weight is None else np.asarray(sample_weight, np.float64) / np.sum(sample_weight)
-    pick = rng.choice(len(X), size=sample_size, replace=p is not None, p=p)
-    return X[pick], labels[pick]
+    return rng.choice(n, size=sample_size, replace=p is not None, p=p)
+
+
+class SilhouetteSample:
+    """Silhouettes of several labellings of the same points on one weighted sample.
+
+    The sample and its pairwise distances are computed once, so scoring one
+    labelling more (one per k, in :func:`quantize.choose_k.suggest_k`) costs one
+    matrix product.  Parameters are those of :func:`silhouette_score`.
+    """
+
+    def __init__(self, X, *, sample_weight=None, sample_size=2000, random_state=0):
+        X = np.asarray(X, dtype=np.float64)
+        self.index = _sample(len(X), sample_weight, sample_size, random_state)
+        self.distances = _pairwise(X[self.index]).astype(np.float32)
+
+    def score(self, labels):
+        """Mean silhouette of ``labels`` (one per point of X) on the sample."""
+        _, labels = np.unique(np.asarray(labels)[self.index], return_inverse=True)
+        labels = labels.reshape(-1)
+        k = labels.max() + 1 if labels.size else 0
+        if k < 2:
+            return 0.0
+        n = len(labels)
+        onehot = np.zeros((n, k), dtype=np.float32)
+        onehot[np.arange(n), labels] = 1.0
+        sums = (self.distances @ onehot).astype(np.float64)  # distance from each point to each cluster
+        sizes = np.bincount(labels, minlength=k).astype(np.float64)
+        own = sizes[labels] - 1
+        a = np.where(own > 0, sums[np.arange(n), labels] / np.maximum(own, 1), 0.0)
+        means = sums / sizes
+        means[np.arange(n), labels] = np.inf
+        b = means.min(axis=1)
+        score = np.where(own > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-300), 0.0)
+        return float(score.mean())
 
 
 def silhouette_score(X, labels, *, sample_weight=None, sample_size=2000, random_state=0):
@@ -197,35 +229,16 @@ def silhouette_score(X, labels, *, sample_weight=None, sample_size=2000, random_
 
     Computed on ``sample_size`` points drawn by weight (exact for unweighted data of at
     most that many points), so its cost is sample_size² whatever the image size; 2000
-    points give about ±0.01.
+    points give about ±0.01.  :class:`SilhouetteSample` scores several labellings
+    on one sample.
 
     Returns
     -------
     float in [-1, 1]; higher means tighter, better separated clusters.  Points alone
     in their cluster score 0; 0 when there is a single cluster.
     """
-    X, labels = _sample(X, labels, sample_weight, sample_size, random_state)
-    _, labels = np.unique(labels, return_inverse=True)
-    k = labels.max() + 1 if labels.size else 0
-    if k < 2:
-        return 0.0
-    # Distance sums from every point to every cluster, a block of rows at a time.
-    onehot = np.zeros((len(X), k))
-    onehot[np.arange(len(X)), labels] = 1.0
-    sq = np.einsum("ij,ij->i", X, X)
-    sums = np.empty((len(X), k))
-    for start in range(0, len(X), 1024):
-        block = X[start : start + 1024]
-        d2 = sq[start : start + 1024, None] - 2 * block @ X.T + sq[None, :]
-        sums[start : start + 1024] = np.sqrt(np.maximum(d2, 0.0)) @ onehot
-    sizes = np.bincount(labels, minlength=k).astype(np.float64)
-    own = sizes[labels] - 1
-    a = np.where(own > 0, sums[np.arange(len(X)), labels] / np.maximum(own, 1), 0.0)
-    means = sums / sizes
-    means[np.arange(len(X)), labels] = np.inf
-    b = means.min(axis=1)
-    score = np.where(own > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-300), 0.0)
-    return float(score.mean())
+    sample = SilhouetteSample(X, sample_weight=sample_weight, sample_size=sample_size, random_state=random_state)
+    return sample.score(labels)
 
 
 def davies_bouldin_score(X, labels, *, sample_weight=None):
@@ -260,7 +273,8 @@ def dunn_index(X, labels, *, sample_weight=None, sample_size=2000, random_state=
     -------
     float >= 0; higher is better (compact, well-separated clusters).  0 with one cluster.
     """
-    X, labels = _sample(X, labels, sample_weight, sample_size, random_state)
+    pick = _sample(len(X), sample_weight, sample_size, random_state)
+    X, labels = np.asarray(X, dtype=np.float64)[pick], np.asarray(labels)[pick]
     if len(np.unique(labels)) < 2:
         return 0.0
     distances = _pairwise(X)

@@ -7,6 +7,7 @@ import click
 from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE
 from .io import DEFAULT_MAX_PIXELS
 from .kmeans import ALGORITHMS, INITS
+from .refine import DEFAULT_EFFORT, EFFORTS
 
 input_arg = click.argument("input", type=click.Path(path_type=Path, dir_okay=True))
 
@@ -19,12 +20,21 @@ png_colors_opt = click.option(
     help="Number of colours of each PNG-8 output.",
 )
 algorithm_opt = click.option(
-    "--algorithm", type=click.Choice(ALGORITHMS), default="minibatch", show_default=True,
-    help="k-means variant: mini-batch (polished by Lloyd steps) or full-batch Lloyd.",
+    "--algorithm", type=click.Choice(ALGORITHMS), default="lloyd", show_default=True,
+    help="k-means variant: Lloyd steps from coarse colour bins to the exact colours, or mini-batch "
+    "k-means on the bins first.",
 )
 init_opt = click.option(
-    "--init", type=click.Choice(INITS), default="k-means++", show_default=True,
-    help="How the initial centres are chosen.",
+    "--init", type=click.Choice(INITS), default="wu", show_default=True,
+    help="Initial centres: Wu's colour quantiser (deterministic) or a k-means seeding.",
+)
+effort_opt = click.option(
+    "--effort", type=click.Choice(EFFORTS), default=DEFAULT_EFFORT, show_default=True,
+    help="fast: refine on coarse colour bins only; normal: also on the exact colours; thorough: "
+    "also k-means++ restarts, keeping the best (never worse, several times slower).",
+)
+ssim_opt = click.option(
+    "--ssim", is_flag=True, help="Also measure SSIM for the report (the costliest metric: off by default).",
 )
 seed_opt = click.option(
     "--seed", type=click.IntRange(min=0), default=0, show_default=True,

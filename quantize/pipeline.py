@@ -20,40 +20,17 @@ from .dither import METHODS as DITHER_METHODS
 from .dither import dither as dither_labels
 from .distances import assign, sq_distances
 from .errors import FewDistinctPointsWarning, InvalidParameterError, TargetNotMetError
-from .histogram import ColorHistogram, coarse_bins, merge_histograms, pack_colors, unpack_colors
-from .kmeans import ALGORITHMS, INITS, KMeans, cluster_sums
+from .histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
+from .kmeans import ALGORITHMS, INITS, cluster_sums
 from .metrics import delta_e_2000, mean_and_p95, psnr, ssim
-from .parallel import thread_map
+from .refine import DEFAULT_EFFORT, EFFORTS, Levels, cluster_colors
 from .report import Report, raw_ratio
-from .seeding import initial_centers, sample_proportional
+from .seeding import sample_proportional
+from .wu import wu_splits
 
 #: PNG-8 and GIF hold 256 palette entries, transparency included.
 MAX_PALETTE = 256
-# The palette search (measured with bench/peers.py; see the README).  Restarts of the
-# chosen k-means run on a coarse histogram (_SEARCH_BITS bits per channel: bin means
-# weighted by bin counts), seeded from a coarser one (_SEED_BITS) where that still has
-# _SEED_PER_CLUSTER bins per cluster; the best run is polished by up to _POLISH_ITER
-# Lloyd iterations on the exact histogram.  Up to _COARSE_MIN distinct colours, the
-# exact histogram is searched directly.
-_COARSE_MIN = 4096
-_SEARCH_BITS = 6
-_SEED_BITS = 5
-_SEED_PER_CLUSTER = 4
-_SEARCH_TOL = 1e-3
-_POLISH_ITER = 5
-# Above _POLISH_EXACT_MAX distinct colours (big noisy images have millions), polish on
-# _POLISH_BITS bits per channel instead: bin sums keep the centroids exact, only
-# colours sharing a 2x2x2 bin share a label while polishing.
-_POLISH_EXACT_MAX = 1 << 21
-_POLISH_BITS = 7
 _LOCKED_MAX_ITER = 100
-
-
-def _restarts(k, init):
-    """More restarts where they pay: few clusters have few, deep local optima."""
-    if init == "sharding":  # deterministic: every restart would be the same
-        return 1
-    return 8 if k <= 32 else 4 if k <= 128 else 2
 
 
 @dataclass
@@ -132,46 +109,6 @@ def _as_loaded(image, max_pixels):
     return io.LoadedImage(check_image(image))
 
 
-def _coarse(features, counts, colors, bits):
-    """Bin means and bin weights of the histogram on a grid of ``bits`` per channel."""
-    bins, n_bins = coarse_bins(colors, bits)
-    bin_counts, bin_sums = cluster_sums(features, bins, counts, n_bins)
-    return (bin_sums / bin_counts[:, None]).astype(features.dtype), bin_counts
-
-
-def _cluster_colors(features, counts, colors, k, *, algorithm, init, rng):
-    """k centres for the weighted distinct colours: restarts on a coarse histogram,
-    the best one polished on the exact histogram."""
-    n_init = _restarts(k, init)
-    search, search_weights = features, counts
-    if len(features) > _COARSE_MIN:
-        search, search_weights = _coarse(features, counts, colors, _SEARCH_BITS)
-    if len(search) <= k:  # too few bins to search on: search the exact histogram
-        search, search_weights = features, counts
-    seeds, seed_weights = search, search_weights
-    if search is not features:
-        seeds, seed_weights = _coarse(features, counts, colors, _SEED_BITS)
-        if len(seeds) < _SEED_PER_CLUSTER * k:
-            seeds, seed_weights = search, search_weights
-    tol = _SEARCH_TOL if search is not features else 1e-4
-
-    def run(stream):
-        start = initial_centers(seeds, k, init, seed_weights, stream)
-        if len(start) < k:  # the seeding level has too few distinct points
-            start = init
-        model = KMeans(k, init=start, algorithm=algorithm, tol=tol, polish_iter=300,
-                       init_size=len(search), random_state=stream)
-        return model.fit(search, sample_weight=search_weights)
-
-    best = min(thread_map(run, rng.spawn(n_init)), key=lambda model: model.inertia_)
-    if search is features:
-        return best.cluster_centers_
-    if len(features) > _POLISH_EXACT_MAX:
-        features, counts = _coarse(features, counts, colors, _POLISH_BITS)
-    polish = KMeans(k, init=best.cluster_centers_, algorithm="lloyd", max_iter=_POLISH_ITER)
-    return polish.fit(features, sample_weight=counts).cluster_centers_
-
-
 @dataclass
 class _ImageColors:
     """An image's distinct colours, ready to cluster (see :func:`_image_colors`)."""
@@ -188,6 +125,15 @@ class _ImageColors:
     def lab(self):
         """float32 CIELAB of the distinct colours' RGB, for CIEDE2000 (once per image)."""
         return srgb_to_lab(self.histogram.colors[:, :3], np.float32)
+
+    @cached_property
+    def levels(self):
+        """The colours at the resolutions of the palette search (once per image)."""
+        return Levels(self.features, self.histogram.counts, self.histogram.colors)
+
+    def nearest(self, palette_features):
+        """Index of the nearest entry of every distinct colour (exact, first on ties)."""
+        return self.levels.exact_labels(palette_features - self.levels.offset)
 
 
 def _image_colors(pixels, space, notes=None):
@@ -251,23 +197,21 @@ def _locked_kmeans(features, weights, locked, k, rng, max_iter=_LOCKED_MAX_ITER)
     return centers
 
 
-def _palette_for(colors, n_colors, *, algorithm, init, rng, notes, lock=None):
+def _palette_for(colors, n_colors, *, algorithm, init, effort, rng, notes, lock=None, splits=None):
     """Palette entries (RGB, or RGBA when premultiplied) and the entry of each distinct
     colour: its nearest *rounded* entry.  Entries nobody uses are dropped (two centres
-    can round to the same colour), except locked ones, which come first and stay exact."""
+    can round to the same colour), except locked ones, which come first and stay exact.
+    ``splits`` shares Wu's boxes between several k of one image."""
     histogram, features = colors.histogram, colors.features
     if lock is not None and len(lock):
         centers = _locked_kmeans(features, histogram.counts.astype(np.float64), to_space(lock, colors.space),
                                  max(n_colors, len(lock)), rng)
         palette = np.vstack([lock, from_space(centers[len(lock):], colors.space)])
-        color_labels, _ = assign(features, to_space(palette, colors.space), with_distances=False)
+        color_labels = colors.nearest(to_space(palette, colors.space))
         keep = np.bincount(color_labels, minlength=len(palette)) > 0
         keep[: len(lock)] = True
         return palette[keep], (np.cumsum(keep) - 1)[color_labels]
-    k = n_colors
-    if colors.visible is not None and n_colors == MAX_PALETTE:
-        k = MAX_PALETTE - 1
-        notes.append("255 visible colours were fitted so the transparent entry fits the 256-colour palette")
+    k = visible_colors(colors, n_colors, notes)
     if len(histogram) <= k:
         if len(histogram) < k:
             message = f"the image has only {len(histogram)} distinct colours, fewer than n_colors={k}; all are kept exactly"
@@ -275,21 +219,30 @@ def _palette_for(colors, n_colors, *, algorithm, init, rng, notes, lock=None):
             notes.append(message)
         centers = features
     else:
-        centers = _cluster_colors(
-            features, histogram.counts, histogram.colors, k, algorithm=algorithm, init=init, rng=rng
-        )
+        centers = cluster_colors(features, histogram.counts, histogram.colors, k, init=init, algorithm=algorithm,
+                                 effort=effort, rng=rng, levels=colors.levels, splits=splits)
     if colors.space == "rgb":
         palette = to_palette(centers, colors.premultiplied)
         palette_features = to_features(palette, colors.premultiplied)
     else:  # centres back to sRGB; colours take their nearest entry in the same space
         palette = from_space(centers, colors.space)
         palette_features = to_space(palette, colors.space)
-    color_labels, _ = assign(features, palette_features)
+    color_labels = colors.nearest(palette_features)
     used = np.bincount(color_labels, minlength=len(palette)) > 0
     if not used.all():
         color_labels = (np.cumsum(used) - 1)[color_labels]
         palette = palette[used]
     return palette, color_labels
+
+
+def visible_colors(colors, n_colors, notes=None):
+    """The number of visible colours to fit for ``n_colors`` palette entries: one
+    fewer at 256 when the image has fully transparent pixels, which take an entry."""
+    if colors.visible is not None and n_colors == MAX_PALETTE:
+        if notes is not None:
+            notes.append("255 visible colours were fitted so the transparent entry fits the 256-colour palette")
+        return MAX_PALETTE - 1
+    return n_colors
 
 
 def _spread_labels(histogram, visible, shape, color_labels):
@@ -336,17 +289,42 @@ def _color_delta_e(colors, palette, color_labels):
     return mean_and_p95(differences, colors.histogram.counts)
 
 
-def _smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, rng, notes):
-    """The palette with the fewest colours (<= k_max) meeting the targets, by bisection
-    on k over the one histogram.  Every probe draws from its own stream, so the result
-    does not depend on the path of the search."""
-    base = int(rng.integers(2**63))
+# Slopes of the metrics against the logarithm of Wu's squared error, before any probe
+# has measured them: PSNR is 10 log10 of an inverse squared error, and a mean colour
+# difference grows about as the square root of a squared one.
+_PRIOR_SLOPES = {"psnr": -10 / np.log(10), "delta_e": 0.5}
+_MODEL_PROBES = 6
+
+
+def _smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, effort, fresh_rng, notes):
+    """The palette with the fewest colours (<= k_max) meeting the targets.
+
+    A probe at k is the very fit ``quantize_image(..., k)`` makes (the same start,
+    levels, effort and a fresh random stream from the same seed), so the result is
+    exactly what asking for that k gives.  Wu's boxes are nested, so one pass gives
+    the squared error of its palette for every k, a curve that falls as k grows; the
+    metrics reached by the probes so far are modelled as linear in its logarithm (PSNR
+    directly, the mean CIEDE2000 as a logarithm), which predicts the k to probe next.
+    The search ends at a k that meets the targets where k - 1 does not (bisection
+    takes over if the model has not closed in after a few probes).
+    """
+    targets = {}
+    if quality is not None:
+        targets["psnr"] = quality
+    if max_delta_e is not None:
+        targets["delta_e"] = np.log(max_delta_e)
+    k_top = min(visible_colors(colors, k_max), len(colors.histogram))  # lossless from there on
+    start = colors.levels.start_level()
+    splits = wu_splits(start.X, k_top, sample_weight=start.w)
+    sse = np.maximum(splits.sse, splits.sse[0] * 1e-12 + 1e-30)
+    curve = np.log(np.concatenate([sse, np.full(k_top - len(sse), sse[-1])]))  # curve[k - 1]
     probes = {}
 
     def probe(k):
         if k not in probes:
-            stream = np.random.default_rng(np.random.SeedSequence(base, spawn_key=(k,)))
-            palette, color_labels = _palette_for(colors, k, algorithm=algorithm, init=init, rng=stream, notes=[])
+            palette, color_labels = _palette_for(colors, k, algorithm=algorithm, init=init, effort=effort,
+                                                 rng=fresh_rng(), notes=[],
+                                                 splits=splits if init == "wu" else None)
             reached = {"psnr": _color_psnr(colors, palette, color_labels)}
             if max_delta_e is not None:
                 reached["delta_e"] = _color_delta_e(colors, palette, color_labels)[0]
@@ -355,40 +333,70 @@ def _smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, r
             probes[k] = (meets, reached, palette, color_labels)
         return probes[k]
 
-    def describe(reached):
-        parts = []
-        if quality is not None:
-            parts.append(f"PSNR {reached['psnr']:.2f} dB (target >= {quality:g})")
-        if max_delta_e is not None:
-            parts.append(f"mean ΔE2000 {reached['delta_e']:.2f} (target <= {max_delta_e:g})")
-        return ", ".join(parts)
+    def modelled(name, k):
+        value = probes[k][1][name]
+        return np.log(max(value, 1e-12)) if name == "delta_e" else min(value, 1e3)
 
-    if not probe(k_max)[0]:
-        raise TargetNotMetError(
-            f"the target is not met with {k_max} colours: {describe(probe(k_max)[1])}", probe(k_max)[1]
-        )
-    low, high = 1, k_max
-    while low < high:
-        middle = (low + high) // 2
-        if probe(middle)[0]:
-            high = middle
+    def predict(low, high):
+        """The smallest k in (low, high) the model says meets every target."""
+        bracket = [k for k in (low, high) if k in probes]
+        known = bracket if len(bracket) == 2 else list(probes)[-2:]
+        guess = low + 1
+        for name, target in targets.items():
+            x0, y0 = curve[known[-1] - 1], modelled(name, known[-1])
+            slope = _PRIOR_SLOPES[name]
+            if len(known) == 2 and curve[known[0] - 1] != x0:
+                fitted = (modelled(name, known[0]) - y0) / (curve[known[0] - 1] - x0)
+                slope = fitted if fitted * slope > 0 else slope  # keep the known direction
+            needed = x0 + (target - y0) / slope  # the log error that just meets the target
+            guess = max(guess, int(np.searchsorted(-curve, -needed, side="left")) + 1)
+        return min(guess, high - 1)
+
+    low, high = 0, k_top + 1  # low fails (or is 0), high meets (or is past the top)
+    k = min(k_top, 16)
+    for attempt in range(k_top):
+        if probe(k)[0]:
+            high = k
         else:
-            low = middle + 1
+            low = k
+        if low == k_top:
+            reached = probe(k_top)[1]
+            raise TargetNotMetError(
+                f"the target is not met with {k_max} colours: {_describe(reached, quality, max_delta_e)}", reached)
+        if high == low + 1:
+            break
+        if attempt < _MODEL_PROBES:
+            k = predict(low, high)
+            if k in probes:  # the model stalls: close in one step
+                k = high - 1 if high <= k_top else low + 1
+        else:
+            k = (low + high) // 2
     _, reached, palette, color_labels = probe(high)
-    notes.append(f"{len(palette)} colours, the smallest k found by bisection to meet the target: "
-                 f"{describe(reached)}")
+    notes.append(f"{len(palette)} colours, the smallest k meeting the target ({high - 1} do not, "
+                 f"{len(probes)} fits): {_describe(reached, quality, max_delta_e)}")
     return palette, color_labels
 
 
-def _fit_palette(pixels, n_colors, *, algorithm, init, colorspace, rng, notes):
+def _describe(reached, quality, max_delta_e):
+    parts = []
+    if quality is not None:
+        parts.append(f"PSNR {reached['psnr']:.2f} dB (target >= {quality:g})")
+    if max_delta_e is not None:
+        parts.append(f"mean ΔE2000 {reached['delta_e']:.2f} (target <= {max_delta_e:g})")
+    return ", ".join(parts)
+
+
+def _fit_palette(pixels, n_colors, *, algorithm, init, effort, colorspace, rng, notes):
     """Palette and per-pixel labels for (H, W, c) uint8 pixels."""
     colors = _image_colors(pixels, colorspace)
-    palette, color_labels = _palette_for(colors, n_colors, algorithm=algorithm, init=init, rng=rng, notes=notes)
+    palette, color_labels = _palette_for(colors, n_colors, algorithm=algorithm, init=init, effort=effort, rng=rng,
+                                         notes=notes)
     return _pixel_labels(colors, palette, color_labels)
 
 
 def fit_palette(
-    image, n_colors=16, *, algorithm="minibatch", init="k-means++", colorspace=DEFAULT_SPACE, random_state=None,
+    image, n_colors=16, *, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT, colorspace=DEFAULT_SPACE,
+    random_state=None,
 ):
     """The quantisation alone: a palette and the label of every pixel, nothing more.
 
@@ -399,7 +407,7 @@ def fit_palette(
     ----------
     image : (H, W), (H, W, 3) or (H, W, 4) ndarray
         See ``check_image``.
-    n_colors, algorithm, init, colorspace, random_state
+    n_colors, algorithm, init, effort, colorspace, random_state
         As in :func:`quantize_image`.
 
     Returns
@@ -408,18 +416,23 @@ def fit_palette(
     labels : (H, W) ndarray of int16 (int32 above 32767 colours), -1 where fully transparent
     """
     n_colors = check_int(n_colors, "n_colors", low=1)
-    check_choice(algorithm, "algorithm", ALGORITHMS)
-    check_choice(init, "init", INITS)
+    _check_search(algorithm, init, effort)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     rng = check_random_state(random_state)
-    return _fit_palette(check_image(image), n_colors, algorithm=algorithm, init=init, colorspace=colorspace,
-                        rng=rng, notes=[])
+    return _fit_palette(check_image(image), n_colors, algorithm=algorithm, init=init, effort=effort,
+                        colorspace=colorspace, rng=rng, notes=[])
+
+
+def _check_search(algorithm, init, effort):
+    check_choice(algorithm, "algorithm", ALGORITHMS)
+    check_choice(init, "init", INITS)
+    check_choice(effort, "effort", EFFORTS)
 
 
 def quantize_image(
-    image, n_colors=16, *, algorithm="minibatch", init="k-means++", random_state=None,
+    image, n_colors=16, *, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT, random_state=None,
     max_pixels=io.DEFAULT_MAX_PIXELS, quality=None, max_delta_e=None, colorspace=DEFAULT_SPACE,
-    dither="none", dither_strength=1.0, lock=None,
+    dither="none", dither_strength=1.0, lock=None, ssim=False,
 ):
     """Reduce an image to at most ``n_colors`` colours with weighted k-means.
 
@@ -435,16 +448,27 @@ def quantize_image(
         ``check_image``).
     n_colors : int
         Maximum number of colours, >= 1.  Palette files (PNG-8, GIF) hold up to 256.
-    algorithm : {"minibatch", "lloyd"}, keyword-only
-        See :class:`quantize.kmeans.KMeans`; "minibatch" is polished by Lloyd steps.
-    init : {"k-means++", "random", "sharding"}, keyword-only
+    algorithm : {"lloyd", "minibatch"}, keyword-only
+        Lloyd steps from coarse bins of the histogram to its exact colours, or
+        Sculley's mini-batch k-means on the bins first (see :mod:`quantize.refine`).
+    init : {"wu", "k-means++", "random", "sharding"}, keyword-only
+        The start: Wu's colour quantiser (deterministic, the default; see
+        :mod:`quantize.wu`) or a seeding of :class:`quantize.kmeans.KMeans`.
+    effort : {"normal", "fast", "thorough"}, keyword-only
+        How far the search goes: "fast" stops at the coarse bins, "normal" refines on
+        the exact colours, "thorough" adds k-means++ restarts and keeps the best
+        (never worse than the other two).  Measured times and qualities: README,
+        "Effort".
     random_state : None, int or numpy.random.Generator, keyword-only
-        None draws a fresh seed, which the report records so the run can be repeated.
+        Seeds the random inits, mini-batch and the thorough restarts (the default
+        search draws nothing).  None draws a fresh seed, which the report records so
+        the run can be repeated.
     max_pixels : int or None, keyword-only
         Decompression-bomb limit when ``image`` is a path.
     quality : float, optional, keyword-only
         A PSNR target in dB: use the fewest colours (at most ``n_colors``) whose
-        result reaches it.  The report's notes say the k chosen and the value reached.
+        result reaches it; that result is exactly the one asking for that many colours
+        gives.  The report's notes say the k chosen and the value reached.
     max_delta_e : float, optional, keyword-only
         A target for the mean CIEDE2000 difference, alone or with ``quality``.
     colorspace : {"lab", "rgb", "oklab"}, keyword-only
@@ -463,6 +487,9 @@ def quantize_image(
         Colours kept exactly in the palette (brand colours, pure black and white); the
         other n_colors - m centres are learnt around them.  Not with a quality target
         or partly transparent pixels.
+    ssim : bool, keyword-only
+        Also measure SSIM for the report (off by default: it is the costliest
+        metric, up to a third of the call on a big image).
 
     Returns
     -------
@@ -484,8 +511,7 @@ def quantize_image(
     - The same input, parameters and integer ``random_state`` give the identical result.
     """
     n_colors = check_int(n_colors, "n_colors", low=1)
-    check_choice(algorithm, "algorithm", ALGORITHMS)
-    check_choice(init, "init", INITS)
+    _check_search(algorithm, init, effort)
     if max_pixels is not None:
         check_int(max_pixels, "max_pixels", low=1)
     if quality is not None:
@@ -508,16 +534,19 @@ def quantize_image(
     if lock is not None and colors.premultiplied:
         raise InvalidParameterError("locked colours need an image without partly transparent pixels")
     if quality is None and max_delta_e is None:
-        palette, color_labels = _palette_for(colors, n_colors, algorithm=algorithm, init=init, rng=rng,
-                                             notes=notes, lock=lock)
+        palette, color_labels = _palette_for(colors, n_colors, algorithm=algorithm, init=init, effort=effort,
+                                             rng=rng, notes=notes, lock=lock)
     else:
+        def fresh_rng():  # each probe draws as a call for its k would
+            return np.random.default_rng(seed) if seed is not None else rng.spawn(1)[0]
+
         palette, color_labels = _smallest_palette(
-            colors, n_colors, quality, max_delta_e, algorithm=algorithm, init=init, rng=rng, notes=notes
+            colors, n_colors, quality, max_delta_e, algorithm=algorithm, init=init, effort=effort,
+            fresh_rng=fresh_rng, notes=notes,
         )
-    palette, labels, delta_e = _final_labels(loaded, colors, palette, color_labels, dither, dither_strength,
-                                             rng, notes)
-    return _result(loaded, palette, labels, start, colors_requested=n_colors, seed=seed,
-                   algorithm=algorithm, init=init, notes=notes, colorspace=colors.space,
+    palette, labels, delta_e = _final_labels(loaded, colors, palette, color_labels, dither, dither_strength, notes)
+    return _result(loaded, palette, labels, start, with_ssim=ssim, colors_requested=n_colors, seed=seed,
+                   algorithm=algorithm, init=init, effort=effort, notes=notes, colorspace=colors.space,
                    delta_e=delta_e[0], delta_e_p95=delta_e[1])
 
 
@@ -533,7 +562,7 @@ def _check_dither(dither, dither_strength):
 _DELTA_E_SAMPLE = 1 << 18
 
 
-def _final_labels(loaded, colors, palette, color_labels, dither, strength, rng, notes):
+def _final_labels(loaded, colors, palette, color_labels, dither, strength, notes):
     """The output palette, every pixel's label (dithered when asked and possible) and
     the (mean, p95) CIEDE2000 of the result."""
     dithered = dither != "none" and not colors.premultiplied
@@ -543,15 +572,17 @@ def _final_labels(loaded, colors, palette, color_labels, dither, strength, rng, 
         delta_e = _color_delta_e(colors, palette, color_labels)
     palette, labels = _pixel_labels(colors, palette, color_labels)
     if dithered:
-        labels, delta_e = _dithered(loaded.pixels, palette, labels, dither, strength, rng)
+        labels, delta_e = _dithered(loaded.pixels, palette, labels, dither, strength)
         notes.append(f"{dither} dithering at strength {strength:g}; CIEDE2000 measured on "
                      f"up to {_DELTA_E_SAMPLE:,} sampled pixels")
     return palette, labels, delta_e
 
 
-def _dithered(pixels, palette, labels, method, strength, rng):
+def _dithered(pixels, palette, labels, method, strength):
     """Dithered labels (transparent pixels stay -1) and the CIEDE2000 of the result,
-    on a sample of pixels (dithering makes every pixel's colour its own)."""
+    on a sample of pixels (dithering makes every pixel's colour its own) drawn from a
+    fixed stream, so that the report does not depend on how the palette was found."""
+    rng = np.random.default_rng(0)
     rgb = np.ascontiguousarray(pixels[..., :3])
     dithered = dither_labels(rgb, palette[:, :3], labels, method=method, strength=strength)
     dithered[labels < 0] = -1
@@ -562,8 +593,9 @@ def _dithered(pixels, palette, labels, method, strength, rng):
     return dithered, delta_e_2000(flat[visible], palette[dithered.reshape(-1)[visible], :3])
 
 
-def _result(loaded, palette, labels, start, **report_fields):
-    """Rebuild the image from palette and labels, measure it, and report."""
+def _result(loaded, palette, labels, start, *, with_ssim=False, **report_fields):
+    """Rebuild the image from palette and labels, measure it, and report (SSIM only
+    when asked: it costs up to a third of the whole call on a big image)."""
     pixels = loaded.pixels
     height, width, channels = pixels.shape
     transparent = bool(labels.min() < 0) if labels.size else False
@@ -582,7 +614,7 @@ def _result(loaded, palette, labels, start, **report_fields):
         height=height,
         colors_used=len(palette),
         psnr=psnr(reference, compared),
-        ssim=ssim(reference, compared),
+        ssim=ssim(reference, compared) if with_ssim else None,
         input_bytes=loaded.file_bytes,
         raw_ratio=raw_ratio(width, height, channels, len(palette) + transparent),
         seconds=0.0,
@@ -613,14 +645,14 @@ def color_histogram(image, *, max_pixels=io.DEFAULT_MAX_PIXELS):
 
 
 def fit_shared_palette(
-    histograms, n_colors=16, *, algorithm="minibatch", init="k-means++", colorspace=DEFAULT_SPACE,
+    histograms, n_colors=16, *, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT, colorspace=DEFAULT_SPACE,
     random_state=None,
 ):
     """One RGB palette for several images, from their :func:`color_histogram`.
 
     The histograms are merged by adding counts, so every image weighs in proportion
     to its pixels, exactly as if all of them were one image.  ``algorithm``, ``init``,
-    ``colorspace`` and ``random_state`` are as in :func:`quantize_image`; map the
+    ``effort``, ``colorspace`` and ``random_state`` are as in :func:`quantize_image`; map the
     images to the palette with :func:`apply_palette` in the same ``colorspace``.
 
     Returns
@@ -633,8 +665,7 @@ def fit_shared_palette(
     ``random_state`` give the same palette.
     """
     n_colors = check_int(n_colors, "n_colors", low=1, high=MAX_PALETTE)
-    check_choice(algorithm, "algorithm", ALGORITHMS)
-    check_choice(init, "init", INITS)
+    _check_search(algorithm, init, effort)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     rng = check_random_state(random_state)
     parts = [(pack_colors(np.asarray(c, np.uint8).reshape(-1, 3)), np.asarray(n, np.int64)) for c, n in histograms]
@@ -645,8 +676,8 @@ def fit_shared_palette(
     colors = unpack_colors(codes, 3)
     if len(colors) <= n_colors:
         return colors
-    centers = _cluster_colors(to_space(colors, colorspace), counts, colors, n_colors, algorithm=algorithm,
-                              init=init, rng=rng)
+    centers = cluster_colors(to_space(colors, colorspace), counts, colors, n_colors, init=init,
+                             algorithm=algorithm, effort=effort, rng=rng)
     return np.unique(from_space(centers, colorspace), axis=0)
 
 
@@ -664,7 +695,7 @@ def check_palette(palette):
 
 def apply_palette(
     image, palette, *, colorspace=DEFAULT_SPACE, dither="none", dither_strength=1.0,
-    max_pixels=io.DEFAULT_MAX_PIXELS,
+    max_pixels=io.DEFAULT_MAX_PIXELS, ssim=False,
 ):
     """Map every pixel to the nearest colour of a given RGB palette.
 
@@ -676,7 +707,7 @@ def apply_palette(
     colorspace : {"lab", "rgb", "oklab"}, keyword-only
         The space "nearest" is measured in; the one the palette was fitted in gives
         back :func:`quantize_image`'s pixels.
-    dither, dither_strength : keyword-only
+    dither, dither_strength, ssim : keyword-only
         As in :func:`quantize_image`.
     max_pixels : int or None, keyword-only
 
@@ -708,10 +739,8 @@ def apply_palette(
             notes.append("partly transparent pixels were made opaque: the palette has no alpha")
     histogram = ColorHistogram(flat[:, :3] if visible is None else flat[visible, :3])
     colors = _histogram_colors(histogram, colorspace, False, visible, pixels.shape)
-    color_labels, _ = assign(colors.features, to_space(palette, colorspace), with_distances=False)
-    # a fixed stream: it only draws the pixels a dithered result's CIEDE2000 is measured on
-    rng = np.random.default_rng(0)
-    _, labels, delta_e = _final_labels(loaded, colors, palette, color_labels, dither, dither_strength, rng, notes)
-    return _result(loaded, palette, labels, start,
+    color_labels = colors.nearest(to_space(palette, colorspace))
+    _, labels, delta_e = _final_labels(loaded, colors, palette, color_labels, dither, dither_strength, notes)
+    return _result(loaded, palette, labels, start, with_ssim=ssim,
                    colors_requested=len(palette), seed=None, algorithm="palette", init="none",
                    notes=notes, colorspace=colorspace, delta_e=delta_e[0], delta_e_p95=delta_e[1])

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 JSON_KEYS = (
     "input", "output", "width", "height", "colors_requested", "colors_used", "psnr", "ssim",
     "delta_e", "delta_e_p95", "input_bytes", "output_bytes", "compression_ratio", "bits_per_pixel", "raw_ratio",
-    "seconds", "seed", "algorithm", "init", "colorspace", "frames", "transparent", "notes",
+    "seconds", "seed", "algorithm", "init", "effort", "colorspace", "frames", "transparent", "notes",
 )
 
 
@@ -24,7 +24,8 @@ class Report:
     """What a quantisation did.
 
     ``psnr`` is ``inf`` when the result is identical to the input (JSON: null);
-    ``ssim`` is None for images smaller than SSIM's 7×7 window.  ``delta_e`` and
+    ``ssim`` is None unless it was asked for, and for images smaller than SSIM's
+    7×7 window.  ``delta_e`` and
     ``delta_e_p95`` are the mean and 95th percentile CIEDE2000 difference over the
     visible pixels (their RGB).  For images with
     transparency both compare premultiplied RGBA, so colour hidden under fully
@@ -45,6 +46,7 @@ class Report:
     seed: int | None
     algorithm: str
     init: str
+    effort: str | None = None
     frames: int = 1
     transparent: bool = False
     colorspace: str = "rgb"
@@ -107,7 +109,7 @@ class Report:
         else:
             lines.append(
                 f"  {self.seconds:.2f} s, seed {self.seed}, {self.algorithm} k-means, init {self.init}, "
-                f"in {self.colorspace}"
+                f"effort {self.effort}, in {self.colorspace}"
             )
         lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)

@@ -25,7 +25,8 @@ from .errors import FewDistinctPointsWarning
 from .histogram import ColorHistogram
 from .kmeans import KMeans
 from .parallel import thread_map
-from .pipeline import _as_loaded, _cluster_colors, _resolve_seed
+from .pipeline import _as_loaded, _resolve_seed
+from .refine import DEFAULT_EFFORT, EFFORTS, cluster_colors
 
 #: Pixels whose features are clustered when ``spatial`` > 0 (then the colour
 #: histogram no longer stands for the pixels); the rest are assigned to the centres.
@@ -53,7 +54,7 @@ def _smooth(rgb, sigma):
     return np.stack(thread_map(channel, range(3)), axis=-1).clip(0, 255).astype(np.uint8)
 
 
-def _cluster_pixels(rgb, where, k, *, colorspace, spatial, rng):
+def _cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng):
     """Cluster label (0..k-1) of every selected pixel, and the centres' colour features.
 
     ``rgb`` is (H, W, 3) uint8; ``where`` the flat indices of the pixels to cluster,
@@ -73,10 +74,7 @@ def _cluster_pixels(rgb, where, k, *, colorspace, spatial, rng):
                 )
             centers = colors
         else:
-            centers = _cluster_colors(
-                colors, histogram.counts, histogram.colors, k,
-                algorithm="minibatch", init="k-means++", rng=rng,
-            )
+            centers = cluster_colors(colors, histogram.counts, histogram.colors, k, effort=effort, rng=rng)
         color_labels, _ = assign(colors, centers, with_distances=False)
         return histogram.lookup(color_labels.astype(np.int32)), centers
 
@@ -406,7 +404,7 @@ def _hex(color):
 
 def segment_image(
     image, n_segments=4, *, spatial=0.0, min_region=0, sigma=0.0, colorspace=DEFAULT_SPACE,
-    random_state=None, max_pixels=io.DEFAULT_MAX_PIXELS,
+    effort=DEFAULT_EFFORT, random_state=None, max_pixels=io.DEFAULT_MAX_PIXELS,
 ):
     """Segment an image into clusters of similar colour and their connected regions.
 
@@ -434,6 +432,9 @@ def segment_image(
         taken from the unsmoothed pixels.  0 (the default) does not smooth.
     colorspace : {"lab", "rgb", "oklab"}, keyword-only
         Space the colours are clustered in: CIELAB (perceptual), sRGB, or OKLab.
+    effort : {"normal", "fast", "thorough"}, keyword-only
+        How far the colour clustering searches, as in :func:`quantize.quantize_image`
+        (with ``spatial`` > 0 the clustering is a k-means++ fit on a sample instead).
     random_state : None, int or numpy.random.Generator, keyword-only
     max_pixels : int or None, keyword-only
         Decompression-bomb limit when ``image`` is a path.
@@ -456,6 +457,7 @@ def segment_image(
     min_region = check_int(min_region, "min_region", low=0)
     sigma = check_float(sigma, "sigma", low=0.0)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
+    check_choice(effort, "effort", EFFORTS)
     if max_pixels is not None:
         check_int(max_pixels, "max_pixels", low=1)
     seed, rng = _resolve_seed(random_state)
@@ -472,7 +474,8 @@ def segment_image(
     centers = np.zeros((0, 3), np.float32)
     if where is None or len(where):
         smoothed = _smooth(rgb, sigma) if sigma > 0 else rgb
-        labels, centers = _cluster_pixels(smoothed, where, n_segments, colorspace=colorspace, spatial=spatial, rng=rng)
+        labels, centers = _cluster_pixels(smoothed, where, n_segments, colorspace=colorspace, spatial=spatial,
+                                          effort=effort, rng=rng)
         clusters[slice(None) if where is None else where] = labels
     clusters = clusters.reshape(height, width)
     notes = list(loaded.notes)
@@ -485,7 +488,7 @@ def segment_image(
         image=pixels,
         **_statistics(rgb, _by_size(clusters, len(centers))),
         parameters={
-            "n_segments": n_segments, "colorspace": colorspace, "spatial": spatial,
+            "n_segments": n_segments, "colorspace": colorspace, "effort": effort, "spatial": spatial,
             "min_region": min_region, "sigma": sigma, "seed": seed,
         },
         input=str(loaded.path) if loaded.path is not None else None,

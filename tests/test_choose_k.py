@@ -27,12 +27,31 @@ def test_table_columns_and_monotone_quality(photo):
     np.testing.assert_allclose(again.table["inertia"], table["inertia"][3:6])
 
 
-def test_psnr_column_is_the_quantised_images(photo):
+@pytest.mark.parametrize("options", [{}, {"colorspace": "rgb", "effort": "fast"},
+                                     {"init": "k-means++", "effort": "thorough"}])
+def test_rows_are_what_compress_gives(photo, options):
+    """The row for k is the result of asking for k colours with the same options:
+    the same PSNR and mean CIEDE2000, to the last bit."""
     from quantize import quantize_image
-    from quantize.choose_k import suggest_k as suggest
 
-    suggestion = suggest(photo, k_min=4, k_max=4, random_state=2)
-    assert suggestion.table["psnr"][0] == pytest.approx(quantize_image(photo, 4, random_state=2).report.psnr, abs=0.3)
+    suggestion = suggest_k(photo, k_min=2, k_max=14, random_state=2, **options)
+    for k, psnr, delta_e in zip(suggestion.table["k"], suggestion.table["psnr"], suggestion.table["delta_e"]):
+        report = quantize_image(photo, int(k), random_state=2, **options).report
+        assert (psnr, delta_e) == (report.psnr, report.delta_e)
+
+
+def test_elbow_can_recommend_two_regions():
+    image, _ = make_regions((96, 128), 2, noise=6.0, blur=0.0, random_state=1)
+    suggestion = suggest_k(image, k_min=2, k_max=10, random_state=0)
+    assert suggestion.elbow == 2
+    assert knee([2, 3, 4, 5], [1.0, 0.9, 0.8, 0.7], reference=(1, 10.0)) == 2
+    assert knee([2, 3, 4, 5], [1.0, 0.9, 0.8, 0.7]) == 2  # without the reference: the first x, never a knee
+
+
+def test_progress_is_reported_per_k(photo):
+    calls = []
+    suggest_k(photo, k_min=3, k_max=6, random_state=0, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
 def test_knee():

@@ -57,8 +57,24 @@ def test_json_report(workdir):
     assert report["colors_requested"] == 8 and report["colors_used"] == 8
     assert report["compression_ratio"] == pytest.approx(report["input_bytes"] / report["output_bytes"])
     assert (report["width"], report["height"]) == (451, 300)
-    assert report["psnr"] > 25 and 0 < report["ssim"] <= 1 and report["seed"] == 0
+    assert report["psnr"] > 25 and report["ssim"] is None and report["seed"] == 0
+    assert (report["algorithm"], report["init"], report["effort"]) == ("lloyd", "wu", "normal")
     assert len(Image.open(output).getcolors()) <= 8
+    measured = json.loads(run("compress", workdir / "chelsea.png", "-k", 8, "--ssim", "--json", "--force").stdout)
+    assert 0 < measured["ssim"] <= 1 and "SSIM" in run("compress", workdir / "chelsea.png", "-k", 8, "--ssim",
+                                                       "--force").stdout
+
+
+@pytest.mark.parametrize("effort", ["fast", "normal", "thorough"])
+def test_effort_option(workdir, effort):
+    result = run("compress", workdir / "chelsea.png", "-k", 8, "--effort", effort, "--json", "-o", workdir / "e.png")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["effort"] == effort
+    assert len(Image.open(workdir / "e.png").getcolors()) <= 8
+    text = run("compress", workdir / "chelsea.png", "-k", 8, "--effort", effort, "-o", workdir / "e.png", "--force")
+    assert f"effort {effort}," in text.stdout
+    bad = run("compress", workdir / "chelsea.png", "--effort", "slow")
+    assert bad.exit_code == 2 and "'slow' is not one of 'fast', 'normal', 'thorough'" in bad.stderr
 
 
 @pytest.mark.parametrize("k", [1, 2, 40, 256])
@@ -584,7 +600,7 @@ def test_compress_quality_target_and_exit_code_3(workdir):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["psnr"] >= 32 and report["output"] == str(workdir / "chelsea-q.png")
-    assert "smallest k found by bisection" in report["notes"][-1] and report["colors_requested"] == 256
+    assert "the smallest k meeting the target" in report["notes"][-1] and report["colors_requested"] == 256
     missed = run("compress", workdir / "chelsea.png", "-k", 4, "--max-delta-e", 1, "-o", workdir / "m.png")
     assert missed.exit_code == 3
     assert missed.stderr.startswith(f"quantize: error: {workdir / 'chelsea.png'}: the target is not met with 4 colours")

@@ -39,20 +39,72 @@ def test_photo(photo, n_colors):
     report = result.report
     assert (report.width, report.height) == (451, 300)
     assert report.psnr == pytest.approx(psnr(photo, result.image))
-    assert 0 < report.ssim <= 1
-    assert report.seed == 0 and report.input is None and report.input_bytes is None
+    assert report.ssim is None  # opt-in
+    assert report.seed == 0 and report.effort == "normal" and report.init == "wu" and report.input is None and report.input_bytes is None
     assert report.output is None and report.compression_ratio is None
     if n_colors == 16:
         assert report.psnr > 27
 
 
+def test_ssim_is_measured_when_asked(photo):
+    from quantize.metrics import ssim
+
+    result = quantize_image(photo, 16, random_state=0, ssim=True)
+    assert 0 < result.report.ssim <= 1
+    assert result.report.ssim == pytest.approx(ssim(photo, result.image))
+    assert "SSIM" in result.report.to_text()
+    assert "SSIM" not in quantize_image(photo, 16, random_state=0).report.to_text()
+
+
 @pytest.mark.parametrize("algorithm", ["minibatch", "lloyd"])
-@pytest.mark.parametrize("init", ["k-means++", "random", "sharding"])
-def test_every_algorithm_and_init(photo, algorithm, init):
-    result = quantize_image(photo, 8, algorithm=algorithm, init=init, random_state=1)
+@pytest.mark.parametrize("init", ["wu", "k-means++", "random", "sharding"])
+@pytest.mark.parametrize("effort", ["fast", "normal", "thorough"])
+def test_every_algorithm_init_and_effort(photo, algorithm, init, effort):
+    result = quantize_image(photo, 8, algorithm=algorithm, init=init, effort=effort, random_state=1)
     check_consistent(result, 8)
-    assert result.report.algorithm == algorithm and result.report.init == init
+    assert (result.report.algorithm, result.report.init, result.report.effort) == (algorithm, init, effort)
     assert result.report.psnr > 23
+    again = quantize_image(photo, 8, algorithm=algorithm, init=init, effort=effort, random_state=1)
+    np.testing.assert_array_equal(result.labels, again.labels)
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+def test_thorough_is_never_worse_than_fast_or_normal(photo, rgba_photo, space):
+    """The thorough search keeps the best of its candidates, the fast and normal
+    results among them, by the objective in the clustering space."""
+    from quantize.colorspace import to_features, to_space
+    from quantize.pipeline import _image_colors
+
+    for image in (photo, rgba_photo):
+        colors = _image_colors(image, space)
+
+        def objective(result):
+            entries = (to_features(result.palette, colors.premultiplied) if colors.space == "rgb"
+                       else to_space(result.palette, colors.space))
+            labels = result.labels.reshape(-1)
+            shown = entries[labels[labels >= 0]]
+            features = (to_features(image.reshape(-1, image.shape[2]), colors.premultiplied)
+                        if colors.space == "rgb" else to_space(image.reshape(-1, 3), colors.space))
+            features = features[labels >= 0]
+            return float(((features - shown) ** 2).sum())
+
+        for k in (4, 16):
+            got = {effort: objective(quantize_image(image, k, effort=effort, random_state=3, colorspace=space))
+                   for effort in ("fast", "normal", "thorough")}
+            assert got["thorough"] <= got["fast"] * (1 + 1e-6) and got["thorough"] <= got["normal"] * (1 + 1e-6)
+
+
+def test_default_search_draws_nothing_random(photo):
+    """Wu's start and Lloyd steps are deterministic: the seed changes nothing."""
+    a = quantize_image(photo, 16, random_state=0)
+    b = quantize_image(photo, 16, random_state=12345)
+    np.testing.assert_array_equal(a.palette, b.palette)
+    np.testing.assert_array_equal(a.labels, b.labels)
+
+
+def test_bad_effort(photo):
+    with pytest.raises(InvalidParameterError, match="effort='slow'"):
+        quantize_image(photo, 8, effort="slow")
 
 
 def test_default_space_is_cielab(photo):
@@ -296,18 +348,6 @@ def test_result_does_not_depend_on_the_number_of_threads(photo):
     np.testing.assert_array_equal(one.labels, three.labels)
 
 
-def test_polish_on_a_finer_grid_when_colours_are_many(monkeypatch, photo):
-    """Above _POLISH_EXACT_MAX distinct colours the polish runs on 7-bit bins: the
-    palette stays as good (within 0.05 dB)."""
-    import quantize.pipeline as pipeline
-
-    exact = quantize_image(photo, 16, random_state=0)
-    monkeypatch.setattr(pipeline, "_POLISH_EXACT_MAX", 1000)
-    binned = quantize_image(photo, 16, random_state=0)
-    assert not np.array_equal(binned.palette, exact.palette)
-    assert binned.report.psnr == pytest.approx(exact.report.psnr, abs=0.05)
-
-
 @pytest.mark.parametrize("space", ["rgb", "lab", "oklab"])
 def test_apply_palette_keeps_every_entry_and_picks_the_nearest(photo, space):
     from quantize.colorspace import to_space
@@ -405,12 +445,33 @@ def test_quality_targets_choose_the_smallest_k_meeting_them(photo, target):
         assert result.report.psnr >= target["quality"]
     if "max_delta_e" in target:
         assert mean_delta_e <= target["max_delta_e"] + 1e-9
-    assert f"{k} colours, the smallest k found by bisection" in result.report.notes[-1]
+    assert f"{k} colours, the smallest k meeting the target ({k - 1} do not" in result.report.notes[-1]
+    same = quantize_image(photo, k, random_state=0)  # exactly what asking for k gives
+    np.testing.assert_array_equal(result.palette, same.palette)
+    np.testing.assert_array_equal(result.labels, same.labels)
     fewer = quantize_image(photo, k - 1, random_state=0)  # one colour fewer misses it here
     missed_quality = "quality" in target and fewer.report.psnr < target["quality"]
     missed_delta_e = "max_delta_e" in target and delta_e_2000(
         photo.reshape(-1, 3), fewer.image.reshape(-1, 3))[0] > target["max_delta_e"]
     assert missed_quality or missed_delta_e
+
+
+@pytest.mark.parametrize("target", [{"quality": 30.0}, {"max_delta_e": 3.5}, {"quality": 26.0, "max_delta_e": 5.0}])
+def test_quality_target_is_the_smallest_k_of_a_full_scan(target):
+    """Against a brute-force scan of every k on a small image."""
+    from quantize.metrics import delta_e_2000
+
+    image = np.asarray(Image.open(IMAGES / "chelsea.png").convert("RGB"))[60:180:2, 100:340:2]
+
+    def meets(result):
+        return ("quality" not in target or result.report.psnr >= target["quality"]) and (
+            "max_delta_e" not in target or result.report.delta_e <= target["max_delta_e"])
+
+    chosen = quantize_image(image, 64, random_state=0, **target)
+    scan = next(k for k in range(1, 65) if meets(quantize_image(image, k, random_state=0)))
+    assert chosen.report.colors_used == scan and meets(chosen)
+    assert chosen.report.delta_e == pytest.approx(delta_e_2000(image.reshape(-1, 3),
+                                                               chosen.image.reshape(-1, 3))[0], rel=1e-6)
 
 
 def test_quality_target_out_of_reach(photo):
@@ -429,9 +490,9 @@ def test_histogram_psnr_is_the_reports(rgba_photo):
     from quantize.pipeline import _color_psnr, _image_colors, _palette_for
 
     colors = _image_colors(rgba_photo, "lab")  # partly transparent: clustered as premultiplied RGBA
-    palette, color_labels = _palette_for(colors, 12, algorithm="minibatch", init="k-means++",
+    palette, color_labels = _palette_for(colors, 12, algorithm="lloyd", init="wu", effort="normal",
                                          rng=np.random.default_rng(0), notes=[])
-    result = quantize_image(rgba_photo, 12, random_state=np.random.default_rng(0))
+    result = quantize_image(rgba_photo, 12, random_state=0)
     assert _color_psnr(colors, palette, color_labels) == pytest.approx(result.report.psnr, abs=1e-9)
 
 

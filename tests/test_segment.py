@@ -39,7 +39,8 @@ def test_photo_invariants(photo):
     check_invariants(result, 5)
     assert len(result.colors) == 5
     assert result.parameters == {
-        "n_segments": 5, "colorspace": "lab", "spatial": 0.0, "min_region": 0, "sigma": 0.0, "seed": 0,
+        "n_segments": 5, "colorspace": "lab", "effort": "normal", "spatial": 0.0, "min_region": 0, "sigma": 0.0,
+        "seed": 0,
     }
 
 

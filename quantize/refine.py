@@ -1,0 +1,269 @@
+"""The palette search: a start (Wu's boxes by default) refined by Lloyd iterations on
+the colour histogram, from coarse bins to the exact distinct colours.
+
+The weighted points are an image's distinct colours in the clustering space (or a
+merged histogram's).  Besides the colours themselves they can be taken at coarser
+resolutions (:class:`Levels`): the means of their b-bit RGB(A) bins, weighted by the
+bins' pixel counts, so that every level has the same mean and a centroid computed
+from bins is the exact centroid of their colours.  The search starts on a coarse
+level with enough bins per cluster, converges there where steps cost least, and
+each finer level starts from the coarser one's fixed point and needs a few more
+steps (Hamerly's bounds make those cheap: see :func:`quantize.kmeans.lloyd`).
+
+The final labels of the distinct colours need not compute every colour's distances:
+a fine bin whose radius (from its mean to its farthest colour) is below half the gap
+between its nearest and second-nearest centres has every colour nearest the same
+centre (triangle inequality), so only the colours of the other bins are assigned one
+by one (:meth:`Levels.exact_labels`): exact labels at a fraction of the cost.
+
+``effort`` sets how far the search goes (measured in bench/peers.py, README):
+
+- "fast": converged on the coarse level only;
+- "normal" (the default): converged on the coarse and middle levels, then up to
+  :data:`EXACT_ITER` Lloyd steps on the exact colours;
+- "thorough": as "normal", plus k-means++ restarts; the candidate with the lowest
+  exact objective is kept (the "fast" and "normal" ones among them, so it is never
+  worse than either).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .distances import assign, assign_with_bounds, row_norms_sq
+from .histogram import coarse_bins
+from .kmeans import KMeans, cluster_sums
+from .kmeans import lloyd as lloyd_steps
+from .seeding import initial_centers
+from .wu import wu_splits
+
+EFFORTS = ("fast", "normal", "thorough")
+DEFAULT_EFFORT = "normal"
+#: Lloyd steps on the exact colours at effort "normal" (a fixed point stops them
+#: earlier).
+EXACT_ITER = 10
+_COARSE_ITER = 300
+# Levels: the coarse one has at least _COARSE_PER_CLUSTER bins per cluster (and
+# _COARSE_MIN in all), the middle one _MIDDLE_PER_CLUSTER (_MIDDLE_MIN); finer bins
+# are used until they do, up to the exact colours.
+_COARSE_MIN, _COARSE_PER_CLUSTER = 2048, 16
+_MIDDLE_MIN, _MIDDLE_PER_CLUSTER = 8192, 64
+_BITS = (4, 5, 6, 7)
+_START_MIN = 4096
+#: Convergence: the centres' total squared movement in one step, relative to the
+#: weighted variance of the points (as scikit-learn's ``tol``).
+_TOL = 1e-5
+# Starts of the thorough search besides the given one (k-means++ draws), by k.
+_RESTARTS = ((32, 8), (128, 4), (None, 2))
+
+
+@dataclass
+class Points:
+    """Weighted points: (n, d) float32 coordinates (relative to the levels' offset)
+    and (n,) weights; ``bins`` gives the bin of every exact colour (None for the
+    exact level itself) and ``radius`` each bin's largest distance from its mean."""
+
+    X: np.ndarray
+    w: np.ndarray
+    bins: np.ndarray | None = None
+    radius: np.ndarray | None = None
+
+    def __len__(self):
+        return len(self.X)
+
+
+class Levels:
+    """A weighted histogram at the resolutions of the search.
+
+    Parameters
+    ----------
+    features : (m, d) ndarray of float32
+        Distinct colours in the clustering space.
+    counts : (m,) ndarray
+        Their pixel counts.
+    colors : (m, c) ndarray of uint8
+        The colours themselves (RGB, or RGBA when premultiplied): bins are cells of
+        their 8-bit grid.
+
+    Attributes
+    ----------
+    exact : Points
+        The distinct colours, relative to ``offset``.
+    offset : (d,) ndarray of float32
+        Their weighted mean: centred coordinates keep the distance expansion accurate.
+    """
+
+    def __init__(self, features, counts, colors):
+        counts = np.asarray(counts, dtype=np.float64)
+        total = counts.sum()
+        mean = counts @ features / total if total > 0 else np.zeros(features.shape[1])  # no visible pixel
+        self.offset = mean.astype(features.dtype)
+        self.exact = Points(features - self.offset, counts)
+        self.colors = colors
+        self._binned = {}
+
+    def __len__(self):
+        return len(self.exact)
+
+    def binned(self, bits):
+        """The bin means on a ``bits``-bit grid (computed once)."""
+        if bits not in self._binned:
+            bins, n_bins = coarse_bins(self.colors, bits)
+            weights, sums = cluster_sums(self.exact.X, bins, self.exact.w, n_bins)
+            means = (sums / weights[:, None]).astype(self.exact.X.dtype)
+            reach = np.sqrt(row_norms_sq(self.exact.X - means[bins]))
+            radius = np.zeros(n_bins, dtype=np.float64)
+            np.maximum.at(radius, bins, reach)
+            self._binned[bits] = Points(means, weights, bins, radius)
+        return self._binned[bits]
+
+    def finest_below(self, minimum):
+        """The coarsest level with at least ``minimum`` points (the exact one when
+        no binned level has that many)."""
+        if len(self) <= minimum:
+            return self.exact
+        for bits in _BITS:
+            level = self.binned(bits)
+            if len(level) >= minimum:
+                return level if len(level) < len(self) else self.exact
+        return self.exact
+
+    def plan(self, k):
+        """The coarse and middle levels for k clusters (possibly the same, or exact)."""
+        coarse = self.finest_below(max(_COARSE_MIN, _COARSE_PER_CLUSTER * k))
+        middle = self.finest_below(max(_MIDDLE_MIN, _MIDDLE_PER_CLUSTER * k))
+        return coarse, middle
+
+    def start_level(self):
+        """The level starts are drawn from, the same for every k so that Wu's boxes
+        for k are those of any deeper run (:class:`quantize.wu.WuSplits`)."""
+        return self.finest_below(_START_MIN)
+
+    def tolerance(self):
+        """Absolute tolerance on a step's squared movement of the centres."""
+        X, w = self.exact.X.astype(np.float64), self.exact.w
+        return float(_TOL * (w @ (X**2)).sum() / w.sum())
+
+    def exact_labels(self, centers):
+        """Nearest centre of every distinct colour (exact, first on ties), whole
+        bins at a time where their bounds allow (see the module docstring)."""
+        k = len(centers)
+        fine = self._binned.get(max(self._binned)) if self._binned else None
+        if fine is None or k == 1 or len(fine) * 2 > len(self):
+            return assign(self.exact.X, centers, with_distances=False)[0]
+        bin_labels, nearest, second = assign_with_bounds(fine.X, centers, row_norms_sq(fine.X))
+        sure = (second - nearest) > 2 * fine.radius * (1 + 1e-6)
+        labels = bin_labels[fine.bins]
+        unsure = np.flatnonzero(~sure[fine.bins])
+        if unsure.size:
+            labels[unsure] = assign(self.exact.X[unsure], centers, with_distances=False)[0]
+        return labels
+
+    def objective(self, centers):
+        """Weighted sum of squared distances of the distinct colours to their
+        nearest centre, and their labels."""
+        labels = self.exact_labels(centers)
+        diff = self.exact.X - centers[labels].astype(self.exact.X.dtype)
+        return float(self.exact.w @ np.einsum("ij,ij->i", diff, diff)), labels
+
+
+def lloyd(points, centers, *, max_iter, tol_abs):
+    """Weighted Lloyd steps with Hamerly's bounds until a fixed point, a step that
+    moves the centres less than ``tol_abs`` (total squared distance), or
+    ``max_iter`` steps."""
+    X = points.X
+    return lloyd_steps(X, points.w.astype(X.dtype), centers.astype(X.dtype), max_iter=max_iter, tol_abs=tol_abs)[0]
+
+
+def start_centers(levels, k, *, init, rng, splits=None):
+    """k starting centres (relative to ``levels.offset``) from ``levels.start_level()``:
+    Wu's boxes (``splits`` when given, to share one pass between several k) or a draw
+    of the seeding ``init``; filled up from the worst-served points when the start
+    has fewer than k distinct points."""
+    coarse = levels.start_level()
+    if init == "wu":
+        if splits is None:
+            splits = wu_splits(coarse.X, k, sample_weight=coarse.w)
+        centers = splits.centers(min(k, splits.n_boxes)).astype(coarse.X.dtype)
+    else:
+        centers = initial_centers(coarse.X, k, init, coarse.w, rng)
+    while len(centers) < k:
+        _, sq_dist = assign(coarse.X, centers)
+        cost = coarse.w * sq_dist
+        if not cost.any():  # every point is a centre already
+            break
+        order = np.argsort(-cost, kind="stable")[: k - len(centers)]
+        centers = np.concatenate([centers, coarse.X[order[cost[order] > 0]]])
+    return centers
+
+
+def _refined(levels, centers, *, effort, algorithm, rng, tol_abs):
+    """Centres refined from ``centers`` as far as ``effort`` goes."""
+    coarse, middle = levels.plan(len(centers))
+    if algorithm == "minibatch":
+        model = KMeans(len(centers), init=centers, algorithm="minibatch", polish_iter=_COARSE_ITER,
+                       init_size=len(middle), random_state=rng)
+        centers = model.fit(middle.X, sample_weight=middle.w).cluster_centers_
+    else:
+        centers = lloyd(coarse, centers, max_iter=_COARSE_ITER, tol_abs=tol_abs)
+        if effort == "fast":
+            return centers
+        if middle is not coarse:
+            centers = lloyd(middle, centers, max_iter=_COARSE_ITER, tol_abs=tol_abs)
+    if effort == "fast" or middle is levels.exact:
+        return centers
+    return lloyd(levels.exact, centers, max_iter=EXACT_ITER, tol_abs=tol_abs)
+
+
+def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None, splits=None):
+    """k centres for the levels' points (fewer only when there are fewer distinct
+    points), in the levels' centred coordinates (add ``levels.offset``).
+
+    Parameters
+    ----------
+    levels : Levels
+    k : int >= 1
+    init : {"wu", "k-means++", "random", "sharding"}
+    algorithm : {"lloyd", "minibatch"}
+        "minibatch" runs Sculley's mini-batch k-means on the middle level instead of
+        the coarse Lloyd steps.
+    effort : {"fast", "normal", "thorough"}
+    rng : numpy.random.Generator
+        Used by the random inits, mini-batch and the thorough restarts only.
+    splits : WuSplits, optional
+        Wu's boxes of ``levels.start_level()`` for some k_max >= k, shared between
+        calls.
+
+    Returns
+    -------
+    (k', d) ndarray of float32, k' <= k
+    """
+    tol_abs = levels.tolerance()
+    start = start_centers(levels, k, init=init, rng=rng, splits=splits)
+    if effort != "thorough":
+        return _refined(levels, start, effort=effort, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
+    candidates = [_refined(levels, start, effort=effort, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
+                  for effort in ("fast", "normal")]
+    n_restarts = next(n for limit, n in _RESTARTS if limit is None or k <= limit)
+    for stream in rng.spawn(n_restarts):
+        restart = start_centers(levels, k, init="k-means++", rng=stream)
+        candidates.append(_refined(levels, restart, effort="normal", algorithm=algorithm, rng=stream,
+                                   tol_abs=tol_abs))
+    return min(candidates, key=lambda centers: levels.objective(centers)[0])
+
+
+def cluster_colors(features, counts, colors, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None,
+                   levels=None, splits=None):
+    """k centres, in feature space, for weighted distinct colours (fewer only when
+    there are fewer distinct colours): :func:`search` on their :class:`Levels`
+    (given, to share them between calls, or built here).
+
+    Parameters are those of :class:`Levels` and :func:`search`.
+
+    Returns
+    -------
+    (k', d) ndarray of float32, k' <= k
+    """
+    if levels is None:
+        levels = Levels(features, counts, colors)
+    return search(levels, k, init=init, algorithm=algorithm, effort=effort, rng=rng, splits=splits) + levels.offset
