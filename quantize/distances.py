@@ -32,7 +32,7 @@ _PACKED_MAX_K = 256
 _INT_OF = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
 
 
-def _packed_two_nearest(rows, rows_sq, centers, centers_sq):
+def _packed_two_nearest(rows, rows_sq, centers, centers_sq, starts=None):
     """Nearest and second-nearest centre of every row, from the expansion.
 
     One matrix product of [-2c, ||c||², 1] and [x, 1, ||x||²] gives the (k, rows)
@@ -43,11 +43,17 @@ def _packed_two_nearest(rows, rows_sq, centers, centers_sq):
     the next minimum is the second nearest.  A distance can come out negative only by
     rounding a distance of about 0; :func:`_two_nearest` decides such rows again.
 
+    With ``starts`` (the first centre of each group of consecutive centres), the
+    second minimum is taken per group: the nearest centre of each group other than
+    the nearest of all.
+
     Returns
     -------
     labels : (s,) intp
-    first, second : (s,) float arrays, the two squared distances as computed,
-        truncated to the kept bits.
+    first : (s,) float array, the nearest squared distance as computed, truncated to
+        the kept bits.
+    second : (s,) float array, or (G, s) with ``starts``: the same for the second
+        nearest (of each group).
     bits : int
         Mantissa bits given to the index.
     """
@@ -71,9 +77,11 @@ def _packed_two_nearest(rows, rows_sq, centers, centers_sq):
     labels = (first & mask).astype(np.intp)
     if k > 1:
         ints[labels, np.arange(len(labels))] = np.iinfo(ints.dtype).max
-        second = ints.min(axis=0)
+        second = ints.min(axis=0) if starts is None else np.minimum.reduceat(ints, starts, axis=0)
     else:
         second = np.full_like(first, np.iinfo(ints.dtype).max)
+        if starts is not None:
+            second = second[None]
     first &= ~mask
     second &= ~mask
     return labels, first.view(dtype), second.view(dtype), bits
@@ -84,22 +92,27 @@ def _rounding_bound(rows_sq, centers_sq, dtype):
     return 8 * np.finfo(dtype).eps * (rows_sq + centers_sq.max())
 
 
-def _two_nearest(rows, rows_sq, centers, centers_sq):
+def _two_nearest(rows, rows_sq, centers, centers_sq, starts=None):
     """Labels (exact nearest, first on ties) and bounds on the squared distances to
-    the nearest and second-nearest centres: (labels, upper_first, lower_second)."""
+    the nearest and second-nearest centres: (labels, upper_first, lower_second),
+    lower_second of shape (s,), or (G, s) per group of centres with ``starts``."""
     dtype = rows.dtype
-    labels, first, second, bits = _packed_two_nearest(rows, rows_sq, centers, centers_sq)
+    labels, first, second, bits = _packed_two_nearest(rows, rows_sq, centers, centers_sq, starts)
     error = _rounding_bound(rows_sq, centers_sq, dtype)
     kept = 2.0 ** (bits - np.finfo(dtype).nmant)  # relative size of the cleared bits
     upper_first = np.abs(first) * (1 + kept) + error
     lower_second = np.maximum(second - error, 0)
-    close = np.flatnonzero(lower_second <= upper_first)
+    runner_up = lower_second if starts is None else lower_second.min(axis=0)
+    close = np.flatnonzero(runner_up <= upper_first)
     if close.size:  # too close to call in this precision: exact, in float64
         exact = ((rows[close, None, :].astype(np.float64) - centers[None].astype(np.float64)) ** 2).sum(axis=2)
-        labels[close] = exact.argmin(axis=1)
-        exact.sort(axis=1)
-        upper_first[close] = exact[:, 0]
-        lower_second[close] = exact[:, 1] if exact.shape[1] > 1 else np.inf
+        labels[close] = chosen = exact.argmin(axis=1)
+        upper_first[close] = exact[np.arange(close.size), chosen]
+        exact[np.arange(close.size), chosen] = np.inf
+        if starts is None:
+            lower_second[close] = exact.min(axis=1)
+        else:
+            lower_second[:, close] = np.minimum.reduceat(exact, starts, axis=1).T
     return labels, upper_first, lower_second
 
 
@@ -148,27 +161,31 @@ def assign(X, centers, *, with_distances=True):
     return labels, sq_dist
 
 
-def assign_with_bounds(X, centers, x_sq):
+def assign_with_bounds(X, centers, x_sq, starts=None):
     """Nearest centre of every row and bounds on the distances to the nearest and the
-    second nearest.
+    second nearest (of each group of centres, with ``starts``).
 
     Parameters
     ----------
     X : (n, d) ndarray; centers : (k, d) ndarray, k >= 2; x_sq : (n,) squared row norms
+    starts : (G,) ndarray of intp, optional
+        Index of the first centre of each group of consecutive centres.
 
     Returns
     -------
     labels : (n,) intp
         As :func:`assign`'s.
-    nearest, second : (n,) ndarrays of X.dtype
-        An upper bound on the Euclidean distance to the nearest centre and a lower
-        bound on the distance to any other, the bounds that bounded Lloyd iterations
-        (and the bin bounds of :mod:`quantize.refine`) start from.
+    nearest : (n,) ndarray of X.dtype
+        An upper bound on the Euclidean distance to the nearest centre.
+    second : (n,) ndarray of X.dtype, or (G, n) with ``starts``
+        A lower bound on the distance to any other centre (of each group): the bounds
+        that bounded Lloyd iterations (and the bin bounds of :mod:`quantize.refine`)
+        start from.
     """
     n, k = X.shape[0], centers.shape[0]
     labels = np.empty(n, dtype=np.intp)
     nearest = np.empty(n, dtype=X.dtype)
-    second = np.empty(n, dtype=X.dtype)
+    second = np.empty(n if starts is None else (len(starts), n), dtype=X.dtype)
     centers_sq = row_norms_sq(centers)
     step = chunk_rows(k, X.dtype.itemsize)
 
@@ -176,7 +193,7 @@ def assign_with_bounds(X, centers, x_sq):
         stop = min(start + step, n)
         rows, rows_sq = X[start:stop], x_sq[start:stop]
         if k <= _PACKED_MAX_K:
-            lab, first, other = _two_nearest(rows, rows_sq, centers, centers_sq)
+            lab, first, other = _two_nearest(rows, rows_sq, centers, centers_sq, starts)
         else:
             block = rows @ centers.T
             np.subtract(0.5 * centers_sq, block, out=block)
@@ -185,12 +202,16 @@ def assign_with_bounds(X, centers, x_sq):
             best = block[index, lab]
             block[index, lab] = np.inf
             error = _rounding_bound(rows_sq, centers_sq, X.dtype)
+            rest = block.min(axis=1) if starts is None else np.minimum.reduceat(block, starts, axis=1)
             # d² = ||x||² + 2 (||c||² / 2 − x·c)
             first = 2 * (best + 0.5 * rows_sq) + error
-            other = np.maximum(2 * (block.min(axis=1) + 0.5 * rows_sq) - error, 0)
+            if starts is None:
+                other = np.maximum(2 * (rest + 0.5 * rows_sq) - error, 0)
+            else:
+                other = np.maximum(2 * (rest.T + 0.5 * rows_sq) - error, 0)
         labels[start:stop] = lab
         nearest[start:stop] = np.sqrt(np.maximum(first, 0))
-        second[start:stop] = np.sqrt(other)
+        second[..., start:stop] = np.sqrt(other)
 
     thread_map(work, range(0, n, step))
     return labels, nearest, second

@@ -82,7 +82,31 @@ def _half_gaps(centers):
     return 0.5 * gaps.min(axis=1)
 
 
-def lloyd(X, w, centers, *, max_iter, tol_abs):
+# From this many centres on, Lloyd's bounds are kept per group of nearby centres.
+_GROUPED_MIN_K = 32
+_CENTRES_PER_GROUP = 10
+
+
+def _groups_of(centers):
+    """Groups of nearby centres (a few Lloyd steps on the centres themselves, as
+    Yinyang k-means does): the permutation that makes each group consecutive and
+    the index of each group's first centre in it."""
+    k = len(centers)
+    n_groups = max(2, k // _CENTRES_PER_GROUP)
+    means = centers[np.linspace(0, k - 1, n_groups).astype(np.intp)].astype(np.float64)
+    for _ in range(5):
+        group = sq_distances(centers.astype(np.float64), means).argmin(axis=1)
+        sizes = np.bincount(group, minlength=n_groups)
+        sums = np.stack([np.bincount(group, weights=centers[:, j], minlength=n_groups)
+                         for j in range(centers.shape[1])], axis=1)
+        filled = sizes > 0
+        means[filled] = sums[filled] / sizes[filled, None]
+    order = np.argsort(group, kind="stable")
+    present = group[order]
+    return order, np.flatnonzero(np.r_[True, present[1:] != present[:-1]])
+
+
+def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
     """Full-batch weighted Lloyd iterations from ``centers``, accelerated with
     Hamerly's bounds, on valid input (X centred for accuracy, w of X's dtype).
 
@@ -91,16 +115,24 @@ def lloyd(X, w, centers, *, max_iter, tol_abs):
     next.  The assignment step only recomputes distances for the points whose bounds
     (an upper bound on the distance to their centre, a lower bound on the distance to
     any other, both moved by how far the centres moved) no longer prove their label
-    (Hamerly 2010), usually a small fraction after the first iterations.  A final full
-    assignment makes the returned labels exactly the nearest centres.
+    (Hamerly 2010), usually a small fraction after the first iterations.  From
+    :data:`_GROUPED_MIN_K` centres on, the lower bound is kept per group of nearby
+    centres and moved by that group's largest move only (the global filter of
+    Yinyang k-means, Ding et al. 2015): with many centres, one that moves far no
+    longer loosens every point's bound.  A final full assignment (skipped with
+    ``exact_labels=False``) makes the returned labels exactly the nearest centres.
 
     Returns
     -------
     centers, labels, sq_dist, n_iter
+        ``labels`` and ``sq_dist`` are None with ``exact_labels=False``.
     """
     k = centers.shape[0]
+    order, starts = (_groups_of(centers) if k >= _GROUPED_MIN_K else (None, np.zeros(1, dtype=np.intp)))
+    if order is not None:  # each group's centres consecutive while iterating
+        centers = centers[order]
     x_sq = row_norms_sq(X)
-    labels, upper, lower = assign_with_bounds(X, centers, x_sq)
+    labels, upper, lower = assign_with_bounds(X, centers, x_sq, starts)  # lower: (groups, n)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         counts, sums = cluster_sums(X, labels, w, k)
@@ -112,21 +144,27 @@ def lloyd(X, w, centers, *, max_iter, tol_abs):
         moved = np.sqrt(((new_centers - centers) ** 2).sum(axis=1))
         centers = new_centers
         upper += moved[labels]
-        lower -= moved.max()
+        lower -= np.maximum.reduceat(moved, starts)[:, None]
         # A label is proven when the centre is nearer than any other could be; the
         # small margin keeps rounding from proving a label that is not.
-        bound = np.maximum(lower, _half_gaps(centers)[labels])
+        bound = np.maximum(lower.min(axis=0), _half_gaps(centers)[labels])
         check = np.flatnonzero(upper * (1 + 1e-6) >= bound)
         changed = 0
         if check.size:
             upper[check] = np.sqrt(sq_dist_to_assigned(X[check], centers, labels[check]))
             check = check[upper[check] * (1 + 1e-6) >= bound[check]]
         if check.size:
-            new_labels, upper[check], lower[check] = assign_with_bounds(X[check], centers, x_sq[check])
+            new_labels, upper[check], lower[:, check] = assign_with_bounds(X[check], centers, x_sq[check], starts)
             changed = int(np.count_nonzero(new_labels != labels[check]))
             labels[check] = new_labels
         if float((moved**2).sum()) <= tol_abs or changed == 0:
             break
+    if order is not None:
+        unordered = np.empty_like(centers)
+        unordered[order] = centers
+        centers = unordered
+    if not exact_labels:
+        return centers, None, None, n_iter
     labels, sq_dist = assign(X, centers)
     return centers, labels, sq_dist, n_iter
 

@@ -131,6 +131,16 @@ class _ImageColors:
         """The colours at the resolutions of the palette search (once per image)."""
         return Levels(self.features, self.histogram.counts, self.histogram.colors)
 
+    def entries(self, centers):
+        """The palette entries (uint8) of cluster centres and their values in the
+        clustering space, where colours are compared with them."""
+        if self.space == "rgb":
+            palette = to_palette(centers, self.premultiplied)
+            return palette, to_features(palette, self.premultiplied)
+        # centres back to sRGB; colours take their nearest entry in the same space
+        palette = from_space(centers, self.space)
+        return palette, to_space(palette, self.space)
+
     def nearest(self, palette_features):
         """Index of the nearest entry of every distinct colour (exact, first on ties)."""
         return self.levels.exact_labels(palette_features - self.levels.offset)
@@ -220,13 +230,9 @@ def _palette_for(colors, n_colors, *, algorithm, init, effort, rng, notes, lock=
         centers = features
     else:
         centers = cluster_colors(features, histogram.counts, histogram.colors, k, init=init, algorithm=algorithm,
-                                 effort=effort, rng=rng, levels=colors.levels, splits=splits)
-    if colors.space == "rgb":
-        palette = to_palette(centers, colors.premultiplied)
-        palette_features = to_features(palette, colors.premultiplied)
-    else:  # centres back to sRGB; colours take their nearest entry in the same space
-        palette = from_space(centers, colors.space)
-        palette_features = to_space(palette, colors.space)
+                                 effort=effort, rng=rng, levels=colors.levels, splits=splits,
+                                 rounded=lambda centers: colors.entries(centers)[1])
+    palette, palette_features = colors.entries(centers)
     color_labels = colors.nearest(palette_features)
     used = np.bincount(color_labels, minlength=len(palette)) > 0
     if not used.all():

@@ -16,14 +16,15 @@ between its nearest and second-nearest centres has every colour nearest the same
 centre (triangle inequality), so only the colours of the other bins are assigned one
 by one (:meth:`Levels.exact_labels`): exact labels at a fraction of the cost.
 
-``effort`` sets how far the search goes (measured in bench/peers.py, README):
+``effort`` sets how far the search goes (:data:`STEPS`; measured in
+bench/effort.py, README "Effort"):
 
-- "fast": converged on the coarse level only;
-- "normal" (the default): converged on the coarse and middle levels, then up to
-  :data:`EXACT_ITER` Lloyd steps on the exact colours;
-- "thorough": as "normal", plus k-means++ restarts; the candidate with the lowest
-  exact objective is kept (the "fast" and "normal" ones among them, so it is never
-  worse than either).
+- "fast": converged on the first binned level only;
+- "normal" (the default): converged on the first level, then a few Lloyd steps on
+  each finer one and on the exact colours;
+- "thorough": more steps on the finer levels and the exact colours, and k-means++
+  restarts; the candidate with the lowest exact objective is kept (the "fast" and
+  "normal" results among them, so it is never worse than either).
 """
 
 from dataclasses import dataclass
@@ -39,16 +40,17 @@ from .wu import wu_splits
 
 EFFORTS = ("fast", "normal", "thorough")
 DEFAULT_EFFORT = "normal"
-#: Lloyd steps on the exact colours at effort "normal" (a fixed point stops them
-#: earlier).
-EXACT_ITER = 10
+#: Most Lloyd steps on each finer binned level and on the exact colours, by effort:
+#: the first level converges, the finer ones follow it from there (their slow drift
+#: costs far more than it gains at "normal": measured in bench/effort.py).
+STEPS = {"fast": (0, 0), "normal": (10, 3), "thorough": (50, 10)}
 _COARSE_ITER = 300
 # Levels: the coarse one has at least _COARSE_PER_CLUSTER bins per cluster (and
 # _COARSE_MIN in all), the middle one _MIDDLE_PER_CLUSTER (_MIDDLE_MIN); finer bins
 # are used until they do, up to the exact colours.
 _COARSE_MIN, _COARSE_PER_CLUSTER = 2048, 16
-_MIDDLE_MIN, _MIDDLE_PER_CLUSTER = 8192, 64
 _BITS = (4, 5, 6, 7)
+_FINE_BITS = 7
 _START_MIN = 4096
 #: Convergence: the centres' total squared movement in one step, relative to the
 #: weighted variance of the points (as scikit-learn's ``tol``).
@@ -61,7 +63,8 @@ _RESTARTS = ((32, 8), (128, 4), (None, 2))
 class Points:
     """Weighted points: (n, d) float32 coordinates (relative to the levels' offset)
     and (n,) weights; ``bins`` gives the bin of every exact colour (None for the
-    exact level itself) and ``radius`` each bin's largest distance from its mean."""
+    exact level itself) and ``radius`` each bin's largest distance from its mean
+    (computed only for the bins that bound the exact labels)."""
 
     X: np.ndarray
     w: np.ndarray
@@ -111,11 +114,19 @@ class Levels:
             bins, n_bins = coarse_bins(self.colors, bits)
             weights, sums = cluster_sums(self.exact.X, bins, self.exact.w, n_bins)
             means = (sums / weights[:, None]).astype(self.exact.X.dtype)
-            reach = np.sqrt(row_norms_sq(self.exact.X - means[bins]))
-            radius = np.zeros(n_bins, dtype=np.float64)
-            np.maximum.at(radius, bins, reach)
-            self._binned[bits] = Points(means, weights, bins, radius)
+            self._binned[bits] = Points(means, weights, bins)
         return self._binned[bits]
+
+    def _bounding_bins(self):
+        """The finest bins built so far, with their radii (computed once), or None."""
+        if not self._binned:
+            return None
+        fine = self._binned[max(self._binned)]
+        if fine.radius is None:
+            reach = np.sqrt(row_norms_sq(self.exact.X - fine.X[fine.bins]))
+            fine.radius = np.zeros(len(fine), dtype=np.float64)
+            np.maximum.at(fine.radius, fine.bins, reach)
+        return fine
 
     def finest_below(self, minimum):
         """The coarsest level with at least ``minimum`` points (the exact one when
@@ -129,10 +140,19 @@ class Levels:
         return self.exact
 
     def plan(self, k):
-        """The coarse and middle levels for k clusters (possibly the same, or exact)."""
-        coarse = self.finest_below(max(_COARSE_MIN, _COARSE_PER_CLUSTER * k))
-        middle = self.finest_below(max(_MIDDLE_MIN, _MIDDLE_PER_CLUSTER * k))
-        return coarse, middle
+        """The binned levels Lloyd steps run on for k clusters, coarse to fine: the
+        first with enough bins per cluster, then each finer one up to
+        :data:`_FINE_BITS` bits that still has at most half as many points as there
+        are colours (empty when the colours themselves are few enough)."""
+        first = self.finest_below(max(_COARSE_MIN, _COARSE_PER_CLUSTER * k))
+        if first is self.exact:
+            return []
+        levels = [first]
+        for bits in _BITS:
+            level = self.binned(bits)
+            if len(level) > len(levels[-1]) and len(level) * 2 <= len(self) and bits <= _FINE_BITS:
+                levels.append(level)
+        return levels
 
     def start_level(self):
         """The level starts are drawn from, the same for every k so that Wu's boxes
@@ -148,7 +168,7 @@ class Levels:
         """Nearest centre of every distinct colour (exact, first on ties), whole
         bins at a time where their bounds allow (see the module docstring)."""
         k = len(centers)
-        fine = self._binned.get(max(self._binned)) if self._binned else None
+        fine = self._bounding_bins()
         if fine is None or k == 1 or len(fine) * 2 > len(self):
             return assign(self.exact.X, centers, with_distances=False)[0]
         bin_labels, nearest, second = assign_with_bounds(fine.X, centers, row_norms_sq(fine.X))
@@ -172,7 +192,8 @@ def lloyd(points, centers, *, max_iter, tol_abs):
     moves the centres less than ``tol_abs`` (total squared distance), or
     ``max_iter`` steps."""
     X = points.X
-    return lloyd_steps(X, points.w.astype(X.dtype), centers.astype(X.dtype), max_iter=max_iter, tol_abs=tol_abs)[0]
+    return lloyd_steps(X, points.w.astype(X.dtype), centers.astype(X.dtype), max_iter=max_iter, tol_abs=tol_abs,
+                       exact_labels=False)[0]
 
 
 def start_centers(levels, k, *, init, rng, splits=None):
@@ -199,23 +220,22 @@ def start_centers(levels, k, *, init, rng, splits=None):
 
 def _refined(levels, centers, *, effort, algorithm, rng, tol_abs):
     """Centres refined from ``centers`` as far as ``effort`` goes."""
-    coarse, middle = levels.plan(len(centers))
+    plan = levels.plan(len(centers))
     if algorithm == "minibatch":
+        where = plan[-1] if plan else levels.exact
         model = KMeans(len(centers), init=centers, algorithm="minibatch", polish_iter=_COARSE_ITER,
-                       init_size=len(middle), random_state=rng)
-        centers = model.fit(middle.X, sample_weight=middle.w).cluster_centers_
+                       init_size=len(where), random_state=rng)
+        centers = model.fit(where.X, sample_weight=where.w).cluster_centers_
     else:
-        centers = lloyd(coarse, centers, max_iter=_COARSE_ITER, tol_abs=tol_abs)
-        if effort == "fast":
-            return centers
-        if middle is not coarse:
-            centers = lloyd(middle, centers, max_iter=_COARSE_ITER, tol_abs=tol_abs)
-    if effort == "fast" or middle is levels.exact:
+        fine_steps = STEPS[effort][0]
+        for index, level in enumerate(plan[:1] if effort == "fast" else plan):
+            centers = lloyd(level, centers, max_iter=_COARSE_ITER if index == 0 else fine_steps, tol_abs=tol_abs)
+    if effort == "fast" and plan:
         return centers
-    return lloyd(levels.exact, centers, max_iter=EXACT_ITER, tol_abs=tol_abs)
+    return lloyd(levels.exact, centers, max_iter=STEPS[effort][1] if plan else _COARSE_ITER, tol_abs=tol_abs)
 
 
-def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None, splits=None):
+def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None, splits=None, rounded=None):
     """k centres for the levels' points (fewer only when there are fewer distinct
     points), in the levels' centred coordinates (add ``levels.offset``).
 
@@ -233,6 +253,10 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
     splits : WuSplits, optional
         Wu's boxes of ``levels.start_level()`` for some k_max >= k, shared between
         calls.
+    rounded : callable, optional
+        Maps centres (in feature space) to the values they will take (palette
+        entries are rounded): the thorough search compares its candidates by the
+        objective of those.
 
     Returns
     -------
@@ -249,11 +273,14 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
         restart = start_centers(levels, k, init="k-means++", rng=stream)
         candidates.append(_refined(levels, restart, effort="normal", algorithm=algorithm, rng=stream,
                                    tol_abs=tol_abs))
-    return min(candidates, key=lambda centers: levels.objective(centers)[0])
+    def settled(centers):
+        return centers if rounded is None else rounded(centers + levels.offset) - levels.offset
+
+    return min(candidates, key=lambda centers: levels.objective(settled(centers))[0])
 
 
 def cluster_colors(features, counts, colors, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None,
-                   levels=None, splits=None):
+                   levels=None, splits=None, rounded=None):
     """k centres, in feature space, for weighted distinct colours (fewer only when
     there are fewer distinct colours): :func:`search` on their :class:`Levels`
     (given, to share them between calls, or built here).
@@ -266,4 +293,5 @@ def cluster_colors(features, counts, colors, k, *, init="wu", algorithm="lloyd",
     """
     if levels is None:
         levels = Levels(features, counts, colors)
-    return search(levels, k, init=init, algorithm=algorithm, effort=effort, rng=rng, splits=splits) + levels.offset
+    return search(levels, k, init=init, algorithm=algorithm, effort=effort, rng=rng, splits=splits,
+                  rounded=rounded) + levels.offset

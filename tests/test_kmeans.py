@@ -293,15 +293,20 @@ def test_guarantees(X, k, algorithm, init, seed):
     np.testing.assert_array_equal(km.cluster_centers_, again.cluster_centers_)
 
 
-def test_bounded_lloyd_matches_plain_lloyd_steps():
-    """Hamerly's bounds only skip work: the centres after each iteration are those of
-    plain Lloyd (recomputed here from scratch with dense distances)."""
-    X, _ = make_blobs(100, [[0, 0], [3, 0], [0, 3], [3, 3], [1.5, 1.5]], 1.0, seed=9)
-    centers = X[:5].copy()
+@pytest.mark.parametrize("k", [5, 40])
+def test_bounded_lloyd_matches_plain_lloyd_steps(k):
+    """Hamerly's bounds (per group of centres from 32 centres on) only skip work: the
+    centres after each iteration are those of plain Lloyd (recomputed here from
+    scratch with dense distances)."""
+    grid = [[3 * i, 3 * j] for i in range(7) for j in range(6)][:k] if k > 5 else \
+        [[0, 0], [3, 0], [0, 3], [3, 3], [1.5, 1.5]]
+    X, _ = make_blobs(100, grid, 1.0, seed=9)
+    start = X[np.random.default_rng(0).choice(len(X), k, replace=False)]
+    centers = start.copy()
     for iterations in range(1, 8):
-        km = KMeans(5, init=X[:5], algorithm="lloyd", max_iter=iterations, tol=0).fit(X)
+        km = KMeans(k, init=start, algorithm="lloyd", max_iter=iterations, tol=0).fit(X)
         labels = ((X[:, None] - centers[None]) ** 2).sum(axis=2).argmin(axis=1)
-        centers = np.array([X[labels == j].mean(axis=0) for j in range(5)])
+        centers = np.array([X[labels == j].mean(axis=0) for j in range(k)])
         if km.n_iter_ < iterations:  # converged earlier
             break
         np.testing.assert_allclose(km.cluster_centers_, centers, rtol=1e-9, atol=1e-9)

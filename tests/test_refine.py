@@ -20,16 +20,20 @@ def test_binned_levels_keep_the_exact_weights_and_mean(levels):
         assert binned.w.sum() == total and len(binned) < len(levels)
         np.testing.assert_allclose(binned.w @ binned.X.astype(np.float64), mean, atol=1e-2 * total)
         # every colour lies within its bin's radius of the bin mean
+        assert levels._bounding_bins() is binned  # the finest bins built so far
         reach = np.sqrt(((levels.exact.X - binned.X[binned.bins]) ** 2).sum(axis=1))
         assert (reach <= binned.radius[binned.bins] + 1e-6).all()
 
 
 def test_levels_have_enough_bins_per_cluster(levels):
     for k in (2, 16, 64, 256):
-        coarse, middle = levels.plan(k)
-        assert len(coarse) >= min(len(levels), max(2048, 16 * k)) or coarse is levels.exact
-        assert len(middle) >= len(coarse)
-    assert levels.start_level() is levels.plan(2)[0] or len(levels.start_level()) >= 4096
+        plan = levels.plan(k)
+        sizes = [len(level) for level in plan]
+        assert sizes == sorted(set(sizes)) and all(size * 2 <= len(levels) for size in sizes)
+        assert not plan or sizes[0] >= max(2048, 16 * k)
+    assert len(levels.start_level()) >= 4096
+    tiny = Levels(np.eye(3, dtype=np.float32), np.ones(3), np.eye(3, dtype=np.uint8) * 255)
+    assert tiny.plan(2) == [] and tiny.start_level() is tiny.exact
 
 
 @pytest.mark.parametrize("k", [1, 2, 16, 64, 256, 300])
