@@ -40,7 +40,8 @@ class QuantizeResult:
     Attributes
     ----------
     image : (H, W, 3) or (H, W, 4) ndarray of uint8
-        The input rebuilt from the palette (RGBA when the input has transparency).
+        The input rebuilt from the palette (RGBA when the input has transparency),
+        built on first access: writing the result needs only the palette and labels.
     palette : (n, 3) or (n, 4) ndarray of uint8
         The colours used, n <= n_colors; RGBA when the input has transparency.
     labels : (H, W) ndarray of int16 (int32 above 32767 colours)
@@ -50,11 +51,19 @@ class QuantizeResult:
         Embedded in the output when the input was loaded with ``keep_icc``.
     """
 
-    image: np.ndarray
     palette: np.ndarray
     labels: np.ndarray
     report: Report
     icc_profile: bytes | None = None
+    channels: int = 3
+
+    @cached_property
+    def image(self):
+        lookup = np.zeros((len(self.palette) + 1, self.channels), dtype=np.uint8)
+        lookup[: len(self.palette), : self.palette.shape[1]] = self.palette
+        if self.palette.shape[1] < self.channels:  # an opaque palette on an image with transparency
+            lookup[: len(self.palette), 3] = 255
+        return lookup[self.labels]  # label -1 picks the zero row: fully transparent
 
     def save(self, path, *, overwrite=False, smallest=False):
         """Write the result atomically (format from the extension, PNG-8 for .png).
@@ -291,7 +300,7 @@ def _color_psnr(colors, palette, color_labels):
 def _color_delta_e(colors, palette, color_labels):
     """Mean and 95th percentile of the CIEDE2000 difference over the visible pixels
     (their RGB, from the histogram): only the palette entries are converted."""
-    differences = ciede2000_rows(colors.lab, srgb_to_lab(palette[:, :3]), color_labels)
+    differences = ciede2000_rows(colors.lab, srgb_to_lab(palette[:, :3], np.float32), color_labels, dtype=np.float32)
     return mean_and_p95(differences, colors.histogram.counts)
 
 
@@ -550,8 +559,10 @@ def quantize_image(
             colors, n_colors, quality, max_delta_e, algorithm=algorithm, init=init, effort=effort,
             fresh_rng=fresh_rng, notes=notes,
         )
-    palette, labels, delta_e = _final_labels(loaded, colors, palette, color_labels, dither, dither_strength, notes)
-    return _result(loaded, palette, labels, start, with_ssim=ssim, colors_requested=n_colors, seed=seed,
+    palette, labels, delta_e, exact_psnr = _final_labels(loaded, colors, palette, color_labels, dither,
+                                                         dither_strength, notes)
+    return _result(loaded, palette, labels, start, with_ssim=ssim, exact_psnr=exact_psnr,
+                   colors_requested=n_colors, seed=seed,
                    algorithm=algorithm, init=init, effort=effort, notes=notes, colorspace=colors.space,
                    delta_e=delta_e[0], delta_e_p95=delta_e[1])
 
@@ -569,19 +580,23 @@ _DELTA_E_SAMPLE = 1 << 18
 
 
 def _final_labels(loaded, colors, palette, color_labels, dither, strength, notes):
-    """The output palette, every pixel's label (dithered when asked and possible) and
-    the (mean, p95) CIEDE2000 of the result."""
+    """The output palette, every pixel's label (dithered when asked and possible), the
+    (mean, p95) CIEDE2000 of the result and its PSNR when the histogram gives it
+    exactly (not dithered; else None)."""
     dithered = dither != "none" and not colors.premultiplied
     if dither != "none" and colors.premultiplied:
         notes.append("not dithered: the image has partly transparent pixels")
+    exact_psnr = None
     if not dithered:
         delta_e = _color_delta_e(colors, palette, color_labels)
+        exact_psnr = _color_psnr(colors, palette, color_labels)
     palette, labels = _pixel_labels(colors, palette, color_labels)
     if dithered:
         labels, delta_e = _dithered(loaded.pixels, palette, labels, dither, strength)
         notes.append(f"{dither} dithering at strength {strength:g}; CIEDE2000 measured on "
                      f"up to {_DELTA_E_SAMPLE:,} sampled pixels")
-    return palette, labels, delta_e
+    return palette, labels, delta_e, exact_psnr
+
 
 
 def _dithered(pixels, palette, labels, method, strength):
@@ -599,27 +614,25 @@ def _dithered(pixels, palette, labels, method, strength):
     return dithered, delta_e_2000(flat[visible], palette[dithered.reshape(-1)[visible], :3])
 
 
-def _result(loaded, palette, labels, start, *, with_ssim=False, **report_fields):
-    """Rebuild the image from palette and labels, measure it, and report (SSIM only
-    when asked: it costs up to a third of the whole call on a big image)."""
+def _result(loaded, palette, labels, start, *, with_ssim=False, exact_psnr=None, **report_fields):
+    """The result and its report.  The image is rebuilt from palette and labels only
+    where a metric needs it: PSNR when the histogram did not give it, SSIM when
+    asked (it costs up to a third of the whole call on a big image)."""
     pixels = loaded.pixels
     height, width, channels = pixels.shape
     transparent = bool(labels.min() < 0) if labels.size else False
-    lookup = np.zeros((len(palette) + 1, channels), dtype=np.uint8)
-    lookup[: len(palette), : palette.shape[1]] = palette
-    if palette.shape[1] < channels:  # an opaque palette on an image with transparency
-        lookup[: len(palette), 3] = 255
-    rebuilt = lookup[labels]  # label -1 picks the zero row: fully transparent
-    if channels == 4:
-        reference, compared = premultiply(pixels), premultiply(rebuilt)
-    else:
-        reference, compared = pixels, rebuilt
-    report = Report(
+    result = QuantizeResult(palette, labels, None, loaded.icc_profile, channels)
+    if exact_psnr is None or with_ssim:
+        if channels == 4:
+            reference, compared = premultiply(pixels), premultiply(result.image)
+        else:
+            reference, compared = pixels, result.image
+    result.report = Report(
         input=str(loaded.path) if loaded.path is not None else None,
         width=width,
         height=height,
         colors_used=len(palette),
-        psnr=psnr(reference, compared),
+        psnr=exact_psnr if exact_psnr is not None else psnr(reference, compared),
         ssim=ssim(reference, compared) if with_ssim else None,
         input_bytes=loaded.file_bytes,
         raw_ratio=raw_ratio(width, height, channels, len(palette) + transparent),
@@ -628,8 +641,8 @@ def _result(loaded, palette, labels, start, *, with_ssim=False, **report_fields)
         transparent=transparent,
         **report_fields,
     )
-    report.seconds = loaded.seconds + time.perf_counter() - start
-    return QuantizeResult(rebuilt, palette, labels, report, loaded.icc_profile)
+    result.report.seconds = loaded.seconds + time.perf_counter() - start
+    return result
 
 
 def color_histogram(image, *, max_pixels=io.DEFAULT_MAX_PIXELS):
@@ -746,7 +759,8 @@ def apply_palette(
     histogram = ColorHistogram(flat[:, :3] if visible is None else flat[visible, :3])
     colors = _histogram_colors(histogram, colorspace, False, visible, pixels.shape)
     color_labels = colors.nearest(to_space(palette, colorspace))
-    _, labels, delta_e = _final_labels(loaded, colors, palette, color_labels, dither, dither_strength, notes)
+    # PSNR from the pixels: partly transparent ones become opaque, which the colours do not show
+    _, labels, delta_e, _ = _final_labels(loaded, colors, palette, color_labels, dither, dither_strength, notes)
     return _result(loaded, palette, labels, start, with_ssim=ssim,
                    colors_requested=len(palette), seed=None, algorithm="palette", init="none",
                    notes=notes, colorspace=colorspace, delta_e=delta_e[0], delta_e_p95=delta_e[1])

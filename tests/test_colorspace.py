@@ -23,8 +23,11 @@ def test_cielab_and_ciede2000_equal_scikit_images():
     np.testing.assert_allclose(srgb_to_lab(a), rgb2lab(a[None] / 255.0)[0], atol=1e-9)
     near = np.clip(a.astype(int) + rng.integers(-2, 3, a.shape), 0, 255).astype(np.uint8)
     for other in (b, near, a):
-        np.testing.assert_allclose(ciede2000(srgb_to_lab(a), srgb_to_lab(other)),
-                                   deltaE_ciede2000(srgb_to_lab(a), srgb_to_lab(other)), atol=1e-9)
+        expected = deltaE_ciede2000(srgb_to_lab(a), srgb_to_lab(other))
+        np.testing.assert_allclose(ciede2000(srgb_to_lab(a), srgb_to_lab(other)), expected, atol=1e-9)
+        fast = ciede2000(srgb_to_lab(a, np.float32), srgb_to_lab(other, np.float32), dtype=np.float32)
+        assert fast.dtype == np.float32
+        np.testing.assert_allclose(fast, expected, atol=1e-4)
 
 
 @pytest.mark.parametrize("lab1, lab2, expected", [

@@ -505,8 +505,9 @@ def test_colorspaces_cluster_in_the_space_and_report_delta_e(photo, space):
     report = result.report
     assert report.colorspace == space and len(result.palette) <= 12
     mean, p95 = delta_e_2000(photo.reshape(-1, 3), result.image.reshape(-1, 3))
-    # the report's CIELAB is float32 (half the memory): about 1e-8 from the float64 value
-    assert report.delta_e == pytest.approx(mean, rel=1e-7) and report.delta_e_p95 == pytest.approx(p95, rel=1e-7)
+    # the report's CIELAB and CIEDE2000 are float32 (half the memory, twice the speed):
+    # within 1e-6 of the float64 values
+    assert report.delta_e == pytest.approx(mean, rel=1e-6) and report.delta_e_p95 == pytest.approx(p95, rel=1e-6)
     # every pixel takes the nearest palette entry *in the space it was clustered in*
     pixels = to_space(photo.reshape(-1, 3), space)
     entries = to_space(result.palette, space)
