@@ -181,11 +181,12 @@ def suggest_k(
     rows = []
     for done, k in enumerate(ks, 1):
         palette, labels = fit(k)
+        squared_error = _squared_error(colors, palette, labels)
         rows.append((
             k,
-            _squared_error(colors, palette, labels),
-            _color_psnr(colors, palette, labels),
-            _color_delta_e(colors, palette, labels)[0],
+            squared_error,
+            _color_psnr(colors, palette, labels, squared_error),
+            _color_delta_e(colors, palette, labels, p95=False)[0],
             silhouette.score(labels),
             davies_bouldin_score(colors.features, labels, sample_weight=counts),
         ))

@@ -48,6 +48,14 @@ def cluster_sums(X, labels, weights, k):
     return counts, sums
 
 
+def _sums(labels, w, weighted, k):
+    """cluster_sums with the weighted points given (w × X, float64)."""
+    counts = np.bincount(labels, weights=w, minlength=k)
+    sums = np.stack([np.bincount(labels, weights=weighted[:, j], minlength=k) for j in range(weighted.shape[1])],
+                    axis=1)
+    return counts, sums
+
+
 def _worst_served(X, w, sq_dist, n_points):
     """Up to ``n_points`` distinct rows that contribute most to the inertia (w × d² > 0)."""
     cost = w * sq_dist
@@ -112,7 +120,8 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
 
     Each iteration is an update step (weighted means, empty clusters re-seeded) followed
     by an assignment step, so the inertia never increases from one iteration to the
-    next.  The assignment step only recomputes distances for the points whose bounds
+    next; the clusters' sums follow the points that change cluster.  The assignment
+    step only recomputes distances for the points whose bounds
     (an upper bound on the distance to their centre, a lower bound on the distance to
     any other, both moved by how far the centres moved) no longer prove their label
     (Hamerly 2010), usually a small fraction after the first iterations.  From
@@ -133,9 +142,11 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
         centers = centers[order]
     x_sq = row_norms_sq(X)
     labels, upper, lower = assign_with_bounds(X, centers, x_sq, starts)  # lower: (groups, n)
+    weighted = X * w[:, None].astype(np.float64)
+    counts, sums = _sums(labels, w, weighted, k)
+    total = counts.sum()
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        counts, sums = cluster_sums(X, labels, w, k)
         new_centers = centers.copy()
         filled = counts > 0
         new_centers[filled] = sums[filled] / counts[filled, None]
@@ -155,8 +166,17 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
             check = check[upper[check] * (1 + 1e-6) >= bound[check]]
         if check.size:
             new_labels, upper[check], lower[:, check] = assign_with_bounds(X[check], centers, x_sq[check], starts)
-            changed = int(np.count_nonzero(new_labels != labels[check]))
+            moving = new_labels != labels[check]
+            changed = int(np.count_nonzero(moving))
+            if changed:  # the sums follow the points that changed cluster
+                movers = check[moving]
+                gone, came = _sums(labels[movers], w[movers], weighted[movers], k), \
+                    _sums(new_labels[moving], w[movers], weighted[movers], k)
+                counts += came[0] - gone[0]
+                sums += came[1] - gone[1]
             labels[check] = new_labels
+            if changed and (counts <= 1e-9 * total).any():  # an emptied cluster: no rounding residue
+                counts, sums = _sums(labels, w, weighted, k)
         if float((moved**2).sum()) <= tol_abs or changed == 0:
             break
     if order is not None:

@@ -241,6 +241,16 @@ def silhouette_score(X, labels, *, sample_weight=None, sample_size=2000, random_
     return sample.score(labels)
 
 
+def _compact(labels):
+    """Labels renumbered 0..m-1 in order, m the number of distinct ones: np.unique's
+    inverse for non-negative integers, by counting instead of sorting."""
+    labels = np.asarray(labels)
+    if labels.size == 0 or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+        return np.unique(labels, return_inverse=True)[1].reshape(-1)
+    present = np.bincount(labels) > 0
+    return (np.cumsum(present) - 1)[labels]
+
+
 def davies_bouldin_score(X, labels, *, sample_weight=None):
     """Davies–Bouldin index: the mean over clusters of max_j (s_i + s_j) / d(c_i, c_j),
     with s the mean distance of a cluster's points to its centroid.
@@ -249,8 +259,8 @@ def davies_bouldin_score(X, labels, *, sample_weight=None):
     -------
     float >= 0; lower is better (0 for point-like clusters).
     """
-    X = np.asarray(X, dtype=np.float64)
-    _, labels = np.unique(labels, return_inverse=True)
+    X = np.asarray(X)
+    labels = _compact(labels)
     w = _weights(X, sample_weight)
     k = labels.max() + 1 if labels.size else 0
     if k < 2:
@@ -258,7 +268,8 @@ def davies_bouldin_score(X, labels, *, sample_weight=None):
     totals = np.bincount(labels, weights=w, minlength=k)
     centroids = np.stack([np.bincount(labels, weights=w * X[:, j], minlength=k) for j in range(X.shape[1])], 1)
     centroids /= totals[:, None]
-    spread = np.bincount(labels, weights=w * np.linalg.norm(X - centroids[labels], axis=1), minlength=k) / totals
+    offsets = X - centroids[labels]
+    spread = np.bincount(labels, weights=w * np.sqrt(np.einsum("ij,ij->i", offsets, offsets)), minlength=k) / totals
     gaps = _pairwise(centroids)
     np.fill_diagonal(gaps, np.inf)
     ratios = (spread[:, None] + spread[None, :]) / gaps

@@ -287,20 +287,25 @@ def _squared_error(colors, palette, color_labels):
     return float(colors.histogram.counts @ np.einsum("ij,ij->i", diff, diff))
 
 
-def _color_psnr(colors, palette, color_labels):
+def _color_psnr(colors, palette, color_labels, squared_error=None):
     """PSNR of the image the palette rebuilds, from the histogram alone: exactly the
     report's value (premultiplied RGBA when the image has transparency)."""
     height, width, channels = colors.shape
-    squared_error = _squared_error(colors, palette, color_labels)
+    if squared_error is None:
+        squared_error = _squared_error(colors, palette, color_labels)
     if squared_error == 0:
         return float("inf")
     return float(10 * np.log10(255.0**2 * height * width * channels / squared_error))
 
 
-def _color_delta_e(colors, palette, color_labels):
-    """Mean and 95th percentile of the CIEDE2000 difference over the visible pixels
-    (their RGB, from the histogram): only the palette entries are converted."""
+def _color_delta_e(colors, palette, color_labels, *, p95=True):
+    """Mean and 95th percentile (None without ``p95``: it takes a sort) of the
+    CIEDE2000 difference over the visible pixels (their RGB, from the histogram):
+    only the palette entries are converted."""
     differences = ciede2000_rows(colors.lab, srgb_to_lab(palette[:, :3], np.float32), color_labels, dtype=np.float32)
+    if not p95:
+        counts = colors.histogram.counts
+        return float(counts @ differences.astype(np.float64) / counts.sum()) if counts.sum() else 0.0, None
     return mean_and_p95(differences, colors.histogram.counts)
 
 
@@ -338,11 +343,10 @@ def _smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, e
     def probe(k):
         if k not in probes:
             palette, color_labels = _palette_for(colors, k, algorithm=algorithm, init=init, effort=effort,
-                                                 rng=fresh_rng(), notes=[],
-                                                 splits=splits if init == "wu" else None)
+                                                 rng=fresh_rng(), notes=[], splits=splits if init == "wu" else None)
             reached = {"psnr": _color_psnr(colors, palette, color_labels)}
             if max_delta_e is not None:
-                reached["delta_e"] = _color_delta_e(colors, palette, color_labels)[0]
+                reached["delta_e"] = _color_delta_e(colors, palette, color_labels, p95=False)[0]
             meets = (quality is None or reached["psnr"] >= quality) and (
                 max_delta_e is None or reached["delta_e"] <= max_delta_e)
             probes[k] = (meets, reached, palette, color_labels)
