@@ -59,20 +59,14 @@ import numpy as np
 from PIL import Image
 
 from _child import run_quantize
-from quantize import load_image, quantize_image
+from _images import cases, default_images
+from quantize import quantize_image
 from quantize.colorspace import premultiply, to_palette
 from quantize.metrics import delta_e_2000, psnr
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "images"
 SAMPLE = 10_000
 MINIBATCH_SAMPLE = 100_000
 DELTA_E_SAMPLE = 1 << 18
-
-
-def default_images():
-    folder = SHARED if SHARED.is_dir() else ROOT / "images"
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
 
 
 SLOW = 20.0  # seconds: a peer slower than this is timed once, and the table says so
@@ -99,21 +93,6 @@ def version(package):
 
 
 # ---- the quantisers: each returns (palette in the image's channels, labels) ------------
-
-SMALL = (768, 512)
-
-
-def downscale(pixels, size=SMALL):
-    """The centre 3:2 crop of an image, resized to ``size`` (Lanczos)."""
-    height, width = pixels.shape[:2]
-    if width * size[1] > height * size[0]:
-        crop = height * size[0] // size[1]
-        pixels = pixels[:, (width - crop) // 2 : (width - crop) // 2 + crop]
-    else:
-        crop = width * size[1] // size[0]
-        pixels = pixels[(height - crop) // 2 : (height - crop) // 2 + crop]
-    return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.LANCZOS))
-
 
 def _palette_and_labels(result):
     return result.palette, result.labels
@@ -247,20 +226,6 @@ def peak_memory(pixels, k):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return peak
-
-
-def cases(paths, small, folder):
-    """(label, pixels, a PNG or the original file to time one decode of) for every
-    image, and its 768x512 downscale after it when ``small``."""
-    for path in paths:
-        pixels = load_image(path, max_pixels=None).pixels
-        alpha = ", alpha" if pixels.shape[2] == 4 else ""
-        yield f"{path.name} ({pixels.shape[1]}x{pixels.shape[0]}{alpha})", pixels, path
-        if small:
-            reduced = downscale(pixels)
-            png = folder / f"{path.stem}-768.png"
-            Image.fromarray(reduced).save(png, compress_level=1)
-            yield f"{path.name} (768x512{alpha})", reduced, png
 
 
 # ---- end to end ---------------------------------------------------------------------

@@ -195,20 +195,22 @@ def coarse_bins(colors, bits):
 
     Returns
     -------
-    bins : (m,) ndarray of intp
+    bins : (m,) ndarray of int32
         Bin index of each colour, numbered 0..n_bins-1 in order of first code.
     n_bins : int
     """
-    shifted = (colors >> (8 - bits)).astype(np.intp)
-    keys = np.zeros(len(colors), dtype=np.intp)
+    key_bits = bits * colors.shape[1]
+    dtype = np.int32 if key_bits < 31 else np.int64  # 4 bytes a colour: there can be tens of millions
+    keys = np.zeros(len(colors), dtype=dtype)
     for channel in range(colors.shape[1]):
-        keys = (keys << bits) | shifted[:, channel]
-    n_keys = 1 << (bits * colors.shape[1])
+        keys <<= bits
+        keys |= colors[:, channel] >> (8 - bits)
+    n_keys = 1 << key_bits
     if n_keys > _DENSE_KEYS:  # RGBA on a fine grid: too many keys for a table
         unique, bins = np.unique(keys, return_inverse=True)
-        return bins.reshape(-1), len(unique)
+        return bins.reshape(-1).astype(np.int32), len(unique)
     # A presence table numbers the occupied keys in order without sorting.
     present = np.zeros(n_keys, dtype=bool)
     present[keys] = True
-    index = np.cumsum(present, dtype=np.intp) - 1
+    index = np.cumsum(present, dtype=np.int32) - 1
     return index[keys], int(index[-1]) + 1

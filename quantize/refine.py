@@ -21,7 +21,7 @@ bench/effort.py, README "Effort"):
 
 - "fast": converged on the first binned level only;
 - "normal" (the default): converged on the first level, then a few Lloyd steps on
-  each finer one and on the exact colours;
+  each finer one and on the exact colours (up to :data:`EXACT_STEPS_MAX` of them);
 - "thorough": more steps on the finer levels and the exact colours, and k-means++
   restarts; the candidate with the lowest exact objective is kept (the "fast" and
   "normal" results among them, so it is never worse than either).
@@ -44,6 +44,10 @@ DEFAULT_EFFORT = "normal"
 #: the first level converges, the finer ones follow it from there (their slow drift
 #: costs far more than it gains at "normal": measured in bench/effort.py).
 STEPS = {"fast": (0, 0), "normal": (10, 3), "thorough": (50, 10)}
+#: Above this many distinct colours (a noisy 100 MP image has 11 million) the Lloyd
+#: steps stop at the finest bins, whose sums keep the centroids exact; the state of
+#: steps on every colour would take gigabytes.  The final labels are exact anyway.
+EXACT_STEPS_MAX = 1 << 21
 _COARSE_ITER = 300
 # Levels: the coarse one has at least _COARSE_PER_CLUSTER bins per cluster (and
 # _COARSE_MIN in all), the middle one _MIDDLE_PER_CLUSTER (_MIDDLE_MIN); finer bins
@@ -230,7 +234,7 @@ def _refined(levels, centers, *, effort, algorithm, rng, tol_abs):
         fine_steps = STEPS[effort][0]
         for index, level in enumerate(plan[:1] if effort == "fast" else plan):
             centers = lloyd(level, centers, max_iter=_COARSE_ITER if index == 0 else fine_steps, tol_abs=tol_abs)
-    if effort == "fast" and plan:
+    if (effort == "fast" and plan) or len(levels) > EXACT_STEPS_MAX:
         return centers
     return lloyd(levels.exact, centers, max_iter=STEPS[effort][1] if plan else _COARSE_ITER, tol_abs=tol_abs)
 
