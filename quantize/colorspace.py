@@ -55,16 +55,24 @@ def to_palette(centers, premultiplied):
     RGB centres are rounded.  Premultiplied centres get the rounded alpha (at least 1:
     a cluster of visible pixels stays visible) and, per channel, the straight colour
     whose premultiplied value is nearest the centre, so that the round trip through a
-    straight-alpha palette loses as little as possible.
+    straight-alpha palette loses as little as possible.  At low alpha many straight
+    colours premultiply alike; among those the one nearest the cluster's own straight
+    colour (the centre over its unrounded alpha) is kept, so that nearly transparent
+    white stays white.
     """
     if not premultiplied:
         return np.clip(np.rint(centers), 0, 255).astype(np.uint8)
     alpha = np.clip(np.rint(centers[:, 3]), 1, 255)
-    quotient = np.rint(centers[:, :3] * 255 / alpha[:, None])
-    # the rounded quotient first, so that ties keep it
-    candidates = np.clip(quotient[..., None] + np.array([0, -1, 1]), 0, 255)
+    straight = centers[:, :3] * 255 / np.maximum(centers[:, 3:], 1e-6)
+    steps = np.array([0, -1, 1])
+    candidates = np.clip(np.concatenate([np.rint(straight)[..., None] + steps,
+                                         np.rint(centers[:, :3] * 255 / alpha[:, None])[..., None] + steps],
+                                        axis=2), 0, 255)
     shown = (candidates * alpha[:, None, None] + 127) // 255
-    best = np.abs(shown - centers[:, :3, None]).argmin(axis=2)
+    error = np.abs(shown - centers[:, :3, None])
+    # nearest premultiplied value first; among equals, nearest the straight colour
+    error += np.abs(candidates - straight[..., None]) * 1e-9
+    best = error.argmin(axis=2)
     rgb = np.take_along_axis(candidates, best[..., None], axis=2)[..., 0]
     return np.column_stack([rgb, alpha]).astype(np.uint8)
 

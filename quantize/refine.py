@@ -22,9 +22,11 @@ bench/effort.py, README "Effort"):
 - "fast": converged on the first binned level only;
 - "normal" (the default): converged on the first level, then a few Lloyd steps on
   each finer one and on the exact colours (up to :data:`EXACT_STEPS_MAX` of them);
-- "thorough": more steps on the finer levels and the exact colours, and k-means++
-  restarts; the candidate with the lowest exact objective is kept (the "fast" and
-  "normal" results among them, so it is never worse than either).
+- "thorough": k-means++ restarts besides the start, each refined as "normal" does;
+  the best of them is refined further with more steps on the finer levels and the
+  exact colours, and the candidate with the lowest objective (after rounding to
+  palette entries) is kept, the "fast" and "normal" results among them, so it is
+  never worse than either.
 """
 
 from dataclasses import dataclass
@@ -43,15 +45,14 @@ DEFAULT_EFFORT = "normal"
 #: Most Lloyd steps on each finer binned level and on the exact colours, by effort:
 #: the first level converges, the finer ones follow it from there (their slow drift
 #: costs far more than it gains at "normal": measured in bench/effort.py).
-STEPS = {"fast": (0, 0), "normal": (10, 3), "thorough": (50, 10)}
+STEPS = {"fast": (0, 0), "normal": (10, 3), "thorough": (50, 10)}  # thorough: for its best candidate
 #: Above this many distinct colours (a noisy 100 MP image has 11 million) the Lloyd
 #: steps stop at the finest bins, whose sums keep the centroids exact; the state of
 #: steps on every colour would take gigabytes.  The final labels are exact anyway.
 EXACT_STEPS_MAX = 1 << 21
 _COARSE_ITER = 300
-# Levels: the coarse one has at least _COARSE_PER_CLUSTER bins per cluster (and
-# _COARSE_MIN in all), the middle one _MIDDLE_PER_CLUSTER (_MIDDLE_MIN); finer bins
-# are used until they do, up to the exact colours.
+# The first level Lloyd steps run on has at least _COARSE_PER_CLUSTER bins per
+# cluster and _COARSE_MIN in all; the levels of up to _FINE_BITS bits follow.
 _COARSE_MIN, _COARSE_PER_CLUSTER = 2048, 16
 _BITS = (4, 5, 6, 7)
 _FINE_BITS = 7
@@ -205,20 +206,20 @@ def start_centers(levels, k, *, init, rng, splits=None):
     Wu's boxes (``splits`` when given, to share one pass between several k) or a draw
     of the seeding ``init``; filled up from the worst-served points when the start
     has fewer than k distinct points."""
-    coarse = levels.start_level()
+    level = levels.start_level()
     if init == "wu":
         if splits is None:
-            splits = wu_splits(coarse.X, k, sample_weight=coarse.w)
-        centers = splits.centers(min(k, splits.n_boxes)).astype(coarse.X.dtype)
+            splits = wu_splits(level.X, k, sample_weight=level.w)
+        centers = splits.centers(min(k, splits.n_boxes)).astype(level.X.dtype)
     else:
-        centers = initial_centers(coarse.X, k, init, coarse.w, rng)
+        centers = initial_centers(level.X, k, init, level.w, rng)
     while len(centers) < k:
-        _, sq_dist = assign(coarse.X, centers)
-        cost = coarse.w * sq_dist
+        _, sq_dist = assign(level.X, centers)
+        cost = level.w * sq_dist
         if not cost.any():  # every point is a centre already
             break
         order = np.argsort(-cost, kind="stable")[: k - len(centers)]
-        centers = np.concatenate([centers, coarse.X[order[cost[order] > 0]]])
+        centers = np.concatenate([centers, level.X[order[cost[order] > 0]]])
     return centers
 
 
@@ -249,8 +250,8 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
     k : int >= 1
     init : {"wu", "k-means++", "random", "sharding"}
     algorithm : {"lloyd", "minibatch"}
-        "minibatch" runs Sculley's mini-batch k-means on the middle level instead of
-        the coarse Lloyd steps.
+        "minibatch" runs Sculley's mini-batch k-means on the finest bins instead of
+        the Lloyd steps on the binned levels.
     effort : {"fast", "normal", "thorough"}
     rng : numpy.random.Generator
         Used by the random inits, mini-batch and the thorough restarts only.
@@ -270,17 +271,29 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
     start = start_centers(levels, k, init=init, rng=rng, splits=splits)
     if effort != "thorough":
         return _refined(levels, start, effort=effort, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
-    candidates = [_refined(levels, start, effort=effort, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
-                  for effort in ("fast", "normal")]
+
+    def score(centers):  # the objective of the palette the centres become
+        settled = centers if rounded is None else rounded(centers + levels.offset) - levels.offset
+        return levels.objective(settled)[0]
+
+    candidates = [_refined(levels, start, effort=level, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
+                  for level in ("fast", "normal")]
     n_restarts = next(n for limit, n in _RESTARTS if limit is None or k <= limit)
     for stream in rng.spawn(n_restarts):
         restart = start_centers(levels, k, init="k-means++", rng=stream)
         candidates.append(_refined(levels, restart, effort="normal", algorithm=algorithm, rng=stream,
                                    tol_abs=tol_abs))
-    def settled(centers):
-        return centers if rounded is None else rounded(centers + levels.offset) - levels.offset
-
-    return min(candidates, key=lambda centers: levels.objective(settled(centers))[0])
+    scores = [score(centers) for centers in candidates]
+    best = candidates[int(np.argmin(scores))]
+    if algorithm != "minibatch":  # the best, further: more steps on the finer levels and the colours
+        further = best
+        for level in levels.plan(k)[1:]:
+            further = lloyd(level, further, max_iter=STEPS["thorough"][0], tol_abs=tol_abs)
+        if len(levels) <= EXACT_STEPS_MAX:
+            further = lloyd(levels.exact, further, max_iter=STEPS["thorough"][1], tol_abs=tol_abs)
+        candidates.append(further)
+        scores.append(score(further))
+    return candidates[int(np.argmin(scores))]
 
 
 def cluster_colors(features, counts, colors, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None,

@@ -6,9 +6,10 @@ Graphics Gems II (J. Arvo, ed.), Academic Press, 1991, pp. 126-133.
 The points are binned on a regular grid over their bounding box, in the frame of
 their principal axes (so that cuts can follow the grey diagonal along which colours
 spread, and a channel that does not vary, such as the equal R, G and B of a grey
-image, takes one bin and leaves the others finer), and the weighted moments of every bin (weight, sum of each coordinate, sum of squared norms) are
-cumulated once along every axis, so the moments of any axis-aligned box of bins are
-2^d lookups (inclusion-exclusion: 8 in three dimensions).  Starting from one box
+image, takes one bin and leaves the others finer).  The weighted moments of every
+bin (weight, sum of each coordinate, sum of squared norms) are cumulated once along
+every axis, so the moments of any axis-aligned box of bins are 2^d lookups
+(inclusion-exclusion: 8 in three dimensions).  Starting from one box
 holding everything, each step cuts one box in two along the axis and at the bin
 boundary that most reduce the weighted sum of squared errors (SSE), and the box cut
 is the one whose best cut reduces it most.  Because every step only adds a cut, the
@@ -76,13 +77,14 @@ class WuSplits:
         return lower[:k], upper[:k]
 
     def assign_boxes(self, X, k):
-        """Index of the box (after k - 1 cuts) each row of X falls in, -1 outside the
-        grid's bounding box: Wu's own mapping of colours to its palette."""
+        """Index of the box (after k - 1 cuts) each row of X falls in: Wu's own
+        mapping of colours to its palette.  Points outside the grid's bounding box
+        count in its nearest edge bin.  Takes (n, k) memory: for checks and small
+        data, not for the pixels of an image."""
         lower, upper = self.bounds(k)
         cells = self._boxes.cells_of(np.asarray(X, dtype=np.float64))
         inside = (cells[:, None, :] > lower[None]) & (cells[:, None, :] <= upper[None])
-        hit = inside.all(axis=2)
-        return np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
+        return inside.all(axis=2).argmax(axis=1)  # the boxes tile the grid: exactly one holds each cell
 
     def centers(self, k):
         """(k, d) float64 means of the boxes after k - 1 cuts, 1 <= k <= n_boxes.
@@ -177,9 +179,9 @@ class _Boxes:
         low_half = self.moments(np.repeat(lower[None], len(axes), axis=0), tops)
         high_half = total - low_half
         w_low, w_high = low_half[:, 0], high_half[:, 0]
-        # Rounding can leave a tiny positive weight in an empty half; a half needs a
-        # weight of at least a millionth of the box to count as holding points.
-        valid = (w_low > 1e-6 * total[0]) & (w_high > 1e-6 * total[0])
+        # Real weights can leave a rounding residue in an empty half (pixel counts,
+        # integers, cannot): a half needs 1e-9 of the box's weight to hold points.
+        valid = (w_low > 1e-9 * total[0]) & (w_high > 1e-9 * total[0])
         if not valid.any():
             return -np.inf, 0, 0
         with np.errstate(divide="ignore", invalid="ignore"):

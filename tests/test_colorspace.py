@@ -47,3 +47,26 @@ def test_lab_to_srgb_equals_scikit_image_in_and_out_of_gamut():
         expected = lab2rgb(lab[None])[0]
     np.testing.assert_allclose(lab_to_srgb(lab), expected, atol=1e-9)
     assert lab_to_srgb(lab).min() >= 0 and lab_to_srgb(lab).max() <= 1
+
+
+def test_premultiplied_centres_keep_their_own_straight_colour():
+    """At alpha 3, straight 230 and 255 both premultiply to 3: the palette keeps the
+    cluster's own colour (white), not the quotient by the rounded alpha (230)."""
+    from quantize.colorspace import premultiply, to_palette
+
+    white = np.array([[255, 255, 255, a] for a in (2, 3, 3, 3)], np.uint8)
+    centre = premultiply(white).astype(np.float64).mean(axis=0, keepdims=True)  # (2.75, ..., 2.75)
+    entry = to_palette(centre, True)
+    np.testing.assert_array_equal(entry, [[255, 255, 255, 3]])
+    # the premultiplied value still comes first: the nearest one wins over the straight colour
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, (2000, 4)).astype(np.uint8)
+    rgba[:, 3] = np.maximum(rgba[:, 3], 1)
+    centres = premultiply(rgba).astype(np.float64) + rng.uniform(-0.4, 0.4, (2000, 4))
+    entries = to_palette(centres, True)
+    shown = premultiply(entries).astype(np.float64)[:, :3]
+    for offset in (-1, 1):  # no neighbouring straight value premultiplies nearer
+        other = entries.astype(int)
+        other[:, :3] = np.clip(other[:, :3] + offset, 0, 255)
+        assert (np.abs(shown - centres[:, :3]) <= np.abs(premultiply(other.astype(np.uint8))[:, :3] - centres[:, :3])
+                + 1e-6).all()
