@@ -75,11 +75,14 @@ def _packed_two_nearest(rows, rows_sq, centers, centers_sq, starts=None):
     ints |= np.arange(k, dtype=ints.dtype)[:, None]
     first = ints.min(axis=0)
     labels = (first & mask).astype(np.intp)
+    # The chosen entries become +inf (above every distance, and inf again once read
+    # back as floats: a group holding no other centre is infinitely far).
+    infinity = np.array(np.inf, dtype=dtype).view(ints.dtype)
     if k > 1:
-        ints[labels, np.arange(len(labels))] = np.iinfo(ints.dtype).max
+        ints[labels, np.arange(len(labels))] = infinity
         second = ints.min(axis=0) if starts is None else np.minimum.reduceat(ints, starts, axis=0)
     else:
-        second = np.full_like(first, np.iinfo(ints.dtype).max)
+        second = np.full_like(first, infinity)
         if starts is not None:
             second = second[None]
     first &= ~mask

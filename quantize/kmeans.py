@@ -40,16 +40,11 @@ def _tolerance(X, w, tol):
 
 def cluster_sums(X, labels, weights, k):
     """Per-cluster weight totals (k,) and weighted feature sums (k, d)."""
-    counts = np.bincount(labels, weights=weights, minlength=k)
-    wx = X if weights is None else X * weights[:, None]
-    sums = np.stack(
-        [np.bincount(labels, weights=wx[:, j], minlength=k) for j in range(X.shape[1])], axis=1
-    )
-    return counts, sums
+    return _sums(labels, weights, X if weights is None else X * weights[:, None], k)
 
 
 def _sums(labels, w, weighted, k):
-    """cluster_sums with the weighted points given (w × X, float64)."""
+    """:func:`cluster_sums` of points whose weighted values (w × X) are given."""
     counts = np.bincount(labels, weights=w, minlength=k)
     sums = np.stack([np.bincount(labels, weights=weighted[:, j], minlength=k) for j in range(weighted.shape[1])],
                     axis=1)
@@ -170,8 +165,8 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
             changed = int(np.count_nonzero(moving))
             if changed:  # the sums follow the points that changed cluster
                 movers = check[moving]
-                gone, came = _sums(labels[movers], w[movers], weighted[movers], k), \
-                    _sums(new_labels[moving], w[movers], weighted[movers], k)
+                gone = _sums(labels[movers], w[movers], weighted[movers], k)
+                came = _sums(new_labels[moving], w[movers], weighted[movers], k)
                 counts += came[0] - gone[0]
                 sums += came[1] - gone[1]
             labels[check] = new_labels
