@@ -50,7 +50,7 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="quantize")
 def main():
-    """Colour quantisation with mini-batch k-means++.
+    """Colour quantisation and segmentation with k-means: Wu's start, Lloyd refinement.
 
     \b
     Example:
