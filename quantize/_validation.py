@@ -1,6 +1,7 @@
 """Shared validators: every public function calls these first, private code trusts them."""
 
 import numbers
+import secrets
 
 import numpy as np
 
@@ -20,6 +21,16 @@ def check_random_state(random_state):
     raise InvalidParameterError(
         f"random_state={random_state!r} must be None, an int or a numpy Generator"
     )
+
+
+def resolve_seed(random_state):
+    """The seed to record in a report (None for a Generator) and the one Generator to
+    use; None draws a fresh seed, so that the run can be repeated."""
+    if random_state is None:
+        random_state = secrets.randbits(32)
+    rng = check_random_state(random_state)
+    seed = None if isinstance(random_state, np.random.Generator) else int(random_state)
+    return seed, rng
 
 
 def check_int(value, name, *, low=None, high=None):

@@ -34,8 +34,7 @@ from ._validation import check_choice, check_int
 from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE
 from .errors import InputFileError, InvalidParameterError, OutputError, QuantizeError, QuantizeWarning
 from .histogram import pack_colors, unpack_colors
-from .kmeans import ALGORITHMS, INITS
-from .refine import DEFAULT_EFFORT, EFFORTS
+from .refine import DEFAULT_EFFORT, check_search
 from .parallel import get_num_threads, set_num_threads
 from .pipeline import (
     MAX_PALETTE, _check_dither, apply_palette, check_palette, color_histogram, fit_shared_palette, quantize_image,
@@ -428,9 +427,7 @@ def quantize_folder(
     output_dir = Path(output_dir) if output_dir is not None else input_dir.with_name(f"{input_dir.name}-quantized")
     n_colors = check_int(n_colors, "n_colors", low=1, high=MAX_PALETTE)
     # checked here, not once per file: a bad option fails the call, not every file
-    check_choice(algorithm, "algorithm", ALGORITHMS)
-    check_choice(init, "init", INITS)
-    check_choice(effort, "effort", EFFORTS)
+    check_search(algorithm, init, effort)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     dither_strength = _check_dither(dither, dither_strength)
     random_state = secrets.randbits(32) if random_state is None else check_int(random_state, "random_state", low=0)

@@ -14,16 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import io
-from ._validation import check_choice, check_int
+from ._validation import check_choice, check_int, resolve_seed
 from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE
 from .errors import InvalidParameterError
 from .metrics import SilhouetteSample, davies_bouldin_score
 from .pipeline import (
-    MAX_PALETTE, _as_loaded, _check_search, _color_delta_e, _color_psnr, _image_colors, _palette_for,
-    _resolve_seed, _squared_error, visible_colors,
+    MAX_PALETTE, _color_delta_e, _color_psnr, _image_colors, _palette_for, _squared_error, visible_colors,
 )
-from .refine import DEFAULT_EFFORT
-from .wu import wu_splits
+from .refine import DEFAULT_EFFORT, check_search
 
 #: Columns of the table, in order.
 COLUMNS = ("k", "inertia", "psnr", "delta_e", "silhouette", "davies_bouldin")
@@ -154,10 +152,10 @@ def suggest_k(
     k_min = check_int(k_min, "k_min", low=2, high=MAX_PALETTE)
     k_max = check_int(k_max, "k_max", low=k_min, high=MAX_PALETTE)
     sample_size = check_int(sample_size, "sample_size", low=10)
-    _check_search(algorithm, init, effort)
+    check_search(algorithm, init, effort)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
-    seed, rng = _resolve_seed(random_state)
-    loaded = _as_loaded(image, max_pixels)
+    seed, rng = resolve_seed(random_state)
+    loaded = io.as_loaded(image, max_pixels)
     start = time.perf_counter()
     colors = _image_colors(loaded.pixels, colorspace)
     counts = colors.histogram.counts
@@ -167,8 +165,7 @@ def suggest_k(
             f"the image has {len(colors.histogram)} distinct colours: no k in {k_min}..{k_max} to compare")
     splits = None
     if init == "wu":  # one pass of nested boxes for every k (and the elbow's reference)
-        level = colors.levels.start_level()
-        splits = wu_splits(level.X, visible_colors(colors, ks[-1]), sample_weight=level.w)
+        splits = colors.levels.splits(visible_colors(colors, ks[-1]))
     silhouette = SilhouetteSample(colors.features, sample_weight=counts, sample_size=sample_size,
                                   random_state=seed if seed is not None else 0)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ._validation import check_image
 from .errors import ImageError, ImageTooLargeError, OutputError, PaletteError
 from .parallel import thread_map
 
@@ -162,6 +163,20 @@ def _to_srgb(image, icc, notes):
         return image
     notes.append(f"converted from the embedded ICC profile '{name}' to sRGB")
     return converted
+
+
+def as_loaded(image, max_pixels=DEFAULT_MAX_PIXELS):
+    """Whatever the library's functions take as an image, as a :class:`LoadedImage`:
+    a LoadedImage as it is, a path read with :func:`load_image`, a Pillow image or an
+    array (see ``check_image``)."""
+    if isinstance(image, LoadedImage):
+        return image
+    if isinstance(image, (str, Path)):
+        return load_image(image, max_pixels=max_pixels)
+    if isinstance(image, Image.Image):
+        pixels, notes = image_to_array(image)
+        return LoadedImage(pixels, notes=tuple(notes))
+    return LoadedImage(check_image(image))
 
 
 def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):

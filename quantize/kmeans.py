@@ -99,9 +99,7 @@ def _groups_of(centers):
     means = centers[np.linspace(0, k - 1, n_groups).astype(np.intp)].astype(np.float64)
     for _ in range(5):
         group = sq_distances(centers.astype(np.float64), means).argmin(axis=1)
-        sizes = np.bincount(group, minlength=n_groups)
-        sums = np.stack([np.bincount(group, weights=centers[:, j], minlength=n_groups)
-                         for j in range(centers.shape[1])], axis=1)
+        sizes, sums = cluster_sums(centers, group, None, n_groups)
         filled = sizes > 0
         means[filled] = sums[filled] / sizes[filled, None]
     order = np.argsort(group, kind="stable")

@@ -1,17 +1,14 @@
 """Quantise an image: colour histogram → weighted k-means → palette → rebuilt image."""
 
-import secrets
 import time
 import warnings
 from dataclasses import dataclass, replace
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from . import io
-from ._validation import check_choice, check_float, check_image, check_int, check_random_state
+from ._validation import check_choice, check_float, check_image, check_int, check_random_state, resolve_seed
 from .colorspace import (
     CLUSTER_SPACES, DEFAULT_SPACE, ciede2000_rows, from_space, premultiply, srgb_to_lab, to_features, to_palette,
     to_space,
@@ -21,12 +18,11 @@ from .dither import dither as dither_labels
 from .distances import assign, sq_distances
 from .errors import FewDistinctPointsWarning, InvalidParameterError, TargetNotMetError
 from .histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
-from .kmeans import ALGORITHMS, INITS, cluster_sums
+from .kmeans import cluster_sums
 from .metrics import delta_e_2000, mean_and_p95, psnr, ssim
-from .refine import DEFAULT_EFFORT, EFFORTS, Levels, cluster_colors
+from .refine import DEFAULT_EFFORT, Levels, check_search, cluster_colors
 from .report import Report, raw_ratio
 from .seeding import sample_proportional
-from .wu import wu_splits
 
 #: PNG-8 and GIF hold 256 palette entries, transparency included.
 MAX_PALETTE = 256
@@ -96,26 +92,6 @@ class QuantizeResult:
             seconds=self.report.seconds + time.perf_counter() - start,
         )
         return self.report
-
-
-def _resolve_seed(random_state):
-    """The seed to record in the report and the one Generator to use."""
-    if random_state is None:
-        random_state = secrets.randbits(32)
-    rng = check_random_state(random_state)
-    seed = None if isinstance(random_state, np.random.Generator) else int(random_state)
-    return seed, rng
-
-
-def _as_loaded(image, max_pixels):
-    if isinstance(image, io.LoadedImage):
-        return image
-    if isinstance(image, (str, Path)):
-        return io.load_image(image, max_pixels=max_pixels)
-    if isinstance(image, Image.Image):
-        pixels, notes = io.image_to_array(image)
-        return io.LoadedImage(pixels, notes=tuple(notes))
-    return io.LoadedImage(check_image(image))
 
 
 @dataclass
@@ -334,8 +310,7 @@ def _smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, e
     if max_delta_e is not None:
         targets["delta_e"] = np.log(max_delta_e)
     k_top = min(visible_colors(colors, k_max), len(colors.histogram))  # lossless from there on
-    start = colors.levels.start_level()
-    splits = wu_splits(start.X, k_top, sample_weight=start.w)
+    splits = colors.levels.splits(k_top)
     sse = np.maximum(splits.sse, splits.sse[0] * 1e-12 + 1e-30)
     curve = np.log(np.concatenate([sse, np.full(k_top - len(sse), sse[-1])]))  # curve[k - 1]
     probes = {}
@@ -435,17 +410,12 @@ def fit_palette(
     labels : (H, W) ndarray of int16 (int32 above 32767 colours), -1 where fully transparent
     """
     n_colors = check_int(n_colors, "n_colors", low=1)
-    _check_search(algorithm, init, effort)
+    check_search(algorithm, init, effort)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     rng = check_random_state(random_state)
     return _fit_palette(check_image(image), n_colors, algorithm=algorithm, init=init, effort=effort,
                         colorspace=colorspace, rng=rng, notes=[])
 
-
-def _check_search(algorithm, init, effort):
-    check_choice(algorithm, "algorithm", ALGORITHMS)
-    check_choice(init, "init", INITS)
-    check_choice(effort, "effort", EFFORTS)
 
 
 def quantize_image(
@@ -530,7 +500,7 @@ def quantize_image(
     - The same input, parameters and integer ``random_state`` give the identical result.
     """
     n_colors = check_int(n_colors, "n_colors", low=1)
-    _check_search(algorithm, init, effort)
+    check_search(algorithm, init, effort)
     if max_pixels is not None:
         check_int(max_pixels, "max_pixels", low=1)
     if quality is not None:
@@ -545,8 +515,8 @@ def quantize_image(
         if quality is not None or max_delta_e is not None:
             raise InvalidParameterError("lock cannot be combined with a quality target")
     dither_strength = _check_dither(dither, dither_strength)
-    seed, rng = _resolve_seed(random_state)
-    loaded = _as_loaded(image, max_pixels)
+    seed, rng = resolve_seed(random_state)
+    loaded = io.as_loaded(image, max_pixels)
     start = time.perf_counter()  # loading is timed by load_image
     notes = list(loaded.notes)
     colors = _image_colors(loaded.pixels, colorspace, notes)
@@ -659,7 +629,7 @@ def color_histogram(image, *, max_pixels=io.DEFAULT_MAX_PIXELS):
     colors : (m, 3) ndarray of uint8
     counts : (m,) ndarray of int64
     """
-    pixels = _as_loaded(image, max_pixels).pixels
+    pixels = io.as_loaded(image, max_pixels).pixels
     flat = pixels.reshape(-1, pixels.shape[2])
     if pixels.shape[2] == 4:
         flat = flat[flat[:, 3] != 0]
@@ -688,7 +658,7 @@ def fit_shared_palette(
     ``random_state`` give the same palette.
     """
     n_colors = check_int(n_colors, "n_colors", low=1, high=MAX_PALETTE)
-    _check_search(algorithm, init, effort)
+    check_search(algorithm, init, effort)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     rng = check_random_state(random_state)
     parts = [(pack_colors(np.asarray(c, np.uint8).reshape(-1, 3)), np.asarray(n, np.int64)) for c, n in histograms]
@@ -750,7 +720,7 @@ def apply_palette(
     palette = check_palette(palette)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     dither_strength = _check_dither(dither, dither_strength)
-    loaded = _as_loaded(image, max_pixels)
+    loaded = io.as_loaded(image, max_pixels)
     start = time.perf_counter()
     pixels = loaded.pixels
     notes = list(loaded.notes)

@@ -30,12 +30,14 @@ bench/effort.py, README "Effort"):
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from .distances import assign, assign_with_bounds, row_norms_sq
 from .histogram import coarse_bins
-from .kmeans import KMeans, cluster_sums
+from ._validation import check_choice
+from .kmeans import ALGORITHMS, INITS, KMeans, cluster_sums
 from .kmeans import lloyd as lloyd_steps
 from .seeding import initial_centers
 from .wu import wu_splits
@@ -62,6 +64,13 @@ _START_MIN = 4096
 _TOL = 1e-5
 # Starts of the thorough search besides the given one (k-means++ draws), by k.
 _RESTARTS = ((32, 8), (128, 4), (None, 2))
+
+
+def check_search(algorithm, init, effort):
+    """Validate the options of the palette search (every public entry point calls it)."""
+    check_choice(algorithm, "algorithm", ALGORITHMS)
+    check_choice(init, "init", INITS)
+    check_choice(effort, "effort", EFFORTS)
 
 
 @dataclass
@@ -164,6 +173,13 @@ class Levels:
         for k are those of any deeper run (:class:`quantize.wu.WuSplits`)."""
         return self.finest_below(_START_MIN)
 
+    def splits(self, k):
+        """Wu's nested boxes of the start level, up to k of them: every smaller k's
+        start reads from them."""
+        level = self.start_level()
+        return wu_splits(level.X, k, sample_weight=level.w)
+
+    @cached_property
     def tolerance(self):
         """Absolute tolerance on a step's squared movement of the centres."""
         X, w = self.exact.X.astype(np.float64), self.exact.w
@@ -209,7 +225,7 @@ def start_centers(levels, k, *, init, rng, splits=None):
     level = levels.start_level()
     if init == "wu":
         if splits is None:
-            splits = wu_splits(level.X, k, sample_weight=level.w)
+            splits = levels.splits(k)
         centers = splits.centers(min(k, splits.n_boxes)).astype(level.X.dtype)
     else:
         centers = initial_centers(level.X, k, init, level.w, rng)
@@ -223,21 +239,40 @@ def start_centers(levels, k, *, init, rng, splits=None):
     return centers
 
 
-def _refined(levels, centers, *, effort, algorithm, rng, tol_abs):
-    """Centres refined from ``centers`` as far as ``effort`` goes."""
-    plan = levels.plan(len(centers))
+def _first_stage(levels, plan, centers, *, algorithm, rng, tol_abs):
+    """Lloyd steps to convergence on the first binned level of ``plan``, or Sculley's
+    mini-batch k-means on the finest bins."""
     if algorithm == "minibatch":
         where = plan[-1] if plan else levels.exact
         model = KMeans(len(centers), init=centers, algorithm="minibatch", polish_iter=_COARSE_ITER,
                        init_size=len(where), random_state=rng)
-        centers = model.fit(where.X, sample_weight=where.w).cluster_centers_
-    else:
-        fine_steps = STEPS[effort][0]
-        for index, level in enumerate(plan[:1] if effort == "fast" else plan):
-            centers = lloyd(level, centers, max_iter=_COARSE_ITER if index == 0 else fine_steps, tol_abs=tol_abs)
-    if (effort == "fast" and plan) or len(levels) > EXACT_STEPS_MAX:
+        return model.fit(where.X, sample_weight=where.w).cluster_centers_
+    return lloyd(plan[0], centers, max_iter=_COARSE_ITER, tol_abs=tol_abs) if plan else centers
+
+
+def _finer_stages(levels, finer, centers, *, fine_steps, exact_steps, tol_abs):
+    """Up to ``fine_steps`` Lloyd steps on each of the ``finer`` binned levels, then
+    ``exact_steps`` on the exact colours (none above :data:`EXACT_STEPS_MAX` of them)."""
+    for level in finer:
+        centers = lloyd(level, centers, max_iter=fine_steps, tol_abs=tol_abs)
+    if len(levels) > EXACT_STEPS_MAX:
         return centers
-    return lloyd(levels.exact, centers, max_iter=STEPS[effort][1] if plan else _COARSE_ITER, tol_abs=tol_abs)
+    return lloyd(levels.exact, centers, max_iter=exact_steps, tol_abs=tol_abs)
+
+
+def _refined(levels, centers, *, effort, algorithm, rng, tol_abs, first=None):
+    """Centres refined from ``centers`` as far as ``effort`` goes (``first``: the
+    result of the first stage from them, when already made)."""
+    plan = levels.plan(len(centers))
+    if first is None:
+        first = _first_stage(levels, plan, centers, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
+    if effort == "fast" and plan:
+        return first
+    fine_steps, exact_steps = STEPS[effort]
+    # mini-batch ran on the finest bins already; with no bins, the colours converge
+    finer = plan[1:] if algorithm == "lloyd" else []
+    return _finer_stages(levels, finer, first, fine_steps=fine_steps,
+                         exact_steps=exact_steps if plan else _COARSE_ITER, tol_abs=tol_abs)
 
 
 def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None, splits=None, rounded=None):
@@ -267,7 +302,7 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
     -------
     (k', d) ndarray of float32, k' <= k
     """
-    tol_abs = levels.tolerance()
+    tol_abs = levels.tolerance
     start = start_centers(levels, k, init=init, rng=rng, splits=splits)
     if effort != "thorough":
         return _refined(levels, start, effort=effort, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
@@ -276,7 +311,12 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
         settled = centers if rounded is None else rounded(centers + levels.offset) - levels.offset
         return levels.objective(settled)[0]
 
-    candidates = [_refined(levels, start, effort=level, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
+    # With Lloyd steps "fast" and "normal" share their first stage, deterministic: one
+    # run of it serves both.  (Mini-batch draws anew for each, from the one stream.)
+    first = None
+    if algorithm == "lloyd":
+        first = _first_stage(levels, levels.plan(k), start, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
+    candidates = [_refined(levels, start, effort=level, algorithm=algorithm, rng=rng, tol_abs=tol_abs, first=first)
                   for level in ("fast", "normal")]
     n_restarts = next(n for limit, n in _RESTARTS if limit is None or k <= limit)
     for stream in rng.spawn(n_restarts):
@@ -286,11 +326,9 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
     scores = [score(centers) for centers in candidates]
     best = candidates[int(np.argmin(scores))]
     if algorithm != "minibatch":  # the best, further: more steps on the finer levels and the colours
-        further = best
-        for level in levels.plan(k)[1:]:
-            further = lloyd(level, further, max_iter=STEPS["thorough"][0], tol_abs=tol_abs)
-        if len(levels) <= EXACT_STEPS_MAX:
-            further = lloyd(levels.exact, further, max_iter=STEPS["thorough"][1], tol_abs=tol_abs)
+        fine_steps, exact_steps = STEPS["thorough"]
+        further = _finer_stages(levels, levels.plan(k)[1:], best, fine_steps=fine_steps, exact_steps=exact_steps,
+                                tol_abs=tol_abs)
         candidates.append(further)
         scores.append(score(further))
     return candidates[int(np.argmin(scores))]

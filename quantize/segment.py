@@ -18,14 +18,13 @@ from scipy import ndimage
 from skimage import measure
 
 from . import draw, io
-from ._validation import check_choice, check_float, check_int
+from ._validation import check_choice, check_float, check_int, resolve_seed
 from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE, to_space
 from .distances import assign
 from .errors import FewDistinctPointsWarning
 from .histogram import ColorHistogram
 from .kmeans import KMeans
 from .parallel import thread_map
-from .pipeline import _as_loaded, _resolve_seed
 from .refine import DEFAULT_EFFORT, EFFORTS, cluster_colors
 
 #: Pixels whose features are clustered when ``spatial`` > 0 (then the colour
@@ -460,8 +459,8 @@ def segment_image(
     check_choice(effort, "effort", EFFORTS)
     if max_pixels is not None:
         check_int(max_pixels, "max_pixels", low=1)
-    seed, rng = _resolve_seed(random_state)
-    loaded = _as_loaded(image, max_pixels)
+    seed, rng = resolve_seed(random_state)
+    loaded = io.as_loaded(image, max_pixels)
     start = time.perf_counter()
     pixels = loaded.pixels
     height, width, channels = pixels.shape
