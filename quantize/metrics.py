@@ -347,12 +347,15 @@ def delta_e_2000(reference_rgb, rgb, *, sample_weight=None):
     return mean_and_p95(ciede2000_rows(srgb_to_lab(reference_rgb), srgb_to_lab(rgb)), sample_weight)
 
 
-def mean_and_p95(values, sample_weight=None):
-    """Weighted mean and weighted 95th percentile of (n,) values; (0, 0) with no weight."""
+def mean_and_p95(values, sample_weight=None, *, p95=True):
+    """Weighted mean and weighted 95th percentile of (n,) values; (0, 0) with no weight.
+    Without ``p95`` the percentile, which takes a sort, is None."""
     values = np.asarray(values, dtype=np.float64)
     w = _weights(values, sample_weight)
     if w.sum() == 0:
-        return 0.0, 0.0
+        return 0.0, 0.0 if p95 else None
+    if not p95:
+        return float(w @ values / w.sum()), None
     order = np.argsort(values)
     cumulative = w[order]
     np.cumsum(cumulative, out=cumulative)  # in place: these are image-sized

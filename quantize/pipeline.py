@@ -279,10 +279,7 @@ def _color_delta_e(colors, palette, color_labels, *, p95=True):
     CIEDE2000 difference over the visible pixels (their RGB, from the histogram):
     only the palette entries are converted."""
     differences = ciede2000_rows(colors.lab, srgb_to_lab(palette[:, :3], np.float32), color_labels, dtype=np.float32)
-    if not p95:
-        counts = colors.histogram.counts
-        return float(counts @ differences.astype(np.float64) / counts.sum()) if counts.sum() else 0.0, None
-    return mean_and_p95(differences, colors.histogram.counts)
+    return mean_and_p95(differences, colors.histogram.counts, p95=p95)
 
 
 # Slopes of the metrics against the logarithm of Wu's squared error, before any probe

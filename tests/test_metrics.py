@@ -125,3 +125,13 @@ def test_delta_e_2000():
     colors = np.array([[0, 0, 0], [0, 0, 0]], np.uint8)
     mean, p95 = delta_e_2000(colors, np.array([[0, 0, 0], [255, 255, 255]], np.uint8), sample_weight=[19, 1])
     assert mean == pytest.approx(100 / 20, abs=1e-3) and p95 == 0.0  # 95 % of the weight is exact
+
+
+def test_weighted_mean_and_p95_with_and_without_the_percentile():
+    from quantize.metrics import mean_and_p95
+
+    values, weights = np.array([1.0, 2.0, 10.0]), np.array([3, 1, 1])
+    assert mean_and_p95(values, weights) == (pytest.approx(3.0), 10.0)  # 95 % of the weight lies at or below 10
+    assert mean_and_p95(values, weights, p95=False) == (mean_and_p95(values, weights)[0], None)
+    assert mean_and_p95(values, np.zeros(3)) == (0.0, 0.0)
+    assert mean_and_p95(values, np.zeros(3), p95=False) == (0.0, None)
