@@ -12,6 +12,7 @@ import concurrent.futures
 import contextlib
 import csv
 import datetime
+import errno
 import fnmatch
 import io as stdio
 import json
@@ -19,6 +20,8 @@ import multiprocessing
 import os
 import secrets
 import signal
+import stat
+import threading
 import time
 import warnings
 from collections import Counter
@@ -32,7 +35,7 @@ from PIL import Image
 from . import io
 from ._validation import check_choice, check_int
 from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE
-from .errors import InputFileError, InvalidParameterError, OutputError, QuantizeError, QuantizeWarning
+from .errors import InputFileError, InvalidParameterError, OutputError, QuantizeError
 from .histogram import pack_colors, unpack_colors
 from .refine import DEFAULT_EFFORT, check_search
 from .parallel import get_num_threads, set_num_threads
@@ -44,6 +47,11 @@ from .pipeline import (
 _THREAD_VARIABLES = ("QUANTIZE_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 THUMBNAIL_SIZE = 192
 STATUSES = ("done", "skipped", "failed", "not run")
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+#: How often a worker checks that its parent is alive, and how long it has to drop
+#: the file in hand once the parent is gone (seconds).
+_PARENT_POLL = 0.25
+_STOP_GRACE = 2.0
 
 
 def _image_extensions():
@@ -63,14 +71,18 @@ def _matches(relative, patterns):
     return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(Path(relative).name, p) for p in patterns)
 
 
-def find_images(folder, *, recursive=False, include=(), exclude=(), skip=()):
+def find_images(folder, *, recursive=False, include=(), exclude=(), skip=(), unreadable=None):
     """Image files in ``folder``, sorted: those with an image extension (they are
     processed even if they turn out not to be images, and fail with a reason) and
     those whose first bytes are an image signature, whatever their name.
 
     ``include`` and ``exclude`` are glob patterns matched against the path relative to
-    ``folder`` and against the file name.  Hidden files and folders, and the folders
-    in ``skip`` (an output folder inside the input), are left out.
+    ``folder`` and against the file name.  Hidden files and folders (among them the
+    ``.<name>.<random>.part`` files of interrupted writes), and the folders in
+    ``skip`` (an output folder inside the input), are left out.  Entries that are not
+    regular files or folders (FIFOs, devices, sockets, symbolic-link loops, broken
+    links) are never read: when ``unreadable`` is a list, (path, reason) pairs are
+    appended to it for those that the patterns select.
     """
     folder = Path(folder)
     skip = [Path(s).resolve() for s in skip]
@@ -78,13 +90,28 @@ def find_images(folder, *, recursive=False, include=(), exclude=(), skip=()):
     found = []
     for path in sorted(folder.rglob("*") if recursive else folder.glob("*")):
         relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
-            continue
-        resolved = path.resolve()
-        if any(s == resolved or s in resolved.parents for s in skip):
+        if any(part.startswith(".") for part in relative.parts):
             continue
         name = relative.as_posix()
         if (include and not _matches(name, include)) or _matches(name, exclude):
+            continue
+        try:
+            mode = path.stat().st_mode
+        except OSError as e:
+            reason = "symbolic link loop" if e.errno == errno.ELOOP else (
+                "broken symbolic link" if path.is_symlink() else e.strerror)
+            if unreadable is not None:
+                unreadable.append((path, reason))
+            continue
+        if stat.S_ISDIR(mode):
+            continue
+        if not stat.S_ISREG(mode):
+            if unreadable is not None:
+                kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+                unreadable.append((path, f"is {kind}, not a regular file"))
+            continue
+        resolved = path.resolve()
+        if any(s == resolved or s in resolved.parents for s in skip):
             continue
         if path.suffix.lower() in extensions or _sniffs_as_image(path):
             found.append(path)
@@ -143,6 +170,9 @@ class BatchReport:
     seconds: float
     interrupted: bool = False
     palette: list | None = None
+    terminated: bool = False
+    leftovers: list = field(default_factory=list)
+    write_errors: list = field(default_factory=list)
 
     def count(self, status):
         return sum(f.status == status for f in self.files)
@@ -162,16 +192,19 @@ class BatchReport:
 
     @property
     def exit_code(self):
-        """0 when every file was done or skipped; 1 when any failed; 130 when interrupted."""
+        """0 when every file was done or skipped; 1 when any failed or the manifest or
+        report could not be written; 130 when interrupted (Ctrl-C), 143 when
+        terminated (SIGTERM)."""
         if self.interrupted:
-            return 130
-        return 1 if self.count("failed") else 0
+            return 143 if self.terminated else 130
+        return 1 if self.count("failed") or self.write_errors else 0
 
     def totals(self):
         return {
             "files": len(self.files), **{status.replace(" ", "_"): self.count(status) for status in STATUSES},
             "input_bytes": self.input_bytes, "output_bytes": self.output_bytes, "ratio": self.ratio,
-            "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
+            "seconds": round(self.seconds, 3), "interrupted": self.interrupted, "terminated": self.terminated,
+            "leftover_parts": len(self.leftovers),
         }
 
     def to_manifest(self):
@@ -185,6 +218,7 @@ class BatchReport:
             "finished": self.finished,
             "totals": self.totals(),
             "palette": self.palette,
+            "leftover_parts": [str(p) for p in self.leftovers],
             "files": [f.to_dict() for f in self.files],
         }
 
@@ -212,7 +246,11 @@ class BatchReport:
             f"{self.input_bytes:,} B in, {self.output_bytes:,} B out, overall ratio {ratio}",
         ]
         lines += [f"failed: {f.input}: {f.reason}" for f in self.files if f.status == "failed"]
-        lines.append(f"manifest: {Path(self.output_dir) / 'manifest.json'}")
+        if self.leftovers:
+            lines.append(f"{len(self.leftovers)} temporary .part file(s) of an earlier, killed run in the output "
+                         f"folder (listed in the manifest; safe to delete), e.g. {self.leftovers[0]}")
+        if not any(str(Path(self.output_dir) / "manifest.json") in e for e in self.write_errors):
+            lines.append(f"manifest: {Path(self.output_dir) / 'manifest.json'}")
         return "\n".join(lines)
 
 
@@ -259,7 +297,7 @@ def _quantize_file(task):
     options = task.options
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", QuantizeWarning)  # the report's notes say it
+            warnings.simplefilter("ignore")  # the report's notes say what matters
             loaded = io.load_image(task.input, max_pixels=options["max_pixels"])
             io.check_output_path(task.output, overwrite=options["overwrite"], protect=task.input)
             if task.palette is None:
@@ -295,18 +333,57 @@ def _quantize_file(task):
 def _histogram_file(task):
     """Worker: the colour histogram of one file, or the reason it cannot be read."""
     try:
-        return color_histogram(task.input, max_pixels=task.options["max_pixels"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the decoders' warnings are the image's notes
+            return color_histogram(task.input, max_pixels=task.options["max_pixels"])
     except InputFileError as e:
         return e.reason
     except MemoryError:
         return "not enough memory to process this image"
+    except Exception as e:  # a bug must not sink the batch: record it and go on
+        return f"unexpected error: {type(e).__name__}: {e}"
 
 
-def _init_worker(threads):
+class _WorkerStopped(BaseException):
+    """Raised in a worker by SIGTERM: the file in hand is dropped (its temporary file
+    removed on the way out) and recorded as not run."""
+
+
+def _stop_worker(signum, frame):
+    raise _WorkerStopped()
+
+
+def _watch_parent(parent):
+    """A worker whose parent died (SIGKILL, say) stops: SIGTERM to itself, so the file
+    in hand is dropped cleanly, then exit whatever happens."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(_STOP_GRACE)
+    os._exit(1)
+
+
+def _init_worker(threads, parent):
     # Ctrl-C is the parent's to handle: it cancels what has not started and lets each
-    # worker finish (and atomically write) the file in hand.
+    # worker finish (and atomically write) the file in hand.  The parent blocked
+    # SIGINT and SIGTERM before starting this process, so a Ctrl-C during its start
+    # waits here, and is ignored, instead of killing it with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="quantize-parent-watch").start()
     set_num_threads(threads)
+
+
+@contextlib.contextmanager
+def _stop_signals_blocked():
+    """SIGINT and SIGTERM held back while worker processes start (they inherit the
+    mask); delivered when the block ends."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
 
 @contextlib.contextmanager
@@ -328,6 +405,10 @@ class _WorkerDied(str):
     """The reason recorded for a file whose worker process died."""
 
 
+class _NotRun(str):
+    """The reason recorded for a file whose worker was stopped before it finished."""
+
+
 def _unordered(function, items, jobs):
     """(index, function(item)) for every item as it finishes, on ``jobs`` processes
     (in this process when jobs is 1).  On Ctrl-C, pending items are cancelled, the
@@ -337,14 +418,16 @@ def _unordered(function, items, jobs):
             yield index, function(item)
         return
     threads = max(1, get_num_threads() // jobs)
-    with _thread_limits(threads):
-        executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker, initargs=(threads,),
-        )
-        futures = {executor.submit(function, item): index for index, item in enumerate(items)}
-    reported = set()
+    executor = concurrent.futures.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker, initargs=(threads, os.getpid()),
+    )
+    futures, reported = {}, set()
     try:
+        # Workers start during the submissions: with the stop signals blocked, and the
+        # thread limits in their environment.
+        with _thread_limits(threads), _stop_signals_blocked():
+            futures.update((executor.submit(function, item), index) for index, item in enumerate(items))
         for future in concurrent.futures.as_completed(futures):
             reported.add(future)
             yield futures[future], _result_of(future)
@@ -362,6 +445,8 @@ def _unordered(function, items, jobs):
 def _result_of(future):
     try:
         return future.result()
+    except _WorkerStopped:
+        return _NotRun("its worker process was stopped (SIGTERM) before it finished")
     except concurrent.futures.process.BrokenProcessPool:
         # A worker was killed (out of memory, say): this file and the others in flight
         # fail with a reason; the batch records them and goes on to its end.
@@ -373,7 +458,8 @@ def quantize_folder(
     jobs=None, skip_existing=False, overwrite=False, suffix="", shared_palette=False,
     palette=None, segment=False, n_segments=4, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT,
     random_state=0, max_pixels=io.DEFAULT_MAX_PIXELS, quality=None, max_delta_e=None,
-    colorspace=DEFAULT_SPACE, dither="none", dither_strength=1.0, ssim=False, thumbnails=False, progress=None,
+    colorspace=DEFAULT_SPACE, dither="none", dither_strength=1.0, ssim=False, thumbnails=False, html_report=None,
+    progress=None,
 ):
     """Quantise every image of a folder into an output folder, and record what happened.
 
@@ -410,6 +496,10 @@ def quantize_folder(
         ``<output stem>-segments/``.
     thumbnails : bool
         Keep data-URI thumbnails of each input and output (for the HTML report).
+    html_report : str or Path, optional
+        Also write a self-contained HTML page of the batch there (implies
+        ``thumbnails``).  It may not be a file of the input folder, an output or a
+        manifest; an existing one is replaced only with ``overwrite``.
     progress : callable, optional
         Called as ``progress(outcome, finished, total)`` after each file.
 
@@ -418,7 +508,19 @@ def quantize_folder(
     BatchReport
         Files in input order.  manifest.json and manifest.csv are written into
         ``output_dir`` even when the batch is interrupted (then ``interrupted`` is
-        true and unfinished files are "not run").
+        true and unfinished files are "not run"); when they, or the HTML report,
+        cannot be written (a full disk), ``write_errors`` says why.  Files whose
+        output exists, skipped with ``skip_existing``, keep the report of the run
+        that wrote them (from the manifest already in ``output_dir``).
+
+    Raises
+    ------
+    InputFileError
+        ``input_dir`` is not a folder.
+    OutputError
+        ``html_report`` would replace a file of the input folder, an output or a
+        manifest, or exists without ``overwrite``; ``output_dir`` holds a
+        manifest.json that quantize did not write.
     """
     started, clock = _now(), time.perf_counter()
     input_dir = Path(input_dir)
@@ -442,9 +544,13 @@ def quantize_folder(
         )
     if same:
         exclude = (*exclude, f"*{suffix}.png")  # earlier outputs are not inputs
+    unreadable = []
     inputs = find_images(input_dir, recursive=recursive, include=include, exclude=exclude,
-                         skip=[output_dir] if inside else [])
+                         skip=[output_dir] if inside else [], unreadable=unreadable)
     outputs = plan_outputs(inputs, input_dir, output_dir, suffix)
+    earlier = _earlier_reports(output_dir)
+    _check_batch_outputs(input_dir, output_dir, inputs, outputs, html_report, overwrite)
+    thumbnails = thumbnails or html_report is not None
     options = {"n_colors": n_colors, "algorithm": algorithm, "init": init, "effort": effort, "seed": random_state,
                "max_pixels": max_pixels, "overwrite": overwrite, "n_segments": n_segments,
                "quality": quality, "max_delta_e": max_delta_e, "colorspace": colorspace,
@@ -453,7 +559,9 @@ def quantize_folder(
     tasks = []
     for index, (source, target) in enumerate(zip(inputs, outputs)):
         if skip_existing and target.exists():
-            outcomes[index] = FileOutcome(str(source), str(target), "skipped", "output exists")
+            before = earlier.get((str(source), str(target)))
+            outcomes[index] = FileOutcome(str(source), str(target), "skipped", "output exists",
+                                          before.get("report") if before else None)
         else:
             segment_dir = target.with_name(f"{target.stem}-segments") if segment else None
             tasks.append((index, _Task(source, target, options, palette, segment_dir, thumbnails)))
@@ -467,7 +575,7 @@ def quantize_folder(
         if progress is not None:
             progress(outcome, finished, len(inputs))
 
-    interrupted = False
+    interrupted = terminated = False
     try:
         if shared_palette and palette is None and tasks:
             # The images' histograms are added into one count per 24-bit colour as they
@@ -475,7 +583,9 @@ def quantize_folder(
             counts = np.zeros(1 << 24, dtype=np.int64)
             for position, found in _unordered(_histogram_file, [t for _, t in tasks], jobs):
                 index, task = tasks[position]
-                if isinstance(found, str):  # the reason it cannot be read
+                if isinstance(found, _NotRun):
+                    record(index, FileOutcome(str(task.input), str(task.output), "not run", found))
+                elif isinstance(found, str):  # the reason it cannot be read
                     record(index, _failure(task, found))
                 else:
                     np.add.at(counts, pack_colors(found[0]), found[1])
@@ -489,25 +599,83 @@ def quantize_folder(
                     task.palette = palette
         for position, outcome in _unordered(_quantize_file, [t for _, t in tasks], jobs):
             index, task = tasks[position]
+            if isinstance(outcome, _NotRun):
+                outcome = FileOutcome(str(task.input), str(task.output), "not run", outcome)
             record(index, _failure(task, outcome) if isinstance(outcome, _WorkerDied) else outcome)
-    except KeyboardInterrupt:
-        interrupted = True
+    except KeyboardInterrupt as e:
+        interrupted, terminated = True, getattr(e, "signum", signal.SIGINT) == signal.SIGTERM
     files = [
         outcome or FileOutcome(str(source), str(target), "not run", "the batch was interrupted")
         for outcome, source, target in zip(outcomes, inputs, outputs)
-    ]
+    ] + [FileOutcome(str(path), None, "skipped", reason) for path, reason in unreadable]
     parameters = {
         **{k: v for k, v in options.items() if k != "overwrite"}, "recursive": recursive,
         "include": list(include), "exclude": list(exclude), "jobs": jobs, "skip_existing": skip_existing,
         "overwrite": overwrite, "suffix": suffix, "shared_palette": shared_palette,
         "given_palette": palette is not None and not shared_palette, "segment": segment,
     }
+    folders = sorted({output_dir, *(Path(o).parent for o in outputs)})
     report = BatchReport(
         str(input_dir), str(output_dir), parameters, files, started, _now(),
         time.perf_counter() - clock, interrupted,
-        None if palette is None else np.asarray(palette).tolist(),
+        None if palette is None else np.asarray(palette).tolist(), terminated,
+        [p for folder in folders if folder.is_dir() for p in io.leftover_parts(folder)],
     )
-    io.make_folder(output_dir)
-    io.save_text(output_dir / "manifest.json", json.dumps(report.to_manifest(), indent=1) + "\n", overwrite=True)
-    io.save_text(output_dir / "manifest.csv", report.to_csv(), overwrite=True)
+    _write_records(report, output_dir, html_report, overwrite)
     return report
+
+
+def _write_records(report, output_dir, html_report, overwrite):
+    """manifest.json, manifest.csv and the HTML report, each as far as the disk allows:
+    a failure is recorded in ``report.write_errors`` (and the exit code), not raised,
+    so that the outcome of the work done is never lost to the last write."""
+    from .html_report import render
+
+    writes = [(output_dir / "manifest.json", lambda: json.dumps(report.to_manifest(), indent=1) + "\n", True),
+              (output_dir / "manifest.csv", report.to_csv, True)]
+    if html_report is not None:
+        writes.append((Path(html_report), lambda: render(report), overwrite))
+    for path, text, replace in writes:
+        try:
+            io.make_folder(path.parent)
+            io.save_text(path, text(), overwrite=replace)
+        except OutputError as e:
+            report.write_errors.append(f"{path}: {e.reason}")
+
+
+def _earlier_reports(output_dir):
+    """(input, output) → file entry of the manifest an earlier run left in
+    ``output_dir`` (empty when there is none).
+
+    Raises OutputError when manifest.json exists and is not a quantize manifest: it is
+    someone else's file, and the batch would replace it.
+    """
+    path = Path(output_dir) / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        manifest = json.loads(path.read_bytes()[: 1 << 30])
+        entries = manifest["files"]
+        manifest["parameters"], manifest["totals"]
+        return {(f["input"], f["output"]): f for f in entries if isinstance(f, dict)}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise OutputError("exists and is not a quantize batch manifest; the batch would replace it "
+                          "(move it, or choose another output folder)", path) from e
+
+
+def _check_batch_outputs(input_dir, output_dir, inputs, outputs, html_report, overwrite):
+    """The HTML report may not be a file of the input folder, an output or a manifest."""
+    if html_report is None:
+        return
+    html_report = Path(html_report)
+    resolved = html_report.resolve()
+    if html_report.exists() and input_dir.resolve() in resolved.parents and (
+            output_dir.resolve() not in resolved.parents):
+        raise OutputError("the HTML report would replace a file of the input folder", html_report)
+    io.check_outputs(
+        [(output_dir / "manifest.json", "the manifest"), (output_dir / "manifest.csv", "the manifest"),
+         (html_report, "the HTML report")],
+        reads=[(p, "an input image") for p in inputs] + [(p, "an output image") for p in outputs],
+        overwrite=True,
+    )
+    io.check_output_path(html_report, overwrite=overwrite)

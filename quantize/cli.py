@@ -2,7 +2,9 @@
 
 import contextlib
 import json
+import signal
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -11,29 +13,58 @@ import click
 import numpy as np
 
 from . import __version__
-from .errors import QuantizeError, QuantizeWarning, TargetNotMetError
+from .errors import Interrupted, OutputError, QuantizeError, TargetNotMetError
 from .io import (
-    PALETTE_FORMATS, check_output_path, load_image, load_palette, output_format,
+    PALETTE_FORMATS, check_input_file, check_outputs, load_image, load_palette, output_format,
 )
 from .io import save_palette as save_palette_file
-from .io import save_text
 from .options import (
-    algorithm_opt, colorspace_opt, colors_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
+    FiniteFloatRange, output_path, algorithm_opt, colorspace_opt, colors_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
     input_arg, json_opt, lock_opt, palette_file_opt,
     max_delta_e_opt, max_pixels_opt, png_colors_opt, quality_opt, seed_opt, ssim_opt,
 )
 from .palettes import FORMATS as PALETTE_FILE_FORMATS
 from .pipeline import MAX_PALETTE, apply_palette, quantize_image
+from .segment import MAX_SEGMENTS, MAX_SIGMA, output_names, segment_image
+
+
+class _StopSignals:
+    """SIGINT and SIGTERM both raise :class:`Interrupted` (a KeyboardInterrupt), once:
+    the work in hand then cleans up (temporary files removed, a batch's manifest
+    written) and a second signal does not cut that short."""
+
+    def __init__(self):
+        self.signum = None
+
+    def __call__(self, signum, frame):
+        if self.signum is None:
+            self.signum = signum
+            raise Interrupted(signum)
+
+    @contextlib.contextmanager
+    def installed(self):
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signal handlers can only be set from the main thread
+            return
+        saved = {s: signal.signal(s, self) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for number, handler in saved.items():
+                signal.signal(number, handler)
 
 
 class _Group(click.Group):
-    """A click group whose errors are one line on stderr: ``quantize: error: ...``."""
+    """A click group whose errors are one line on stderr: ``quantize: error: ...``;
+    SIGTERM is handled as Ctrl-C is, with exit code 143 instead of 130."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        stop = _StopSignals()
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with stop.installed():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as e:
             hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
             click.echo(f"quantize: error: {e.format_message()}{hint}", err=True)
@@ -41,9 +72,10 @@ class _Group(click.Group):
         except click.ClickException as e:
             click.echo(f"quantize: error: {e.format_message()}", err=True)
             sys.exit(e.exit_code)
-        except click.Abort:
-            click.echo("quantize: interrupted", err=True)
-            sys.exit(130)
+        except (click.Abort, KeyboardInterrupt):
+            terminated = stop.signum == signal.SIGTERM
+            click.echo(f"quantize: {'terminated' if terminated else 'interrupted'}", err=True)
+            sys.exit(143 if terminated else 130)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -67,7 +99,7 @@ def default_output(input_path, n_colors):
 @input_arg
 @colors_opt
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+    "-o", "--output", type=output_path,
     help="Output file; the format follows the extension.  [default: <stem>-q<K>.png]",
 )
 @effort_opt
@@ -77,7 +109,7 @@ def default_output(input_path, n_colors):
 @max_pixels_opt
 @palette_file_opt(help="Map to this palette instead of fitting one (as `quantize apply`).")
 @click.option(
-    "--save-palette", type=click.Path(path_type=Path, dir_okay=False),
+    "--save-palette", type=output_path,
     help="Also write the palette (format from the extension: .json, .gpl, .css, .hex, .txt, .png) "
     "for `quantize apply` and `batch --palette`.",
 )
@@ -124,34 +156,33 @@ def compress(
     targeted = quality is not None or max_delta_e is not None
     if targeted and ctx.get_parameter_source("n_colors") is click.core.ParameterSource.DEFAULT:
         n_colors = MAX_PALETTE
-    output = output or (input.with_name(f"{input.stem}-q.png") if targeted else default_output(input, n_colors))
     with _one_line_errors(input):
-        if save_palette is not None:
-            check_output_path(save_palette, overwrite=force, protect=input)
-            if save_palette.suffix.lower() not in PALETTE_FILE_FORMATS:
-                raise click.BadParameter(
-                    f"palette files are {', '.join(sorted(PALETTE_FILE_FORMATS))}, "
-                    f"not {save_palette.suffix or '(none)'!r}",
-                    param_hint="'--save-palette'",
-                )
+        check_input_file(input)  # first: the default output is named after it
+        output = output or (input.with_name(f"{input.stem}-q.png") if targeted else default_output(input, n_colors))
+        if save_palette is not None and save_palette.suffix.lower() not in PALETTE_FILE_FORMATS:
+            raise click.BadParameter(
+                f"palette files are {', '.join(sorted(PALETTE_FILE_FORMATS))}, not {save_palette.suffix or '(none)'!r}",
+                param_hint="'--save-palette'",
+            )
+        if palette_file is not None and (targeted or lock):
+            raise click.UsageError("--palette fixes the colours: it cannot be combined with a quality target or --lock")
         image_format = output_format(output)
-        if image_format in PALETTE_FORMATS and n_colors > MAX_PALETTE:
+        if image_format in PALETTE_FORMATS and n_colors > MAX_PALETTE and output_choice == "auto":
             raise click.BadParameter(
                 f"{n_colors} is out of range 1..{MAX_PALETTE} for {image_format} output "
                 "(palette images); write .webp for more colours",
                 param_hint="'-k' / '--colors'",
             )
+        images = ([output.with_suffix(".png"), output.with_suffix(".webp")] if output_choice == "smallest"
+                  else [output])
+        check_outputs([(path, "the output") for path in images]
+                      + ([(save_palette, "the --save-palette file")] if save_palette is not None else []),
+                      reads=[(input, "the input image"), (palette_file, "the palette file")], overwrite=force)
+        palette = load_palette(palette_file) if palette_file is not None else None
         loaded = load_image(input, max_pixels=max_pixels, keep_icc=keep_icc)
-        # Fail before the clustering, not after it, when the output cannot be written.
-        for candidate in ([output.with_suffix(".png"), output.with_suffix(".webp")]
-                          if output_choice == "smallest" else [output]):
-            check_output_path(candidate, overwrite=force, protect=input)
         missed = None
-        if palette_file is not None:
-            if targeted or lock:
-                raise click.UsageError("--palette fixes the colours: it cannot be combined with a quality target "
-                                       "or --lock")
-            result = apply_palette(loaded, load_palette(palette_file), colorspace=colorspace, dither=dither,
+        if palette is not None:
+            result = apply_palette(loaded, palette, colorspace=colorspace, dither=dither,
                                    dither_strength=dither_strength, ssim=ssim)
         else:
             options = dict(algorithm=algorithm, init=init, effort=effort, random_state=seed, colorspace=colorspace,
@@ -168,7 +199,11 @@ def compress(
                 result.report.notes.append(f"target not met: {e}")
         report = result.save(output, overwrite=force, smallest=output_choice == "smallest")
         if save_palette is not None:
-            save_palette_file(save_palette, result.palette[:, :3], overwrite=force)
+            try:
+                save_palette_file(save_palette, result.palette[:, :3], overwrite=force)
+            except BaseException:  # the two outputs appear together or not at all
+                Path(report.output).unlink(missing_ok=True)
+                raise
     if as_json:
         click.echo(json.dumps(report.to_dict()))
     else:
@@ -180,11 +215,12 @@ def compress(
 
 @contextlib.contextmanager
 def _one_line_errors(input):
-    """The library's errors as click's one-line errors; its warnings silenced (the
-    reports carry them as notes)."""
+    """The library's errors as click's one-line errors.  Warnings are silenced: the
+    reports carry the library's as notes, and the decoders' become the input's notes;
+    stderr carries only our own lines."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", QuantizeWarning)
+            warnings.simplefilter("ignore")
             yield
     except QuantizeError as e:
         raise click.ClickException(str(e)) from e
@@ -195,15 +231,15 @@ def _one_line_errors(input):
 @main.command()
 @input_arg
 @click.option(
-    "-k", "--segments", "n_segments", type=click.IntRange(1, 65534), default=4, show_default=True,
-    help="Number of colour clusters.",
+    "-k", "--segments", "n_segments", type=click.IntRange(1, MAX_SEGMENTS), default=4, show_default=True,
+    help="Number of colour clusters (each gets a mask file).",
 )
 @click.option(
-    "-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False),
+    "-o", "--output-dir", type=click.Path(path_type=Path),
     help="Folder for the outputs, created if needed.  [default: <stem>-segments/]",
 )
 @click.option(
-    "--spatial", type=click.FloatRange(min=0), default=0.0, show_default=True,
+    "--spatial", type=FiniteFloatRange(min=0), default=0.0, show_default=True,
     help="Weight of pixel position against colour, as SLIC's compactness: larger values "
     "give more compact regions; 0 clusters by colour alone.",
 )
@@ -212,7 +248,7 @@ def _one_line_errors(input):
     help="Merge connected regions smaller than this many pixels into a neighbour.",
 )
 @click.option(
-    "--sigma", type=click.FloatRange(min=0), default=0.0, show_default=True,
+    "--sigma", type=FiniteFloatRange(0, MAX_SIGMA), default=0.0, show_default=True,
     help="Gaussian smoothing (pixels) of the colours before clustering; 1-2 for noisy images.",
 )
 @colorspace_opt()
@@ -239,10 +275,13 @@ def segment(
         quantize segment photo.jpg -k 6                  # writes photo-segments/
         quantize segment photo.jpg --sigma 1 --min-region 500 --json
     """
-    from .segment import segment_image  # scipy.ndimage and skimage: only when segmenting
-
-    output_dir = output_dir or input.with_name(f"{input.stem}-segments")
     with _one_line_errors(input):
+        check_input_file(input)
+        output_dir = output_dir or input.with_name(f"{input.stem}-segments")
+        if output_dir.exists() and not output_dir.is_dir():
+            raise OutputError("exists and is not a folder", output_dir)
+        check_outputs([(output_dir / name, "an output") for name in output_names(n_segments)],
+                      reads=[(input, "the input image")], overwrite=force)
         loaded = load_image(input, max_pixels=max_pixels)
         result = segment_image(
             loaded, n_segments, spatial=spatial, min_region=min_region, sigma=sigma,
@@ -268,7 +307,7 @@ def segment(
 @input_arg
 @palette_file_opt(required=True, help="The palette to map to.")
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+    "-o", "--output", type=output_path,
     help="Output file; the format follows the extension.  [default: <stem>-palette.png]",
 )
 @colorspace_opt(help="Space in which the nearest palette colour is sought (the one the palette was fitted in "
@@ -286,11 +325,14 @@ def apply(input, palette_file, output, colorspace, dither, dither_strength, max_
     Example:
         quantize apply photo.jpg --palette brand.json -o photo-brand.png
     """
-    output = output or input.with_name(f"{input.stem}-palette.png")
     with _one_line_errors(input):
+        check_input_file(input)
+        output = output or input.with_name(f"{input.stem}-palette.png")
+        output_format(output)
+        check_outputs([(output, "the output")], reads=[(input, "the input image"), (palette_file, "the palette file")],
+                      overwrite=force)
         palette = load_palette(palette_file)
         loaded = load_image(input, max_pixels=max_pixels)
-        check_output_path(output, overwrite=force, protect=input)
         result = apply_palette(loaded, palette, colorspace=colorspace, dither=dither, dither_strength=dither_strength,
                                ssim=ssim)
         report = result.save(output, overwrite=force)
@@ -321,9 +363,9 @@ class _ProgressBar:
 
 
 @main.command()
-@click.argument("input_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("input_dir", type=click.Path(path_type=Path))
 @click.option(
-    "-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False),
+    "-o", "--output-dir", type=click.Path(path_type=Path),
     help="Output folder.  [default: <INPUT_DIR>-quantized beside the input]",
 )
 @png_colors_opt
@@ -340,11 +382,11 @@ class _ProgressBar:
 @palette_file_opt(help="Map every image to this palette instead of fitting one.")
 @click.option("--segment", is_flag=True, help="Also write each image's segmentation (as `quantize segment`).")
 @click.option(
-    "--segments", "n_segments", type=click.IntRange(1, 65534), default=4, show_default=True,
+    "--segments", "n_segments", type=click.IntRange(1, MAX_SEGMENTS), default=4, show_default=True,
     help="Clusters of --segment.",
 )
 @click.option(
-    "--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
+    "--report", "report_path", type=output_path,
     help="Write a self-contained HTML page with before/after thumbnails.",
 )
 @effort_opt
@@ -379,7 +421,6 @@ def batch(
         quantize batch photos/ --shared-palette --include '*.jpg' --jobs 2
     """
     from .batch import quantize_folder
-    from .html_report import render
 
     if (quality is not None or max_delta_e is not None) and (
             ctx.get_parameter_source("n_colors") is click.core.ParameterSource.DEFAULT):
@@ -389,8 +430,6 @@ def batch(
         if shared_palette and palette_file is not None:
             raise click.UsageError("--shared-palette and --palette exclude each other")
         palette = load_palette(palette_file) if palette_file is not None else None
-        if report_path is not None:
-            check_output_path(report_path, overwrite=force)
         progress = _ProgressBar(not quiet and not as_json and sys.stderr.isatty())
         report = quantize_folder(
             input_dir, output_dir, n_colors=n_colors, recursive=recursive, include=include,
@@ -398,17 +437,17 @@ def batch(
             shared_palette=shared_palette, palette=palette, segment=segment, n_segments=n_segments,
             algorithm=algorithm, init=init, effort=effort, random_state=seed, max_pixels=max_pixels,
             quality=quality, max_delta_e=max_delta_e, colorspace=colorspace, dither=dither,
-            dither_strength=dither_strength, ssim=ssim, thumbnails=report_path is not None,
-            progress=progress,
+            dither_strength=dither_strength, ssim=ssim, html_report=report_path, progress=progress,
         )
-        if report_path is not None:
-            save_text(report_path, render(report), overwrite=force)
     if as_json:
         click.echo(json.dumps(report.to_manifest()))
     else:
-        if report.interrupted:
-            click.echo("interrupted: finished files are kept; re-run with --skip-existing to resume", err=True)
         click.echo(report.summary())
+    if report.interrupted:
+        what = "terminated" if report.terminated else "interrupted"
+        click.echo(f"quantize: {what}: finished files are kept; re-run with --skip-existing to resume", err=True)
+    for error in report.write_errors:
+        click.echo(f"quantize: error: {error}", err=True)
     return report.exit_code
 
 
@@ -436,7 +475,7 @@ class _KProgress:
 @click.option("--k-min", type=click.IntRange(2, 256), default=2, show_default=True, help="Smallest k tried.")
 @click.option("--k-max", type=click.IntRange(2, 256), default=32, show_default=True, help="Largest k tried.")
 @click.option(
-    "--plot", "plot_path", type=click.Path(path_type=Path, dir_okay=False),
+    "--plot", "plot_path", type=output_path,
     help="Write the curves, with the recommended k marked, to this PNG (needs matplotlib).",
 )
 @effort_opt
@@ -461,8 +500,9 @@ def suggest_k(input, k_min, k_max, plot_path, effort, algorithm, init, colorspac
     if k_min > k_max:
         raise click.BadParameter(f"--k-min {k_min} is above --k-max {k_max}", param_hint="'--k-min'")
     with _one_line_errors(input):
+        check_input_file(input)
         if plot_path is not None:
-            check_output_path(plot_path, overwrite=force, protect=input)
+            check_outputs([(plot_path, "the --plot file")], reads=[(input, "the input image")], overwrite=force)
         loaded = load_image(input, max_pixels=max_pixels)
         progress = _KProgress(enabled=not as_json and sys.stderr.isatty())
         suggestion = suggest(loaded, k_min=k_min, k_max=k_max, algorithm=algorithm, init=init, effort=effort,
@@ -486,7 +526,7 @@ def suggest_k(input, k_min, k_max, plot_path, effort, algorithm, init, colorspac
               help="Number of colours.")
 @click.option("--format", "kind", type=click.Choice(["json", "gpl", "css", "hex", "png"]), default=None,
               help="File format.  [default: from the extension of -o, else json on stdout]")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("-o", "--output", type=output_path,
               help="Palette file to write.  [default: print to stdout (png needs -o)]")
 @colorspace_opt()
 @effort_opt
@@ -510,8 +550,9 @@ def palette(input, n_colors, kind, output, colorspace, effort, seed, max_pixels,
     if output is None and kind == "png":
         raise click.UsageError("--format png needs -o FILE")
     with _one_line_errors(input):
+        check_input_file(input)
         if output is not None:
-            check_output_path(output, overwrite=force, protect=input)
+            check_outputs([(output, "the output")], reads=[(input, "the input image")], overwrite=force)
             if palettes.FORMATS.get(output.suffix.lower()) != kind:
                 raise click.BadParameter(
                     f"the extension {output.suffix or '(none)'!r} does not match --format {kind}",

@@ -73,3 +73,13 @@ class QuantizeWarning(UserWarning):
 
 class FewDistinctPointsWarning(QuantizeWarning):
     """The data has fewer distinct points than clusters were asked for."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal arrived: SIGINT (Ctrl-C) or SIGTERM, handled alike.  ``signum``
+    says which; a KeyboardInterrupt, so code that cleans up on Ctrl-C cleans up on
+    SIGTERM too."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum

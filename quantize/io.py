@@ -6,11 +6,15 @@ then a rename) and never replaces an existing file unless asked to.
 """
 
 import contextlib
+import errno
 import io
+import logging
 import os
+import stat
 import tempfile
 import threading
 import time
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +23,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ._validation import check_image
-from .errors import ImageError, ImageTooLargeError, OutputError, PaletteError
+from .errors import ImageError, ImageTooLargeError, InvalidParameterError, OutputError, PaletteError
 from .parallel import thread_map
 
 #: Pillow's own decompression-bomb limit (about 89.5 megapixels).
@@ -47,7 +51,16 @@ _PNG_LEVEL_9_MAX_PIXELS = 1 << 22
 _ICC_FORMATS = frozenset({"PNG", "WEBP", "TIFF", "JPEG"})
 
 _16BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
+#: A palette file is a few kilobytes; anything over this is not one (and reading it
+#: whole could exhaust memory).
+MAX_PALETTE_BYTES = 1 << 24
+#: Decoder messages kept as notes, at most.
+_MAX_DECODER_NOTES = 3
+#: Suffix of the temporary files of atomic writes.
+PART_SUFFIX = ".part"
 _pixel_limit_lock = threading.Lock()
+_stderr_lock = threading.Lock()
+_stderr_users = 0
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -102,6 +115,93 @@ def sniff_format(head):
     return next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
 
 
+def check_input_file(path, *, what="image", max_bytes=None):
+    """The size of ``path`` after checking that it is a regular, non-empty file we may
+    read.  Raises ImageError (``what="image"``) or PaletteError (``"palette"``) naming
+    the problem otherwise: missing, a folder, a FIFO, device or socket (reading one can
+    block or never end), a symbolic-link loop, empty, or over ``max_bytes``."""
+    error = PaletteError if what == "palette" else ImageError
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise error("broken symbolic link" if path.is_symlink() else "no such file", path) from None
+    except PermissionError:
+        raise error("permission denied", path) from None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise error("symbolic link loop", path) from None
+        raise error(f"cannot read: {e.strerror}", path) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise error(f"is a folder, not {'a palette' if what == 'palette' else 'an image'} file", path)
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else
+                "a socket" if stat.S_ISSOCK(info.st_mode) else "a device")
+        raise error(f"is {kind}, not a regular file", path)
+    if info.st_size == 0:
+        raise error("file is empty (0 bytes)", path)
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise error(f"file is {info.st_size:,} bytes, over the limit of {max_bytes:,} for a {what} file", path)
+    if not os.access(path, os.R_OK):
+        raise error("permission denied", path)
+    return info.st_size
+
+
+@contextlib.contextmanager
+def _native_stderr(messages):
+    """Send what C libraries print on file descriptor 2 (libtiff's "Using code not yet
+    in table.", say) to ``messages`` instead of the user's terminal.  Decoders on
+    several threads share one redirection; the last to finish collects the text."""
+    global _stderr_users
+    with _stderr_lock:
+        if _stderr_users == 0:
+            _native_stderr.sink = tempfile.TemporaryFile()
+            _native_stderr.saved = os.dup(2)
+            os.dup2(_native_stderr.sink.fileno(), 2)
+        _stderr_users += 1
+    try:
+        yield
+    finally:
+        with _stderr_lock:
+            _stderr_users -= 1
+            if _stderr_users == 0:
+                os.dup2(_native_stderr.saved, 2)
+                os.close(_native_stderr.saved)
+                sink = _native_stderr.sink
+                sink.seek(0)
+                messages.extend(sink.read(4096).decode("utf-8", "replace").splitlines())
+                sink.close()
+
+
+@contextlib.contextmanager
+def _decoder_messages(notes):
+    """Pillow's warnings and log records and the C decoders' messages while decoding
+    become ``notes`` (deduplicated, at most a few) instead of lines on stderr."""
+    messages = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("PIL")
+    handler, propagate = Collect(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught, _native_stderr(messages):
+            warnings.simplefilter("always")
+            yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        messages[:0] = [str(w.message) for w in caught]
+        seen = []
+        for message in (m.strip() for m in messages):
+            if message and message not in seen:
+                seen.append(message)
+        notes.extend(f"decoder: {m}" for m in seen[:_MAX_DECODER_NOTES])
+
+
 @contextlib.contextmanager
 def _own_pixel_limit():
     """Switch off Pillow's global bomb check while we apply our own, per call."""
@@ -129,14 +229,23 @@ def image_to_array(image):
     if mode in _16BIT_MODES or mode == "F":
         values = np.asarray(image)
         if mode == "F":
-            scale = 255.0 if np.nanmax(values) <= 1.0 else 1.0
-            grey = np.clip(np.nan_to_num(values) * scale, 0, 255)
-            notes.append("floating-point greyscale converted to 8 bits")
+            finite = np.isfinite(values)
+            if not finite.any():
+                raise ImageError("no finite pixel value (all NaN or infinite)")
+            scale = 255.0 if values[finite].max() <= 1.0 else 1.0
+            grey = np.clip(np.where(finite, values, 0), 0, 255 / scale) * scale
+            notes.append("floating-point greyscale converted to 8 bits"
+                         + ("" if finite.all() else "; NaN and infinite pixels taken as 0"))
         else:
             grey = np.clip(values, 0, 65535) / 257.0
             notes.append("16-bit greyscale reduced to 8 bits per channel")
         grey = np.rint(grey).astype(np.uint8)
         return np.repeat(grey[..., None], 3, axis=2), notes
+    if mode == "La":  # premultiplied grey + alpha, which Pillow does not convert
+        values = np.asarray(image).astype(np.float64)
+        alpha = values[..., 1]
+        grey = np.where(alpha > 0, np.minimum(values[..., 0] * 255 / np.maximum(alpha, 1), 255), 0)
+        return check_image(np.dstack([np.rint(grey), alpha]).astype(np.uint8)), notes
     has_alpha = "A" in image.getbands() or "transparency" in image.info
     target = "RGBA" if has_alpha else "RGB"
     pixels = np.asarray(image if mode == target else image.convert(target))
@@ -174,8 +283,13 @@ def as_loaded(image, max_pixels=DEFAULT_MAX_PIXELS):
     if isinstance(image, (str, Path)):
         return load_image(image, max_pixels=max_pixels)
     if isinstance(image, Image.Image):
-        pixels, notes = image_to_array(image)
-        return LoadedImage(pixels, notes=tuple(notes))
+        if image.width == 0 or image.height == 0:
+            raise InvalidParameterError(f"image is empty; got size {image.size}")
+        try:
+            pixels, notes = image_to_array(image)
+        except (ValueError, OSError) as e:
+            raise InvalidParameterError(f"cannot convert a Pillow image of mode {image.mode!r}: {e}") from e
+        return LoadedImage(check_image(pixels), notes=tuple(notes))
     return LoadedImage(check_image(image))
 
 
@@ -206,15 +320,10 @@ def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):
     """
     start = time.perf_counter()
     path = Path(path)
-    if not path.exists():
-        raise ImageError("no such file", path)
-    if path.is_dir():
-        raise ImageError("is a folder, not an image file", path)
+    file_bytes = check_input_file(path)
+    notes = []
     try:
-        file_bytes = path.stat().st_size
-        if file_bytes == 0:
-            raise ImageError("file is empty (0 bytes)", path)
-        with _own_pixel_limit(), Image.open(path) as image:
+        with _own_pixel_limit(), _decoder_messages(notes), Image.open(path) as image:
             width, height = image.size
             if max_pixels is not None and width * height > max_pixels:
                 raise ImageTooLargeError(
@@ -223,17 +332,18 @@ def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):
                     f"--max-pixels if you trust this file)",
                     path,
                 )
+            if width == 0 or height == 0:
+                raise ImageError(f"image has no pixels ({width}x{height})", path)
             frames = getattr(image, "n_frames", 1)
             image.load()
             image_format, mode = image.format, image.mode
             ImageOps.exif_transpose(image, in_place=True)
-            icc, icc_notes = image.info.get("icc_profile"), []
+            icc = image.info.get("icc_profile")
             if icc and not keep_icc:
-                image = _to_srgb(image, icc, icc_notes)
-            pixels, notes = image_to_array(image)
-            notes = icc_notes + notes
-    except ImageError:
-        raise
+                image = _to_srgb(image, icc, notes)
+            pixels, conversions = image_to_array(image)
+    except ImageError as e:
+        raise ImageError(e.reason, path) if e.path is None else e
     except UnidentifiedImageError as e:
         with open(path, "rb") as handle:
             claimed = sniff_format(handle.read(16))
@@ -242,8 +352,12 @@ def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):
         raise ImageError("not an image file that Pillow can read", path) from e
     except PermissionError as e:
         raise ImageError("permission denied", path) from e
-    except (OSError, SyntaxError, ValueError, EOFError, zlib.error, MemoryError) as e:
-        raise ImageError(f"truncated or corrupt image ({e})", path) from e
+    except MemoryError as e:
+        raise ImageError("not enough memory to decode this image", path) from e
+    except Exception as e:  # any decoder failure is a fault of the file, not a crash
+        reason = str(e) or type(e).__name__
+        raise ImageError(f"truncated or corrupt image ({reason})", path) from e
+    notes = conversions + notes
     if frames > 1:
         notes.insert(0, f"animated image: the first of {frames} frames was used")
     if icc and keep_icc:
@@ -347,16 +461,72 @@ def check_output_path(path, *, overwrite=False, protect=None):
         raise OutputError("file exists (use --force to overwrite it)", path)
 
 
+def _same_path(a, b):
+    """Whether two paths name one file: the same file on disk (hard and symbolic links
+    included), or the same place once resolved when one does not exist yet."""
+    a, b = Path(a), Path(b)
+    with contextlib.suppress(OSError):
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def check_outputs(outputs, *, reads=(), overwrite=False):
+    """Check, before any work, every output a command will write.
+
+    No output may be a file the command reads (``reads``: the input image, a palette
+    file...), whatever ``overwrite`` says; no two outputs may be one path; and each
+    must pass :func:`check_output_path`.
+
+    Parameters
+    ----------
+    outputs : sequence of (str or Path, str)
+        Each output path and what it is ("output", "--save-palette"...), for the errors.
+    reads : sequence of (str or Path, str)
+        Each file read and what it is ("the input image", "the palette file"...).
+
+    Raises
+    ------
+    OutputError
+        Naming the output and the problem.
+    """
+    checked = []
+    for path, role in outputs:
+        path = Path(path)
+        for source, what in reads:
+            if source is not None and _same_path(path, source):
+                raise OutputError(f"{role} would overwrite {what} (outputs never replace a file that is read)",
+                                  path)
+        for earlier, earlier_role in checked:
+            if _same_path(path, earlier):
+                raise OutputError(f"{role} is also the {earlier_role}: two outputs cannot share a path", path)
+        check_output_path(path, overwrite=overwrite)
+        checked.append((path, role))
+
+
+def _write_failure(error, path):
+    """An OSError of the disk (full, read-only, quota...) as one OutputError line."""
+    reason = "no space left on device" if error.errno == errno.ENOSPC else (error.strerror or str(error)).lower()
+    return OutputError(f"cannot write: {reason}", path)
+
+
 def atomic_write(path, write, *, overwrite=False):
     """Write a file through ``write(file_object)`` so it appears whole or not at all.
 
-    Returns the number of bytes written.
+    On any failure (a full disk, an encoder error, an interruption) the temporary file
+    is removed and nothing appears at ``path``.  Returns the number of bytes written.
+
+    Raises
+    ------
+    OutputError
+        The path cannot be an output, its folder is missing or unwritable, or the
+        disk refused the data ("cannot write: no space left on device").
     """
     path = Path(path)
     check_output_path(path, overwrite=overwrite)
     directory = path.parent
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PART_SUFFIX, dir=directory)
     except FileNotFoundError:
         raise OutputError(f"folder {directory} does not exist", path) from None
     except OSError as e:
@@ -369,11 +539,20 @@ def atomic_write(path, write, *, overwrite=False):
         os.chmod(tmp, 0o666 & ~_UMASK)
         size = os.path.getsize(tmp)
         _publish(tmp, path, overwrite)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and not isinstance(e, OutputError):
+            raise _write_failure(e, path) from e
         raise
     return size
+
+
+def leftover_parts(folder):
+    """Temporary files of :func:`atomic_write` in ``folder`` (``.<name>.<random>.part``):
+    what a process killed outright (SIGKILL, a power cut) leaves behind.  They are
+    never read as inputs (hidden files) and are removed only by the user."""
+    return sorted(Path(folder).glob(f".*{PART_SUFFIX}"))
 
 
 def save_quantized(path, labels, palette, *, overwrite=False, protect=None, icc_profile=None):
@@ -471,7 +650,11 @@ def save_png(path, array, *, overwrite=False, compress_level=6):
     def write(handle):
         try:
             image.save(handle, format="PNG", compress_level=compress_level)
-        except (OSError, ValueError) as e:
+        except OSError as e:
+            if e.errno is not None:  # the disk's failure, not the encoder's
+                raise
+            raise OutputError(f"cannot encode as PNG: {e}", path) from e
+        except ValueError as e:
             raise OutputError(f"cannot encode as PNG: {e}", path) from e
 
     return atomic_write(path, write, overwrite=overwrite)
@@ -534,20 +717,22 @@ def load_palette(path):
     kind = palettes.FORMATS.get(path.suffix.lower())
     if kind is None:
         raise PaletteError(f"palette files are {_palette_extensions()}, not {path.suffix or '(none)'!r}", path)
+    check_input_file(path, what="palette", max_bytes=MAX_PALETTE_BYTES)
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise PaletteError("no such file", path) from None
     except OSError as e:
-        raise PaletteError(f"cannot read the palette: {e}", path) from e
+        raise PaletteError(f"cannot read the palette: {e.strerror or e}", path) from e
     try:
-        rows = np.array(palettes.parse(data, kind), dtype=np.int64)
-    except (ValueError, KeyError, TypeError, IndexError, OSError, UnicodeDecodeError) as e:
+        with _decoder_messages([]):
+            rows = palettes.parse(data, kind)
+    except RecursionError:
+        raise PaletteError(f"not a valid {kind} palette (nested too deeply)", path) from None
+    except MemoryError:
+        raise PaletteError(f"not a valid {kind} palette (too large)", path) from None
+    except Exception as e:  # json, Pillow and our own checks: all a fault of the file
         raise PaletteError(f"not a valid {kind} palette ({e})", path) from e
-    if rows.ndim != 2 or rows.shape[1] != 3 or len(rows) == 0:
+    if len(rows) == 0:
         raise PaletteError("a palette is a non-empty list of [r, g, b] triples", path)
     if len(rows) > 256:
         raise PaletteError(f"{len(rows)} colours; a palette holds at most 256", path)
-    if rows.min() < 0 or rows.max() > 255:
-        raise PaletteError("colour values must be integers in 0..255", path)
-    return rows.astype(np.uint8)
+    return np.array(rows, dtype=np.uint8).reshape(-1, 3)

@@ -1,5 +1,6 @@
 """Click options shared by the commands, defined once."""
 
+import math
 from pathlib import Path
 
 import click
@@ -8,6 +9,20 @@ from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE
 from .io import DEFAULT_MAX_PIXELS
 from .kmeans import ALGORITHMS, INITS
 from .refine import DEFAULT_EFFORT, EFFORTS
+
+class FiniteFloatRange(click.FloatRange):
+    """click's FloatRange without NaN and infinity (a malformed option: exit code 2)."""
+
+    def convert(self, value, param, ctx):
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return super().convert(number, param, ctx)
+
+
+#: An output file: a folder given there is refused by the command (exit code 1, as
+#: every unwritable output), not by click's usage check.
+output_path = click.Path(path_type=Path)
 
 input_arg = click.argument("input", type=click.Path(path_type=Path, dir_okay=True))
 
@@ -58,11 +73,11 @@ def colorspace_opt(help="Space the colours are clustered in: CIELAB, sRGB or OKL
         "--colorspace", type=click.Choice(CLUSTER_SPACES), default=DEFAULT_SPACE, show_default=True, help=help,
     )
 quality_opt = click.option(
-    "--quality", type=click.FloatRange(min=0, min_open=True), metavar="PSNR",
+    "--quality", type=FiniteFloatRange(min=0, min_open=True), metavar="PSNR",
     help="Use the fewest colours (at most K) whose result reaches this PSNR in dB.",
 )
 max_delta_e_opt = click.option(
-    "--max-delta-e", type=click.FloatRange(min=0, min_open=True), metavar="X",
+    "--max-delta-e", type=FiniteFloatRange(min=0, min_open=True), metavar="X",
     help="Use the fewest colours (at most K) whose mean CIEDE2000 difference is at most X.",
 )
 dither_opt = click.option(
@@ -70,7 +85,7 @@ dither_opt = click.option(
     help="Dither against the palette: error diffusion, or an ordered 8x8 Bayer pattern.",
 )
 dither_strength_opt = click.option(
-    "--dither-strength", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+    "--dither-strength", type=FiniteFloatRange(0, 1), default=1.0, show_default=True,
     help="0 is no dithering, 1 full strength.",
 )
 
@@ -103,7 +118,7 @@ lock_opt = click.option(
 def palette_file_opt(*, help, required=False):
     """--palette FILE, read by io.load_palette (format from the extension)."""
     return click.option(
-        "--palette", "palette_file", type=click.Path(path_type=Path, dir_okay=False), required=required,
+        "--palette", "palette_file", type=click.Path(path_type=Path), required=required,
         help=f"{help}  A palette file: .json, .gpl, .css, .hex, .txt or a .png swatch "
         "(as `quantize palette` and `compress --save-palette` write).",
     )

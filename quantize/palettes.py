@@ -78,8 +78,27 @@ def render(entries, kind, *, title="quantize"):
 
 
 def parse(data, kind):
-    """RGB rows, (n, 3) list of ints, from a palette file's bytes.  Raises ValueError,
-    KeyError or TypeError on malformed content."""
+    """RGB rows, (n, 3) list of ints in 0..255, from a palette file's bytes.  Raises
+    ValueError, KeyError or TypeError on malformed content, and ValueError on any value
+    that is not an integer in 0..255 (no rounding of 254.9, no ``true`` or ``"7"``)."""
+    return [_checked_row(row) for row in _rows(data, kind)]
+
+
+def _checked_row(row):
+    if not isinstance(row, list) or len(row) != 3:
+        raise ValueError(f"{_short(row)} is not an [r, g, b] triple")
+    for value in row:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
+            raise ValueError(f"{_short(value)} is not an integer in 0..255")
+    return row
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _rows(data, kind):
     if kind == "png":
         text = Image.open(stdio.BytesIO(data)).text.get(_PNG_KEY)
         if text is None:
@@ -99,9 +118,15 @@ def parse(data, kind):
             line = line.strip()
             if not line or line.startswith("#") or ":" in line.split()[0]:
                 continue  # comments and "Name:" / "Columns:" headers
-            rows.append([int(v) for v in line.split()[:3]])
+            rows.append([_gpl_int(v) for v in line.split()[:3]])
         return rows
     return _hex_rows(text)  # css and hex: every #rrggbb, in order
+
+
+def _gpl_int(text):
+    if not (text.isascii() and text.isdigit()) or len(text) > 3:
+        raise ValueError(f"{_short(text)} is not an integer in 0..255")
+    return int(text)
 
 
 def _json_row(item):

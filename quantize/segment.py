@@ -7,6 +7,7 @@ Regions smaller than ``min_region`` pixels are merged into a neighbour, so that 
 speckle is left.
 """
 
+import contextlib
 import json
 import time
 import warnings
@@ -14,14 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
-from skimage import measure
 
-from . import draw, io
+from . import io
 from ._validation import check_choice, check_float, check_int, resolve_seed
 from .colorspace import CLUSTER_SPACES, DEFAULT_SPACE, to_space
 from .distances import assign
-from .errors import FewDistinctPointsWarning
+from .errors import FewDistinctPointsWarning, InvalidParameterError
 from .histogram import ColorHistogram
 from .kmeans import KMeans
 from .parallel import thread_map
@@ -34,6 +33,12 @@ _STRIP = 1 << 20
 # Cleanup rounds: each merges every small region that has a neighbour, so a handful
 # suffice; the cap only guards against a pathological image.
 _MAX_ROUNDS = 64
+#: Most clusters: each is a mask file, and beyond a palette's 256 colours a segmentation
+#: is no longer a handful of regions a person looks at.
+MAX_SEGMENTS = 256
+#: Widest Gaussian smoothing, in pixels: its cost grows with sigma (8 sigma + 1 taps per
+#: pixel and axis), and smoothing meant for noise (SLIC's sigma) is 1 to 5.
+MAX_SIGMA = 16.0
 #: Weight of the region colour over the image in overlay.png.
 OVERLAY_OPACITY = 0.6
 #: Rows of palette.png at most.
@@ -46,6 +51,7 @@ def _strips(n):
 
 def _smooth(rgb, sigma):
     """Gaussian-smoothed copy of (H, W, 3) uint8, channel by channel (float32 temporaries)."""
+    from scipy import ndimage  # scipy and scikit-image load on use: the CLI starts faster
 
     def channel(c):
         return np.rint(ndimage.gaussian_filter(rgb[..., c].astype(np.float32), sigma, mode="nearest"))
@@ -102,6 +108,8 @@ def _cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng):
 
 def _connected_regions(clusters):
     """4-connected regions of each cluster: (H, W) int32 (-1 outside) and their number."""
+    from skimage import measure
+
     regions, n = measure.label(clusters + 1, background=0, connectivity=1, return_num=True)
     return (regions - 1).astype(np.int32), n
 
@@ -190,6 +198,8 @@ def _region_sums(regions, rgb, n):
 
 def _bboxes(regions, n):
     """(n, 4) int64 [top, left, bottom, right] of every region, bottom/right exclusive."""
+    from scipy import ndimage
+
     slices = ndimage.find_objects(regions + 1, max_label=n)
     if not slices:
         return np.zeros((0, 4), dtype=np.int64)
@@ -312,6 +322,8 @@ class SegmentResult:
 
     def overlay(self):
         """(H, W, 3|4) uint8: regions in their mean colour over the image, boundaries drawn."""
+        from . import draw
+
         return draw.overlay(self.image, self.regions, self.region_colors, opacity=OVERLAY_OPACITY)
 
     def swatch(self):
@@ -323,6 +335,8 @@ class SegmentResult:
             rest = len(colors) - (SWATCH_ROWS - 1)
             colors = np.vstack([colors[: SWATCH_ROWS - 1], [255, 255, 255]]).astype(np.uint8)
             captions = captions[: SWATCH_ROWS - 1] + [f"{rest} more in segments.json"]
+        from . import draw
+
         return draw.swatch(colors, captions)
 
     def to_dict(self):
@@ -367,11 +381,17 @@ class SegmentResult:
             ],
         }
 
+    def file_names(self):
+        """The files :meth:`save` writes, in order."""
+        return output_names(len(self.colors))
+
     def save(self, folder, *, overwrite=False):
         """Write labels.png, mask_<i>.png, overlay.png, palette.png and segments.json.
 
         The folder is created if needed.  Nothing is written when any of the files
-        exists and ``overwrite`` is false; each file is written atomically.
+        exists and ``overwrite`` is false, or when one of them is the input image; each
+        file is written atomically.  When a write fails (a full disk, say), the files
+        this call created are removed, and the folder if this call created it.
 
         Returns
         -------
@@ -379,22 +399,47 @@ class SegmentResult:
             File name → bytes written.
         """
         folder = Path(folder)
+        names = self.file_names()
         pictures = {"labels.png": self.label_image, "overlay.png": self.overlay, "palette.png": self.swatch}
         for i in range(len(self.colors)):
             pictures[f"mask_{i}.png"] = lambda i=i: self.mask(i)
-        names = [*pictures, "segments.json"]
-        if folder.exists():
-            for name in names:
-                io.check_output_path(folder / name, overwrite=overwrite, protect=self.input)
+        created = not folder.exists()
+        existed = set()
+        if not created:
+            io.check_outputs([(folder / name, "output") for name in names],
+                             reads=[(self.input, "the input image")], overwrite=overwrite)
+            existed = {name for name in names if (folder / name).exists()}
         io.make_folder(folder)
 
         def write(name):
-            return name, io.save_png(folder / name, pictures[name](), overwrite=overwrite, compress_level=1)
+            try:
+                return name, io.save_png(folder / name, pictures[name](), overwrite=overwrite, compress_level=1)
+            except BaseException as e:  # every write ends before the cleanup below
+                return name, e
 
-        written = dict(thread_map(write, list(pictures)))
-        text = json.dumps(self.to_dict())  # compact: a photo can have 100,000 regions
-        written["segments.json"] = io.save_text(folder / "segments.json", text + "\n", overwrite=overwrite)
+        try:
+            written = dict(thread_map(write, list(pictures)))
+            failed = next((e for e in written.values() if isinstance(e, BaseException)), None)
+            if failed is not None:
+                raise failed
+            text = json.dumps(self.to_dict())  # compact: a photo can have 100,000 regions
+            written["segments.json"] = io.save_text(folder / "segments.json", text + "\n", overwrite=overwrite)
+        except BaseException:
+            for name in names:
+                if name not in existed:
+                    (folder / name).unlink(missing_ok=True)
+            if created:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
         return written
+
+
+def output_names(n_clusters):
+    """The file names a segmentation of ``n_clusters`` clusters writes (see
+    :meth:`SegmentResult.save`)."""
+    return ["labels.png", "overlay.png", "palette.png", *(f"mask_{i}.png" for i in range(n_clusters)),
+            "segments.json"]
 
 
 def _hex(color):
@@ -451,10 +496,13 @@ def segment_image(
       region smaller than it has a neighbour.
     - The same input, parameters and integer ``random_state`` give the same result.
     """
-    n_segments = check_int(n_segments, "n_segments", low=1, high=65534)
+    n_segments = check_int(n_segments, "n_segments", low=1, high=MAX_SEGMENTS)
     spatial = check_float(spatial, "spatial", low=0.0)
     min_region = check_int(min_region, "min_region", low=0)
     sigma = check_float(sigma, "sigma", low=0.0)
+    if sigma > MAX_SIGMA:
+        raise InvalidParameterError(f"sigma={sigma} must be <= {MAX_SIGMA:g} pixels (smooth a downscaled image "
+                                    "for a wider blur)")
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     check_choice(effort, "effort", EFFORTS)
     if max_pixels is not None:

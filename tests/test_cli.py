@@ -141,7 +141,7 @@ def test_never_overwrites_the_input_even_with_force(workdir):
     before = sha256(source)
     result = run("compress", source, "-o", source, "--force")
     assert result.exit_code == 1
-    assert "would overwrite the input file" in result.stderr
+    assert "the output would overwrite the input image" in result.stderr
     assert sha256(source) == before
     assert listing(workdir) == ["chelsea.png", "rocket-vignette.png"]
 
@@ -358,7 +358,11 @@ def test_segment_max_pixels(workdir):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["-k", "0"], "0 is not in the range 1<=x<=65534"),
+        (["-k", "0"], "0 is not in the range 1<=x<=256"),
+        (["-k", "257"], "257 is not in the range 1<=x<=256"),
+        (["--sigma", "17"], "17.0 is not in the range 0<=x<=16"),
+        (["--sigma", "nan"], "'nan' is not a finite number"),
+        (["--spatial", "inf"], "'inf' is not a finite number"),
         (["--spatial", "-1"], "-1.0 is not in the range x>=0"),
         (["--min-region", "-2"], "-2 is not in the range x>=0"),
         (["--sigma", "x"], "'x' is not a valid float"),
@@ -375,9 +379,10 @@ def test_segment_bad_options(workdir, args, message):
 
 def test_compress_does_not_load_the_segmentation_stack():
     """scipy.ndimage and skimage's segmentation cost a quarter of a second at start-up."""
-    code = "import sys, quantize.cli; print('quantize.segment' in sys.modules, 'scipy.ndimage' in sys.modules)"
+    code = ("import sys, quantize.cli; print('scipy.ndimage' in sys.modules, 'skimage.measure' in sys.modules, "
+            "'skimage.segmentation' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["False", "False"]
+    assert done.stdout.split() == ["False", "False", "False"]
     from quantize import SegmentResult, segment_image  # served on first use
 
     assert segment_image.__module__ == SegmentResult.__module__ == "quantize.segment"

@@ -381,8 +381,18 @@ def test_gimp_palette_with_comments_and_a_plain_json_list(tmp_path):
         ("bad.json", "{not json", "not a valid json palette"),
         ("keys.json", '{"colours": []}', "not a valid json palette"),
         ("empty.json", "[]", "non-empty list of [r, g, b] triples"),
-        ("pairs.json", "[[1, 2]]", "non-empty list of [r, g, b] triples"),
-        ("range.json", "[[1, 2, 300]]", "integers in 0..255"),
+        ("pairs.json", "[[1, 2]]", "not a valid json palette ([1, 2] is not an [r, g, b] triple)"),
+        ("range.json", "[[1, 2, 300]]", "300 is not an integer in 0..255"),
+        ("huge.json", "[[1, 2, 1" + "0" * 400 + "]]", "is not an integer in 0..255"),
+        ("float.json", "[[1, 2, 1e300]]", "1e+300 is not an integer in 0..255"),
+        ("inf.json", "[[1, 2, Infinity]]", "inf is not an integer in 0..255"),
+        ("half.json", "[[0.5, 2, 3]]", "0.5 is not an integer in 0..255"),
+        ("almost.json", "[[254.9, 2, 3]]", "254.9 is not an integer in 0..255"),
+        ("bool.json", "[[true, 2, 3]]", "True is not an integer in 0..255"),
+        ("string.json", '[["7", 2, 3]]', "'7' is not an integer in 0..255"),
+        ("nested.json", "[" * 5000 + "]" * 5000, "not a valid json palette (nested too deeply)"),
+        ("negative.gpl", "GIMP Palette\n-1 20 30\n", "'-1' is not an integer in 0..255"),
+        ("big.gpl", "GIMP Palette\n1000 20 30\n", "'1000' is not an integer in 0..255"),
         ("many.json", str([[1, 2, 3]] * 257), "at most 256"),
         ("nogimp.gpl", "10 20 30\n", "starts with the line 'GIMP Palette'"),
         ("word.gpl", "GIMP Palette\nten 20 30\n", "not a valid gpl palette"),
@@ -472,3 +482,104 @@ def test_unusable_icc_profile_is_noted_not_fatal(tmp_path, photo):
     loaded = load_image(_with_profile(tmp_path, photo, b"not a profile"))
     assert loaded.notes[0].startswith("embedded ICC profile not usable (")
     assert np.array_equal(loaded.pixels, photo)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: (os.mkfifo(p), p)[1], "is a FIFO (named pipe), not a regular file"),
+        (lambda p: (p.symlink_to("/dev/zero"), p)[1], "is a device, not a regular file"),
+        (lambda p: (p.symlink_to(p), p)[1], "symbolic link loop"),
+        (lambda p: (p.symlink_to(p.with_name("gone")), p)[1], "broken symbolic link"),
+        (lambda p: (p.mkdir(), p)[1], "is a folder, not {what} file"),
+    ],
+)
+@pytest.mark.parametrize("what", ["image", "palette"])
+def test_only_regular_files_are_read(tmp_path, make, message, what):
+    """FIFOs and devices would block or never end; each refusal says what the path is."""
+    from quantize import ImageError, PaletteError
+    from quantize.io import load_image, load_palette
+
+    path = make(tmp_path / ("in.png" if what == "image" else "in.json"))
+    expected = message.format(what="a palette" if what == "palette" else "an image")
+    error, load = (ImageError, load_image) if what == "image" else (PaletteError, load_palette)
+    with pytest.raises(error, match=re.escape(expected)) as caught:
+        load(path)
+    assert caught.value.path == path
+
+
+def test_palette_file_size_is_bounded(tmp_path, monkeypatch):
+    from quantize import PaletteError
+    from quantize import io as qio
+
+    monkeypatch.setattr(qio, "MAX_PALETTE_BYTES", 100)
+    path = tmp_path / "big.hex"
+    path.write_text("#000000\n" * 20)
+    with pytest.raises(PaletteError, match="160 bytes, over the limit of 100 for a palette file"):
+        qio.load_palette(path)
+
+
+def test_decoder_messages_become_notes_not_stderr(tmp_path, capfd):
+    """Pillow's warnings (corrupt EXIF, say) and libtiff's own lines on file descriptor
+    2 are the file's notes; nothing reaches stderr."""
+    import warnings as stdwarnings
+
+    from quantize import io as qio
+
+    path = tmp_path / "a.png"
+    Image.new("RGB", (4, 4), (1, 2, 3)).save(path)
+    real_open = Image.open
+
+    def noisy_open(*args, **kwargs):
+        stdwarnings.warn("Corrupt EXIF data", UserWarning)
+        os.write(2, b"tempfile.tif: Using code not yet in table.\n")
+        return real_open(*args, **kwargs)
+
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(qio.Image, "open", noisy_open)
+    try:
+        loaded = qio.load_image(path)
+    finally:
+        monkeypatch.undo()
+    assert "decoder: Corrupt EXIF data" in loaded.notes
+    assert "decoder: tempfile.tif: Using code not yet in table." in loaded.notes
+    assert capfd.readouterr().err == ""
+
+
+def test_any_decoder_exception_is_an_image_error(tmp_path, monkeypatch):
+    from quantize import ImageError
+    from quantize import io as qio
+
+    path = tmp_path / "a.tif"
+    Image.new("RGB", (4, 4)).save(path)
+
+    def broken(*args, **kwargs):
+        raise TypeError("Missing dimensions")
+
+    monkeypatch.setattr(qio.Image, "open", broken)
+    with pytest.raises(ImageError, match=re.escape("truncated or corrupt image (Missing dimensions)")):
+        qio.load_image(path)
+
+
+@pytest.mark.parametrize("fill, message", [(np.nan, "no finite pixel value"), (np.inf, "no finite pixel value")])
+def test_float_tiff_without_finite_pixels(tmp_path, fill, message, recwarn):
+    from quantize import ImageError
+    from quantize.io import load_image
+
+    path = tmp_path / "f.tif"
+    Image.fromarray(np.full((3, 4), fill, dtype=np.float32)).save(path)
+    with pytest.raises(ImageError, match=message):
+        load_image(path)
+    assert not recwarn.list
+
+
+def test_float_tiff_with_some_nan_and_huge_values(tmp_path, recwarn):
+    from quantize.io import load_image
+
+    values = np.array([[np.nan, 3e38, 0.0, 100.0]], dtype=np.float32)
+    path = tmp_path / "f.tif"
+    Image.fromarray(values).save(path)
+    loaded = load_image(path)
+    assert loaded.pixels[0, :, 0].tolist() == [0, 255, 0, 100]
+    assert any("NaN and infinite pixels taken as 0" in n for n in loaded.notes)
+    assert not recwarn.list

@@ -263,12 +263,12 @@ def test_save_into_a_file_fails(tmp_path, photo):
 
 
 def test_labels_png_is_16_bit_above_255_clusters(tmp_path):
-    colors = [(i % 20 * 12, i // 20 * 16, 100) for i in range(300)]
-    image = blocks_image(colors, block=2, repeat=(20, 15))
-    result = segment_image(image, 300, colorspace="rgb", random_state=0)
-    assert len(result.colors) == 300
+    colors = [(i % 16 * 16, i // 16 * 16, 100) for i in range(256)]
+    image = blocks_image(colors, block=2, repeat=(16, 16))
+    result = segment_image(image, 256, colorspace="rgb", random_state=0)
+    assert len(result.colors) == 256
     result.save(tmp_path)
     labels = Image.open(tmp_path / "labels.png")
     assert labels.mode == "I;16"
-    assert Image.open(tmp_path / "palette.png").height == 64 * 28  # 63 colours and "237 more"
+    assert Image.open(tmp_path / "palette.png").height == 64 * 28  # 63 colours and "193 more"
     assert np.array_equal(np.asarray(labels).astype(int) - 1, result.clusters)
