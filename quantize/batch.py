@@ -21,6 +21,7 @@ import os
 import secrets
 import signal
 import stat
+import sys
 import threading
 import time
 import warnings
@@ -375,6 +376,23 @@ def _init_worker(threads, parent):
     set_num_threads(threads)
 
 
+def _start_quiet_resource_tracker():
+    """Start multiprocessing's resource tracker with its stderr on /dev/null: when this
+    process is killed outright (SIGKILL), the tracker cleans up after it and would
+    otherwise print warnings about that on the user's terminal."""
+    from multiprocessing import resource_tracker
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 @contextlib.contextmanager
 def _stop_signals_blocked():
     """SIGINT and SIGTERM held back while worker processes start (they inherit the
@@ -418,6 +436,7 @@ def _unordered(function, items, jobs):
             yield index, function(item)
         return
     threads = max(1, get_num_threads() // jobs)
+    _start_quiet_resource_tracker()
     executor = concurrent.futures.ProcessPoolExecutor(
         max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker, initargs=(threads, os.getpid()),

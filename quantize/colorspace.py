@@ -108,19 +108,19 @@ def _to_srgb(linear):
     return np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
 
 
-def to_space(rgb, space):
-    """(m, 3) uint8 sRGB colours → (m, 3) float32 coordinates in ``space``.
+def to_space(rgb, space, dtype=np.float32):
+    """(m, 3) uint8 sRGB colours → (m, 3) coordinates of ``dtype`` in ``space``.
 
     "rgb" is the 0..255 values themselves; "lab" is CIELAB (D65, :func:`srgb_to_lab`);
     "oklab" is Ottosson's OKLab with L scaled to 0..100 like CIELAB's.
     """
     rgb = np.asarray(rgb, dtype=np.uint8)
     if space == "rgb":
-        return rgb.astype(np.float32)
+        return rgb.astype(dtype)
     if space == "lab":
-        return srgb_to_lab(rgb, np.float32)
+        return srgb_to_lab(rgb, dtype)
     return _by_chunks(lambda part: 100.0 * np.cbrt(_LINEAR[rgb[part]] @ _OKLAB_M1.T) @ _OKLAB_M2.T,
-                      len(rgb), np.float32, (3,))
+                      len(rgb), dtype, (3,))
 
 
 def from_space(coordinates, space):

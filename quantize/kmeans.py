@@ -78,6 +78,18 @@ def _relocate_empty(X, w, centers, counts, sq_dist):
     return len(points)
 
 
+def _power_of_two_scale(X):
+    """A power of two that brings the largest magnitude of X near 1 when its squares
+    (summed over features and points) could overflow or underflow; 1.0 otherwise."""
+    largest = float(np.abs(X).max())
+    info = np.finfo(X.dtype)
+    safe_high = np.sqrt(info.max / (16.0 * X.shape[0] * X.shape[1]))
+    safe_low = np.sqrt(info.tiny) / info.eps
+    if largest == 0 or safe_low <= largest <= safe_high:
+        return 1.0
+    return float(2.0 ** np.round(np.log2(largest)))
+
+
 def _half_gaps(centers):
     """Half the distance from each centre to its nearest other centre, shape (k,)."""
     gaps = np.sqrt(sq_distances(centers, centers))
@@ -135,6 +147,13 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
         centers = centers[order]
     x_sq = row_norms_sq(X)
     labels, upper, lower = assign_with_bounds(X, centers, x_sq, starts)  # lower: (groups, n)
+    counts = np.bincount(labels, weights=w, minlength=k)
+    if not (counts > 0).all():
+        # Starting centres that serve no point (duplicates, say) are re-seeded before
+        # the first step, so that no step has to undo a mean moved for their sake.
+        centers = centers.copy()
+        if _relocate_empty(X, w, centers, counts, sq_dist_to_assigned(X, centers, labels)):
+            labels, upper, lower = assign_with_bounds(X, centers, x_sq, starts)
     weighted = X * w[:, None].astype(np.float64)
     counts, sums = _sums(labels, w, weighted, k)
     total = counts.sum()
@@ -143,8 +162,11 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
         new_centers = centers.copy()
         filled = counts > 0
         new_centers[filled] = sums[filled] / counts[filled, None]
+        reseeded = 0
         if not filled.all():
-            _relocate_empty(X, w, new_centers, counts, sq_dist_to_assigned(X, centers, labels))
+            # The worst served by the updated centres, so that a re-seeded centre never
+            # lands where a mean has just moved another one.
+            reseeded = _relocate_empty(X, w, new_centers, counts, assign(X, new_centers[filled])[1])
         moved = np.sqrt(((new_centers - centers) ** 2).sum(axis=1))
         centers = new_centers
         upper += moved[labels]
@@ -170,7 +192,10 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
             labels[check] = new_labels
             if changed and (counts <= 1e-9 * total).any():  # an emptied cluster: no rounding residue
                 counts, sums = _sums(labels, w, weighted, k)
-        if float((moved**2).sum()) <= tol_abs or changed == 0:
+        # A fixed point has no empty cluster, unless none can be re-seeded (every
+        # point already sits on a centre): an emptied one is re-seeded next step.
+        settled = (counts > 0).all() or (not filled.all() and reseeded == 0)
+        if (float((moved**2).sum()) <= tol_abs or changed == 0) and settled:
             break
     if order is not None:
         unordered = np.empty_like(centers)
@@ -399,7 +424,7 @@ class KMeans:
             centers = np.concatenate([centers, extra]) if len(extra) else centers
         n_steps = 0
         if self.algorithm == "minibatch":
-            batch_size = self.batch_size
+            batch_size = min(self.batch_size, X.shape[0])  # no batch larger than the data
             max_steps = self.max_iter * -(-X.shape[0] // batch_size)
             centers, n_steps = _minibatch(
                 X, w, centers, rng,
@@ -432,6 +457,13 @@ class KMeans:
         w = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         k, init, n_init = self._check_params(X)
         rng = check_random_state(self.random_state)
+        # Squares of values near the float limits overflow (or underflow to 0): such
+        # data is scaled by a power of two, which is exact, so the fit is the same.
+        scale = _power_of_two_scale(X)
+        if scale != 1.0:
+            X = X / scale
+            if not isinstance(init, str):
+                init = init / scale
         # Centring keeps ||x||² small, which keeps the distance expansion accurate.
         offset = (w @ X / w.sum()).astype(X.dtype)
         Xc = X - offset
@@ -452,10 +484,10 @@ class KMeans:
                 FewDistinctPointsWarning,
                 stacklevel=2,
             )
-        self._offset = offset
-        self.cluster_centers_ = centers + offset
+        self._offset, self._scale = offset, scale
+        self.cluster_centers_ = (centers + offset) * scale
         self.labels_ = labels
-        self.inertia_ = inertia
+        self.inertia_ = inertia * scale * scale  # inf when the true value is beyond float64
         self.n_iter_ = n_iter
         self.n_steps_ = n_steps
         self.n_clusters_ = centers.shape[0]
@@ -471,7 +503,7 @@ class KMeans:
                 f"X has {X.shape[1]} features, but KMeans was fitted with {self.n_features_in_}"
             )
         dtype = self.cluster_centers_.dtype
-        return X.astype(dtype, copy=False) - self._offset, self.cluster_centers_ - self._offset
+        return X.astype(dtype, copy=False) / self._scale - self._offset, self.cluster_centers_ / self._scale - self._offset
 
     def predict(self, X):
         """Index of the nearest centre for each row of X, shape (n,)."""
@@ -485,10 +517,10 @@ class KMeans:
     def transform(self, X):
         """Euclidean distance of each row of X to each centre, shape (n, n_clusters_)."""
         Xc, centers = self._check_fitted_X(X)
-        return np.sqrt(sq_distances(Xc, centers))
+        return np.sqrt(sq_distances(Xc, centers)) * self._scale
 
     def score(self, X, sample_weight=None):
         """Opposite of the weighted inertia of X against the fitted centres (higher is better)."""
         Xc, centers = self._check_fitted_X(X)
         w = check_sample_weight(sample_weight, Xc.shape[0], Xc.dtype)
-        return -float(w @ assign(Xc, centers)[1])
+        return -float(w @ assign(Xc, centers)[1]) * self._scale * self._scale

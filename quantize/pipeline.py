@@ -15,7 +15,7 @@ from .colorspace import (
 )
 from .dither import METHODS as DITHER_METHODS
 from .dither import dither as dither_labels
-from .distances import assign, sq_distances
+from .distances import assign, assign_with_bounds, row_norms_sq, sq_distances
 from .errors import FewDistinctPointsWarning, InvalidParameterError, TargetNotMetError
 from .histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
 from .kmeans import cluster_sums
@@ -658,7 +658,7 @@ def fit_shared_palette(
     check_search(algorithm, init, effort)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     rng = check_random_state(random_state)
-    parts = [(pack_colors(np.asarray(c, np.uint8).reshape(-1, 3)), np.asarray(n, np.int64)) for c, n in histograms]
+    parts = [(pack_colors(colors), counts) for colors, counts in map(_check_histogram, histograms)]
     parts = [part for part in parts if len(part[0])]
     if not parts:
         raise InvalidParameterError("no visible pixel in any image: nothing to fit a palette to")
@@ -669,6 +669,49 @@ def fit_shared_palette(
     centers = cluster_colors(to_space(colors, colorspace), counts, colors, n_colors, init=init,
                              algorithm=algorithm, effort=effort, rng=rng)
     return np.unique(from_space(centers, colorspace), axis=0)
+
+
+def _nearest_entries(colors, palette, space):
+    """The nearest palette entry of every distinct colour in ``space``, exactly (first
+    on ties): CIELAB and OKLab features are float32, so colours whose two nearest
+    entries are closer than that precision can tell apart are decided again from
+    float64 coordinates."""
+    features = to_space(palette, space)
+    if space == "rgb" or len(palette) < 2:  # integer coordinates: float32 is exact
+        return colors.nearest(features)
+    X = colors.features
+    labels, nearest, second = assign_with_bounds(X, features, row_norms_sq(X))
+    unsure = np.flatnonzero(second - nearest <= _FLOAT32_FEATURE_ERROR)
+    if unsure.size:
+        exact = to_space(colors.histogram.colors[unsure, :3], space, np.float64)
+        table = to_space(palette, space, np.float64)
+        distances = ((exact[:, None, :] - table[None, :, :]) ** 2).sum(axis=2)
+        labels[unsure] = distances.argmin(axis=1)
+    return labels
+
+
+#: Bound on the error of a distance between float32 CIELAB or OKLab coordinates (at
+#: most about 100) against float64 ones: 1e-3, a hundred times the rounding seen.
+_FLOAT32_FEATURE_ERROR = 1e-3
+
+
+def _check_histogram(histogram):
+    """A (colors, counts) pair as (n, 3) uint8 and (n,) int64: colours integers in
+    0..255, counts non-negative integers, one per colour."""
+    try:
+        colors, counts = histogram
+        colors, counts = np.asarray(colors), np.asarray(counts)
+    except (TypeError, ValueError) as e:
+        raise InvalidParameterError(f"a histogram is a (colors, counts) pair: {e}") from e
+    if colors.ndim != 2 or colors.shape[1] != 3 or counts.shape != (len(colors),):
+        raise InvalidParameterError(
+            f"a histogram's colors are (n, 3) and its counts (n,); got {colors.shape} and {counts.shape}")
+    for values, name, high in ((colors, "colors", 255), (counts, "counts", None)):
+        if len(values) and not np.issubdtype(values.dtype, np.integer) or (
+                len(values) and (values.min() < 0 or (high is not None and values.max() > high))):
+            bounds = "integers in 0..255" if high else "non-negative integers"
+            raise InvalidParameterError(f"a histogram's {name} must be {bounds}")
+    return colors.astype(np.uint8), counts.astype(np.int64)
 
 
 def check_palette(palette):
@@ -729,7 +772,7 @@ def apply_palette(
             notes.append("partly transparent pixels were made opaque: the palette has no alpha")
     histogram = ColorHistogram(flat[:, :3] if visible is None else flat[visible, :3])
     colors = _histogram_colors(histogram, colorspace, False, visible, pixels.shape)
-    color_labels = colors.nearest(to_space(palette, colorspace))
+    color_labels = _nearest_entries(colors, palette, colorspace)
     # PSNR from the pixels: partly transparent ones become opaque, which the colours do not show
     _, labels, delta_e, _ = _final_labels(loaded, colors, palette, color_labels, dither, dither_strength, notes)
     return _result(loaded, palette, labels, start, with_ssim=ssim,
