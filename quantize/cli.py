@@ -166,6 +166,11 @@ def compress(
             )
         if palette_file is not None and (targeted or lock):
             raise click.UsageError("--palette fixes the colours: it cannot be combined with a quality target or --lock")
+        images = ([output.with_suffix(".png"), output.with_suffix(".webp")] if output_choice == "smallest"
+                  else [output])
+        check_outputs([(path, "the output") for path in images]
+                      + ([(save_palette, "the --save-palette file")] if save_palette is not None else []),
+                      reads=[(input, "the input image"), (palette_file, "the palette file")], overwrite=force)
         image_format = output_format(output)
         if image_format in PALETTE_FORMATS and n_colors > MAX_PALETTE and output_choice == "auto":
             raise click.BadParameter(
@@ -173,11 +178,6 @@ def compress(
                 "(palette images); write .webp for more colours",
                 param_hint="'-k' / '--colors'",
             )
-        images = ([output.with_suffix(".png"), output.with_suffix(".webp")] if output_choice == "smallest"
-                  else [output])
-        check_outputs([(path, "the output") for path in images]
-                      + ([(save_palette, "the --save-palette file")] if save_palette is not None else []),
-                      reads=[(input, "the input image"), (palette_file, "the palette file")], overwrite=force)
         palette = load_palette(palette_file) if palette_file is not None else None
         loaded = load_image(input, max_pixels=max_pixels, keep_icc=keep_icc)
         missed = None
@@ -328,9 +328,9 @@ def apply(input, palette_file, output, colorspace, dither, dither_strength, max_
     with _one_line_errors(input):
         check_input_file(input)
         output = output or input.with_name(f"{input.stem}-palette.png")
-        output_format(output)
         check_outputs([(output, "the output")], reads=[(input, "the input image"), (palette_file, "the palette file")],
                       overwrite=force)
+        output_format(output)
         palette = load_palette(palette_file)
         loaded = load_image(input, max_pixels=max_pixels)
         result = apply_palette(loaded, palette, colorspace=colorspace, dither=dither, dither_strength=dither_strength,

@@ -499,7 +499,7 @@ def check_outputs(outputs, *, reads=(), overwrite=False):
                                   path)
         for earlier, earlier_role in checked:
             if _same_path(path, earlier):
-                raise OutputError(f"{role} is also the {earlier_role}: two outputs cannot share a path", path)
+                raise OutputError(f"{role} is also {earlier_role}: two outputs cannot share a path", path)
         check_output_path(path, overwrite=overwrite)
         checked.append((path, role))
 
@@ -583,7 +583,10 @@ def save_quantized(path, labels, palette, *, overwrite=False, protect=None, icc_
 def encode_quantized(labels, palette, image_format, path=None, *, icc_profile=None):
     """The bytes of a quantised image in ``image_format`` (the smallest of the encoder
     settings tried for it; see _SAVE_OPTIONS).  ``path`` names the file in errors."""
-    image = to_pil_image(labels, palette, image_format)
+    try:
+        image = to_pil_image(labels, palette, image_format)
+    except OutputError as e:
+        raise OutputError(e.reason, path) if e.path is None else e
     candidates = _SAVE_OPTIONS.get(image_format, [{}])
     if labels.size <= _PNG_LEVEL_9_MAX_PIXELS:
         candidates = [_PNG_LEVEL_9 if c == {"compress_level": 7} else c for c in candidates]

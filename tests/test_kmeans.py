@@ -327,3 +327,48 @@ def test_group_bounds_of_a_group_without_other_centres_are_infinite(dtype):
     exact = np.sqrt(((X[:, None].astype(float) - centers[None].astype(float)) ** 2).sum(-1))
     assert second[1, 1] <= exact[1, 2] * (1 + 1e-6) and second[1, 0] <= exact[0, 2] * (1 + 1e-6)
     assert (nearest >= exact[np.arange(3), labels] * (1 - 1e-6)).all()
+
+
+def test_lloyd_reseeding_reaches_a_fixed_point():
+    """An emptied cluster re-seeded where a mean also moves a centre must not stop the
+    iterations short of a fixed point (issue 13: inertia 0.25 where 0 is reached)."""
+    X = np.array([[0], [2], [3], [1], [1], [1], [1]], dtype=float)
+    km = KMeans(4, init="sharding", algorithm="lloyd", tol=0, n_init=1, random_state=0).fit(X)
+    assert km.inertia_ == 0.0
+    assert sorted(km.cluster_centers_.ravel().tolist()) == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_duplicate_starting_centres_keep_inertia_monotone_in_max_iter():
+    X = np.array([[3, 0], [1, 0], [0, 1], [0, 0]], dtype=float)
+    init = np.array([[0, 0], [0, 1], [0, 1], [1, 0]], dtype=float)
+    inertias = [KMeans(4, init=init, algorithm="lloyd", tol=0, n_init=1, max_iter=m).fit(X).inertia_
+                for m in (1, 2, 3, 10)]
+    assert inertias == sorted(inertias, reverse=True)
+    assert inertias[-1] == 0.0
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float32, 1e37), (np.float32, 1e-30), (np.float64, 1e300),
+                                          (np.float64, 1e-300)])
+@pytest.mark.parametrize("algorithm", ["lloyd", "minibatch"])
+def test_data_near_the_float_limits(dtype, scale, algorithm, recwarn):
+    """Power-of-two scaling: the same clusters as the data at ordinary scale, finite
+    centres, no RuntimeWarning; inertia is inf or 0 only where float64 cannot hold it."""
+    rng = np.random.default_rng(0)
+    base = np.concatenate([rng.normal(size=(100, 2)) + c for c in ([0, 0], [10, 0], [0, 10])])
+    km = KMeans(3, random_state=0, algorithm=algorithm).fit((base * scale).astype(dtype))
+    ref = KMeans(3, random_state=0, algorithm=algorithm).fit(base.astype(dtype))
+    assert km.n_clusters_ == 3 and np.isfinite(km.cluster_centers_).all()
+    assert np.array_equal(km.labels_, ref.labels_)
+    assert np.allclose(km.cluster_centers_ / scale, ref.cluster_centers_, rtol=1e-4, atol=1e-4)
+    assert np.array_equal(km.predict((base * scale).astype(dtype)), ref.labels_)
+    if 1e-150 < scale < 1e150:
+        assert km.inertia_ / scale / scale == pytest.approx(ref.inertia_, rel=1e-4)
+    assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]
+
+
+def test_minibatch_batches_are_no_larger_than_the_data():
+    """10 rows of 20,000 features: batches of 1,024 drawn from 10 rows made a 44 s fit."""
+    X = np.random.default_rng(0).normal(size=(10, 2000))
+    km = KMeans(3, random_state=0).fit(X)
+    assert km.n_steps_ <= km.max_iter  # one 10-row batch per epoch, not 1,024 rows
+    assert km.n_clusters_ == 3

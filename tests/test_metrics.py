@@ -135,3 +135,28 @@ def test_weighted_mean_and_p95_with_and_without_the_percentile():
     assert mean_and_p95(values, weights, p95=False) == (mean_and_p95(values, weights)[0], None)
     assert mean_and_p95(values, np.zeros(3)) == (0.0, 0.0)
     assert mean_and_p95(values, np.zeros(3), p95=False) == (0.0, None)
+
+
+def test_dunn_index_is_exact_and_a_sample_only_overstates_it():
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 2)) * 10
+    X = np.concatenate([c + rng.normal(size=(2000, 2)) for c in centres])
+    labels = np.repeat(np.arange(3), 2000)
+    D = cdist(X, X)
+    same = labels[:, None] == labels[None, :]
+    exact = D[~same].min() / D[same].max()
+    assert dunn_index(X, labels) == pytest.approx(exact, rel=1e-9)
+    assert dunn_index(X, labels, sample_size=500) >= exact
+    # weights do not change it: a point of weight 5 is that point
+    weights = rng.integers(0, 6, size=len(X))
+    kept = weights > 0
+    assert dunn_index(X, labels, sample_weight=weights) == pytest.approx(dunn_index(X[kept], labels[kept]))
+
+
+def test_psnr_of_different_shapes_is_an_invalid_parameter():
+    from quantize import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=r"images differ in shape: \(2, 2\) vs \(2, 3\)"):
+        psnr(np.zeros((2, 2), np.uint8), np.zeros((2, 3), np.uint8))

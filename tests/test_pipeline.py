@@ -548,3 +548,51 @@ def test_lock_errors(photo, rgba_photo):
         quantize_image(rgba_photo, 8, lock=[[0, 0, 0]])
     with pytest.raises(InvalidParameterError, match="integers in 0..255"):
         quantize_image(photo, 8, lock=[[0, 0, 300]])
+
+
+@pytest.mark.parametrize("size", [(0, 0), (0, 5), (5, 0)])
+def test_empty_pillow_images_are_invalid(size):
+    from quantize import InvalidParameterError, segment_image
+
+    with pytest.raises(InvalidParameterError, match="image is empty"):
+        quantize_image(Image.new("RGB", size), 4)
+    with pytest.raises(InvalidParameterError, match="image is empty"):
+        segment_image(Image.new("RGB", size), 2)
+
+
+def test_premultiplied_la_pillow_image():
+    grey_alpha = np.array([[[100, 255], [50, 128], [0, 0]]], dtype=np.uint8)  # straight; "La" premultiplies
+    result = quantize_image(Image.fromarray(grey_alpha, mode="LA").convert("La"), 2)
+    assert result.labels[0, 2] == -1  # alpha 0 stays transparent
+    assert result.image[0, 0].tolist() == [100, 100, 100, 255]
+    assert abs(int(result.image[0, 1, 0]) - 50) <= 1 and result.image[0, 1, 3] == 128  # back to straight grey
+
+
+@pytest.mark.parametrize("histogram, message", [
+    (([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [1, 2]), r"colors are \(n, 3\) and its counts \(n,\)"),
+    (([[1, 2, 3]], [-1]), "counts must be non-negative integers"),
+    (([[1, 2, 3]], [1.5]), "counts must be non-negative integers"),
+    (([[np.nan, 2, 3]], [1]), "colors must be integers in 0..255"),
+    (([[1, 2, 300]], [1]), "colors must be integers in 0..255"),
+    ((1, 2, 3), "a histogram is a \\(colors, counts\\) pair"),
+])
+def test_fit_shared_palette_checks_the_histograms(histogram, message):
+    from quantize import InvalidParameterError, fit_shared_palette
+
+    with pytest.raises(InvalidParameterError, match=message):
+        fit_shared_palette([histogram], 2)
+
+
+def test_apply_palette_is_exactly_nearest_in_cielab():
+    """float32 CIELAB put (194, 108, 9) nearer (168, 102, 17); in float64 it is nearer
+    (205, 134, 37) (squared distances 135.33932 vs 135.33914)."""
+    from quantize.colorspace import srgb_to_lab
+
+    palette = np.array([[168, 102, 17], [205, 134, 37]], dtype=np.uint8)
+    pixel = np.array([[[194, 108, 9]]], dtype=np.uint8)
+    lab = srgb_to_lab(np.concatenate([pixel[0], palette]))
+    distances = ((lab[0] - lab[1:]) ** 2).sum(axis=1)
+    assert distances[1] < distances[0]
+    from quantize import apply_palette
+
+    assert apply_palette(pixel, palette).labels[0, 0] == 1

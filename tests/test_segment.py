@@ -272,3 +272,43 @@ def test_labels_png_is_16_bit_above_255_clusters(tmp_path):
     assert labels.mode == "I;16"
     assert Image.open(tmp_path / "palette.png").height == 64 * 28  # 63 colours and "193 more"
     assert np.array_equal(np.asarray(labels).astype(int) - 1, result.clusters)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n_segments": 257}, "n_segments=257 must be <= 256"),
+    ({"sigma": 16.5}, "sigma=16.5 must be <= 16 pixels"),
+])
+def test_segment_bounds(kwargs, message):
+    from quantize import InvalidParameterError
+
+    image = np.zeros((4, 4, 3), np.uint8)
+    options = {"n_segments": 2, **kwargs}
+    with pytest.raises(InvalidParameterError, match=message):
+        segment_image(image, options.pop("n_segments"), **options)
+
+
+def test_a_failed_save_removes_what_it_wrote(tmp_path, photo, monkeypatch):
+    import errno
+
+    from quantize import OutputError
+    from quantize import io as qio
+
+    result = segment_image(photo, 3, random_state=0)
+    real, calls = qio.os.fsync, []
+
+    def third_fails(fd):
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd)
+
+    monkeypatch.setattr(qio.os, "fsync", third_fails)
+    with pytest.raises(OutputError, match="no space left on device"):
+        result.save(tmp_path / "seg")
+    assert not (tmp_path / "seg").exists()
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "notes.txt").write_text("mine")
+    calls.clear()
+    with pytest.raises(OutputError):
+        result.save(tmp_path / "kept")
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == ["notes.txt"]
