@@ -223,7 +223,10 @@ def _one_line_errors(input):
             warnings.simplefilter("ignore")
             yield
     except QuantizeError as e:
-        raise click.ClickException(str(e)) from e
+        message = str(e)
+        if getattr(e, "path", None) is None:  # a problem of this input: name it
+            message = f"{input}: {message}"
+        raise click.ClickException(message) from e
     except MemoryError:
         raise click.ClickException(f"{input}: not enough memory to process this image") from None
 

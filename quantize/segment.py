@@ -107,11 +107,24 @@ def _cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng):
 
 
 def _connected_regions(clusters):
-    """4-connected regions of each cluster: (H, W) int32 (-1 outside) and their number."""
+    """4-connected regions of each cluster: (H, W) int32 (-1 outside) and their number.
+
+    ``clusters`` is shifted in place for skimage's background 0 and shifted back, and
+    skimage's int64 labels become int32 strip by strip: on 81 megapixels each whole
+    temporary would cost 0.3 to 0.6 GB.
+    """
     from skimage import measure
 
-    regions, n = measure.label(clusters + 1, background=0, connectivity=1, return_num=True)
-    return (regions - 1).astype(np.int32), n
+    clusters += 1
+    try:
+        labels, n = measure.label(clusters, background=0, connectivity=1, return_num=True)
+    finally:
+        clusters -= 1
+    regions = np.empty(clusters.shape, dtype=np.int32)
+    rows = max(1, _STRIP // max(clusters.shape[1], 1))
+    for top in range(0, clusters.shape[0], rows):
+        np.subtract(labels[top : top + rows], 1, out=regions[top : top + rows], casting="unsafe")
+    return regions, n
 
 
 def _adjacent_pairs(regions):
@@ -200,7 +213,11 @@ def _bboxes(regions, n):
     """(n, 4) int64 [top, left, bottom, right] of every region, bottom/right exclusive."""
     from scipy import ndimage
 
-    slices = ndimage.find_objects(regions + 1, max_label=n)
+    regions += 1  # in place: find_objects takes 0 as background
+    try:
+        slices = ndimage.find_objects(regions, max_label=n)
+    finally:
+        regions -= 1
     if not slices:
         return np.zeros((0, 4), dtype=np.int64)
     return np.array([(s[0].start, s[1].start, s[0].stop, s[1].stop) for s in slices], dtype=np.int64)
@@ -212,7 +229,10 @@ def _by_size(clusters, n_clusters):
     order = np.argsort(-counts, kind="stable")[: np.count_nonzero(counts)]
     renumber = np.full(len(counts) + 1, -1, dtype=np.int32)  # the last entry maps -1 to -1
     renumber[order] = np.arange(len(order), dtype=np.int32)
-    return renumber[clusters]
+    flat = clusters.reshape(-1)
+    for start in range(0, flat.size, _STRIP):  # in place, by strips: no second whole map
+        flat[start : start + _STRIP] = renumber[flat[start : start + _STRIP]]
+    return clusters
 
 
 def _statistics(rgb, clusters):
@@ -224,7 +244,10 @@ def _statistics(rgb, clusters):
     area = sums[0].astype(np.int64)
     safe_area = np.maximum(area, 1)[:, None]
     region_cluster = np.zeros(n, dtype=np.int64)
-    region_cluster[regions[inside]] = clusters[inside]
+    flat_regions, flat_clusters, flat_inside = regions.reshape(-1), clusters.reshape(-1), inside.reshape(-1)
+    for start in range(0, flat_regions.size, _STRIP):  # strips: no whole-map temporaries
+        part = slice(start, start + _STRIP)
+        region_cluster[flat_regions[part][flat_inside[part]]] = flat_clusters[part][flat_inside[part]]
     region_bboxes = _bboxes(regions, n)
 
     per_cluster = np.stack([np.bincount(region_cluster, weights=row, minlength=k) for row in sums[[0, 3, 4, 5]]])
@@ -517,13 +540,21 @@ def segment_image(
     if channels == 4 and not (pixels[..., 3] != 0).all():
         where = np.flatnonzero(pixels[..., 3].reshape(-1) != 0)
 
-    clusters = np.full(height * width, -1, dtype=np.int32)
+    clusters = None
     centers = np.zeros((0, 3), np.float32)
     if where is None or len(where):
         smoothed = _smooth(rgb, sigma) if sigma > 0 else rgb
         labels, centers = _cluster_pixels(smoothed, where, n_segments, colorspace=colorspace, spatial=spatial,
                                           effort=effort, rng=rng)
-        clusters[slice(None) if where is None else where] = labels
+        del smoothed
+        if where is None:  # the labels are the map: no second copy of it
+            clusters = labels.astype(np.int32, copy=False)
+        else:
+            clusters = np.full(height * width, -1, dtype=np.int32)
+            clusters[where] = labels
+        del labels
+    if clusters is None:
+        clusters = np.full(height * width, -1, dtype=np.int32)
     clusters = clusters.reshape(height, width)
     notes = list(loaded.notes)
     if 0 < len(centers) < n_segments:

@@ -354,3 +354,11 @@ def test_sigkill_of_the_parent_leaves_no_process(tmp_path):
     assert err == b""
     out = tmp_path / "out"
     assert (list(out.glob(".*.part")) if out.is_dir() else []) == []  # files in hand were dropped cleanly
+
+
+def test_errors_of_the_input_name_it(work):
+    flat = work / "flat.png"
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(flat)
+    result = run("suggest-k", flat, "--k-max", 4)
+    assert result.exit_code == 1
+    _one_error_line(result, f"{flat}: the image has 1 distinct colours")
