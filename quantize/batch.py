@@ -12,7 +12,6 @@ import concurrent.futures
 import contextlib
 import csv
 import datetime
-import errno
 import fnmatch
 import io as stdio
 import json
@@ -99,17 +98,14 @@ def find_images(folder, *, recursive=False, include=(), exclude=(), skip=(), unr
         try:
             mode = path.stat().st_mode
         except OSError as e:
-            reason = "symbolic link loop" if e.errno == errno.ELOOP else (
-                "broken symbolic link" if path.is_symlink() else e.strerror)
             if unreadable is not None:
-                unreadable.append((path, reason))
+                unreadable.append((path, io.stat_failure(path, e)))
             continue
         if stat.S_ISDIR(mode):
             continue
         if not stat.S_ISREG(mode):
             if unreadable is not None:
-                kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
-                unreadable.append((path, f"is {kind}, not a regular file"))
+                unreadable.append((path, io.not_regular(mode)))
             continue
         resolved = path.resolve()
         if any(s == resolved or s in resolved.parents for s in skip):
@@ -291,6 +287,10 @@ def _thumbnail(pixels):
 
 def _failure(task, reason):
     return FileOutcome(str(task.input), str(task.output), "failed", reason)
+
+
+def _not_run(task, reason):
+    return FileOutcome(str(task.input), str(task.output), "not run", reason)
 
 
 def _quantize_file(task):
@@ -603,7 +603,7 @@ def quantize_folder(
             for position, found in _unordered(_histogram_file, [t for _, t in tasks], jobs):
                 index, task = tasks[position]
                 if isinstance(found, _NotRun):
-                    record(index, FileOutcome(str(task.input), str(task.output), "not run", found))
+                    record(index, _not_run(task, found))
                 elif isinstance(found, str):  # the reason it cannot be read
                     record(index, _failure(task, found))
                 else:
@@ -619,7 +619,7 @@ def quantize_folder(
         for position, outcome in _unordered(_quantize_file, [t for _, t in tasks], jobs):
             index, task = tasks[position]
             if isinstance(outcome, _NotRun):
-                outcome = FileOutcome(str(task.input), str(task.output), "not run", outcome)
+                outcome = _not_run(task, outcome)
             record(index, _failure(task, outcome) if isinstance(outcome, _WorkerDied) else outcome)
     except KeyboardInterrupt as e:
         interrupted, terminated = True, getattr(e, "signum", signal.SIGINT) == signal.SIGTERM
@@ -673,11 +673,11 @@ def _earlier_reports(output_dir):
     if not path.is_file():
         return {}
     try:
-        manifest = json.loads(path.read_bytes()[: 1 << 30])
-        entries = manifest["files"]
-        manifest["parameters"], manifest["totals"]
-        return {(f["input"], f["output"]): f for f in entries if isinstance(f, dict)}
-    except (OSError, ValueError, KeyError, TypeError) as e:
+        manifest = json.loads(path.read_bytes())
+        if not {"files", "parameters", "totals"} <= manifest.keys():
+            raise KeyError("files, parameters, totals")
+        return {(f["input"], f["output"]): f for f in manifest["files"] if isinstance(f, dict)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise OutputError("exists and is not a quantize batch manifest; the batch would replace it "
                           "(move it, or choose another output folder)", path) from e
 

@@ -124,20 +124,12 @@ def check_input_file(path, *, what="image", max_bytes=None):
     path = Path(path)
     try:
         info = path.stat()
-    except FileNotFoundError:
-        raise error("broken symbolic link" if path.is_symlink() else "no such file", path) from None
-    except PermissionError:
-        raise error("permission denied", path) from None
     except OSError as e:
-        if e.errno == errno.ELOOP:
-            raise error("symbolic link loop", path) from None
-        raise error(f"cannot read: {e.strerror}", path) from None
+        raise error(stat_failure(path, e), path) from None
     if stat.S_ISDIR(info.st_mode):
         raise error(f"is a folder, not {'a palette' if what == 'palette' else 'an image'} file", path)
     if not stat.S_ISREG(info.st_mode):
-        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else
-                "a socket" if stat.S_ISSOCK(info.st_mode) else "a device")
-        raise error(f"is {kind}, not a regular file", path)
+        raise error(not_regular(info.st_mode), path)
     if info.st_size == 0:
         raise error("file is empty (0 bytes)", path)
     if max_bytes is not None and info.st_size > max_bytes:
@@ -145,6 +137,25 @@ def check_input_file(path, *, what="image", max_bytes=None):
     if not os.access(path, os.R_OK):
         raise error("permission denied", path)
     return info.st_size
+
+
+def stat_failure(path, error):
+    """Why ``os.stat`` of ``path`` failed, in a few words ("no such file", "broken
+    symbolic link", "symbolic link loop", "permission denied"...)."""
+    if isinstance(error, FileNotFoundError):
+        return "broken symbolic link" if Path(path).is_symlink() else "no such file"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop"
+    return f"cannot read: {error.strerror}"
+
+
+def not_regular(mode):
+    """What a path of this ``st_mode`` that is neither a file nor a folder is: reading
+    a FIFO or a device can block or never end, so such paths are refused."""
+    kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"is {kind}, not a regular file"
 
 
 @contextlib.contextmanager
@@ -450,11 +461,12 @@ def check_output_path(path, *, overwrite=False, protect=None):
     """Fail early, before any work, if ``path`` cannot be an output.
 
     Raises OutputError when ``path`` is the file ``protect`` (the input), a folder, or
-    an existing file while ``overwrite`` is false.
+    an existing file while ``overwrite`` is false (:func:`check_outputs` for one path).
     """
-    path = Path(path)
-    if protect is not None and path.exists() and Path(protect).exists() and os.path.samefile(path, protect):
-        raise OutputError("output would overwrite the input file", path)
+    check_outputs([(path, "the output")], reads=[(protect, "the input file")], overwrite=overwrite)
+
+
+def _check_writable(path, overwrite):
     if path.is_dir():
         raise OutputError("is a folder", path)
     if not overwrite and path.exists():
@@ -476,7 +488,8 @@ def check_outputs(outputs, *, reads=(), overwrite=False):
 
     No output may be a file the command reads (``reads``: the input image, a palette
     file...), whatever ``overwrite`` says; no two outputs may be one path; and each
-    must pass :func:`check_output_path`.
+    must be a writable path: not a folder, and not an existing file unless
+    ``overwrite``.
 
     Parameters
     ----------
@@ -500,7 +513,7 @@ def check_outputs(outputs, *, reads=(), overwrite=False):
         for earlier, earlier_role in checked:
             if _same_path(path, earlier):
                 raise OutputError(f"{role} is also {earlier_role}: two outputs cannot share a path", path)
-        check_output_path(path, overwrite=overwrite)
+        _check_writable(path, overwrite)
         checked.append((path, role))
 
 

@@ -18,6 +18,25 @@ def sha256(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def disk_full_after(monkeypatch, writes):
+    """Make every atomic write after the first ``writes`` fail as a full disk does
+    (ENOSPC from fsync).  Returns the list of fsync calls; clear it to start over."""
+    import errno
+
+    from quantize import io as qio
+
+    real, calls = qio.os.fsync, []
+
+    def fsync(fd):
+        calls.append(fd)
+        if len(calls) > writes:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd)
+
+    monkeypatch.setattr(qio.os, "fsync", fsync)
+    return calls
+
+
 def write_png16(path, array):
     """A minimal 16-bit PNG writer (grey, grey + alpha, RGB, RGBA): Pillow cannot write
     16-bit colour PNGs, and the loader must read them."""

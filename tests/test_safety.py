@@ -2,7 +2,6 @@
 overwritten, bad input gets one line and the documented exit code, a full disk and
 stop signals leave a record that matches the disk and no stray process."""
 
-import errno
 import json
 import os
 import signal
@@ -19,7 +18,7 @@ from PIL import Image
 
 from quantize.cli import main
 
-from .conftest import IMAGES, sha256
+from .conftest import IMAGES, disk_full_after, sha256
 
 
 def run(*args):
@@ -168,15 +167,6 @@ def test_special_files_are_refused_not_read(work, make, message, role):
 # --- a full disk ---------------------------------------------------------------------
 
 
-def _disk_full(monkeypatch):
-    from quantize import io as qio
-
-    def full(fd):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(qio.os, "fsync", full)
-
-
 @pytest.mark.parametrize("args, written", [
     (["compress", "{w}/chelsea.png", "-o", "{w}/o/out.png"], "out.png"),
     (["compress", "{w}/chelsea.png", "-o", "{w}/o/out.png", "--save-palette", "{w}/o/p.gpl"], "out.png"),
@@ -186,7 +176,7 @@ def _disk_full(monkeypatch):
 ])
 def test_a_full_disk_is_one_line_and_leaves_nothing(work, monkeypatch, args, written):
     (work / "o").mkdir()
-    _disk_full(monkeypatch)
+    disk_full_after(monkeypatch, 0)
     result = run(*[a.format(w=work) for a in args])
     assert result.exit_code == 1
     _one_error_line(result, "cannot write: no space left on device")
@@ -194,18 +184,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(work, monkeypatch, args, wri
 
 
 def test_palette_written_after_the_image_fails_takes_the_image_away(work, monkeypatch):
-    from quantize import io as qio
-
-    real = qio.os.fsync
-    calls = []
-
-    def second_fails(fd):
-        calls.append(fd)
-        if len(calls) == 2:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(fd)
-
-    monkeypatch.setattr(qio.os, "fsync", second_fails)
+    disk_full_after(monkeypatch, 1)  # the image is written, the palette is not
     result = run("compress", work / "chelsea.png", "-o", work / "out.png", "--save-palette", work / "p.gpl")
     assert result.exit_code == 1
     _one_error_line(result, "p.gpl: cannot write: no space left on device")
@@ -213,7 +192,7 @@ def test_palette_written_after_the_image_fails_takes_the_image_away(work, monkey
 
 
 def test_batch_on_a_full_disk_records_every_failure(work, monkeypatch):
-    _disk_full(monkeypatch)
+    disk_full_after(monkeypatch, 0)
     result = run("batch", work / "in", "-o", work / "out", "--jobs", 1, "--quiet")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()

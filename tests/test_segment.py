@@ -288,21 +288,12 @@ def test_segment_bounds(kwargs, message):
 
 
 def test_a_failed_save_removes_what_it_wrote(tmp_path, photo, monkeypatch):
-    import errno
-
     from quantize import OutputError
-    from quantize import io as qio
+
+    from .conftest import disk_full_after
 
     result = segment_image(photo, 3, random_state=0)
-    real, calls = qio.os.fsync, []
-
-    def third_fails(fd):
-        calls.append(fd)
-        if len(calls) == 3:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(fd)
-
-    monkeypatch.setattr(qio.os, "fsync", third_fails)
+    calls = disk_full_after(monkeypatch, 2)  # the third file fails
     with pytest.raises(OutputError, match="no space left on device"):
         result.save(tmp_path / "seg")
     assert not (tmp_path / "seg").exists()
