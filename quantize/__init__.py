@@ -1,4 +1,8 @@
-"""quantize: colour quantisation and segmentation with a vectorised k-means core."""
+"""quantize: colour quantisation and segmentation with a vectorised k-means core.
+
+The public API is here; docs/ARCHITECTURE.md says where everything lives.  Heavy
+parts (segmentation's scipy and scikit-image, suggest-k, batch) load on first use.
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -7,26 +11,38 @@ try:
 except PackageNotFoundError:  # running from a checkout without installing
     __version__ = "0.1.0"
 
+from . import _legacy
+from .cluster import KMeans
 from .errors import (
     FewDistinctPointsWarning,
     ImageError,
     ImageTooLargeError,
     InputFileError,
     InvalidParameterError,
+    NotFittedError,
     OutputError,
     PaletteError,
     QuantizeError,
     QuantizeWarning,
     TargetNotMetError,
 )
-from .io import load_image
-from .kmeans import KMeans
-from .pipeline import (
-    QuantizeResult, apply_palette, color_histogram, fit_palette, fit_shared_palette, quantize_image,
+from .files.read import load_image
+from .quantization import (
+    QuantizeResult, QuantizeSettings, Report, apply_palette, color_histogram, fit_palette, fit_shared_palette,
+    quantize_image,
 )
-from .report import Report
+
+_legacy.install()
+
+#: Names loaded on first use, and the module that holds each.
+_LAZY = {
+    "SegmentResult": "segmentation", "SegmentSettings": "segmentation", "segment_image": "segmentation",
+    "KSuggestion": "quantization.choose_k", "suggest_k": "quantization.choose_k",
+    "BatchSettings": "batch", "quantize_folder": "batch",
+}
 
 __all__ = [
+    "BatchSettings",
     "FewDistinctPointsWarning",
     "ImageError",
     "ImageTooLargeError",
@@ -34,20 +50,24 @@ __all__ = [
     "InvalidParameterError",
     "KSuggestion",
     "KMeans",
+    "NotFittedError",
     "OutputError",
     "PaletteError",
     "QuantizeError",
     "QuantizeResult",
+    "QuantizeSettings",
     "QuantizeWarning",
     "Report",
-    "TargetNotMetError",
     "SegmentResult",
+    "SegmentSettings",
+    "TargetNotMetError",
     "__version__",
     "apply_palette",
     "color_histogram",
     "fit_palette",
     "fit_shared_palette",
     "load_image",
+    "quantize_folder",
     "quantize_image",
     "segment_image",
     "suggest_k",
@@ -56,13 +76,10 @@ __all__ = [
 
 def __getattr__(name):
     # Segmentation pulls in scipy.ndimage and parts of scikit-image (a quarter of a
-    # second); load it on first use so that `quantize compress` starts fast.
-    if name in ("SegmentResult", "segment_image"):
-        from . import segment
+    # second); load it and the other heavy parts on first use, so that
+    # `quantize compress` starts fast.
+    if name in _LAZY:
+        import importlib
 
-        return getattr(segment, name)
-    if name in ("KSuggestion", "suggest_k"):
-        from . import choose_k
-
-        return getattr(choose_k, name)
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'quantize' has no attribute {name!r}")

@@ -1,11 +1,13 @@
 """Shared validators: every public function calls these first, private code trusts them."""
 
+import dataclasses
 import numbers
 import secrets
 
 import numpy as np
 
 from .errors import InvalidParameterError
+
 
 
 def check_random_state(random_state):
@@ -147,3 +149,30 @@ def check_image(image, name="image"):
     if image.shape[2] == 4 and (image[..., 3] == 255).all():
         image = image[..., :3]
     return np.ascontiguousarray(image)
+
+
+def weights_or_ones(sample_weight, n):
+    """(n,) float64 weights: ``sample_weight`` as given (already checked), or ones."""
+    return np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+
+
+def fresh_stream(seed, rng):
+    """The random stream a call with this seed starts from (a new Generator of the
+    seed), or one spawned from ``rng`` when there is no seed: what each k of a search
+    over k draws from, so that its fit is the one a call for that k makes."""
+    return np.random.default_rng(seed) if seed is not None else rng.spawn(1)[0]
+
+
+def settings_from_options(cls, settings, options):
+    """A settings object of the frozen dataclass ``cls``: ``settings`` (or the
+    defaults) with ``options`` replaced; an option that is not a field is a TypeError,
+    as an unknown keyword argument is.  Every field is checked when the object is made."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(options) - names)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+    if settings is None:
+        return cls(**options)
+    if not isinstance(settings, cls):
+        raise InvalidParameterError(f"settings must be a {cls.__name__}; got {type(settings).__name__}")
+    return dataclasses.replace(settings, **options) if options else settings

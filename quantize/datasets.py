@@ -6,6 +6,7 @@ from skimage.filters import gaussian
 from ._validation import check_float, check_int, check_random_state
 from .errors import InvalidParameterError
 
+
 #: Region colours of :func:`make_regions`: at least 120 apart in RGB and 47 in CIELAB
 #: (a farthest-point pick from a grid, starting at grey), so that colour alone
 #: misjudges only pixels that noise of σ = 25 per channel carries far.

@@ -7,6 +7,7 @@ Non-fatal problems are :class:`QuantizeWarning` subclasses, which can be filtere
 """
 
 
+
 class QuantizeError(Exception):
     """Root of every error raised by quantize."""
 
@@ -15,8 +16,8 @@ class InvalidParameterError(QuantizeError, ValueError):
     """A parameter or an input array is out of its valid domain."""
 
 
-class InputFileError(QuantizeError, ValueError):
-    """An input file cannot be used.  ``path`` names the file when there is one, and
+class PathMixin:
+    """Mixin of the errors about one file: ``path`` names it when there is one, and
     ``reason`` is the problem alone (``str()`` is "path: reason")."""
 
     def __init__(self, message, path=None):
@@ -31,6 +32,10 @@ class InputFileError(QuantizeError, ValueError):
         return f"{self.path}: {self.reason}" if self.path is not None else self.reason
 
 
+class InputFileError(PathMixin, QuantizeError, ValueError):
+    """An input file cannot be used (see :class:`PathMixin` for ``path`` and ``reason``)."""
+
+
 class ImageError(InputFileError):
     """An input image cannot be read: missing, not an image, empty, truncated or corrupt."""
 
@@ -43,28 +48,24 @@ class ImageTooLargeError(ImageError):
     """The image has more pixels than the decompression-bomb limit allows."""
 
 
-class OutputError(QuantizeError, OSError):
+class OutputError(PathMixin, QuantizeError, OSError):
     """An output cannot be written (exists already, unwritable folder, unsupported format)."""
 
-    def __init__(self, message, path=None):
-        super().__init__(message)
-        self.path = path
 
-    @property
-    def reason(self):
-        return self.args[0] if self.args else ""
-
-    def __str__(self):
-        return f"{self.path}: {self.reason}" if self.path is not None else self.reason
+class NotFittedError(QuantizeError, ValueError, AttributeError):
+    """An estimator was used before ``fit`` (as scikit-learn's NotFittedError)."""
 
 
 class TargetNotMetError(QuantizeError):
     """No palette of the allowed size reaches the quality target (``--quality``,
-    ``--max-delta-e``).  ``reached`` is the value the largest palette gives."""
+    ``--max-delta-e``).  ``reached`` holds the values the largest palette gives, and
+    ``result`` that palette's whole result (a QuantizeResult, its report noting the
+    miss), for callers that want it anyway: nothing needs computing again."""
 
-    def __init__(self, message, reached=None):
+    def __init__(self, message, reached=None, result=None):
         super().__init__(message)
         self.reached = reached
+        self.result = result
 
 
 class QuantizeWarning(UserWarning):

@@ -23,7 +23,7 @@ def disk_full_after(monkeypatch, writes):
     (ENOSPC from fsync).  Returns the list of fsync calls; clear it to start over."""
     import errno
 
-    from quantize import io as qio
+    import quantize.files.write as qio
 
     real, calls = qio.os.fsync, []
 

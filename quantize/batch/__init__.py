@@ -1,0 +1,14 @@
+"""Whole folders: :func:`quantize_folder` (:mod:`.folder`) finds the images
+(:mod:`.discover`), quantises them on worker processes (:mod:`.runner`,
+:mod:`.work`) and records every outcome (:mod:`.report`, :mod:`.manifest`,
+:mod:`.html`); :class:`BatchSettings` (:mod:`.settings`) holds its options."""
+
+from .discover import find_images, plan_outputs
+from .folder import quantize_folder
+from .report import STATUSES, BatchReport, FileOutcome, Status
+from .settings import BatchSettings
+
+__all__ = [
+    "STATUSES", "BatchReport", "BatchSettings", "FileOutcome", "Status", "find_images", "plan_outputs",
+    "quantize_folder",
+]

@@ -1,0 +1,90 @@
+"""Which files of a folder a batch reads, and the output path of each."""
+
+import fnmatch
+import stat
+from collections import Counter
+from pathlib import Path
+
+from PIL import Image
+
+from ..files.read import not_regular, sniff_format, stat_failure
+
+
+def _image_extensions():
+    """Extensions of every format Pillow can read."""
+    return {ext for ext, name in Image.registered_extensions().items() if name in Image.OPEN}
+
+
+def _sniffs_as_image(path):
+    try:
+        with open(path, "rb") as handle:
+            return sniff_format(handle.read(16)) is not None
+    except OSError:
+        return False
+
+
+def _matches(relative, patterns):
+    return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(Path(relative).name, p) for p in patterns)
+
+
+def find_images(folder, *, recursive=False, include=(), exclude=(), skip=(), unreadable=None):
+    """Image files in ``folder``, sorted: those with an image extension (they are
+    processed even if they turn out not to be images, and fail with a reason) and
+    those whose first bytes are an image signature, whatever their name.
+
+    ``include`` and ``exclude`` are glob patterns matched against the path relative to
+    ``folder`` and against the file name.  Hidden files and folders (among them the
+    ``.<name>.<random>.part`` files of interrupted writes), and the folders in
+    ``skip`` (an output folder inside the input), are left out.  Entries that are not
+    regular files or folders (FIFOs, devices, sockets, symbolic-link loops, broken
+    links) are never read: when ``unreadable`` is a list, (path, reason) pairs are
+    appended to it for those that the patterns select.
+    """
+    folder = Path(folder)
+    skip = [Path(s).resolve() for s in skip]
+    extensions = _image_extensions()
+    found = []
+    for path in sorted(folder.rglob("*") if recursive else folder.glob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        name = relative.as_posix()
+        if (include and not _matches(name, include)) or _matches(name, exclude):
+            continue
+        try:
+            mode = path.stat().st_mode
+        except OSError as e:
+            if unreadable is not None:
+                unreadable.append((path, stat_failure(path, e)))
+            continue
+        if stat.S_ISDIR(mode):
+            continue
+        if not stat.S_ISREG(mode):
+            if unreadable is not None:
+                unreadable.append((path, not_regular(mode)))
+            continue
+        resolved = path.resolve()
+        if any(s == resolved or s in resolved.parents for s in skip):
+            continue
+        if path.suffix.lower() in extensions or _sniffs_as_image(path):
+            found.append(path)
+    return found
+
+
+def plan_outputs(inputs, input_dir, output_dir, suffix=""):
+    """One distinct output path per input: ``<stem><suffix>.png`` in the mirrored folder;
+    inputs of one folder that share a stem (a.jpg, a.png) keep their whole name
+    (a.jpg.png, a.png.png)."""
+    relatives = [Path(p).relative_to(input_dir) for p in inputs]
+    stems = Counter((r.parent, r.stem.lower()) for r in relatives)
+    outputs, taken = [], set()
+    for r in relatives:
+        name = r.stem if stems[(r.parent, r.stem.lower())] == 1 else r.name
+        output = Path(output_dir) / r.parent / f"{name}{suffix}.png"
+        number = 1
+        while str(output).lower() in taken:  # only for names built to collide
+            number += 1
+            output = Path(output_dir) / r.parent / f"{name}{suffix}-{number}.png"
+        taken.add(str(output).lower())
+        outputs.append(output)
+    return outputs

@@ -1,0 +1,221 @@
+"""Whole folders: find the images, quantise them on worker processes, record every outcome.
+
+Each file's outcome (done, skipped, failed with its reason, or not run because the
+batch was interrupted) is recorded in a :class:`BatchReport`, which also gives the exit
+code, as black's ``Report`` does.  Outputs are written atomically by the workers, so
+an interrupted batch leaves finished files and no partial ones; re-running with
+``skip_existing`` resumes it.  Discovery (:mod:`.discover`), the pool
+(:mod:`.runner`), the workers' task (:mod:`.work`), the ledger (:mod:`.report`) and
+its files (:mod:`.manifest`, :mod:`.html`) each have their module.
+"""
+
+import secrets
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .._validation import check_int
+from ..color.histogram import pack_colors, unpack_colors
+from ..errors import InputFileError, InvalidParameterError, OutputError
+from ..files.write import check_output_path, check_outputs, leftover_parts
+from ..quantization.api import fit_shared_palette
+from ..quantization.settings import MAX_PALETTE
+from .discover import find_images, plan_outputs
+from .manifest import earlier_reports, write_records
+from .report import BatchReport, FileOutcome, Status, now
+from .runner import NotRun, WorkerDied, unordered
+from .settings import split_options
+from .work import Task, failed, histogram_file, not_run, quantize_file
+
+
+def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, progress=None, **options):
+    """Quantise every image of a folder into an output folder, and record what happened.
+
+    Parameters
+    ----------
+    input_dir : str or Path
+    output_dir : str or Path, optional
+        Default: ``<input_dir>-quantized`` beside the input folder.  It may be the
+        input folder or inside it only with a non-empty ``suffix``.
+    settings : QuantizeSettings, optional, keyword-only
+        Each image's settings.
+    batch : BatchSettings, optional, keyword-only
+        The folder's settings (the options below from ``recursive`` on).
+    progress : callable, optional, keyword-only
+        Called as ``progress(outcome, finished, total)`` after each file.
+    **options
+        Fields of either settings object, as keywords, replacing theirs:
+    n_colors, algorithm, init, effort, max_pixels, quality, max_delta_e, colorspace, dither, dither_strength, ssim
+        As in :func:`quantize.quantize_image`, per image (with a target, n_colors is
+        the most colours allowed; an image that cannot meet it fails with the reason).
+        ``colorspace``, ``dither`` and ``dither_strength`` also apply to a shared or
+        given palette, and ``colorspace`` to the segmentations.  ``random_state`` is
+        an int used for every image (default 0; None draws one); the manifest
+        records it.  All are checked before any file is read.
+    recursive : bool
+        Also process subfolders; the tree is mirrored in ``output_dir``.
+    include, exclude : sequences of glob patterns
+    jobs : int, optional
+        Worker processes (default: the number of cores); 1 runs in this process.
+    skip_existing : bool
+        Leave inputs whose output exists alone (to resume an interrupted batch).
+    overwrite : bool
+        Replace existing outputs (otherwise they fail with a reason).
+    suffix : str
+        Appended to each output's stem.
+    shared_palette : bool
+        Fit one palette on all images together (histograms merged, so each image
+        weighs by its pixels) and map every image to it.
+    palette : (n, 3) array of uint8, optional
+        Map every image to this palette instead of fitting one.
+    segment : bool
+        Also write each image's segmentation (``n_segments`` clusters) into
+        ``<output stem>-segments/``.
+    thumbnails : bool
+        Keep data-URI thumbnails of each input and output (for the HTML report).
+    html_report : str or Path, optional
+        Also write a self-contained HTML page of the batch there (implies
+        ``thumbnails``).  It may not be a file of the input folder, an output or a
+        manifest; an existing one is replaced only with ``overwrite``.
+
+    Returns
+    -------
+    BatchReport
+        Files in input order.  manifest.json and manifest.csv are written into
+        ``output_dir`` even when the batch is interrupted (then ``interrupted`` is
+        true and unfinished files are "not run"); when they, or the HTML report,
+        cannot be written (a full disk), ``write_errors`` says why.  Files whose
+        output exists, skipped with ``skip_existing``, keep the report of the run
+        that wrote them (from the manifest already in ``output_dir``).
+
+    Raises
+    ------
+    InvalidParameterError
+        A setting out of its domain.
+    InputFileError
+        ``input_dir`` is not a folder.
+    OutputError
+        ``html_report`` would replace a file of the input folder, an output or a
+        manifest, or exists without ``overwrite``; ``output_dir`` holds a
+        manifest.json that quantize did not write.
+    """
+    started, clock = now(), time.perf_counter()
+    s, b = split_options(settings, batch, options)
+    input_dir = Path(input_dir)
+    if not input_dir.is_dir():
+        raise InputFileError("no such folder" if not input_dir.exists() else "is not a folder", input_dir)
+    output_dir = Path(output_dir) if output_dir is not None else input_dir.with_name(f"{input_dir.name}-quantized")
+    check_int(s.n_colors, "n_colors", low=1, high=MAX_PALETTE)
+    if s.random_state is None:  # one seed for every image, recorded in the manifest
+        s = s.replace(random_state=secrets.randbits(32))
+    check_int(s.random_state, "random_state", low=0)
+    same = output_dir.resolve() == input_dir.resolve()
+    inside = input_dir.resolve() in output_dir.resolve().parents
+    if (same or inside) and not b.suffix:
+        raise InvalidParameterError(
+            f"output folder {output_dir} is the input folder or inside it; give the outputs a suffix"
+        )
+    exclude = (*b.exclude, f"*{b.suffix}.png") if same else b.exclude  # earlier outputs are not inputs
+    unreadable = []
+    inputs = find_images(input_dir, recursive=b.recursive, include=b.include, exclude=exclude,
+                         skip=[output_dir] if inside else [], unreadable=unreadable)
+    outputs = plan_outputs(inputs, input_dir, output_dir, b.suffix)
+    earlier = earlier_reports(output_dir)
+    _check_batch_outputs(input_dir, output_dir, inputs, outputs, b.html_report, b.overwrite)
+    outcomes = [None] * len(inputs)
+    tasks = []
+    for index, (source, target) in enumerate(zip(inputs, outputs)):
+        if b.skip_existing and target.exists():
+            before = earlier.get((str(source), str(target)))
+            outcomes[index] = FileOutcome(str(source), str(target), Status.SKIPPED, "output exists",
+                                          before.get("report") if before else None)
+        else:
+            segment_dir = target.with_name(f"{target.stem}-segments") if b.segment else None
+            tasks.append((index, Task(source, target, s, b.overwrite, b.palette, segment_dir, b.n_segments,
+                                      b.thumbnails)))
+
+    finished = sum(o is not None for o in outcomes)
+
+    def record(index, outcome):
+        nonlocal finished
+        outcomes[index] = outcome
+        finished += 1
+        if progress is not None:
+            progress(outcome, finished, len(inputs))
+
+    palette, jobs = b.palette, b.jobs
+    interrupted = terminated = False
+    try:
+        if b.shared_palette and palette is None and tasks:
+            # The images' histograms are added into one count per 24-bit colour as they
+            # come (128 MB, whatever the number of images).
+            counts = np.zeros(1 << 24, dtype=np.int64)
+            for position, found in unordered(histogram_file, [t for _, t in tasks], jobs):
+                index, task = tasks[position]
+                if isinstance(found, NotRun):
+                    record(index, not_run(task, found))
+                elif isinstance(found, str):  # the reason it cannot be read
+                    record(index, failed(task, found))
+                else:
+                    np.add.at(counts, pack_colors(found[0]), found[1])
+            tasks = [(i, t) for i, t in tasks if outcomes[i] is None]
+            codes = np.flatnonzero(counts)
+            if len(codes):
+                merged = (unpack_colors(codes.astype(np.uint32), 3), counts[codes])
+                palette = fit_shared_palette([merged], s.n_colors, algorithm=s.algorithm, init=s.init,
+                                             effort=s.effort, colorspace=s.colorspace, random_state=s.random_state)
+                for _, task in tasks:
+                    task.palette = palette
+        for position, outcome in unordered(quantize_file, [t for _, t in tasks], jobs):
+            index, task = tasks[position]
+            if isinstance(outcome, NotRun):
+                outcome = not_run(task, outcome)
+            record(index, failed(task, outcome) if isinstance(outcome, WorkerDied) else outcome)
+    except KeyboardInterrupt as e:
+        interrupted, terminated = True, getattr(e, "signum", signal.SIGINT) == signal.SIGTERM
+    files = [
+        outcome or FileOutcome(str(source), str(target), Status.NOT_RUN, "the batch was interrupted")
+        for outcome, source, target in zip(outcomes, inputs, outputs)
+    ] + [FileOutcome(str(path), None, Status.SKIPPED, reason) for path, reason in unreadable]
+    folders = sorted({output_dir, *(Path(o).parent for o in outputs)})
+    report = BatchReport(
+        str(input_dir), str(output_dir), _parameters(s, b, exclude, palette is not None), files, started, now(),
+        time.perf_counter() - clock, interrupted,
+        None if palette is None else np.asarray(palette).tolist(), terminated,
+        [p for folder in folders if folder.is_dir() for p in leftover_parts(folder)],
+    )
+    write_records(report, output_dir, b.html_report, b.overwrite)
+    return report
+
+
+def _parameters(s, b, exclude, has_palette):
+    """The manifest's record of the settings."""
+    return {
+        "n_colors": s.n_colors, "algorithm": s.algorithm, "init": s.init, "effort": s.effort, "seed": s.random_state,
+        "max_pixels": s.max_pixels, "n_segments": b.n_segments, "quality": s.quality, "max_delta_e": s.max_delta_e,
+        "colorspace": s.colorspace, "dither": s.dither, "dither_strength": s.dither_strength, "ssim": s.ssim,
+        "recursive": b.recursive, "include": list(b.include), "exclude": list(exclude), "jobs": b.jobs,
+        "skip_existing": b.skip_existing, "overwrite": b.overwrite, "suffix": b.suffix,
+        "shared_palette": b.shared_palette, "given_palette": has_palette and not b.shared_palette,
+        "segment": b.segment,
+    }
+
+
+def _check_batch_outputs(input_dir, output_dir, inputs, outputs, html_report, overwrite):
+    """The HTML report may not be a file of the input folder, an output or a manifest."""
+    if html_report is None:
+        return
+    html_report = Path(html_report)
+    resolved = html_report.resolve()
+    if html_report.exists() and input_dir.resolve() in resolved.parents and (
+            output_dir.resolve() not in resolved.parents):
+        raise OutputError("the HTML report would replace a file of the input folder", html_report)
+    check_outputs(
+        [(output_dir / "manifest.json", "the manifest"), (output_dir / "manifest.csv", "the manifest"),
+         (html_report, "the HTML report")],
+        reads=[(p, "an input image") for p in inputs] + [(p, "an output image") for p in outputs],
+        overwrite=True,
+    )
+    check_output_path(html_report, overwrite=overwrite)

@@ -1,0 +1,47 @@
+"""The batch's records on disk: manifest.json, manifest.csv and the HTML report
+written as far as the disk allows, and the reports of an earlier run read back
+(``--skip-existing`` resumes keep them)."""
+
+import json
+from pathlib import Path
+
+from ..errors import OutputError
+from ..files.write import make_folder, save_text
+
+
+def write_records(report, output_dir, html_report, overwrite):
+    """manifest.json, manifest.csv and the HTML report, each as far as the disk allows:
+    a failure is recorded in ``report.write_errors`` (and the exit code), not raised,
+    so that the outcome of the work done is never lost to the last write."""
+    from .html import render
+
+    writes = [(output_dir / "manifest.json", lambda: json.dumps(report.to_manifest(), indent=1) + "\n", True),
+              (output_dir / "manifest.csv", report.to_csv, True)]
+    if html_report is not None:
+        writes.append((Path(html_report), lambda: render(report), overwrite))
+    for path, text, replace in writes:
+        try:
+            make_folder(path.parent)
+            save_text(path, text(), overwrite=replace)
+        except OutputError as e:
+            report.write_errors.append(f"{path}: {e.reason}")
+
+
+def earlier_reports(output_dir):
+    """(input, output) → file entry of the manifest an earlier run left in
+    ``output_dir`` (empty when there is none).
+
+    Raises OutputError when manifest.json exists and is not a quantize manifest: it is
+    someone else's file, and the batch would replace it.
+    """
+    path = Path(output_dir) / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        manifest = json.loads(path.read_bytes())
+        if not {"files", "parameters", "totals"} <= manifest.keys():
+            raise KeyError("files, parameters, totals")
+        return {(f["input"], f["output"]): f for f in manifest["files"] if isinstance(f, dict)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise OutputError("exists and is not a quantize batch manifest; the batch would replace it "
+                          "(move it, or choose another output folder)", path) from e

@@ -1,0 +1,160 @@
+"""The ledger of a batch: each file's :class:`FileOutcome` and the :class:`BatchReport`
+that totals them, derives the exit code (as black's ``Report``) and renders the
+manifest (JSON and CSV) and the summary."""
+
+import csv
+import enum
+import datetime
+import io as stdio
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+
+
+
+
+class Status(str, enum.Enum):
+    """What happened to a file; compares (and serialises) as its plain string."""
+
+    DONE = "done"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    NOT_RUN = "not run"
+
+    def __str__(self):
+        return self.value
+
+
+STATUSES = tuple(status.value for status in Status)
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one input file.
+
+    ``status`` is one of :data:`STATUSES`; ``reason`` says why for every status but
+    "done"; ``report`` is the quantisation report (``Report.to_dict()``) when done.
+    """
+
+    input: str
+    output: str | None
+    status: str
+    reason: str | None = None
+    report: dict | None = None
+    thumbnails: tuple | None = field(default=None, repr=False)
+
+    def to_dict(self):
+        return {"input": self.input, "output": self.output, "status": self.status,
+                "reason": self.reason, "report": self.report}
+
+
+@dataclass
+class BatchReport:
+    """Every file's outcome, in input order, and the totals and exit code they give."""
+
+    input_dir: str
+    output_dir: str
+    parameters: dict
+    files: list
+    started: str
+    finished: str
+    seconds: float
+    interrupted: bool = False
+    palette: list | None = None
+    terminated: bool = False
+    leftovers: list = field(default_factory=list)
+    write_errors: list = field(default_factory=list)
+
+    def count(self, status):
+        return sum(f.status == status for f in self.files)
+
+    @property
+    def input_bytes(self):
+        return sum(f.report["input_bytes"] or 0 for f in self.files if f.status == Status.DONE)
+
+    @property
+    def output_bytes(self):
+        return sum(f.report["output_bytes"] or 0 for f in self.files if f.status == Status.DONE)
+
+    @property
+    def ratio(self):
+        """Input bytes over output bytes of the files done (None if nothing was written)."""
+        return self.input_bytes / self.output_bytes if self.output_bytes else None
+
+    @property
+    def exit_code(self):
+        """0 when every file was done or skipped; 1 when any failed or the manifest or
+        report could not be written; 130 when interrupted (Ctrl-C), 143 when
+        terminated (SIGTERM)."""
+        if self.interrupted:
+            return 143 if self.terminated else 130
+        return 1 if self.count(Status.FAILED) or self.write_errors else 0
+
+    def totals(self):
+        return {
+            "files": len(self.files), **{status.replace(" ", "_"): self.count(status) for status in STATUSES},
+            "input_bytes": self.input_bytes, "output_bytes": self.output_bytes, "ratio": self.ratio,
+            "seconds": round(self.seconds, 3), "interrupted": self.interrupted, "terminated": self.terminated,
+            "leftover_parts": len(self.leftovers),
+        }
+
+    def to_manifest(self):
+        """Everything in manifest.json: parameters, versions, times, totals and one entry per file."""
+        return {
+            "input_dir": self.input_dir,
+            "output_dir": self.output_dir,
+            "parameters": self.parameters,
+            "versions": _versions(),
+            "started": self.started,
+            "finished": self.finished,
+            "totals": self.totals(),
+            "palette": self.palette,
+            "leftover_parts": [str(p) for p in self.leftovers],
+            "files": [f.to_dict() for f in self.files],
+        }
+
+    def to_csv(self):
+        """manifest.csv: one row per file."""
+        buffer = stdio.StringIO()
+        columns = ["input", "output", "status", "reason", "width", "height", "colors_used", "psnr",
+                   "ssim", "input_bytes", "output_bytes", "compression_ratio", "seconds"]
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for f in self.files:
+            report = f.report or {}
+            writer.writerow([f.input, f.output, f.status, f.reason or ""] + [
+                "" if report.get(c) is None else report[c] for c in columns[4:]
+            ])
+        return buffer.getvalue()
+
+    def summary(self):
+        """The human summary the CLI prints."""
+        ratio = f"{self.ratio:.2f}x" if self.ratio else "n/a"
+        lines = [
+            f"{self.count('done')} done, {self.count('skipped')} skipped, {self.count('failed')} failed"
+            + (f", {self.count('not run')} not run (interrupted)" if self.interrupted else "")
+            + f" in {self.seconds:.1f} s",
+            f"{self.input_bytes:,} B in, {self.output_bytes:,} B out, overall ratio {ratio}",
+        ]
+        lines += [f"failed: {f.input}: {f.reason}" for f in self.files if f.status == Status.FAILED]
+        if self.leftovers:
+            lines.append(f"{len(self.leftovers)} temporary .part file(s) of an earlier, killed run in the output "
+                         f"folder (listed in the manifest; safe to delete), e.g. {self.leftovers[0]}")
+        if not any(str(Path(self.output_dir) / "manifest.json") in e for e in self.write_errors):
+            lines.append(f"manifest: {Path(self.output_dir) / 'manifest.json'}")
+        return "\n".join(lines)
+
+
+def _versions():
+    found = {}
+    for package in ("quantize", "numpy", "pillow", "scikit-image", "click"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")

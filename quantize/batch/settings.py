@@ -1,0 +1,65 @@
+"""The settings of a batch, validated once: :class:`BatchSettings` (the folder, the
+outputs and the pool), beside each image's :class:`~quantize.QuantizeSettings`."""
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .._validation import check_int, settings_from_options
+from ..quantization.settings import QuantizeSettings, check_palette
+from ..segmentation.settings import MAX_SEGMENTS
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """How :func:`quantize.batch.quantize_folder` treats a folder; the fields are
+    documented there.  ``jobs`` None means the number of cores."""
+
+    recursive: bool = False
+    include: tuple = ()
+    exclude: tuple = ()
+    jobs: int | None = None
+    skip_existing: bool = False
+    overwrite: bool = False
+    suffix: str = ""
+    shared_palette: bool = False
+    palette: np.ndarray | None = field(default=None, compare=False)
+    segment: bool = False
+    n_segments: int = 4
+    thumbnails: bool = False
+    html_report: Path | None = None
+
+    def __post_init__(self):
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        put("include", tuple(self.include))
+        put("exclude", tuple(self.exclude))
+        if self.palette is not None:
+            put("palette", check_palette(self.palette))
+        put("jobs", check_int(self.jobs if self.jobs is not None else os.cpu_count() or 1, "jobs", low=1))
+        put("n_segments", check_int(self.n_segments, "n_segments", low=1, high=MAX_SEGMENTS))
+        if self.html_report is not None:
+            put("html_report", Path(self.html_report))
+            put("thumbnails", True)  # the page shows them
+
+    def replace(self, **changes):
+        """A copy with ``changes``, checked as a new object is."""
+        return dataclasses.replace(self, **changes)
+
+
+BATCH_FIELDS = frozenset(f.name for f in dataclasses.fields(BatchSettings))
+
+
+def split_options(settings, batch, options):
+    """The (QuantizeSettings, BatchSettings) of a call: ``settings`` and ``batch`` (or
+    the defaults) with the keyword ``options`` sorted into the one they belong to.  A
+    batch's seed defaults to 0, not a fresh one: the manifest records it either way."""
+    batch_options = {key: options.pop(key) for key in list(options) if key in BATCH_FIELDS}
+    if settings is None and "random_state" not in options:
+        options["random_state"] = 0
+    return (QuantizeSettings.from_options(settings, **options),
+            settings_from_options(BatchSettings, batch, batch_options))

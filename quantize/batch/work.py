@@ -1,0 +1,101 @@
+"""What a worker process does with one file: quantise it (and segment it) and return
+its outcome, or compute its colour histogram for a shared palette.  Every failure
+becomes an outcome with its reason: a bad file never sinks the batch."""
+
+import base64
+import io as stdio
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..errors import InputFileError, OutputError, QuantizeError
+from ..files.read import load_image
+from ..files.write import check_output_path, make_folder
+from ..quantization.api import apply_palette, color_histogram, quantize_image
+from ..quantization.settings import QuantizeSettings
+from .report import FileOutcome, Status
+
+
+THUMBNAIL_SIZE = 192
+
+
+@dataclass
+class Task:
+    """One file's work, sent to a worker process."""
+
+    input: Path
+    output: Path
+    settings: QuantizeSettings
+    overwrite: bool = False
+    palette: np.ndarray | None = None
+    segment_dir: Path | None = None
+    n_segments: int = 4
+    thumbnails: bool = False
+
+
+def _thumbnail(pixels):
+    image = Image.fromarray(pixels)
+    image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+    buffer = stdio.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def failed(task, reason):
+    """The outcome of a task that failed, with its reason."""
+    return FileOutcome(str(task.input), str(task.output), Status.FAILED, reason)
+
+
+def not_run(task, reason):
+    """The outcome of a task that was not run (the batch was stopped), with the reason."""
+    return FileOutcome(str(task.input), str(task.output), Status.NOT_RUN, reason)
+
+
+def quantize_file(task):
+    """Worker: quantise one file; every failure becomes an outcome with its reason."""
+    s = task.settings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the report's notes say what matters
+            loaded = load_image(task.input, max_pixels=s.max_pixels)
+            check_output_path(task.output, overwrite=task.overwrite, protect=task.input)
+            if task.palette is None:
+                result = quantize_image(loaded, settings=s)
+            else:
+                result = apply_palette(loaded, task.palette, colorspace=s.colorspace, dither=s.dither,
+                                       dither_strength=s.dither_strength, ssim=s.ssim)
+            make_folder(task.output.parent)
+            report = result.save(task.output, overwrite=task.overwrite)
+            if task.segment_dir is not None:
+                from ..segmentation import segment_image  # scipy and skimage: only when asked
+
+                segments = segment_image(loaded, task.n_segments, colorspace=s.colorspace, effort=s.effort,
+                                         random_state=s.random_state)
+                segments.save(task.segment_dir, overwrite=task.overwrite)
+        thumbnails = (_thumbnail(loaded.pixels), _thumbnail(result.image)) if task.thumbnails else None
+        return FileOutcome(str(task.input), str(task.output), Status.DONE, None, report.to_dict(), thumbnails)
+    except (InputFileError, OutputError) as e:
+        return failed(task, e.reason)
+    except QuantizeError as e:
+        return failed(task, str(e))
+    except MemoryError:
+        return failed(task, "not enough memory to process this image")
+    except Exception as e:  # a bug must not sink the batch: record it and go on
+        return failed(task, f"unexpected error: {type(e).__name__}: {e}")
+
+
+def histogram_file(task):
+    """Worker: the colour histogram of one file, or the reason it cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the decoders' warnings are the image's notes
+            return color_histogram(task.input, max_pixels=task.settings.max_pixels)
+    except InputFileError as e:
+        return e.reason
+    except MemoryError:
+        return "not enough memory to process this image"
+    except Exception as e:  # a bug must not sink the batch: record it and go on
+        return f"unexpected error: {type(e).__name__}: {e}"

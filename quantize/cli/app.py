@@ -1,0 +1,102 @@
+"""The ``quantize`` group: one-line errors with their exit codes, SIGINT and SIGTERM
+handled alike; the commands live in a module each and are added in ``__init__``."""
+
+import contextlib
+import signal
+import sys
+import threading
+import warnings
+
+import click
+
+from .. import __version__
+from ..errors import Interrupted, QuantizeError
+
+
+class _StopSignals:
+    """SIGINT and SIGTERM both raise :class:`Interrupted` (a KeyboardInterrupt), once:
+    the work in hand then cleans up (temporary files removed, a batch's manifest
+    written) and a second signal does not cut that short."""
+
+    def __init__(self):
+        self.signum = None
+
+    def __call__(self, signum, frame):
+        if self.signum is None:
+            self.signum = signum
+            raise Interrupted(signum)
+
+    @contextlib.contextmanager
+    def installed(self):
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signal handlers can only be set from the main thread
+            return
+        saved = {s: signal.signal(s, self) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for number, handler in saved.items():
+                signal.signal(number, handler)
+
+
+class _Group(click.Group):
+    """A click group whose errors are one line on stderr: ``quantize: error: ...``;
+    SIGTERM is handled as Ctrl-C is, with exit code 143 instead of 130."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        stop = _StopSignals()
+        try:
+            with stop.installed():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as e:
+            hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+            fail(f"{e.format_message()}{hint}", e.exit_code)
+        except click.ClickException as e:
+            fail(e.format_message(), e.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            terminated = stop.signum == signal.SIGTERM
+            click.echo(f"quantize: {'terminated' if terminated else 'interrupted'}", err=True)
+            sys.exit(143 if terminated else 130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="quantize")
+def main():
+    """Colour quantisation and segmentation with k-means: Wu's start, Lloyd refinement.
+
+    \b
+    Example:
+        quantize compress photo.jpg -k 32
+    """
+
+
+@contextlib.contextmanager
+def one_line_errors(input):
+    """The library's errors as click's one-line errors.  Warnings are silenced: the
+    reports carry the library's as notes, and the decoders' become the input's notes;
+    stderr carries only our own lines."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    except QuantizeError as e:
+        message = str(e)
+        if getattr(e, "path", None) is None:  # a problem of this input: name it
+            message = f"{input}: {message}"
+        raise click.ClickException(message) from e
+    except MemoryError:
+        raise click.ClickException(f"{input}: not enough memory to process this image") from None
+
+
+def error_line(message):
+    """Print ``quantize: error: <message>`` on stderr: the one shape of every error."""
+    click.echo(f"quantize: error: {message}", err=True)
+
+
+def fail(message, code=1):
+    """Print the error line and exit with ``code``."""
+    error_line(message)
+    sys.exit(code)

@@ -1,0 +1,93 @@
+"""``quantize batch``: every image of a folder, in parallel, each outcome recorded."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..files.palettes import load_palette
+from ..segmentation.settings import MAX_SEGMENTS
+from .app import error_line, one_line_errors
+from .options import (
+    algorithm_opt, colorspace_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
+    max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, png_colors_opt, quality_opt, quantize_settings,
+    seed_opt, ssim_opt,
+)
+from .progress import ProgressBar
+
+
+@click.command()
+@click.argument("input_dir", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output-dir", type=click.Path(path_type=Path),
+    help="Output folder.  [default: <INPUT_DIR>-quantized beside the input]",
+)
+@png_colors_opt
+@click.option("--recursive", is_flag=True, help="Also process subfolders; the tree is mirrored.")
+@click.option("--include", multiple=True, metavar="GLOB", help="Only files matching (repeatable).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching (repeatable).")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None,
+    help="Worker processes.  [default: the number of cores]",
+)
+@click.option("--skip-existing", is_flag=True, help="Leave inputs whose output exists (resume a batch).")
+@click.option("--suffix", default="", help="Appended to each output's name (needed to write into INPUT_DIR).")
+@click.option("--shared-palette", is_flag=True, help="Fit one palette on all images and use it for every one.")
+@palette_file_opt(help="Map every image to this palette instead of fitting one.")
+@click.option("--segment", is_flag=True, help="Also write each image's segmentation (as `quantize segment`).")
+@click.option(
+    "--segments", "n_segments", type=click.IntRange(1, MAX_SEGMENTS), default=4, show_default=True,
+    help="Clusters of --segment.",
+)
+@click.option(
+    "--report", "report_path", type=output_path,
+    help="Write a self-contained HTML page with before/after thumbnails.",
+)
+@effort_opt
+@algorithm_opt
+@init_opt
+@seed_opt
+@max_pixels_opt
+@quality_opt
+@max_delta_e_opt
+@colorspace_opt()
+@dither_opt
+@dither_strength_opt
+@ssim_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON on stdout.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@force_opt
+@click.pass_context
+def batch(ctx, input_dir, output_dir, palette_file, report_path, as_json, quiet, force, **options):
+    """Quantise every image in INPUT_DIR, in parallel, recording each outcome.
+
+    Inputs are never modified.  Writes manifest.json and manifest.csv into the output
+    folder.  Exit code 0 when every file succeeded, 1 when any failed, 130 when
+    interrupted (re-run with --skip-existing to resume).
+
+    \b
+    Examples:
+        quantize batch photos/ -k 32 --recursive --report report.html
+        quantize batch photos/ --shared-palette --include '*.jpg' --jobs 2
+    """
+    from ..batch import BatchSettings, quantize_folder
+
+    folder_options = {name: options.pop(name) for name in
+                      ("recursive", "include", "exclude", "jobs", "skip_existing", "suffix", "shared_palette",
+                       "segment", "n_segments")}
+    with one_line_errors(input_dir):
+        settings = quantize_settings(ctx, options)
+        if folder_options["shared_palette"] and palette_file is not None:
+            raise click.UsageError("--shared-palette and --palette exclude each other")
+        palette = load_palette(palette_file) if palette_file is not None else None
+        folder = BatchSettings(**folder_options, overwrite=force, palette=palette, html_report=report_path)
+        progress = ProgressBar(not quiet and not as_json and sys.stderr.isatty())
+        report = quantize_folder(input_dir, output_dir, settings=settings, batch=folder, progress=progress)
+    click.echo(json.dumps(report.to_manifest()) if as_json else report.summary())
+    if report.interrupted:
+        what = "terminated" if report.terminated else "interrupted"
+        click.echo(f"quantize: {what}: finished files are kept; re-run with --skip-existing to resume", err=True)
+    for error in report.write_errors:
+        error_line(error)
+    return report.exit_code

@@ -1,0 +1,139 @@
+"""Click options shared by the commands, defined once."""
+
+import math
+from pathlib import Path
+
+import click
+
+from ..cluster.kmeans import ALGORITHMS, INITS
+from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE
+from ..files.read import DEFAULT_MAX_PIXELS
+from ..quantization.search import DEFAULT_EFFORT, EFFORTS
+from ..quantization.settings import MAX_PALETTE, QuantizeSettings
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click's FloatRange without NaN and infinity (a malformed option: exit code 2)."""
+
+    def convert(self, value, param, ctx):
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return super().convert(number, param, ctx)
+
+
+#: An output file: a folder given there is refused by the command (exit code 1, as
+#: every unwritable output), not by click's usage check.
+output_path = click.Path(path_type=Path)
+
+input_arg = click.argument("input", type=click.Path(path_type=Path, dir_okay=True))
+
+colors_opt = click.option(
+    "-k", "--colors", "n_colors", type=click.IntRange(min=1), default=16, show_default=True,
+    help="Number of colours (1..256 for palette formats such as PNG and GIF).",
+)
+png_colors_opt = click.option(
+    "-k", "--colors", "n_colors", type=click.IntRange(1, 256), default=16, show_default=True,
+    help="Number of colours of each PNG-8 output.",
+)
+algorithm_opt = click.option(
+    "--algorithm", type=click.Choice(ALGORITHMS), default="lloyd", show_default=True,
+    help="k-means variant: Lloyd steps from coarse colour bins to the exact colours, or mini-batch "
+    "k-means on the bins first.",
+)
+init_opt = click.option(
+    "--init", type=click.Choice(INITS), default="wu", show_default=True,
+    help="Initial centres: Wu's colour quantiser (deterministic) or a k-means seeding.",
+)
+effort_opt = click.option(
+    "--effort", type=click.Choice(EFFORTS), default=DEFAULT_EFFORT, show_default=True,
+    help="fast: refine on coarse colour bins only; normal: also on the exact colours; thorough: "
+    "also k-means++ restarts, keeping the best (never worse, several times slower).",
+)
+ssim_opt = click.option(
+    "--ssim", is_flag=True, help="Also measure SSIM for the report (the costliest metric: off by default).",
+)
+seed_opt = click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True,
+    help="Random seed; the same seed gives the same output.",
+)
+json_opt = click.option(
+    "--json", "as_json", is_flag=True, help="Print the report as one JSON object on stdout.",
+)
+force_opt = click.option(
+    "--force", is_flag=True, help="Overwrite an existing output file (never the input).",
+)
+max_pixels_opt = click.option(
+    "--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_PIXELS, show_default=True,
+    help="Refuse larger images (decompression-bomb guard); raise it for trusted huge files.",
+)
+
+def colorspace_opt(help="Space the colours are clustered in: CIELAB, sRGB or OKLab "
+                         "(lab: the lowest mean ΔE2000; rgb: the highest PSNR)."):
+    """--colorspace (CIELAB by default)."""
+    return click.option(
+        "--colorspace", type=click.Choice(CLUSTER_SPACES), default=DEFAULT_SPACE, show_default=True, help=help,
+    )
+quality_opt = click.option(
+    "--quality", type=FiniteFloatRange(min=0, min_open=True), metavar="PSNR",
+    help="Use the fewest colours (at most K) whose result reaches this PSNR in dB.",
+)
+max_delta_e_opt = click.option(
+    "--max-delta-e", type=FiniteFloatRange(min=0, min_open=True), metavar="X",
+    help="Use the fewest colours (at most K) whose mean CIEDE2000 difference is at most X.",
+)
+dither_opt = click.option(
+    "--dither", type=click.Choice(["none", "floyd-steinberg", "ordered"]), default="none", show_default=True,
+    help="Dither against the palette: error diffusion, or an ordered 8x8 Bayer pattern.",
+)
+dither_strength_opt = click.option(
+    "--dither-strength", type=FiniteFloatRange(0, 1), default=1.0, show_default=True,
+    help="0 is no dithering, 1 full strength.",
+)
+
+
+def _colors(ctx, param, values):
+    """'#rrggbb', 'r,g,b' or a CSS name → (r, g, b) triples."""
+    from PIL import ImageColor
+
+    triples = []
+    for value in values:
+        try:
+            if "," in value and not value.strip().lower().startswith("rgb"):
+                triple = tuple(int(v) for v in value.split(","))
+                if len(triple) != 3 or not all(0 <= v <= 255 for v in triple):
+                    raise ValueError
+            else:
+                triple = ImageColor.getrgb(value)[:3]
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a colour (#rrggbb, r,g,b or a CSS name)") from None
+        triples.append(triple)
+    return triples
+
+
+lock_opt = click.option(
+    "--lock", multiple=True, metavar="COLOR", callback=_colors,
+    help="Keep this colour exactly in the palette (#rrggbb, r,g,b or a CSS name; repeatable).",
+)
+
+
+def palette_file_opt(*, help, required=False):
+    """--palette FILE, read by io.load_palette (format from the extension)."""
+    return click.option(
+        "--palette", "palette_file", type=click.Path(path_type=Path), required=required,
+        help=f"{help}  A palette file: .json, .gpl, .css, .hex, .txt or a .png swatch "
+        "(as `quantize palette` and `compress --save-palette` write).",
+    )
+
+
+def quantize_settings(ctx, options):
+    """The QuantizeSettings of a command's parsed options (``seed`` is the random
+    state; with a quality target and no -k, K is the most a palette holds)."""
+    options = dict(options)
+    options["random_state"] = options.pop("seed")
+    if "lock" in options:
+        options["lock"] = options["lock"] or None
+    targeted = options.get("quality") is not None or options.get("max_delta_e") is not None
+    if targeted and ctx.get_parameter_source("n_colors") is click.core.ParameterSource.DEFAULT:
+        options["n_colors"] = MAX_PALETTE
+    return QuantizeSettings(**options)

@@ -1,0 +1,65 @@
+"""``quantize suggest-k``: the classic curves over a range of k, elbow and silhouette."""
+
+import json
+import sys
+
+import click
+
+from ..files.read import check_input_file, load_image
+from ..files.write import check_outputs
+from .app import one_line_errors
+from .options import (
+    algorithm_opt, colorspace_opt, effort_opt, force_opt, init_opt, input_arg, json_opt, max_pixels_opt,
+    output_path, seed_opt,
+)
+from .progress import KProgress
+
+
+@click.command("suggest-k")
+@input_arg
+@click.option("--k-min", type=click.IntRange(2, 256), default=2, show_default=True, help="Smallest k tried.")
+@click.option("--k-max", type=click.IntRange(2, 256), default=32, show_default=True, help="Largest k tried.")
+@click.option(
+    "--plot", "plot_path", type=output_path,
+    help="Write the curves, with the recommended k marked, to this PNG (needs matplotlib).",
+)
+@effort_opt
+@algorithm_opt
+@init_opt
+@colorspace_opt()
+@seed_opt
+@max_pixels_opt
+@json_opt
+@force_opt
+def suggest_k(input, k_min, k_max, plot_path, effort, algorithm, init, colorspace, seed, max_pixels, as_json,
+              force):
+    """Tabulate inertia, PSNR, mean ΔE2000, silhouette and Davies–Bouldin for every k
+    in a range, and recommend k by the elbow and by the best silhouette.
+
+    \b
+    Example:
+        quantize suggest-k photo.jpg --k-max 24 --plot curves.png
+    """
+    from ..quantization.choose_k import suggest_k as suggest
+
+    if k_min > k_max:
+        raise click.BadParameter(f"--k-min {k_min} is above --k-max {k_max}", param_hint="'--k-min'")
+    with one_line_errors(input):
+        check_input_file(input)
+        if plot_path is not None:
+            check_outputs([(plot_path, "the --plot file")], reads=[(input, "the input image")], overwrite=force)
+        loaded = load_image(input, max_pixels=max_pixels)
+        progress = KProgress(enabled=not as_json and sys.stderr.isatty())
+        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, algorithm=algorithm, init=init, effort=effort,
+                             colorspace=colorspace, random_state=seed, progress=progress)
+        progress.close()
+        if plot_path is not None:
+            from ..files.plot import plot_suggestion
+
+            plot_suggestion(suggestion, plot_path, overwrite=force)
+    if as_json:
+        click.echo(json.dumps(suggestion.to_dict()))
+    else:
+        click.echo(suggestion.to_text())
+        if plot_path is not None:
+            click.echo(f"plot: {plot_path}")

@@ -1,0 +1,11 @@
+"""Files, the only part of quantize that touches the disk: :mod:`.read` (images in),
+:mod:`.write` (atomic, never clobbering), :mod:`.encode` (quantised images out),
+:mod:`.palettes` and :mod:`.palette_formats` (palette files), :mod:`.draw` (pictures
+of results) and :mod:`.plot` (the suggest-k curves)."""
+
+from .encode import PALETTE_FORMATS, SMALLEST_FORMATS, encode_quantized, output_format, save_quantized, save_smallest, to_pil_image
+from .palettes import MAX_PALETTE_BYTES, load_palette, save_palette
+from .read import DEFAULT_MAX_PIXELS, LoadedImage, as_loaded, check_input_file, image_to_array, load_image, sniff_format
+from .write import (
+    PART_SUFFIX, atomic_write, check_output_path, check_outputs, leftover_parts, make_folder, save_png, save_text,
+)

@@ -1,0 +1,352 @@
+"""Reading image files: anything Pillow opens becomes (H, W, 3) or (H, W, 4) uint8
+pixels, with the EXIF orientation applied and an ICC profile converted to sRGB; the
+checks that an input is a regular, readable file; decoder messages kept as notes."""
+
+import contextlib
+import errno
+import io
+import logging
+import os
+import stat
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .._validation import check_image
+from ..errors import ImageError, ImageTooLargeError, InvalidParameterError, PaletteError
+from .write import _UMASK
+
+
+#: Pillow's own decompression-bomb limit (about 89.5 megapixels).
+DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS
+
+
+_16BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
+#: Decoder messages kept as notes, at most.
+_MAX_DECODER_NOTES = 3
+_pixel_limit_lock = threading.Lock()
+_stderr_lock = threading.Lock()
+_stderr_users = 0
+os.umask(_UMASK)
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """A decoded image and what is known about its file.
+
+    Attributes
+    ----------
+    pixels : (H, W, 3) or (H, W, 4) ndarray of uint8
+        RGB, or RGBA when the image has any pixel that is not fully opaque.
+    path : Path or None
+    file_bytes : int or None
+        Size of the file on disk.
+    format : str or None
+        Pillow's format name ("PNG", "JPEG", ...).
+    mode : str or None
+        Pillow's mode of the file before conversion ("P", "I;16", "CMYK", ...).
+    frames : int
+        Number of frames in the file; only the first is used.
+    notes : tuple of str
+        Conversions the user should know about (animated input, 16-bit reduction...).
+    seconds : float
+        Time spent reading and decoding.
+    icc_profile : bytes or None
+        The embedded ICC profile, kept only when loaded with ``keep_icc``.
+    """
+
+    pixels: np.ndarray
+    path: Path | None = None
+    file_bytes: int | None = None
+    format: str | None = None
+    mode: str | None = None
+    frames: int = 1
+    notes: tuple = field(default_factory=tuple)
+    seconds: float = 0.0
+    icc_profile: bytes | None = None
+
+
+# File signatures of the common formats, to tell "corrupt PNG" from "not an image".
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"BM", "BMP"),
+)
+
+
+def sniff_format(head):
+    """Format name from a file's first bytes (at least 12), or None if unknown."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    return next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
+
+
+def check_input_file(path, *, what="image", max_bytes=None):
+    """The size of ``path`` after checking that it is a regular, non-empty file we may
+    read.  Raises ImageError (``what="image"``) or PaletteError (``"palette"``) naming
+    the problem otherwise: missing, a folder, a FIFO, device or socket (reading one can
+    block or never end), a symbolic-link loop, empty, or over ``max_bytes``."""
+    error = PaletteError if what == "palette" else ImageError
+    path = Path(path)
+    try:
+        info = path.stat()
+    except OSError as e:
+        raise error(stat_failure(path, e), path) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise error(f"is a folder, not {'a palette' if what == 'palette' else 'an image'} file", path)
+    if not stat.S_ISREG(info.st_mode):
+        raise error(not_regular(info.st_mode), path)
+    if info.st_size == 0:
+        raise error("file is empty (0 bytes)", path)
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise error(f"file is {info.st_size:,} bytes, over the limit of {max_bytes:,} for a {what} file", path)
+    if not os.access(path, os.R_OK):
+        raise error("permission denied", path)
+    return info.st_size
+
+
+def stat_failure(path, error):
+    """Why ``os.stat`` of ``path`` failed, in a few words ("no such file", "broken
+    symbolic link", "symbolic link loop", "permission denied"...)."""
+    if isinstance(error, FileNotFoundError):
+        return "broken symbolic link" if Path(path).is_symlink() else "no such file"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop"
+    return f"cannot read: {error.strerror}"
+
+
+def not_regular(mode):
+    """What a path of this ``st_mode`` that is neither a file nor a folder is: reading
+    a FIFO or a device can block or never end, so such paths are refused."""
+    kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"is {kind}, not a regular file"
+
+
+@contextlib.contextmanager
+def _native_stderr(messages):
+    """Send what C libraries print on file descriptor 2 (libtiff's "Using code not yet
+    in table.", say) to ``messages`` instead of the user's terminal.  Decoders on
+    several threads share one redirection; the last to finish collects the text."""
+    global _stderr_users
+    with _stderr_lock:
+        if _stderr_users == 0:
+            _native_stderr.sink = tempfile.TemporaryFile()
+            _native_stderr.saved = os.dup(2)
+            os.dup2(_native_stderr.sink.fileno(), 2)
+        _stderr_users += 1
+    try:
+        yield
+    finally:
+        with _stderr_lock:
+            _stderr_users -= 1
+            if _stderr_users == 0:
+                os.dup2(_native_stderr.saved, 2)
+                os.close(_native_stderr.saved)
+                sink = _native_stderr.sink
+                sink.seek(0)
+                messages.extend(sink.read(4096).decode("utf-8", "replace").splitlines())
+                sink.close()
+
+
+@contextlib.contextmanager
+def decoder_messages(notes):
+    """Pillow's warnings and log records and the C decoders' messages while decoding
+    become ``notes`` (deduplicated, at most a few) instead of lines on stderr."""
+    messages = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("PIL")
+    handler, propagate = Collect(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught, _native_stderr(messages):
+            warnings.simplefilter("always")
+            yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        messages[:0] = [str(w.message) for w in caught]
+        seen = []
+        for message in (m.strip() for m in messages):
+            if message and message not in seen:
+                seen.append(message)
+        notes.extend(f"decoder: {m}" for m in seen[:_MAX_DECODER_NOTES])
+
+
+@contextlib.contextmanager
+def _own_pixel_limit():
+    """Switch off Pillow's global bomb check while we apply our own, per call."""
+    with _pixel_limit_lock:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+def image_to_array(image):
+    """Convert a Pillow image to (H, W, 3|4) uint8 pixels.
+
+    Returns
+    -------
+    pixels : ndarray of uint8
+        RGBA only if the image carries alpha or a transparency key *and* some pixel is
+        not fully opaque; otherwise RGB.
+    notes : list of str
+    """
+    notes = []
+    mode = image.mode
+    if mode in _16BIT_MODES or mode == "F":
+        values = np.asarray(image)
+        if mode == "F":
+            finite = np.isfinite(values)
+            if not finite.any():
+                raise ImageError("no finite pixel value (all NaN or infinite)")
+            scale = 255.0 if values[finite].max() <= 1.0 else 1.0
+            grey = np.clip(np.where(finite, values, 0), 0, 255 / scale) * scale
+            notes.append("floating-point greyscale converted to 8 bits"
+                         + ("" if finite.all() else "; NaN and infinite pixels taken as 0"))
+        else:
+            grey = np.clip(values, 0, 65535) / 257.0
+            notes.append("16-bit greyscale reduced to 8 bits per channel")
+        grey = np.rint(grey).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=2), notes
+    if mode == "La":  # premultiplied grey + alpha, which Pillow does not convert
+        values = np.asarray(image).astype(np.float64)
+        alpha = values[..., 1]
+        grey = np.where(alpha > 0, np.minimum(values[..., 0] * 255 / np.maximum(alpha, 1), 255), 0)
+        return check_image(np.dstack([np.rint(grey), alpha]).astype(np.uint8)), notes
+    has_alpha = "A" in image.getbands() or "transparency" in image.info
+    target = "RGBA" if has_alpha else "RGB"
+    pixels = np.asarray(image if mode == target else image.convert(target))
+    if has_alpha and (pixels[..., 3] == 255).all():
+        pixels = pixels[..., :3]
+    return np.ascontiguousarray(pixels), notes
+
+
+def _to_srgb(image, icc, notes):
+    """The image converted from its embedded ICC profile to sRGB (Pillow's ImageCms)."""
+    from PIL import ImageCms
+
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        name = ImageCms.getProfileDescription(source).strip() or "unnamed"
+        if "srgb" in name.lower():  # already sRGB (most photos say so): nothing to do
+            return image
+        mode = "RGBA" if "A" in image.getbands() else "RGB"
+        if image.mode != mode:
+            image = image.convert(mode)
+        converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError) as e:
+        notes.append(f"embedded ICC profile not usable ({e}); colours taken as sRGB")
+        return image
+    notes.append(f"converted from the embedded ICC profile '{name}' to sRGB")
+    return converted
+
+
+def as_loaded(image, max_pixels=DEFAULT_MAX_PIXELS):
+    """Whatever the library's functions take as an image, as a :class:`LoadedImage`:
+    a LoadedImage as it is, a path read with :func:`load_image`, a Pillow image or an
+    array (see ``check_image``)."""
+    if isinstance(image, LoadedImage):
+        return image
+    if isinstance(image, (str, Path)):
+        return load_image(image, max_pixels=max_pixels)
+    if isinstance(image, Image.Image):
+        if image.width == 0 or image.height == 0:
+            raise InvalidParameterError(f"image is empty; got size {image.size}")
+        try:
+            pixels, notes = image_to_array(image)
+        except (ValueError, OSError) as e:
+            raise InvalidParameterError(f"cannot convert a Pillow image of mode {image.mode!r}: {e}") from e
+        return LoadedImage(check_image(pixels), notes=tuple(notes))
+    return LoadedImage(check_image(image))
+
+
+def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):
+    """Read an image file into RGB(A) uint8 pixels.  The file is only read.
+
+    Parameters
+    ----------
+    path : str or Path
+    max_pixels : int or None, keyword-only
+        Refuse images with more pixels than this (decompression-bomb guard); None
+        disables the check.  The default is Pillow's limit.
+    keep_icc : bool, keyword-only
+        An embedded ICC profile is converted to sRGB by default (clustering and the
+        metrics assume sRGB); with ``keep_icc`` the pixels stay as they are and the
+        profile is kept in ``icc_profile``, for the output to carry it.
+
+    Returns
+    -------
+    LoadedImage
+
+    Raises
+    ------
+    ImageError
+        Missing file, a folder, an empty file, not an image, truncated or corrupt data.
+    ImageTooLargeError
+        More than ``max_pixels`` pixels.
+    """
+    start = time.perf_counter()
+    path = Path(path)
+    file_bytes = check_input_file(path)
+    notes = []
+    try:
+        with _own_pixel_limit(), decoder_messages(notes), Image.open(path) as image:
+            width, height = image.size
+            if max_pixels is not None and width * height > max_pixels:
+                raise ImageTooLargeError(
+                    f"image has {width}x{height} = {width * height:,} pixels, over the "
+                    f"limit of {max_pixels:,} (decompression-bomb guard; raise it with "
+                    f"--max-pixels if you trust this file)",
+                    path,
+                )
+            if width == 0 or height == 0:
+                raise ImageError(f"image has no pixels ({width}x{height})", path)
+            frames = getattr(image, "n_frames", 1)
+            image.load()
+            image_format, mode = image.format, image.mode
+            ImageOps.exif_transpose(image, in_place=True)
+            icc = image.info.get("icc_profile")
+            if icc and not keep_icc:
+                image = _to_srgb(image, icc, notes)
+            pixels, conversions = image_to_array(image)
+    except ImageError as e:
+        raise ImageError(e.reason, path) if e.path is None else e
+    except UnidentifiedImageError as e:
+        with open(path, "rb") as handle:
+            claimed = sniff_format(handle.read(16))
+        if claimed:
+            raise ImageError(f"truncated or corrupt image (a {claimed} file Pillow cannot decode)", path) from e
+        raise ImageError("not an image file that Pillow can read", path) from e
+    except PermissionError as e:
+        raise ImageError("permission denied", path) from e
+    except MemoryError as e:
+        raise ImageError("not enough memory to decode this image", path) from e
+    except Exception as e:  # any decoder failure is a fault of the file, not a crash
+        reason = str(e) or type(e).__name__
+        raise ImageError(f"truncated or corrupt image ({reason})", path) from e
+    notes = conversions + notes
+    if frames > 1:
+        notes.insert(0, f"animated image: the first of {frames} frames was used")
+    if icc and keep_icc:
+        notes.append("the embedded ICC profile is kept in the output; colours were clustered as they are")
+    return LoadedImage(
+        pixels, path, file_bytes, image_format, mode, frames, tuple(notes),
+        seconds=time.perf_counter() - start, icc_profile=icc if keep_icc else None,
+    )
+
+

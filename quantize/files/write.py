@@ -1,0 +1,199 @@
+"""Writing files safely: every output is checked before any work (never a file that is
+read, never two outputs on one path, never an existing file without ``overwrite``),
+then written atomically (a temporary file in the target folder, fsync, then a link or
+rename), so that it appears whole or not at all."""
+
+import contextlib
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from ..errors import OutputError
+
+
+#: Suffix of the temporary files of atomic writes.
+PART_SUFFIX = ".part"
+
+
+_UMASK = os.umask(0)
+
+
+def _publish(tmp, path, overwrite):
+    """Move the finished temporary file into place; without ``overwrite`` never clobber."""
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # atomic, and fails if path exists
+    except FileExistsError:
+        raise OutputError("file exists (use --force to overwrite it)", path) from None
+    except OSError:  # file systems without hard links
+        if path.exists():
+            raise OutputError("file exists (use --force to overwrite it)", path) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def check_output_path(path, *, overwrite=False, protect=None):
+    """Fail early, before any work, if ``path`` cannot be an output.
+
+    Raises OutputError when ``path`` is the file ``protect`` (the input), a folder, or
+    an existing file while ``overwrite`` is false (:func:`check_outputs` for one path).
+    """
+    check_outputs([(path, "the output")], reads=[(protect, "the input file")], overwrite=overwrite)
+
+
+def _check_writable(path, overwrite):
+    if path.is_dir():
+        raise OutputError("is a folder", path)
+    if not overwrite and path.exists():
+        raise OutputError("file exists (use --force to overwrite it)", path)
+
+
+def _same_path(a, b):
+    """Whether two paths name one file: the same file on disk (hard and symbolic links
+    included), or the same place once resolved when one does not exist yet."""
+    a, b = Path(a), Path(b)
+    with contextlib.suppress(OSError):
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def check_outputs(outputs, *, reads=(), overwrite=False):
+    """Check, before any work, every output a command will write.
+
+    No output may be a file the command reads (``reads``: the input image, a palette
+    file...), whatever ``overwrite`` says; no two outputs may be one path; and each
+    must be a writable path: not a folder, and not an existing file unless
+    ``overwrite``.
+
+    Parameters
+    ----------
+    outputs : sequence of (str or Path, str)
+        Each output path and what it is ("output", "--save-palette"...), for the errors.
+    reads : sequence of (str or Path, str)
+        Each file read and what it is ("the input image", "the palette file"...).
+
+    Raises
+    ------
+    OutputError
+        Naming the output and the problem.
+    """
+    checked = []
+    for path, role in outputs:
+        path = Path(path)
+        for source, what in reads:
+            if source is not None and _same_path(path, source):
+                raise OutputError(f"{role} would overwrite {what} (outputs never replace a file that is read)",
+                                  path)
+        for earlier, earlier_role in checked:
+            if _same_path(path, earlier):
+                raise OutputError(f"{role} is also {earlier_role}: two outputs cannot share a path", path)
+        _check_writable(path, overwrite)
+        checked.append((path, role))
+
+
+def _write_failure(error, path):
+    """An OSError of the disk (full, read-only, quota...) as one OutputError line."""
+    reason = "no space left on device" if error.errno == errno.ENOSPC else (error.strerror or str(error)).lower()
+    return OutputError(f"cannot write: {reason}", path)
+
+
+def atomic_write(path, write, *, overwrite=False):
+    """Write a file through ``write(file_object)`` so it appears whole or not at all.
+
+    On any failure (a full disk, an encoder error, an interruption) the temporary file
+    is removed and nothing appears at ``path``.  Returns the number of bytes written.
+
+    Raises
+    ------
+    OutputError
+        The path cannot be an output, its folder is missing or unwritable, or the
+        disk refused the data ("cannot write: no space left on device").
+    """
+    path = Path(path)
+    check_output_path(path, overwrite=overwrite)
+    directory = path.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PART_SUFFIX, dir=directory)
+    except FileNotFoundError:
+        raise OutputError(f"folder {directory} does not exist", path) from None
+    except OSError as e:
+        raise OutputError(f"cannot write in folder {directory}: {e.strerror}", path) from e
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        size = os.path.getsize(tmp)
+        _publish(tmp, path, overwrite)
+    except BaseException as e:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(e, OSError) and not isinstance(e, OutputError):
+            raise _write_failure(e, path) from e
+        raise
+    return size
+
+
+def leftover_parts(folder):
+    """Temporary files of :func:`atomic_write` in ``folder`` (``.<name>.<random>.part``):
+    what a process killed outright (SIGKILL, a power cut) leaves behind.  They are
+    never read as inputs (hidden files) and are removed only by the user."""
+    return sorted(Path(folder).glob(f".*{PART_SUFFIX}"))
+
+
+def save_png(path, array, *, overwrite=False, compress_level=6):
+    """Write an array as a lossless PNG, atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+    array : (H, W) ndarray of bool, uint8 or uint16, or (H, W, 3|4) ndarray of uint8
+        Written as a 1-bit, 8-bit or 16-bit greyscale, RGB or RGBA PNG.
+    overwrite : bool, keyword-only
+    compress_level : int, keyword-only
+        zlib level, 0..9: lower is faster and larger.
+
+    Returns
+    -------
+    int
+        Bytes written.
+    """
+    path = Path(path)
+    image = Image.fromarray(array)  # mode from the dtype and shape: 1, L, I;16, RGB, RGBA
+
+    def write(handle):
+        try:
+            image.save(handle, format="PNG", compress_level=compress_level)
+        except OSError as e:
+            if e.errno is not None:  # the disk's failure, not the encoder's
+                raise
+            raise OutputError(f"cannot encode as PNG: {e}", path) from e
+        except ValueError as e:
+            raise OutputError(f"cannot encode as PNG: {e}", path) from e
+
+    return atomic_write(path, write, overwrite=overwrite)
+
+
+def save_text(path, text, *, overwrite=False):
+    """Write UTF-8 text atomically; returns the number of bytes written."""
+    return atomic_write(Path(path), lambda handle: handle.write(text.encode("utf-8")), overwrite=overwrite)
+
+
+def make_folder(path):
+    """Create an output folder (and its parents) if needed; OutputError if it cannot be."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError("exists and is not a folder", path) from None
+    except OSError as e:
+        raise OutputError(f"cannot create folder: {e.strerror}", path) from e
+    return path

@@ -1,0 +1,280 @@
+"""The public functions of quantisation: arrays (or a file) in, results out.
+
+:func:`quantize_image` validates once (:class:`QuantizeSettings`), then histogram →
+palette search (:mod:`.colors`, :mod:`.search`, :mod:`.target`) → labels, metrics and
+report (:mod:`.result`).  :func:`apply_palette` maps to a given palette;
+:func:`color_histogram` and :func:`fit_shared_palette` fit one palette on many images.
+"""
+
+import time
+
+import numpy as np
+
+from .._validation import check_choice, check_int, check_random_state, fresh_stream, resolve_seed
+from ..color.alpha import visible_pixels
+from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
+from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE, from_space, to_space
+from ..errors import InvalidParameterError, TargetNotMetError
+from ..files.read import DEFAULT_MAX_PIXELS, as_loaded
+from .colors import histogram_colors, image_colors, nearest_entries, palette_for, pixel_labels, visible_colors
+from .result import build_result, final_labels
+from .search import DEFAULT_EFFORT, cluster_colors
+from .settings import MAX_PALETTE, QuantizeSettings, check_dither, check_histogram, check_palette, check_search
+from .target import smallest_palette
+
+
+def _fit_palette(pixels, n_colors, *, algorithm, init, effort, colorspace, rng, notes):
+    """Palette and per-pixel labels for (H, W, c) uint8 pixels."""
+    colors = image_colors(pixels, colorspace)
+    palette, color_labels = palette_for(colors, n_colors, algorithm=algorithm, init=init, effort=effort, rng=rng,
+                                         notes=notes)
+    return pixel_labels(colors, palette, color_labels)
+
+
+def fit_palette(
+    image, n_colors=16, *, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT, colorspace=DEFAULT_SPACE,
+    random_state=None,
+):
+    """The quantisation alone: a palette and the label of every pixel, nothing more.
+
+    :func:`quantize_image` does this and then rebuilds the image and measures it; call
+    this when only the palette and the labels are needed (segmentation, benchmarks).
+
+    Parameters
+    ----------
+    image : str, Path, LoadedImage, PIL.Image.Image or ndarray
+        As in :func:`quantize_image`.
+    n_colors, algorithm, init, effort, colorspace, random_state
+        As in :func:`quantize_image`: the same palette and labels as its result's.
+
+    Returns
+    -------
+    palette : (n, 3) or (n, 4) ndarray of uint8
+    labels : (H, W) ndarray of int16 (int32 above 32767 colours), -1 where fully transparent
+    """
+    n_colors = check_int(n_colors, "n_colors", low=1)
+    check_search(algorithm, init, effort)
+    check_choice(colorspace, "colorspace", CLUSTER_SPACES)
+    rng = check_random_state(random_state)
+    return _fit_palette(as_loaded(image).pixels, n_colors, algorithm=algorithm, init=init, effort=effort,
+                        colorspace=colorspace, rng=rng, notes=[])
+
+
+def quantize_image(image, n_colors=None, *, settings=None, **options):
+    """Reduce an image to at most ``n_colors`` colours with weighted k-means.
+
+    The distinct colours are clustered, weighted by their pixel counts (the same
+    objective as clustering every pixel, at a cost that grows with the number of
+    distinct colours), and every pixel takes its colour's nearest palette entry.
+
+    Parameters
+    ----------
+    image : str, Path, LoadedImage, PIL.Image.Image or ndarray
+        A file (read with :func:`quantize.load_image`), an image it returned, a
+        Pillow image, or an (H, W), (H, W, 3) or (H, W, 4) array of uint8 (see
+        ``check_image``).
+    n_colors : int, default 16
+        Maximum number of colours, >= 1.  Palette files (PNG-8, GIF) hold up to 256.
+    settings : QuantizeSettings, optional, keyword-only
+        All the options below at once (``n_colors`` and keywords given beside it
+        replace its fields).
+    **options
+        The fields of :class:`QuantizeSettings`, as keywords:
+    algorithm : {"lloyd", "minibatch"}, keyword-only
+        Lloyd steps from coarse bins of the histogram to its exact colours, or
+        Sculley's mini-batch k-means on the bins first (see :mod:`quantize.quantization.search`).
+    init : {"wu", "k-means++", "random", "sharding"}, keyword-only
+        The start: Wu's colour quantiser (deterministic, the default; see
+        :mod:`quantize.cluster.wu`) or a seeding of :class:`quantize.KMeans`.
+    effort : {"normal", "fast", "thorough"}, keyword-only
+        How far the search goes: "fast" stops at the coarse bins, "normal" refines on
+        the exact colours, "thorough" adds k-means++ restarts and keeps the best
+        (never worse than the other two).  Measured times and qualities: README,
+        "Effort".
+    random_state : None, int or numpy.random.Generator, keyword-only
+        Seeds the random inits, mini-batch and the thorough restarts (the default
+        search draws nothing).  None draws a fresh seed, which the report records so
+        the run can be repeated.
+    max_pixels : int or None, keyword-only
+        Decompression-bomb limit when ``image`` is a path.
+    quality : float, optional, keyword-only
+        A PSNR target in dB: use the fewest colours (at most ``n_colors``) whose
+        result reaches it; that result is exactly the one asking for that many colours
+        gives.  The report's notes say the k chosen and the value reached.
+    max_delta_e : float, optional, keyword-only
+        A target for the mean CIEDE2000 difference, alone or with ``quality``.
+    colorspace : {"lab", "rgb", "oklab"}, keyword-only
+        Space the colours are clustered in (CIELAB as skimage's rgb2lab, OKLab from its
+        published matrices); the centres are converted back to sRGB for the palette
+        and every colour takes its nearest entry in the same space.  CIELAB, the
+        default, gives the lowest mean CIEDE2000 on most photos; "rgb" the highest
+        PSNR.  Images with partly transparent pixels are clustered as premultiplied
+        RGBA (noted).
+    dither : {"none", "floyd-steinberg", "ordered"}, keyword-only
+        Dither against the fitted palette (see :mod:`quantize.quantization.dither`); not applied to
+        images with partly transparent pixels (noted).  The report's CIEDE2000 is then
+        measured on a sample of the dithered pixels.
+    dither_strength : float in [0, 1], keyword-only
+    lock : (m, 3) array of uint8, optional, keyword-only
+        Colours kept exactly in the palette (brand colours, pure black and white); the
+        other n_colors - m centres are learnt around them.  Not with a quality target
+        or partly transparent pixels.
+    ssim : bool, keyword-only
+        Also measure SSIM for the report (off by default: it is the costliest
+        metric, up to a third of the call on a big image).
+
+    Returns
+    -------
+    QuantizeResult
+
+    Raises
+    ------
+    InvalidParameterError
+        A setting out of its domain (before any work).
+    TargetNotMetError
+        When ``n_colors`` colours do not reach the target; its ``result`` is the
+        ``n_colors`` result, with the miss in its report's notes.
+
+    Guarantees
+    ----------
+    - At most ``n_colors`` visible colours; fully transparent pixels stay fully
+      transparent (label -1) and take one extra palette entry when written.  With
+      transparency and n_colors = 256, 255 visible colours are fitted.
+    - Without dithering, every pixel gets the palette colour nearest its own in
+      ``colorspace``.
+    - The input (file or array) is not modified.
+    - The same input, parameters and integer ``random_state`` give the identical result.
+    """
+    if n_colors is not None:
+        options["n_colors"] = n_colors
+    s = QuantizeSettings.from_options(settings, **options)
+    seed, rng = resolve_seed(s.random_state)
+    loaded = as_loaded(image, s.max_pixels)
+    start = time.perf_counter()  # loading is timed by load_image
+    notes = list(loaded.notes)
+    colors = image_colors(loaded.pixels, s.colorspace, notes)
+    if s.lock is not None and colors.premultiplied:
+        raise InvalidParameterError("locked colours need an image without partly transparent pixels")
+    search = dict(algorithm=s.algorithm, init=s.init, effort=s.effort)
+    miss = None
+    if not s.targeted:
+        palette, color_labels = palette_for(colors, s.n_colors, rng=rng, notes=notes, lock=s.lock, **search)
+    else:
+        palette, color_labels, miss = smallest_palette(
+            colors, s.n_colors, s.quality, s.max_delta_e, fresh_rng=lambda: fresh_stream(seed, rng), notes=notes,
+            **search)
+        if miss is not None:  # the notes of the n_colors result, as a call without the target gives it
+            visible_colors(colors, s.n_colors, notes)
+    palette, labels, delta_e, exact_psnr = final_labels(loaded, colors, palette, color_labels, s.dither,
+                                                        s.dither_strength, notes)
+    if miss is not None:
+        notes.append(f"target not met: {miss[0]}")
+    result = build_result(loaded, palette, labels, start, with_ssim=s.ssim, exact_psnr=exact_psnr,
+                          colors_requested=s.n_colors, seed=seed, notes=notes, colorspace=colors.space,
+                          delta_e=delta_e[0], delta_e_p95=delta_e[1], **search)
+    if miss is not None:
+        raise TargetNotMetError(miss[0], miss[1], result)
+    return result
+
+
+def color_histogram(image, *, max_pixels=DEFAULT_MAX_PIXELS):
+    """Distinct RGB colours of an image's visible pixels (alpha > 0) and their counts.
+
+    What :func:`fit_shared_palette` merges; small enough to send between processes.
+
+    Returns
+    -------
+    colors : (m, 3) ndarray of uint8
+    counts : (m,) ndarray of int64
+    """
+    flat, _ = visible_pixels(as_loaded(image, max_pixels).pixels)
+    histogram = ColorHistogram(flat[:, :3])
+    return histogram.colors, histogram.counts
+
+
+def fit_shared_palette(
+    histograms, n_colors=16, *, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT, colorspace=DEFAULT_SPACE,
+    random_state=None,
+):
+    """One RGB palette for several images, from their :func:`color_histogram`.
+
+    The histograms are merged by adding counts, so every image weighs in proportion
+    to its pixels, exactly as if all of them were one image.  ``algorithm``, ``init``,
+    ``effort``, ``colorspace`` and ``random_state`` are as in :func:`quantize_image`; map the
+    images to the palette with :func:`apply_palette` in the same ``colorspace``.
+
+    Returns
+    -------
+    (n, 3) ndarray of uint8, n <= n_colors
+
+    Guarantees
+    ----------
+    At most ``n_colors`` distinct entries; the same histograms, parameters and integer
+    ``random_state`` give the same palette.
+    """
+    n_colors = check_int(n_colors, "n_colors", low=1, high=MAX_PALETTE)
+    check_search(algorithm, init, effort)
+    check_choice(colorspace, "colorspace", CLUSTER_SPACES)
+    rng = check_random_state(random_state)
+    parts = [(pack_colors(colors), counts) for colors, counts in map(check_histogram, histograms)]
+    parts = [part for part in parts if len(part[0])]
+    if not parts:
+        raise InvalidParameterError("no visible pixel in any image: nothing to fit a palette to")
+    codes, counts = merge_histograms(parts)
+    colors = unpack_colors(codes, 3)
+    if len(colors) <= n_colors:
+        return colors
+    centers = cluster_colors(to_space(colors, colorspace), counts, colors, n_colors, init=init,
+                             algorithm=algorithm, effort=effort, rng=rng)
+    return np.unique(from_space(centers, colorspace), axis=0)
+
+
+def apply_palette(
+    image, palette, *, colorspace=DEFAULT_SPACE, dither="none", dither_strength=1.0,
+    max_pixels=DEFAULT_MAX_PIXELS, ssim=False,
+):
+    """Map every pixel to the nearest colour of a given RGB palette.
+
+    Parameters
+    ----------
+    image : str, Path, LoadedImage, PIL.Image.Image or ndarray
+        As in :func:`quantize_image`.
+    palette : (n, 3) array of uint8, 1 <= n <= 256
+    colorspace : {"lab", "rgb", "oklab"}, keyword-only
+        The space "nearest" is measured in; the one the palette was fitted in gives
+        back :func:`quantize_image`'s pixels.
+    dither, dither_strength, ssim : keyword-only
+        As in :func:`quantize_image`.
+    max_pixels : int or None, keyword-only
+
+    Returns
+    -------
+    QuantizeResult
+        Its palette is ``palette`` itself, every entry kept (used or not), so that
+        images quantised with one palette share it exactly.
+
+    Guarantees
+    ----------
+    Without dithering, every visible pixel takes the palette colour nearest its own in
+    ``colorspace``; fully transparent pixels stay transparent (label -1); partly
+    transparent ones become opaque (noted).  The same input and parameters give the
+    identical result.
+    """
+    palette = check_palette(palette)
+    check_choice(colorspace, "colorspace", CLUSTER_SPACES)
+    dither_strength = check_dither(dither, dither_strength)
+    loaded = as_loaded(image, max_pixels)
+    start = time.perf_counter()
+    pixels = loaded.pixels
+    notes = list(loaded.notes)
+    flat, visible = visible_pixels(pixels)
+    if flat.shape[1] == 4 and (flat[:, 3] < 255).any():
+        notes.append("partly transparent pixels were made opaque: the palette has no alpha")
+    histogram = ColorHistogram(flat[:, :3])
+    colors = histogram_colors(histogram, colorspace, False, visible, pixels.shape)
+    color_labels = nearest_entries(colors, palette, colorspace)
+    # PSNR from the pixels: partly transparent ones become opaque, which the colours do not show
+    _, labels, delta_e, _ = final_labels(loaded, colors, palette, color_labels, dither, dither_strength, notes)
+    return build_result(loaded, palette, labels, start, with_ssim=ssim,
+                        colors_requested=len(palette), seed=None, algorithm="palette", init="none",
+                        notes=notes, colorspace=colorspace, delta_e=delta_e[0], delta_e_p95=delta_e[1])

@@ -1,0 +1,206 @@
+"""Choosing k: the classic curves over a range of k, the elbow and the best silhouette.
+
+Every k is fitted exactly as :func:`quantize.quantize_image` fits it, on the image's
+one colour histogram and its levels, from one pass of Wu's nested boxes (see
+:mod:`quantize.quantization.search`): the row for k is the result of asking for k colours.  The
+metrics are those of the pixels: inertia, PSNR, mean CIEDE2000 and Davies–Bouldin
+exactly from the histogram, the silhouette on one weighted sample of pixels shared by
+every k.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_int, fresh_stream, resolve_seed
+from ..color.spaces import DEFAULT_SPACE
+from ..errors import InvalidParameterError
+from ..files.read import as_loaded
+from ..metrics.clustering import SilhouetteSample, davies_bouldin_score
+from .colors import color_delta_e, color_psnr, image_colors, palette_for, squared_error, visible_colors
+from .settings import MAX_PALETTE, QuantizeSettings
+
+
+#: Columns of the table, in order.
+COLUMNS = ("k", "inertia", "psnr", "delta_e", "silhouette", "davies_bouldin")
+
+
+def knee(x, y, *, reference=None):
+    """The knee of a decreasing, convex curve by Kneedle (Satopää et al. 2011).
+
+    Both axes are scaled to [0, 1]; the knee is the point farthest above the line from
+    the first point to the last once the curve is flipped to rise, i.e. the largest
+    (1 - y_scaled) - x_scaled.  That difference is 0 at the first point, so the first
+    point can only be the knee of a curve that starts there; give the point before it
+    as ``reference`` (the curve at k_min - 1) so that a drop into the first point
+    counts, and a two-region image's curve has its knee at k = 2.
+
+    Parameters
+    ----------
+    x : (n,) increasing array;  y : (n,) array
+    reference : (x, y) pair, optional
+        A point before the first, taking part in the scaling and never returned.
+
+    Returns
+    -------
+    The x of the knee (the first x when the curve is flat or too short to bend).
+    """
+    given = np.asarray(x)
+    if not len(given):
+        return None
+    x, y = given.astype(np.float64), np.asarray(y, dtype=np.float64)
+    if reference is not None:
+        x, y = np.append(reference[0], x), np.append(reference[1], y)
+    if len(x) < 3 or np.ptp(y) == 0:
+        return given[0].item()
+    x_scaled = (x - x[0]) / (x[-1] - x[0])
+    y_scaled = (y - y.min()) / np.ptp(y)
+    score = (1 - y_scaled) - x_scaled
+    if reference is not None:
+        score = score[1:]
+    return given[int(np.argmax(score))].item()
+
+
+@dataclass
+class KSuggestion:
+    """The curves of :func:`suggest_k` and the two recommendations.
+
+    Attributes
+    ----------
+    table : dict of str to (m,) ndarray
+        One array per column of :data:`COLUMNS` (one entry per k tried).
+    elbow : int
+        k at the knee of the log-inertia curve (:func:`knee`).
+    best_silhouette : int
+        k with the highest silhouette.
+    input : str or None
+    seed : int or None
+    sample_size : int
+        Pixels drawn (by weight) for each silhouette.
+    seconds : float
+    colorspace : str
+        The space the colours were clustered in.
+    """
+
+    table: dict
+    elbow: int
+    best_silhouette: int
+    input: str | None
+    seed: int | None
+    sample_size: int
+    seconds: float
+    colorspace: str = DEFAULT_SPACE
+
+    def to_dict(self):
+        rows = [
+            {column: (None if np.isinf(v) else float(v)) if column != "k" else int(v)
+             for column, v in zip(COLUMNS, values)}
+            for values in zip(*(self.table[c] for c in COLUMNS))
+        ]
+        return {"input": self.input, "elbow": self.elbow, "best_silhouette": self.best_silhouette,
+                "seed": self.seed, "colorspace": self.colorspace, "silhouette_sample": self.sample_size,
+                "seconds": round(self.seconds, 3), "table": rows}
+
+    def to_text(self):
+        lines = ["    k       inertia   PSNR dB  mean ΔE00  silhouette  Davies-Bouldin"]
+        for values in zip(*(self.table[c] for c in COLUMNS)):
+            k, inertia, psnr, delta_e, silhouette, davies_bouldin = values
+            marks = ("  <- elbow" if k == self.elbow else "") + ("  <- best silhouette" if k == self.best_silhouette else "")
+            lines.append(f"  {int(k):3d}  {inertia:12.4g}  {psnr:8.2f}  {delta_e:9.2f}  {silhouette:10.3f}"
+                         f"  {davies_bouldin:14.3f}{marks}")
+        lines.append(f"elbow of the inertia curve (Kneedle on log inertia): k = {self.elbow}")
+        lines.append(f"best silhouette ({self.sample_size} sampled pixels): k = {self.best_silhouette}")
+        lines.append(f"{self.seconds:.2f} s, seed {self.seed}, clustered in {self.colorspace}")
+        return "\n".join(lines)
+
+
+def suggest_k(image, *, k_min=2, k_max=32, sample_size=2000, settings=None, progress=None, **options):
+    """Fit every k in [k_min, k_max] and tabulate inertia, PSNR, mean CIEDE2000,
+    silhouette and Davies–Bouldin; recommend k by the elbow and by the silhouette.
+
+    Parameters
+    ----------
+    image : str, Path, LoadedImage, PIL.Image.Image or ndarray
+        As in :func:`quantize.quantize_image`.
+    k_min, k_max : int, keyword-only
+        2 <= k_min <= k_max <= 256 (the silhouette needs two clusters).
+    sample_size : int, keyword-only
+        Pixels drawn by weight for the silhouette (one sample for every k).
+    settings : QuantizeSettings, optional, keyword-only
+    **options
+        Fields of :class:`QuantizeSettings` (as in :func:`quantize.quantize_image`);
+        those of the search count (algorithm, init, effort, colorspace,
+        random_state, max_pixels): the row for k is the result
+        ``quantize_image(image, k, ...)`` gives with the same settings.  Inertia and
+        PSNR are measured in sRGB, silhouette and Davies–Bouldin in ``colorspace``,
+        where the clusters are.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each k.
+
+    Returns
+    -------
+    KSuggestion
+
+    Guarantees
+    ----------
+    The same input, parameters and integer ``random_state`` give the same table; a
+    row does not depend on the range it was computed in.  Values of k above the
+    number of distinct colours are left out.
+    """
+    k_min = check_int(k_min, "k_min", low=2, high=MAX_PALETTE)
+    k_max = check_int(k_max, "k_max", low=k_min, high=MAX_PALETTE)
+    sample_size = check_int(sample_size, "sample_size", low=10)
+    s = QuantizeSettings.from_options(settings, **options)
+    algorithm, init, effort = s.algorithm, s.init, s.effort
+    seed, rng = resolve_seed(s.random_state)
+    loaded = as_loaded(image, s.max_pixels)
+    start = time.perf_counter()
+    colors = image_colors(loaded.pixels, s.colorspace)
+    counts = colors.histogram.counts
+    ks = [k for k in range(k_min, k_max + 1) if k <= len(colors.histogram)]
+    if not ks:
+        raise InvalidParameterError(
+            f"the image has {len(colors.histogram)} distinct colours: no k in {k_min}..{k_max} to compare")
+    splits = None
+    if init == "wu":  # one pass of nested boxes for every k (and the elbow's reference)
+        splits = colors.levels.splits(visible_colors(colors, ks[-1]))
+    silhouette = SilhouetteSample(colors.features, sample_weight=counts, sample_size=sample_size,
+                                  random_state=seed if seed is not None else 0)
+
+    def fit(k):
+        # A fresh stream from the seed for every k, as quantize_image(image, k) draws.
+        return palette_for(colors, k, algorithm=algorithm, init=init, effort=effort, rng=fresh_stream(seed, rng),
+                           notes=[], splits=splits)
+
+    rows = []
+    for done, k in enumerate(ks, 1):
+        palette, labels = fit(k)
+        sse = squared_error(colors, palette, labels)
+        rows.append((
+            k,
+            sse,
+            color_psnr(colors, palette, labels, sse),
+            color_delta_e(colors, palette, labels, p95=False)[0],
+            silhouette.score(labels),
+            davies_bouldin_score(colors.features, labels, sample_weight=counts),
+        ))
+        if progress is not None:
+            progress(done, len(ks))
+    table = {column: np.array(values) for column, values in zip(COLUMNS, zip(*rows))}
+    # The curve at k_min - 1, so that the elbow can fall on k_min itself.
+    reference = (ks[0] - 1, squared_error(colors, *fit(ks[0] - 1)))
+    log_inertia = np.log(np.maximum(table["inertia"], 1e-12))
+    return KSuggestion(
+        table=table,
+        # Inertia falls by factors, so the knee is sought on its logarithm: a small
+        # region's cluster then counts by its relative drop, not its absolute one,
+        # and the elbow does not stop at the largest regions.
+        elbow=int(knee(table["k"], log_inertia, reference=(reference[0], np.log(max(reference[1], 1e-12))))),
+        best_silhouette=int(table["k"][int(np.argmax(table["silhouette"]))]),
+        input=str(loaded.path) if loaded.path is not None else None,
+        seed=seed,
+        sample_size=sample_size,
+        seconds=loaded.seconds + time.perf_counter() - start,
+        colorspace=colors.space,
+    )

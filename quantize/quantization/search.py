@@ -1,0 +1,346 @@
+"""The palette search: a start (Wu's boxes by default) refined by Lloyd iterations on
+the colour histogram, from coarse bins to the exact distinct colours.
+
+The weighted points are an image's distinct colours in the clustering space (or a
+merged histogram's).  Besides the colours themselves they can be taken at coarser
+resolutions (:class:`Levels`): the means of their b-bit RGB(A) bins, weighted by the
+bins' pixel counts, so that every level has the same mean and a centroid computed
+from bins is the exact centroid of their colours.  The search starts on a coarse
+level with enough bins per cluster, converges there where steps cost least, and
+each finer level starts from the coarser one's fixed point and needs a few more
+steps (Hamerly's bounds make those cheap: see :func:`quantize.cluster.lloyd.lloyd`).
+
+The final labels of the distinct colours need not compute every colour's distances:
+a fine bin whose radius (from its mean to its farthest colour) is below half the gap
+between its nearest and second-nearest centres has every colour nearest the same
+centre (triangle inequality), so only the colours of the other bins are assigned one
+by one (:meth:`Levels.exact_labels`): exact labels at a fraction of the cost.
+
+``effort`` sets how far the search goes (:data:`STEPS`; measured in
+bench/effort.py, README "Effort"):
+
+- "fast": converged on the first binned level only;
+- "normal" (the default): converged on the first level, then a few Lloyd steps on
+  each finer one and on the exact colours (up to :data:`EXACT_STEPS_MAX` of them);
+- "thorough": k-means++ restarts besides the start, each refined as "normal" does;
+  the best of them is refined further with more steps on the finer levels and the
+  exact colours, and the candidate with the lowest objective (after rounding to
+  palette entries) is kept, the "fast" and "normal" results among them, so it is
+  never worse than either.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ..cluster.distances import assign, assign_with_bounds, row_norms_sq
+from ..cluster.kmeans import KMeans
+from ..cluster.lloyd import cluster_sums
+from ..cluster.lloyd import lloyd as lloyd_steps
+from ..cluster.seeding import initial_centers
+from ..cluster.wu import wu_splits
+from ..color.histogram import coarse_bins
+
+
+EFFORTS = ("fast", "normal", "thorough")
+DEFAULT_EFFORT = "normal"
+#: Most Lloyd steps on each finer binned level and on the exact colours, by effort:
+#: the first level converges, the finer ones follow it from there (their slow drift
+#: costs far more than it gains at "normal": measured in bench/effort.py).
+STEPS = {"fast": (0, 0), "normal": (10, 3), "thorough": (50, 10)}  # thorough: for its best candidate
+#: Above this many distinct colours (a noisy 100 MP image has 11 million) the Lloyd
+#: steps stop at the finest bins, whose sums keep the centroids exact; the state of
+#: steps on every colour would take gigabytes.  The final labels are exact anyway.
+EXACT_STEPS_MAX = 1 << 21
+_COARSE_ITER = 300
+# The first level Lloyd steps run on has at least _COARSE_PER_CLUSTER bins per
+# cluster and _COARSE_MIN in all; the levels of up to _FINE_BITS bits follow.
+_COARSE_MIN, _COARSE_PER_CLUSTER = 2048, 16
+_BITS = (4, 5, 6, 7)
+_FINE_BITS = 7
+_START_MIN = 4096
+#: Convergence: the centres' total squared movement in one step, relative to the
+#: weighted variance of the points (as scikit-learn's ``tol``).
+_TOL = 1e-5
+# Starts of the thorough search besides the given one (k-means++ draws), by k.
+_RESTARTS = ((32, 8), (128, 4), (None, 2))
+
+
+@dataclass
+class Points:
+    """Weighted points: (n, d) float32 coordinates (relative to the levels' offset)
+    and (n,) weights; ``bins`` gives the bin of every exact colour (None for the
+    exact level itself) and ``radius`` each bin's largest distance from its mean
+    (computed only for the bins that bound the exact labels)."""
+
+    X: np.ndarray
+    w: np.ndarray
+    bins: np.ndarray | None = None
+    radius: np.ndarray | None = None
+
+    def __len__(self):
+        return len(self.X)
+
+
+class Levels:
+    """A weighted histogram at the resolutions of the search.
+
+    Parameters
+    ----------
+    features : (m, d) ndarray of float32
+        Distinct colours in the clustering space.
+    counts : (m,) ndarray
+        Their pixel counts.
+    colors : (m, c) ndarray of uint8
+        The colours themselves (RGB, or RGBA when premultiplied): bins are cells of
+        their 8-bit grid.
+
+    Attributes
+    ----------
+    exact : Points
+        The distinct colours, relative to ``offset``.
+    offset : (d,) ndarray of float32
+        Their weighted mean: centred coordinates keep the distance expansion accurate.
+    """
+
+    def __init__(self, features, counts, colors):
+        counts = np.asarray(counts, dtype=np.float64)
+        total = counts.sum()
+        mean = counts @ features / total if total > 0 else np.zeros(features.shape[1])  # no visible pixel
+        self.offset = mean.astype(features.dtype)
+        self.exact = Points(features - self.offset, counts)
+        self.colors = colors
+        self._binned = {}
+
+    def __len__(self):
+        return len(self.exact)
+
+    def binned(self, bits):
+        """The bin means on a ``bits``-bit grid (computed once)."""
+        if bits not in self._binned:
+            bins, n_bins = coarse_bins(self.colors, bits)
+            weights, sums = cluster_sums(self.exact.X, bins, self.exact.w, n_bins)
+            means = (sums / weights[:, None]).astype(self.exact.X.dtype)
+            self._binned[bits] = Points(means, weights, bins)
+        return self._binned[bits]
+
+    def _bounding_bins(self):
+        """The finest bins built so far, with their radii (computed once), or None."""
+        if not self._binned:
+            return None
+        fine = self._binned[max(self._binned)]
+        if fine.radius is None:
+            reach = np.sqrt(row_norms_sq(self.exact.X - fine.X[fine.bins]))
+            fine.radius = np.zeros(len(fine), dtype=np.float64)
+            np.maximum.at(fine.radius, fine.bins, reach)
+        return fine
+
+    def finest_below(self, minimum):
+        """The coarsest level with at least ``minimum`` points (the exact one when
+        no binned level has that many)."""
+        if len(self) <= minimum:
+            return self.exact
+        for bits in _BITS:
+            level = self.binned(bits)
+            if len(level) >= minimum:
+                return level if len(level) < len(self) else self.exact
+        return self.exact
+
+    def plan(self, k):
+        """The binned levels Lloyd steps run on for k clusters, coarse to fine: the
+        first with enough bins per cluster, then each finer one up to
+        :data:`_FINE_BITS` bits that still has at most half as many points as there
+        are colours (empty when the colours themselves are few enough)."""
+        first = self.finest_below(max(_COARSE_MIN, _COARSE_PER_CLUSTER * k))
+        if first is self.exact:
+            return []
+        levels = [first]
+        for bits in _BITS:
+            level = self.binned(bits)
+            if len(level) > len(levels[-1]) and len(level) * 2 <= len(self) and bits <= _FINE_BITS:
+                levels.append(level)
+        return levels
+
+    def start_level(self):
+        """The level starts are drawn from, the same for every k so that Wu's boxes
+        for k are those of any deeper run (:class:`quantize.wu.WuSplits`)."""
+        return self.finest_below(_START_MIN)
+
+    def splits(self, k):
+        """Wu's nested boxes of the start level, up to k of them: every smaller k's
+        start reads from them."""
+        level = self.start_level()
+        return wu_splits(level.X, k, sample_weight=level.w)
+
+    @cached_property
+    def tolerance(self):
+        """Absolute tolerance on a step's squared movement of the centres."""
+        X, w = self.exact.X.astype(np.float64), self.exact.w
+        return float(_TOL * (w @ (X**2)).sum() / w.sum())
+
+    def exact_labels(self, centers):
+        """Nearest centre of every distinct colour (exact, first on ties), whole
+        bins at a time where their bounds allow (see the module docstring)."""
+        k = len(centers)
+        fine = self._bounding_bins()
+        if fine is None or k == 1 or len(fine) * 2 > len(self):
+            return assign(self.exact.X, centers, with_distances=False)[0]
+        bin_labels, nearest, second = assign_with_bounds(fine.X, centers, row_norms_sq(fine.X))
+        sure = (second - nearest) > 2 * fine.radius * (1 + 1e-6)
+        labels = bin_labels[fine.bins]
+        unsure = np.flatnonzero(~sure[fine.bins])
+        if unsure.size:
+            labels[unsure] = assign(self.exact.X[unsure], centers, with_distances=False)[0]
+        return labels
+
+    def objective(self, centers):
+        """Weighted sum of squared distances of the distinct colours to their
+        nearest centre, and their labels."""
+        labels = self.exact_labels(centers)
+        diff = self.exact.X - centers[labels].astype(self.exact.X.dtype)
+        return float(self.exact.w @ np.einsum("ij,ij->i", diff, diff)), labels
+
+
+def lloyd(points, centers, *, max_iter, tol_abs):
+    """Weighted Lloyd steps with Hamerly's bounds until a fixed point, a step that
+    moves the centres less than ``tol_abs`` (total squared distance), or
+    ``max_iter`` steps."""
+    X = points.X
+    return lloyd_steps(X, points.w.astype(X.dtype), centers.astype(X.dtype), max_iter=max_iter, tol_abs=tol_abs,
+                       exact_labels=False)[0]
+
+
+def start_centers(levels, k, *, init, rng, splits=None):
+    """k starting centres (relative to ``levels.offset``) from ``levels.start_level()``:
+    Wu's boxes (``splits`` when given, to share one pass between several k) or a draw
+    of the seeding ``init``; filled up from the worst-served points when the start
+    has fewer than k distinct points."""
+    level = levels.start_level()
+    if init == "wu":
+        if splits is None:
+            splits = levels.splits(k)
+        centers = splits.centers(min(k, splits.n_boxes)).astype(level.X.dtype)
+    else:
+        centers = initial_centers(level.X, k, init, level.w, rng)
+    while len(centers) < k:
+        _, sq_dist = assign(level.X, centers)
+        cost = level.w * sq_dist
+        if not cost.any():  # every point is a centre already
+            break
+        order = np.argsort(-cost, kind="stable")[: k - len(centers)]
+        centers = np.concatenate([centers, level.X[order[cost[order] > 0]]])
+    return centers
+
+
+def _first_stage(levels, plan, centers, *, algorithm, rng, tol_abs):
+    """Lloyd steps to convergence on the first binned level of ``plan``, or Sculley's
+    mini-batch k-means on the finest bins."""
+    if algorithm == "minibatch":
+        where = plan[-1] if plan else levels.exact
+        model = KMeans(len(centers), init=centers, algorithm="minibatch", polish_iter=_COARSE_ITER,
+                       init_size=len(where), random_state=rng)
+        return model.fit(where.X, sample_weight=where.w).cluster_centers_
+    return lloyd(plan[0], centers, max_iter=_COARSE_ITER, tol_abs=tol_abs) if plan else centers
+
+
+def _finer_stages(levels, finer, centers, *, fine_steps, exact_steps, tol_abs):
+    """Up to ``fine_steps`` Lloyd steps on each of the ``finer`` binned levels, then
+    ``exact_steps`` on the exact colours (none above :data:`EXACT_STEPS_MAX` of them)."""
+    for level in finer:
+        centers = lloyd(level, centers, max_iter=fine_steps, tol_abs=tol_abs)
+    if len(levels) > EXACT_STEPS_MAX:
+        return centers
+    return lloyd(levels.exact, centers, max_iter=exact_steps, tol_abs=tol_abs)
+
+
+def _refined(levels, centers, *, effort, algorithm, rng, tol_abs, first=None):
+    """Centres refined from ``centers`` as far as ``effort`` goes (``first``: the
+    result of the first stage from them, when already made)."""
+    plan = levels.plan(len(centers))
+    if first is None:
+        first = _first_stage(levels, plan, centers, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
+    if effort == "fast" and plan:
+        return first
+    fine_steps, exact_steps = STEPS[effort]
+    # mini-batch ran on the finest bins already; with no bins, the colours converge
+    finer = plan[1:] if algorithm == "lloyd" else []
+    return _finer_stages(levels, finer, first, fine_steps=fine_steps,
+                         exact_steps=exact_steps if plan else _COARSE_ITER, tol_abs=tol_abs)
+
+
+def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None, splits=None, rounded=None):
+    """k centres for the levels' points (fewer only when there are fewer distinct
+    points), in the levels' centred coordinates (add ``levels.offset``).
+
+    Parameters
+    ----------
+    levels : Levels
+    k : int >= 1
+    init : {"wu", "k-means++", "random", "sharding"}
+    algorithm : {"lloyd", "minibatch"}
+        "minibatch" runs Sculley's mini-batch k-means on the finest bins instead of
+        the Lloyd steps on the binned levels.
+    effort : {"fast", "normal", "thorough"}
+    rng : numpy.random.Generator
+        Used by the random inits, mini-batch and the thorough restarts only.
+    splits : WuSplits, optional
+        Wu's boxes of ``levels.start_level()`` for some k_max >= k, shared between
+        calls.
+    rounded : callable, optional
+        Maps centres (in feature space) to the values they will take (palette
+        entries are rounded): the thorough search compares its candidates by the
+        objective of those.
+
+    Returns
+    -------
+    (k', d) ndarray of float32, k' <= k
+    """
+    tol_abs = levels.tolerance
+    start = start_centers(levels, k, init=init, rng=rng, splits=splits)
+    if effort != "thorough":
+        return _refined(levels, start, effort=effort, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
+
+    def score(centers):  # the objective of the palette the centres become
+        settled = centers if rounded is None else rounded(centers + levels.offset) - levels.offset
+        return levels.objective(settled)[0]
+
+    # With Lloyd steps "fast" and "normal" share their first stage, deterministic: one
+    # run of it serves both.  (Mini-batch draws anew for each, from the one stream.)
+    first = None
+    if algorithm == "lloyd":
+        first = _first_stage(levels, levels.plan(k), start, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
+    candidates = [_refined(levels, start, effort=level, algorithm=algorithm, rng=rng, tol_abs=tol_abs, first=first)
+                  for level in ("fast", "normal")]
+    n_restarts = next(n for limit, n in _RESTARTS if limit is None or k <= limit)
+    for stream in rng.spawn(n_restarts):
+        restart = start_centers(levels, k, init="k-means++", rng=stream)
+        candidates.append(_refined(levels, restart, effort="normal", algorithm=algorithm, rng=stream,
+                                   tol_abs=tol_abs))
+    scores = [score(centers) for centers in candidates]
+    best = candidates[int(np.argmin(scores))]
+    if algorithm != "minibatch":  # the best, further: more steps on the finer levels and the colours
+        fine_steps, exact_steps = STEPS["thorough"]
+        further = _finer_stages(levels, levels.plan(k)[1:], best, fine_steps=fine_steps, exact_steps=exact_steps,
+                                tol_abs=tol_abs)
+        candidates.append(further)
+        scores.append(score(further))
+    return candidates[int(np.argmin(scores))]
+
+
+def cluster_colors(features, counts, colors, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None,
+                   levels=None, splits=None, rounded=None):
+    """k centres, in feature space, for weighted distinct colours (fewer only when
+    there are fewer distinct colours): :func:`search` on their :class:`Levels`
+    (given, to share them between calls, or built here).
+
+    Parameters are those of :class:`Levels` and :func:`search`.
+
+    Returns
+    -------
+    (k', d) ndarray of float32, k' <= k
+    """
+    if levels is None:
+        levels = Levels(features, counts, colors)
+    return search(levels, k, init=init, algorithm=algorithm, effort=effort, rng=rng, splits=splits,
+                  rounded=rounded) + levels.offset

@@ -1,0 +1,103 @@
+"""Quality targets: the fewest colours whose palette reaches a PSNR or a mean
+CIEDE2000, found by a model of the metrics along Wu's nested boxes, then bisection."""
+
+import numpy as np
+
+from .colors import color_delta_e, color_psnr, palette_for, visible_colors
+
+# Slopes of the metrics against the logarithm of Wu's squared error, before any probe
+# has measured them: PSNR is 10 log10 of an inverse squared error, and a mean colour
+# difference grows about as the square root of a squared one.
+_PRIOR_SLOPES = {"psnr": -10 / np.log(10), "delta_e": 0.5}
+
+_MODEL_PROBES = 6
+
+
+def smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, effort, fresh_rng, notes):
+    """The palette with the fewest colours (<= k_max) meeting the targets, its colours'
+    labels, and None; or, when even k_max colours miss, that palette, its labels and
+    ``(message, reached)`` saying by how much.
+
+    A probe at k is the very fit ``quantize_image(..., k)`` makes (the same start,
+    levels, effort and a fresh random stream from the same seed), so the result is
+    exactly what asking for that k gives.  Wu's boxes are nested, so one pass gives
+    the squared error of its palette for every k, a curve that falls as k grows; the
+    metrics reached by the probes so far are modelled as linear in its logarithm (PSNR
+    directly, the mean CIEDE2000 as a logarithm), which predicts the k to probe next.
+    The search ends at a k that meets the targets where k - 1 does not (bisection
+    takes over if the model has not closed in after a few probes).
+    """
+    targets = {}
+    if quality is not None:
+        targets["psnr"] = quality
+    if max_delta_e is not None:
+        targets["delta_e"] = np.log(max_delta_e)
+    k_top = min(visible_colors(colors, k_max), len(colors.histogram))  # lossless from there on
+    splits = colors.levels.splits(k_top)
+    sse = np.maximum(splits.sse, splits.sse[0] * 1e-12 + 1e-30)
+    curve = np.log(np.concatenate([sse, np.full(k_top - len(sse), sse[-1])]))  # curve[k - 1]
+    probes = {}
+
+    def probe(k):
+        if k not in probes:
+            palette, color_labels = palette_for(colors, k, algorithm=algorithm, init=init, effort=effort,
+                                                 rng=fresh_rng(), notes=[], splits=splits if init == "wu" else None)
+            reached = {"psnr": color_psnr(colors, palette, color_labels)}
+            if max_delta_e is not None:
+                reached["delta_e"] = color_delta_e(colors, palette, color_labels, p95=False)[0]
+            meets = (quality is None or reached["psnr"] >= quality) and (
+                max_delta_e is None or reached["delta_e"] <= max_delta_e)
+            probes[k] = (meets, reached, palette, color_labels)
+        return probes[k]
+
+    def modelled(name, k):
+        value = probes[k][1][name]
+        return np.log(max(value, 1e-12)) if name == "delta_e" else min(value, 1e3)
+
+    def predict(low, high):
+        """The smallest k in (low, high) the model says meets every target."""
+        bracket = [k for k in (low, high) if k in probes]
+        known = bracket if len(bracket) == 2 else list(probes)[-2:]
+        guess = low + 1
+        for name, target in targets.items():
+            x0, y0 = curve[known[-1] - 1], modelled(name, known[-1])
+            slope = _PRIOR_SLOPES[name]
+            if len(known) == 2 and curve[known[0] - 1] != x0:
+                fitted = (modelled(name, known[0]) - y0) / (curve[known[0] - 1] - x0)
+                slope = fitted if fitted * slope > 0 else slope  # keep the known direction
+            needed = x0 + (target - y0) / slope  # the log error that just meets the target
+            guess = max(guess, int(np.searchsorted(-curve, -needed, side="left")) + 1)
+        return min(guess, high - 1)
+
+    low, high = 0, k_top + 1  # low fails (or is 0), high meets (or is past the top)
+    k = min(k_top, 16)
+    for attempt in range(k_top):
+        if probe(k)[0]:
+            high = k
+        else:
+            low = k
+        if low == k_top:
+            _, reached, palette, color_labels = probe(k_top)
+            message = f"the target is not met with {k_max} colours: {_describe(reached, quality, max_delta_e)}"
+            return palette, color_labels, (message, reached)
+        if high == low + 1:
+            break
+        if attempt < _MODEL_PROBES:
+            k = predict(low, high)
+            if k in probes:  # the model stalls: close in one step
+                k = high - 1 if high <= k_top else low + 1
+        else:
+            k = (low + high) // 2
+    _, reached, palette, color_labels = probe(high)
+    notes.append(f"{len(palette)} colours, the smallest k meeting the target ({high - 1} do not, "
+                 f"{len(probes)} fits): {_describe(reached, quality, max_delta_e)}")
+    return palette, color_labels, None
+
+
+def _describe(reached, quality, max_delta_e):
+    parts = []
+    if quality is not None:
+        parts.append(f"PSNR {reached['psnr']:.2f} dB (target >= {quality:g})")
+    if max_delta_e is not None:
+        parts.append(f"mean ΔE2000 {reached['delta_e']:.2f} (target <= {max_delta_e:g})")
+    return ", ".join(parts)

@@ -1,0 +1,77 @@
+"""Clustering the pixels of a segmentation: by colour (the weighted histogram, as the
+palette search does) or by colour and position (SLIC's compactness), after an
+optional Gaussian smoothing."""
+
+import warnings
+
+import numpy as np
+
+from .._parallel import STRIP, map_slices, thread_map
+from ..cluster.distances import assign
+from ..cluster.kmeans import KMeans
+from ..color.histogram import ColorHistogram
+from ..color.spaces import to_space
+from ..errors import FewDistinctPointsWarning
+from ..quantization.search import cluster_colors
+
+
+#: Pixels whose features are clustered when ``spatial`` > 0 (then the colour
+#: histogram no longer stands for the pixels); the rest are assigned to the centres.
+SPATIAL_SAMPLE = 1 << 18
+
+
+def smooth(rgb, sigma):
+    """Gaussian-smoothed copy of (H, W, 3) uint8, channel by channel (float32 temporaries)."""
+    from scipy import ndimage  # scipy and scikit-image load on use: the CLI starts faster
+
+    def channel(c):
+        return np.rint(ndimage.gaussian_filter(rgb[..., c].astype(np.float32), sigma, mode="nearest"))
+
+    return np.stack(thread_map(channel, range(3)), axis=-1).clip(0, 255).astype(np.uint8)
+
+
+def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng):
+    """Cluster label (0..k-1) of every selected pixel, and the centres' colour features.
+
+    ``rgb`` is (H, W, 3) uint8; ``where`` the flat indices of the pixels to cluster,
+    or None for all of them.
+    """
+    width = rgb.shape[1]
+    flat = rgb.reshape(-1, 3)
+    histogram = ColorHistogram(flat if where is None else flat[where])
+    colors = to_space(histogram.colors, colorspace)
+    if spatial == 0:
+        # Colour only: cluster the weighted histogram, then label colours, not pixels.
+        if len(histogram) <= k:
+            if len(histogram) < k:
+                warnings.warn(
+                    f"the image has only {len(histogram)} distinct colours, fewer than n_segments={k}",
+                    FewDistinctPointsWarning, stacklevel=3,
+                )
+            centers = colors
+        else:
+            centers = cluster_colors(colors, histogram.counts, histogram.colors, k, effort=effort, rng=rng)
+        color_labels, _ = assign(colors, centers, with_distances=False)
+        return histogram.lookup(color_labels.astype(np.int32)), centers
+
+    # Colour and position: D² = d_colour² + (spatial / S)² d_xy², S the grid step of k
+    # square superpixels (SLIC's compactness).  Fitted on a sample, applied in strips.
+    index = histogram.lookup(np.arange(len(histogram), dtype=np.int32))
+    n = len(index)
+    scale = np.float32(spatial / np.sqrt(n / k))
+
+    def features(rows):
+        positions = rows if where is None else where[rows]
+        y, x = np.divmod(positions, width)
+        return np.column_stack([colors[index[rows]], x * scale, y * scale]).astype(np.float32)
+
+    sample = np.sort(rng.choice(n, size=min(n, SPATIAL_SAMPLE), replace=False))
+    model = KMeans(k, random_state=rng).fit(features(sample))
+    labels = np.empty(n, dtype=np.int32)
+
+    def label_strip(part):
+        labels[part], _ = assign(features(np.arange(part.start, part.stop)), model.cluster_centers_,
+                                 with_distances=False)
+
+    map_slices(label_strip, n, STRIP)
+    return labels, model.cluster_centers_[:, :3]

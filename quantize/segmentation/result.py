@@ -1,0 +1,210 @@
+"""The outcome of a segmentation: :class:`SegmentResult`, its JSON, its pictures and
+the files it writes."""
+
+import contextlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .._parallel import thread_map
+from ..color.spaces import hex_code
+from ..files.write import check_outputs, make_folder, save_png, save_text
+
+
+#: Weight of the region colour over the image in overlay.png.
+OVERLAY_OPACITY = 0.6
+
+
+#: Rows of palette.png at most.
+SWATCH_ROWS = 64
+
+
+@dataclass
+class SegmentResult:
+    """The outcome of :func:`segment_image`.
+
+    Clusters are numbered by decreasing pixel count; regions in raster order of their
+    first pixel.  Bounding boxes are ``[top, left, bottom, right]`` with bottom and
+    right exclusive, as in skimage's ``regionprops``.
+
+    Attributes
+    ----------
+    image : (H, W, 3) or (H, W, 4) ndarray of uint8
+        The input pixels.
+    clusters : (H, W) ndarray of int32
+        Cluster of every pixel, -1 where fully transparent.
+    regions : (H, W) ndarray of int32
+        Connected region of every pixel, -1 where fully transparent.
+    colors : (k, 3) ndarray of uint8
+        Mean colour of each cluster's pixels.
+    cluster_pixels, cluster_regions : (k,) ndarray of int64
+    cluster_bboxes : (k, 4) ndarray of int64
+    region_cluster, region_area : (R,) ndarray of int64
+    region_centroids : (R, 2) ndarray of float64
+        (row, column) of each region's centre of mass.
+    region_bboxes : (R, 4) ndarray of int64
+    region_colors : (R, 3) ndarray of uint8
+        Mean colour of each region's pixels.
+    parameters : dict
+        n_segments, colorspace, spatial, min_region, sigma and seed, as used.
+    input : str or None
+    notes : list of str
+        What the user should know (conversions of the input, fewer clusters than asked).
+    seconds : float
+    """
+
+    image: np.ndarray
+    clusters: np.ndarray
+    regions: np.ndarray
+    colors: np.ndarray
+    cluster_pixels: np.ndarray
+    cluster_regions: np.ndarray
+    cluster_bboxes: np.ndarray
+    region_cluster: np.ndarray
+    region_area: np.ndarray
+    region_centroids: np.ndarray
+    region_bboxes: np.ndarray
+    region_colors: np.ndarray
+    parameters: dict = field(default_factory=dict)
+    input: str | None = None
+    notes: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def shares(self):
+        """(k,) float64: each cluster's share of the non-transparent pixels (sums to 1)."""
+        total = self.cluster_pixels.sum()
+        return self.cluster_pixels / total if total else self.cluster_pixels.astype(np.float64)
+
+    def mask(self, cluster):
+        """(H, W) ndarray of bool: the pixels of one cluster."""
+        return self.clusters == cluster
+
+    def label_image(self):
+        """The cluster map as stored in labels.png: cluster + 1, 0 where transparent;
+        uint8 when it fits, uint16 otherwise."""
+        dtype = np.uint8 if len(self.colors) < 256 else np.uint16
+        return (self.clusters + 1).astype(dtype)
+
+    def overlay(self):
+        """(H, W, 3|4) uint8: regions in their mean colour over the image, boundaries drawn."""
+        from ..files import draw
+
+        return draw.overlay(self.image, self.regions, self.region_colors, opacity=OVERLAY_OPACITY)
+
+    def swatch(self):
+        """(rows, width, 3) uint8: the cluster colours with their hex codes and shares
+        (the largest SWATCH_ROWS - 1 and a last row counting the rest, if more)."""
+        colors, shares = self.colors, self.shares
+        captions = [f"{i}  {hex_code(c)}  {share:6.1%}" for i, (c, share) in enumerate(zip(colors, shares))]
+        if len(colors) > SWATCH_ROWS:
+            rest = len(colors) - (SWATCH_ROWS - 1)
+            colors = np.vstack([colors[: SWATCH_ROWS - 1], [255, 255, 255]]).astype(np.uint8)
+            captions = captions[: SWATCH_ROWS - 1] + [f"{rest} more in segments.json"]
+        from ..files import draw
+
+        return draw.swatch(colors, captions)
+
+    def to_dict(self):
+        """Everything in segments.json, as plain JSON types."""
+        height, width = self.clusters.shape
+        shares = self.shares
+        return {
+            "input": self.input,
+            "width": width,
+            "height": height,
+            **self.parameters,
+            "n_clusters": len(self.colors),
+            "n_regions": len(self.region_area),
+            "seconds": round(self.seconds, 4),
+            "notes": list(self.notes),
+            "labels_png": "pixel value = cluster id + 1; 0 = transparent (no segment)",
+            "clusters": [
+                {
+                    "id": i,
+                    "hex": hex_code(self.colors[i]),
+                    "rgb": self.colors[i].tolist(),
+                    "pixels": int(self.cluster_pixels[i]),
+                    "share": float(shares[i]),
+                    "regions": int(self.cluster_regions[i]),
+                    "bbox": self.cluster_bboxes[i].tolist(),
+                    "mask": f"mask_{i}.png",
+                }
+                for i in range(len(self.colors))
+            ],
+            "regions": [
+                {
+                    "id": r,
+                    "cluster": cluster,
+                    "area": area,
+                    "centroid": [round(row, 2), round(column, 2)],
+                    "bbox": bbox,
+                }
+                for r, (cluster, area, (row, column), bbox) in enumerate(zip(
+                    self.region_cluster.tolist(), self.region_area.tolist(),
+                    self.region_centroids.tolist(), self.region_bboxes.tolist(),
+                ))
+            ],
+        }
+
+    def file_names(self):
+        """The files :meth:`save` writes, in order."""
+        return output_names(len(self.colors))
+
+    def save(self, folder, *, overwrite=False):
+        """Write labels.png, mask_<i>.png, overlay.png, palette.png and segments.json.
+
+        The folder is created if needed.  Nothing is written when any of the files
+        exists and ``overwrite`` is false, or when one of them is the input image; each
+        file is written atomically.  When a write fails (a full disk, say), the files
+        this call created are removed, and the folder if this call created it.
+
+        Returns
+        -------
+        dict
+            File name → bytes written.
+        """
+        folder = Path(folder)
+        names = self.file_names()
+        pictures = {"labels.png": self.label_image, "overlay.png": self.overlay, "palette.png": self.swatch}
+        for i in range(len(self.colors)):
+            pictures[f"mask_{i}.png"] = lambda i=i: self.mask(i)
+        created = not folder.exists()
+        existed = set()
+        if not created:
+            check_outputs([(folder / name, "output") for name in names],
+                             reads=[(self.input, "the input image")], overwrite=overwrite)
+            existed = {name for name in names if (folder / name).exists()}
+        make_folder(folder)
+
+        def write(name):
+            try:
+                return name, save_png(folder / name, pictures[name](), overwrite=overwrite, compress_level=1)
+            except BaseException as e:  # every write ends before the cleanup below
+                return name, e
+
+        try:
+            written = dict(thread_map(write, list(pictures)))
+            failed = next((e for e in written.values() if isinstance(e, BaseException)), None)
+            if failed is not None:
+                raise failed
+            text = json.dumps(self.to_dict())  # compact: a photo can have 100,000 regions
+            written["segments.json"] = save_text(folder / "segments.json", text + "\n", overwrite=overwrite)
+        except BaseException:
+            for name in names:
+                if name not in existed:
+                    (folder / name).unlink(missing_ok=True)
+            if created:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
+        return written
+
+
+def output_names(n_clusters):
+    """The file names a segmentation of ``n_clusters`` clusters writes (see
+    :meth:`SegmentResult.save`)."""
+    return ["labels.png", "overlay.png", "palette.png", *(f"mask_{i}.png" for i in range(n_clusters)),
+            "segments.json"]

@@ -1,0 +1,62 @@
+"""The settings of a segmentation, validated once: :class:`SegmentSettings`."""
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_choice, check_float, check_int, check_random_state, settings_from_options
+from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE
+from ..errors import InvalidParameterError
+from ..files.read import DEFAULT_MAX_PIXELS
+from ..quantization.search import DEFAULT_EFFORT, EFFORTS
+
+#: Most clusters: each is a mask file, and beyond a palette's 256 colours a segmentation
+#: is no longer a handful of regions a person looks at.
+MAX_SEGMENTS = 256
+#: Widest Gaussian smoothing, in pixels: its cost grows with sigma (8 sigma + 1 taps per
+#: pixel and axis), and smoothing meant for noise (SLIC's sigma) is 1 to 5.
+MAX_SIGMA = 16.0
+
+
+@dataclass(frozen=True)
+class SegmentSettings:
+    """Every option of :func:`quantize.segment_image` but the image, checked when the
+    object is made; the fields are documented there."""
+
+    n_segments: int = 4
+    spatial: float = 0.0
+    min_region: int = 0
+    sigma: float = 0.0
+    colorspace: str = DEFAULT_SPACE
+    effort: str = DEFAULT_EFFORT
+    random_state: object = None
+    max_pixels: int | None = DEFAULT_MAX_PIXELS
+
+    def __post_init__(self):
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        put("n_segments", check_int(self.n_segments, "n_segments", low=1, high=MAX_SEGMENTS))
+        put("spatial", check_float(self.spatial, "spatial", low=0.0))
+        put("min_region", check_int(self.min_region, "min_region", low=0))
+        put("sigma", check_float(self.sigma, "sigma", low=0.0))
+        if self.sigma > MAX_SIGMA:
+            raise InvalidParameterError(f"sigma={self.sigma} must be <= {MAX_SIGMA:g} pixels (smooth a downscaled "
+                                        "image for a wider blur)")
+        check_choice(self.colorspace, "colorspace", CLUSTER_SPACES)
+        check_choice(self.effort, "effort", EFFORTS)
+        if self.max_pixels is not None:
+            put("max_pixels", check_int(self.max_pixels, "max_pixels", low=1))
+        if not isinstance(self.random_state, np.random.Generator):
+            check_random_state(self.random_state)
+
+    def replace(self, **changes):
+        """A copy with ``changes``, checked as a new object is."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_options(cls, settings=None, **options):
+        """``settings`` (or the defaults) with the given options replaced; an option
+        that is not a field is a TypeError, as an unknown keyword argument is."""
+        return settings_from_options(cls, settings, options)

@@ -1,0 +1,215 @@
+import json
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize import InputFileError, InvalidParameterError
+from quantize.batch import find_images, plan_outputs, quantize_folder
+
+from ..conftest import IMAGES, sha256
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """photos/ with a subfolder, a PNG without extension, a corrupt PNG, a .jpg that
+    is not an image and a text file."""
+    root = tmp_path / "photos"
+    (root / "sub" / "deeper").mkdir(parents=True)
+    shutil.copy(IMAGES / "chelsea.png", root / "cat.png")
+    shutil.copy(IMAGES / "rocket.jpg", root / "sub" / "rocket.jpg")
+    shutil.copy(IMAGES / "rocket-vignette.png", root / "sub" / "deeper" / "vignette.png")
+    shutil.copy(IMAGES / "chelsea.png", root / "sub" / "no-extension")
+    data = bytearray((IMAGES / "chelsea.png").read_bytes())
+    data[300:900] = bytes(600)
+    (root / "corrupt.png").write_bytes(bytes(data))
+    (root / "notes.jpg").write_text("not an image")
+    (root / "readme.txt").write_text("not an image either, and not named like one")
+    return root
+
+
+def checksums(root):
+    return {p: sha256(p) for p in root.rglob("*") if p.is_file()}
+
+
+def by_input(report):
+    return {f.input: f for f in report.files}
+
+
+def test_find_images_by_extension_and_by_content(folder):
+    names = [p.relative_to(folder).as_posix() for p in find_images(folder, recursive=True)]
+    assert names == ["cat.png", "corrupt.png", "notes.jpg", "sub/deeper/vignette.png",
+                     "sub/no-extension", "sub/rocket.jpg"]
+    assert [p.name for p in find_images(folder)] == ["cat.png", "corrupt.png", "notes.jpg"]
+
+
+def test_globs(folder):
+    found = find_images(folder, recursive=True, include=["*.png"], exclude=["corrupt*"])
+    assert [p.name for p in found] == ["cat.png", "vignette.png"]
+    assert [p.name for p in find_images(folder, recursive=True, include=["sub/*"])] == [
+        "vignette.png", "no-extension", "rocket.jpg"]
+
+
+def test_same_stem_gets_distinct_outputs(tmp_path):
+    inputs = [tmp_path / "a.jpg", tmp_path / "a.png", tmp_path / "b.png", tmp_path / "A.gif"]
+    outputs = plan_outputs(inputs, tmp_path, tmp_path / "out", "-q")
+    assert [p.name for p in outputs] == ["a.jpg-q.png", "a.png-q.png", "b-q.png", "A.gif-q.png"]
+
+
+def test_recursive_batch_mirrors_the_tree_and_records_failures(folder, tmp_path):
+    before = checksums(folder)
+    out = tmp_path / "out"
+    seen = []
+    report = quantize_folder(folder, out, n_colors=8, recursive=True, jobs=1,
+                             progress=lambda outcome, done, total: seen.append((done, total)))
+    assert checksums(folder) == before  # inputs untouched, nothing written beside them
+    assert seen == [(i, 6) for i in range(1, 7)]
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert written == ["cat.png", "manifest.csv", "manifest.json", "sub/deeper/vignette.png",
+                       "sub/no-extension.png", "sub/rocket.png"]
+    for name in ("cat.png", "sub/rocket.png", "sub/no-extension.png"):
+        image = Image.open(out / name)
+        assert image.mode == "P" and len(image.getcolors()) <= 8
+    assert report.exit_code == 1 and (report.count("done"), report.count("failed")) == (4, 2)
+    files = by_input(report)
+    assert files[str(folder / "corrupt.png")].reason.startswith("truncated or corrupt image")
+    assert files[str(folder / "notes.jpg")].reason == "not an image file that Pillow can read"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["totals"]["done"] == 4 and manifest["totals"]["failed"] == 2
+    assert [f["status"] for f in manifest["files"]] == [f.status for f in report.files]
+    assert manifest["parameters"]["seed"] == 0 and manifest["versions"]["numpy"]
+    assert manifest["totals"]["output_bytes"] == sum(
+        (out / n).stat().st_size for n in ("cat.png", "sub/deeper/vignette.png", "sub/no-extension.png", "sub/rocket.png"))
+    rows = (out / "manifest.csv").read_text().splitlines()
+    assert len(rows) == 7 and rows[0].startswith("input,output,status,reason")
+
+
+def test_worker_processes_give_the_same_outputs(folder, tmp_path):
+    one = quantize_folder(folder, tmp_path / "one", recursive=True, jobs=1)
+    two = quantize_folder(folder, tmp_path / "two", recursive=True, jobs=2)
+    assert [f.status for f in one.files] == [f.status for f in two.files]
+    for f in one.files:
+        if f.status == "done":
+            twin = f.output.replace(str(tmp_path / "one"), str(tmp_path / "two"))
+            assert sha256(f.output) == sha256(twin)
+
+
+def test_interrupted_batch_resumes_with_skip_existing(folder, tmp_path):
+    out = tmp_path / "out"
+
+    def stop_after_two(outcome, done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    first = quantize_folder(folder, out, recursive=True, jobs=1, progress=stop_after_two)
+    assert first.interrupted and first.exit_code == 130
+    assert [f.status for f in first.files].count("not run") == 4
+    assert json.loads((out / "manifest.json").read_text())["totals"]["interrupted"] is True
+    assert not [p for p in out.rglob(".*")]  # no half-written file
+    finished = {f.output for f in first.files if f.status == "done"}
+    stamps = {path: (out / path).stat().st_mtime_ns for path in finished}
+    second = quantize_folder(folder, out, recursive=True, jobs=1, skip_existing=True)
+    assert {f.output for f in second.files if f.status == "skipped"} == finished
+    assert second.count("done") == 4 - len(finished) and second.count("failed") == 2
+    assert {path: (out / path).stat().st_mtime_ns for path in finished} == stamps
+
+
+def test_existing_outputs_fail_unless_overwrite(folder, tmp_path):
+    quantize_folder(folder, tmp_path / "out", include=["cat.png"], jobs=1)
+    again = quantize_folder(folder, tmp_path / "out", include=["cat.png"], jobs=1)
+    assert again.files[0].status == "failed" and "file exists" in again.files[0].reason
+    forced = quantize_folder(folder, tmp_path / "out", include=["cat.png"], jobs=1, overwrite=True)
+    assert forced.files[0].status == "done"
+
+
+def test_shared_palette_is_identical_in_every_output(folder, tmp_path):
+    report = quantize_folder(folder, tmp_path / "out", n_colors=12, recursive=True, jobs=2,
+                             shared_palette=True, include=["*.png", "*.jpg", "no-extension"],
+                             exclude=["vignette.png"])
+    done = [f for f in report.files if f.status == "done"]
+    assert len(done) == 3 and len(report.palette) == 12
+    palettes = {tuple(Image.open(f.output).getpalette()[: 3 * 12]) for f in done}
+    assert palettes == {tuple(np.asarray(report.palette, np.uint8).ravel().tolist())}
+    assert all(f.report["colors_used"] == 12 for f in done)
+    assert by_input(report)[str(folder / "corrupt.png")].status == "failed"
+
+
+def test_given_palette(folder, tmp_path):
+    palette = np.array([[0, 0, 0], [255, 255, 255], [200, 120, 60]], np.uint8)
+    report = quantize_folder(folder, tmp_path / "out", include=["cat.png"], palette=palette, jobs=1)
+    image = Image.open(report.files[0].output)
+    assert image.getpalette()[:9] == palette.ravel().tolist()
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["palette"] == palette.tolist()
+
+
+def test_shared_and_given_palettes_follow_colorspace_and_dither(folder, tmp_path):
+    from quantize import apply_palette, color_histogram, fit_shared_palette
+
+    inputs = [folder / "cat.png", folder / "sub" / "rocket.jpg"]
+    report = quantize_folder(folder, tmp_path / "out", n_colors=6, include=["cat.png", "rocket.jpg"],
+                             recursive=True, shared_palette=True, colorspace="oklab", random_state=5, jobs=1)
+    expected = fit_shared_palette([color_histogram(p) for p in inputs], 6, colorspace="oklab", random_state=5)
+    np.testing.assert_array_equal(report.palette, expected)
+    for path in inputs:
+        written = next(f for f in report.files if f.input == str(path))
+        mapped = apply_palette(path, expected, colorspace="oklab").image
+        np.testing.assert_array_equal(np.asarray(Image.open(written.output).convert("RGB")), mapped)
+        assert written.report["colorspace"] == "oklab"
+    dithered = quantize_folder(folder, tmp_path / "dithered", include=["cat.png"], palette=expected,
+                               dither="floyd-steinberg", jobs=1)
+    assert "floyd-steinberg dithering" in dithered.files[0].report["notes"][-1]
+    assert (np.asarray(Image.open(dithered.files[0].output).convert("RGB"))
+            != apply_palette(inputs[0], expected).image).any()
+
+
+@pytest.mark.parametrize("option, message", [
+    ({"colorspace": "hsv"}, "colorspace='hsv'"), ({"dither": "noise"}, "dither='noise'"),
+    ({"dither_strength": 1.5}, "dither_strength=1.5"), ({"algorithm": "elkan"}, "algorithm='elkan'"),
+    ({"init": "best"}, "init='best'"),
+])
+def test_bad_options_fail_the_call_before_any_file(folder, tmp_path, option, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        quantize_folder(folder, tmp_path / "out", jobs=1, **option)
+    assert not (tmp_path / "out").exists()
+
+
+def test_segment_outputs_beside_each_image(folder, tmp_path):
+    report = quantize_folder(folder, tmp_path / "out", include=["cat.png"], segment=True, n_segments=3, jobs=1,
+                             colorspace="rgb")
+    assert report.files[0].status == "done"
+    segments = tmp_path / "out" / "cat-segments"
+    assert (segments / "labels.png").exists() and (segments / "mask_2.png").exists()
+    summary = json.loads((segments / "segments.json").read_text())
+    assert summary["n_clusters"] == 3 and summary["colorspace"] == "rgb"
+
+
+def test_output_inside_input_needs_a_suffix(folder):
+    with pytest.raises(InvalidParameterError, match="give the outputs a suffix"):
+        quantize_folder(folder, folder, jobs=1)
+    with pytest.raises(InvalidParameterError, match="give the outputs a suffix"):
+        quantize_folder(folder, folder / "out", jobs=1)
+    report = quantize_folder(folder, folder, suffix="-q16", include=["cat.png", "cat-q16.png"], jobs=1)
+    assert (folder / "cat-q16.png").exists() and report.count("done") == 1
+    rerun = quantize_folder(folder, folder, suffix="-q16", jobs=1, skip_existing=True)
+    assert str(folder / "cat-q16.png") not in by_input(rerun)  # outputs are not inputs
+
+
+def test_default_output_folder_and_bad_input_folder(folder, tmp_path):
+    report = quantize_folder(folder, include=["cat.png"], jobs=1)
+    assert report.output_dir == str(tmp_path / "photos-quantized")
+    assert (tmp_path / "photos-quantized" / "cat.png").exists()
+    with pytest.raises(InputFileError, match="no such folder"):
+        quantize_folder(tmp_path / "missing")
+    with pytest.raises(InputFileError, match="is not a folder"):
+        quantize_folder(folder / "cat.png")
+    with pytest.raises(InvalidParameterError, match="jobs=0"):
+        quantize_folder(folder, jobs=0)
+
+
+def test_output_folder_inside_input_is_not_scanned(folder):
+    quantize_folder(folder, folder / "out", suffix="-s", include=["cat.png"], jobs=1)
+    assert (folder / "out" / "cat-s.png").exists()
+    rerun = quantize_folder(folder, folder / "out", suffix="-s", recursive=True, jobs=1, skip_existing=True)
+    assert not [f for f in rerun.files if "/out/" in f.input]
+    assert by_input(rerun)[str(folder / "cat.png")].status == "skipped"

@@ -1,0 +1,51 @@
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+
+from ..conftest import IMAGES, REPO
+from .helpers import run
+
+
+def test_help_shows_examples():
+    assert "quantize compress photo.jpg" in run("--help").stdout
+    text = run("compress", "--help").stdout
+    assert "Examples:" in text and "quantize compress photo.jpg -k 64" in text
+    assert "[default: 16; x>=1]" in text
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("quantize, version ")
+
+
+def test_root_launcher_and_module_run_the_same_app(tmp_path):
+    shutil.copy(IMAGES / "chelsea.png", tmp_path / "c.png")
+    for command in ([sys.executable, str(REPO / "cli.py")], [sys.executable, "-m", "quantize"]):
+        out = tmp_path / f"out-{len(command)}.png"
+        done = subprocess.run(
+            [*command, "compress", str(tmp_path / "c.png"), "-k", "4", "-o", str(out), "--json"],
+            capture_output=True, text=True, cwd=REPO,
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["colors_used"] == 4
+        missing = subprocess.run([*command, "compress", "nope.png"], capture_output=True, text=True, cwd=tmp_path)
+        assert missing.returncode == 1
+        assert missing.stderr == "quantize: error: nope.png: no such file\n"
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab", "oklab"])
+def test_colorspace_option_of_compress_segment_and_batch(workdir, space):
+    result = run("compress", workdir / "chelsea.png", "-k", 6, "--colorspace", space, "--json", "-o", workdir / "c.png")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["colorspace"] == space and report["delta_e"] > 0 and report["delta_e_p95"] >= report["delta_e"]
+    segmented = run("segment", workdir / "chelsea.png", "-k", 3, "--colorspace", space, "--json", "-o", workdir / "s")
+    assert segmented.exit_code == 0 and json.loads(segmented.stdout)["colorspace"] == space
+    batch = run("batch", workdir, "-o", workdir.parent / f"b-{space}", "--include", "chelsea.png",
+                "--colorspace", space, "--dither", "ordered", "--dither-strength", 0.5, "--jobs", 1, "--json")
+    report = json.loads(batch.stdout)["files"][0]["report"]
+    assert report["colorspace"] == space and "ordered dithering at strength 0.5" in report["notes"][-1]

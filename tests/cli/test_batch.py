@@ -1,0 +1,123 @@
+import json
+import subprocess
+import sys
+
+from PIL import Image
+
+
+from ..conftest import IMAGES, sha256
+from .helpers import run, listing
+
+
+def test_batch_summary_exit_code_and_outputs(photos, tmp_path):
+    before = {p: sha256(p) for p in photos.rglob("*") if p.is_file()}
+    result = run("batch", photos, "--recursive", "-k", 8, "--jobs", 1, "--quiet")
+    assert result.exit_code == 1  # fake.jpg failed
+    out = tmp_path / "photos-quantized"
+    assert listing(out) == ["cat.png", "manifest.csv", "manifest.json", "sub"]
+    assert (out / "sub" / "rocket.png").exists()
+    assert result.stdout.splitlines()[0].startswith("2 done, 0 skipped, 1 failed in ")
+    assert f"failed: {photos / 'fake.jpg'}: not an image file that Pillow can read" in result.stdout
+    assert {p: sha256(p) for p in photos.rglob("*") if p.is_file()} == before
+    assert len(Image.open(out / "cat.png").getcolors()) <= 8
+
+
+def test_batch_json_is_the_manifest_and_all_good_exits_0(photos, tmp_path):
+    (photos / "fake.jpg").unlink()
+    out = tmp_path / "o"
+    result = run("batch", photos, "-o", out, "--json", "--include", "*.png", "--seed", 3, "--jobs", 2)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(result.stdout)
+    assert manifest == json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["seed"] == 3 and manifest["parameters"]["jobs"] == 2
+    assert [f["input"] for f in manifest["files"]] == [str(photos / "cat.png")]
+
+
+def test_batch_resume_skip_existing_and_force(photos, tmp_path):
+    out = tmp_path / "o"
+    run("batch", photos, "-o", out, "--exclude", "fake.jpg", "--jobs", 1)
+    stamp = (out / "cat.png").stat().st_mtime_ns
+    again = run("batch", photos, "-o", out, "--exclude", "fake.jpg", "--jobs", 1, "--json")
+    assert again.exit_code == 1
+    assert "file exists" in json.loads(again.stdout)["files"][0]["reason"]
+    skipped = run("batch", photos, "-o", out, "--exclude", "fake.jpg", "--skip-existing", "--jobs", 1, "--json")
+    assert skipped.exit_code == 0 and json.loads(skipped.stdout)["totals"]["skipped"] == 1
+    assert (out / "cat.png").stat().st_mtime_ns == stamp
+    forced = run("batch", photos, "-o", out, "--exclude", "fake.jpg", "--force", "--jobs", 1, "--json")
+    assert forced.exit_code == 0 and json.loads(forced.stdout)["totals"]["done"] == 1
+
+
+def test_batch_shared_palette_report_segment_and_suffix(photos, tmp_path):
+    out = tmp_path / "o"
+    page = tmp_path / "report.html"
+    result = run("batch", photos, "-o", out, "--recursive", "--exclude", "fake.jpg", "--shared-palette",
+                 "-k", 6, "--report", page, "--segment", "--segments", 2, "--suffix", "-s", "--jobs", 1)
+    assert result.exit_code == 0, result.output
+    palettes = {tuple(Image.open(p).getpalette()[:18]) for p in (out / "cat-s.png", out / "sub" / "rocket-s.png")}
+    assert len(palettes) == 1
+    assert (out / "cat-s-segments" / "mask_1.png").exists()
+    assert page.read_text().count("data:image/png;base64,") == 4
+    again = run("batch", photos, "-o", out, "--report", page, "--exclude", "fake.jpg", "--skip-existing")
+    assert again.exit_code == 1 and "report.html: file exists" in again.stderr
+
+
+def test_batch_ctrl_c_keeps_finished_files_and_resumes(tmp_path):
+    """A real SIGINT to `quantize batch --jobs 2`: exit 130, every file the manifest
+    calls done exists and no other output does, no partial file; --skip-existing
+    then finishes the rest."""
+    import signal
+    import time
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    big = Image.open(IMAGES / "rocket.jpg").resize((1280, 854))
+    for i in range(24):
+        big.rotate(i * 15).save(folder / f"p{i:02d}.jpg", quality=90)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(out), "--jobs", "2", "-k", "64"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(out.glob("*.png")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stdout + stderr
+    assert "re-run with --skip-existing to resume" in stderr and "not run (interrupted)" in stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    done = {f["output"] for f in manifest["files"] if f["status"] == "done"}
+    assert done == {str(p) for p in out.glob("*.png")} and 0 < len(done) < 24
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    resumed = subprocess.run(command + ["--skip-existing", "--json"], capture_output=True, text=True)
+    assert resumed.returncode == 0
+    totals = json.loads(resumed.stdout)["totals"]
+    assert (totals["skipped"], totals["done"]) == (len(done), 24 - len(done))
+
+
+def test_progress_bar_line(capsys):
+    from types import SimpleNamespace
+
+    from quantize.cli.progress import ProgressBar
+
+    bar = ProgressBar(True)
+    bar(SimpleNamespace(status="done"), 1, 4)
+    bar(SimpleNamespace(status="failed"), 2, 4)
+    line = capsys.readouterr().err.split("\r")[-1]
+    assert line.startswith("[" + "#" * 15 + "." * 15 + "] 2/4 files, 1 failed, ")
+    assert "files/s" in line and "left" in line and not line.endswith("\n")
+    bar(SimpleNamespace(status="done"), 4, 4)
+    assert capsys.readouterr().err.endswith("\n")  # the finished bar ends its line
+    silent = ProgressBar(False)
+    silent(SimpleNamespace(status="failed"), 1, 1)
+    assert capsys.readouterr().err == "" and silent.failed == 1
+
+
+def test_batch_quality_target_per_image(photos, tmp_path):
+    result = run("batch", photos, "-o", tmp_path / "o", "--recursive", "--quality", 30, "--exclude", "fake.jpg",
+                 "--jobs", 1, "--json")
+    assert result.exit_code == 0, result.output
+    files = json.loads(result.stdout)["files"]
+    assert all(f["report"]["psnr"] >= 30 and f["report"]["colors_used"] < 256 for f in files)
+    strict = run("batch", photos, "-o", tmp_path / "s", "-k", 4, "--quality", 45, "--exclude", "fake.jpg",
+                 "--jobs", 1, "--json")
+    assert strict.exit_code == 1
+    assert "the target is not met with 4 colours" in json.loads(strict.stdout)["files"][0]["reason"]

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from quantize.color.spaces import to_space
+from quantize.color.histogram import ColorHistogram
+from quantize.quantization.search import EFFORTS, Levels, cluster_colors, search
+
+
+@pytest.fixture
+def levels(photo):
+    hist = ColorHistogram(photo.reshape(-1, 3))
+    return Levels(to_space(hist.colors, "lab"), hist.counts, hist.colors)
+
+
+def test_binned_levels_keep_the_exact_weights_and_mean(levels):
+    total = levels.exact.w.sum()
+    mean = levels.exact.w @ levels.exact.X.astype(np.float64)
+    for bits in (4, 5, 6, 7):
+        binned = levels.binned(bits)
+        assert binned.w.sum() == total and len(binned) < len(levels)
+        np.testing.assert_allclose(binned.w @ binned.X.astype(np.float64), mean, atol=1e-2 * total)
+        # every colour lies within its bin's radius of the bin mean
+        assert levels._bounding_bins() is binned  # the finest bins built so far
+        reach = np.sqrt(((levels.exact.X - binned.X[binned.bins]) ** 2).sum(axis=1))
+        assert (reach <= binned.radius[binned.bins] + 1e-6).all()
+
+
+def test_levels_have_enough_bins_per_cluster(levels):
+    for k in (2, 16, 64, 256):
+        plan = levels.plan(k)
+        sizes = [len(level) for level in plan]
+        assert sizes == sorted(set(sizes)) and all(size * 2 <= len(levels) for size in sizes)
+        assert not plan or sizes[0] >= max(2048, 16 * k)
+    assert len(levels.start_level()) >= 4096
+    tiny = Levels(np.eye(3, dtype=np.float32), np.ones(3), np.eye(3, dtype=np.uint8) * 255)
+    assert tiny.plan(2) == [] and tiny.start_level() is tiny.exact
+
+
+@pytest.mark.parametrize("k", [1, 2, 16, 64, 256, 300])
+def test_exact_labels_are_the_nearest_centres(levels, k):
+    levels.binned(6)  # the bounds come from the finest bins built
+    rng = np.random.default_rng(k)
+    centers = levels.exact.X[rng.choice(len(levels), k, replace=False)] + rng.normal(0, 0.5, (k, 3)).astype(np.float32)
+    labels = levels.exact_labels(centers)
+    distances = ((levels.exact.X[:, None, :].astype(np.float64) - centers[None].astype(np.float64)) ** 2).sum(-1)
+    np.testing.assert_array_equal(labels, distances.argmin(axis=1))
+
+
+def test_ties_go_to_the_first_centre():
+    colors = np.array([[0, 0, 0], [2, 2, 2], [4, 4, 4]], np.uint8)
+    levels = Levels(colors.astype(np.float32), np.ones(3), colors)
+    centers = np.array([[1, 1, 1], [3, 3, 3]], np.float32) - levels.offset
+    np.testing.assert_array_equal(levels.exact_labels(centers), [0, 0, 1])  # [2,2,2] is equidistant
+
+
+@pytest.mark.parametrize("effort", EFFORTS)
+def test_search_is_deterministic_and_lowers_the_objective(levels, effort):
+    rng = np.random.default_rng(0)
+    start_only = levels.objective(search(levels, 16, effort="fast", rng=rng))[0]
+    a = search(levels, 16, effort=effort, rng=np.random.default_rng(1))
+    b = search(levels, 16, effort=effort, rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (16, 3) and a.dtype == np.float32
+    assert levels.objective(a)[0] <= start_only * (1 + 1e-6)
+
+
+def test_cluster_colors_on_few_colours_and_random_inits():
+    colors = np.array([[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]], np.uint8)
+    counts = np.array([5, 4, 3, 2, 1])
+    for init in ("wu", "k-means++", "random", "sharding"):
+        centers = cluster_colors(colors.astype(np.float32), counts, colors, 5, init=init,
+                                 rng=np.random.default_rng(0))
+        np.testing.assert_allclose(np.unique(centers.round(3), axis=0), np.unique(colors, axis=0), atol=1e-3)

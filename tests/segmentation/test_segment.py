@@ -1,0 +1,305 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import measure
+
+from quantize import FewDistinctPointsWarning, InvalidParameterError, OutputError
+from quantize.datasets import make_regions
+from quantize.metrics import adjusted_rand_index
+from quantize.segmentation.api import merge_small_regions, segment_image
+
+from ..conftest import blocks_image
+
+
+def check_invariants(result, n_segments):
+    """The guarantees of segment_image, on any result."""
+    clusters, regions = result.clusters, result.regions
+    visible = clusters >= 0
+    assert ((regions >= 0) == visible).all()
+    k = len(result.colors)
+    assert 0 < k <= n_segments
+    assert np.array_equal(np.unique(clusters[visible]), np.arange(k))  # none empty
+    assert np.array_equal(np.bincount(clusters[visible], minlength=k), result.cluster_pixels)
+    assert (np.diff(result.cluster_pixels) <= 0).all()  # numbered by decreasing size
+    assert result.shares.sum() == pytest.approx(1.0)
+    # masks add up to the visible pixels exactly, without overlap
+    assert np.array_equal(sum(result.mask(i).astype(int) for i in range(k)), visible.astype(int))
+    # every region lies in one cluster and is one 4-connected component
+    assert np.array_equal(result.region_cluster[regions[visible]], clusters[visible])
+    assert np.array_equal(np.bincount(regions[visible]), result.region_area)
+    relabelled = measure.label(regions + 1, background=0, connectivity=1)
+    assert relabelled.max() == len(result.region_area)
+    assert np.array_equal(np.bincount(result.region_cluster, minlength=k), result.cluster_regions)
+
+
+def test_photo_invariants(photo):
+    result = segment_image(photo, 5, random_state=0)
+    check_invariants(result, 5)
+    assert len(result.colors) == 5
+    assert result.parameters == {
+        "n_segments": 5, "colorspace": "lab", "effort": "normal", "spatial": 0.0, "min_region": 0, "sigma": 0.0,
+        "seed": 0,
+    }
+
+
+def test_transparent_pixels_belong_to_no_segment(rgba_photo):
+    result = segment_image(rgba_photo, 4, min_region=20, random_state=0)
+    check_invariants(result, 4)
+    transparent = rgba_photo[..., 3] == 0
+    assert transparent.any()
+    assert (result.clusters[transparent] == -1).all() and (result.regions[transparent] == -1).all()
+    assert (result.clusters[~transparent] >= 0).all()
+    assert result.cluster_pixels.sum() == np.count_nonzero(~transparent)
+
+
+def test_statistics_of_a_known_image():
+    image = np.zeros((20, 30, 3), np.uint8)
+    image[:, :] = (200, 0, 0)
+    image[5:10, 10:25] = (0, 0, 200)  # one blue rectangle: 5 x 15
+    image[15:20, 0:4] = (0, 0, 200)  # and a 5 x 4 one
+    result = segment_image(image, 2, random_state=0)
+    check_invariants(result, 2)
+    assert result.colors.tolist() == [[200, 0, 0], [0, 0, 200]]
+    assert result.cluster_pixels.tolist() == [600 - 95, 95]
+    assert result.cluster_regions.tolist() == [1, 2]
+    assert result.cluster_bboxes.tolist() == [[0, 0, 20, 30], [5, 0, 20, 25]]
+    blue = {tuple(result.region_bboxes[r]): r for r in np.flatnonzero(result.region_cluster == 1)}
+    big = blue[(5, 10, 10, 25)]
+    assert result.region_area[big] == 75
+    assert result.region_centroids[big].tolist() == [7.0, 17.0]
+    assert result.region_colors[big].tolist() == [0, 0, 200]
+    data = result.to_dict()
+    assert data["n_clusters"] == 2 and data["n_regions"] == 3
+    assert data["clusters"][1] == {
+        "id": 1, "hex": "#0000c8", "rgb": [0, 0, 200], "pixels": 95, "share": 95 / 600,
+        "regions": 2, "bbox": [5, 0, 20, 25], "mask": "mask_1.png",
+    }
+    assert sorted(r["area"] for r in data["regions"]) == [20, 75, 505]
+    json.dumps(data)  # plain JSON types only
+
+
+def test_beats_colour_only_on_noisy_regions():
+    """The quality bar of bench/segment.py, on a small image with a margin (ours scores
+    about 0.987 here, the threshold is 0.95)."""
+    image, truth = make_regions((128, 160), 4, random_state=3)
+    ours = segment_image(image, 4, sigma=1.0, min_region=32, colorspace="rgb", random_state=0)
+    check_invariants(ours, 4)
+    ari_ours = adjusted_rand_index(truth.ravel(), ours.clusters.ravel())
+    assert ari_ours >= 0.95
+    for colorspace, worse_than in (("lab", 0.9), ("rgb", ari_ours - 0.02)):
+        colour_only = segment_image(image, 4, colorspace=colorspace, random_state=0)
+        assert adjusted_rand_index(truth.ravel(), colour_only.clusters.ravel()) < worse_than
+    assert len(ours.region_area) < len(colour_only.region_area) / 10
+
+
+def test_min_region_leaves_no_small_region(photo):
+    speckled = segment_image(photo, 6, random_state=0)
+    assert speckled.region_area.min() < 50
+    cleaned = segment_image(photo, 6, min_region=50, random_state=0)
+    check_invariants(cleaned, 6)
+    assert cleaned.region_area.min() >= 50
+    assert len(cleaned.region_area) < len(speckled.region_area)
+
+
+def test_small_region_merges_into_the_longest_border():
+    clusters = np.zeros((6, 6), np.int32)
+    clusters[:, 4:] = 1
+    clusters[2:4, 2:4] = 2  # 2x2: borders cluster 0 on 6 edges, cluster 1 on 2
+    merged = merge_small_regions(clusters, 5, np.eye(3, dtype=np.float32))
+    assert (merged[2:4, 2:4] == 0).all()
+    assert np.array_equal(merged[:, 4:], clusters[:, 4:])
+
+
+def test_border_ties_go_to_the_nearest_colour():
+    clusters = np.zeros((4, 6), np.int32)
+    clusters[:, 3:] = 1
+    clusters[1:3, 2:4] = 2  # borders 0 and 1 on 4 edges each
+    centers = np.array([[0, 0, 0], [10, 0, 0], [9, 0, 0]], np.float32)  # 2 is nearer 1
+    merged = merge_small_regions(clusters, 5, centers)
+    assert (merged[1:3, 2:4] == 1).all()
+
+
+def test_chains_and_pairs_of_small_regions_merge():
+    clusters = np.zeros((1, 12), np.int32)
+    clusters[0, 6:] = [1, 2, 3, 1, 2, 3]  # a run of one-pixel regions
+    merged = merge_small_regions(clusters, 3, np.arange(12, dtype=np.float32).reshape(4, 3))
+    regions = measure.label(merged + 1, background=0, connectivity=1)
+    assert np.bincount(regions.ravel())[1:].min() >= 3
+
+
+def test_small_region_without_neighbour_stays():
+    image = np.zeros((10, 10, 4), np.uint8)
+    image[..., :3] = (0, 200, 0)
+    image[..., 3][:6] = 255
+    image[..., 3][:, :6] = 255  # the 4x4 corner is transparent...
+    image[7, 7] = (200, 0, 0, 255)  # ...but for one red pixel
+    result = segment_image(image, 2, min_region=5, random_state=0)
+    check_invariants(result, 2)
+    assert result.clusters[7, 7] != result.clusters[0, 0]
+    assert sorted(result.region_area.tolist()) == [1, 100 - 16]
+
+
+def test_spatial_weight_makes_compact_regions():
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    colour_only = segment_image(noise, 4, random_state=0)
+    compact = segment_image(noise, 4, spatial=200.0, random_state=0)
+    check_invariants(compact, 4)
+    assert len(compact.region_area) < len(colour_only.region_area) / 20
+
+
+def test_sigma_smooths_before_clustering_but_statistics_use_the_pixels():
+    image, _ = make_regions((64, 64), 3, noise=40.0, random_state=0)
+    rough = segment_image(image, 3, random_state=0)
+    smooth = segment_image(image, 3, sigma=2.0, random_state=0)
+    check_invariants(smooth, 3)
+    assert len(smooth.region_area) < len(rough.region_area) / 5
+    mask = smooth.mask(0)
+    assert smooth.colors[0].tolist() == np.rint(image[mask].mean(axis=0)).astype(int).tolist()
+
+
+@pytest.mark.parametrize("colorspace", ["lab", "rgb"])
+def test_colorspaces_find_well_separated_colours(colorspace):
+    colors = [(250, 10, 10), (10, 250, 10), (10, 10, 250), (240, 240, 240)]
+    image = blocks_image(colors, block=6, repeat=(5, 5))
+    result = segment_image(image, 4, colorspace=colorspace, random_state=0)
+    check_invariants(result, 4)
+    assert sorted(map(tuple, result.colors.tolist())) == sorted(colors)
+
+
+def test_same_seed_same_result(photo):
+    for options in ({}, {"spatial": 5.0, "min_region": 20}):
+        a = segment_image(photo, 4, random_state=7, **options)
+        b = segment_image(photo, 4, random_state=7, **options)
+        assert np.array_equal(a.clusters, b.clusters) and np.array_equal(a.colors, b.colors)
+
+
+def test_few_colours_warn_and_note():
+    image = blocks_image([(0, 0, 0), (255, 255, 255)])
+    with pytest.warns(FewDistinctPointsWarning, match="only 2 distinct colours"):
+        result = segment_image(image, 4, random_state=0)
+    check_invariants(result, 4)
+    assert len(result.colors) == 2
+    assert result.notes == ["only 2 clusters: the image has too few distinct colours for 4"]
+
+
+def test_fully_transparent_image():
+    result = segment_image(np.zeros((8, 8, 4), np.uint8), 3, random_state=0)
+    assert (result.clusters == -1).all() and len(result.colors) == 0
+    data = result.to_dict()
+    assert data["clusters"] == [] and data["regions"] == []
+
+
+def test_path_input_is_recorded(tmp_path, photo):
+    path = tmp_path / "photo.png"
+    Image.fromarray(photo).save(path)
+    result = segment_image(path, 3, random_state=0)
+    assert result.input == str(path) and result.to_dict()["input"] == str(path)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"n_segments": 0}, "n_segments=0"),
+        ({"n_segments": 2.5}, "must be an integer"),
+        ({"spatial": -1.0}, "spatial=-1.0"),
+        ({"min_region": -3}, "min_region=-3"),
+        ({"sigma": float("nan")}, "sigma=nan"),
+        ({"colorspace": "hsv"}, "colorspace='hsv'"),
+        ({"max_pixels": 0}, "max_pixels=0"),
+    ],
+)
+def test_invalid_parameters(photo, options, message):
+    options = {"n_segments": 3, **options}
+    with pytest.raises(InvalidParameterError, match=message.replace("(", r"\(")):
+        segment_image(photo, **options)
+
+
+def test_save_writes_every_output(tmp_path, rgba_photo):
+    result = segment_image(rgba_photo, 3, random_state=0)
+    written = result.save(tmp_path / "out")
+    folder = tmp_path / "out"
+    names = ["labels.png", "mask_0.png", "mask_1.png", "mask_2.png", "overlay.png", "palette.png", "segments.json"]
+    assert sorted(written) == sorted(names) == sorted(p.name for p in folder.iterdir())
+    assert all(written[name] == (folder / name).stat().st_size for name in names)
+    height, width = rgba_photo.shape[:2]
+    labels = Image.open(folder / "labels.png")
+    assert labels.mode == "L" and labels.size == (width, height)
+    assert np.array_equal(np.asarray(labels).astype(int) - 1, result.clusters)
+    visible = rgba_photo[..., 3] != 0
+    total = np.zeros((height, width), int)
+    for i in range(3):
+        mask = Image.open(folder / f"mask_{i}.png")
+        assert mask.mode == "1" and mask.size == (width, height)
+        total += np.asarray(mask)
+    assert np.array_equal(total, visible.astype(int))
+    overlay = Image.open(folder / "overlay.png")
+    assert overlay.mode == "RGBA" and overlay.size == (width, height)
+    assert np.array_equal(np.asarray(overlay)[..., 3], rgba_photo[..., 3])
+    assert Image.open(folder / "palette.png").mode == "RGB"
+    data = json.loads((folder / "segments.json").read_text())
+    assert data == json.loads(json.dumps(result.to_dict()))
+    assert sum(c["share"] for c in data["clusters"]) == pytest.approx(1.0)
+
+
+def test_save_refuses_existing_files_unless_overwrite(tmp_path, photo):
+    result = segment_image(photo, 2, random_state=0)
+    result.save(tmp_path)
+    (tmp_path / "segments.json").write_text("mine")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(OutputError, match="file exists"):
+        result.save(tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    result.save(tmp_path, overwrite=True)
+    assert json.loads((tmp_path / "segments.json").read_text())["n_clusters"] == 2
+
+
+def test_save_into_a_file_fails(tmp_path, photo):
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(OutputError, match="not a folder"):
+        segment_image(photo, 2, random_state=0).save(tmp_path / "taken")
+
+
+def test_labels_png_is_16_bit_above_255_clusters(tmp_path):
+    colors = [(i % 16 * 16, i // 16 * 16, 100) for i in range(256)]
+    image = blocks_image(colors, block=2, repeat=(16, 16))
+    result = segment_image(image, 256, colorspace="rgb", random_state=0)
+    assert len(result.colors) == 256
+    result.save(tmp_path)
+    labels = Image.open(tmp_path / "labels.png")
+    assert labels.mode == "I;16"
+    assert Image.open(tmp_path / "palette.png").height == 64 * 28  # 63 colours and "193 more"
+    assert np.array_equal(np.asarray(labels).astype(int) - 1, result.clusters)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n_segments": 257}, "n_segments=257 must be <= 256"),
+    ({"sigma": 16.5}, "sigma=16.5 must be <= 16 pixels"),
+])
+def test_segment_bounds(kwargs, message):
+    from quantize import InvalidParameterError
+
+    image = np.zeros((4, 4, 3), np.uint8)
+    options = {"n_segments": 2, **kwargs}
+    with pytest.raises(InvalidParameterError, match=message):
+        segment_image(image, options.pop("n_segments"), **options)
+
+
+def test_a_failed_save_removes_what_it_wrote(tmp_path, photo, monkeypatch):
+    from quantize import OutputError
+
+    from ..conftest import disk_full_after
+
+    result = segment_image(photo, 3, random_state=0)
+    calls = disk_full_after(monkeypatch, 2)  # the third file fails
+    with pytest.raises(OutputError, match="no space left on device"):
+        result.save(tmp_path / "seg")
+    assert not (tmp_path / "seg").exists()
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "notes.txt").write_text("mine")
+    calls.clear()
+    with pytest.raises(OutputError):
+        result.save(tmp_path / "kept")
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == ["notes.txt"]
