@@ -12,7 +12,7 @@ from ..quantization.api import apply_palette
 from .app import one_line_errors
 from .options import (
     colorspace_opt, dither_opt, dither_strength_opt, force_opt, input_arg, json_opt, max_pixels_opt, output_path,
-    palette_file_opt, ssim_opt,
+    palette_file_opt, quantize_settings, ssim_opt,
 )
 
 
@@ -31,7 +31,8 @@ from .options import (
 @ssim_opt
 @json_opt
 @force_opt
-def apply(input, palette_file, output, colorspace, dither, dither_strength, max_pixels, ssim, as_json, force):
+@click.pass_context
+def apply(ctx, input, palette_file, output, as_json, force, **options):
     """Map INPUT to the colours of a given palette (each pixel to the nearest).
 
     \b
@@ -39,14 +40,15 @@ def apply(input, palette_file, output, colorspace, dither, dither_strength, max_
         quantize apply photo.jpg --palette brand.json -o photo-brand.png
     """
     with one_line_errors(input):
+        s = quantize_settings(ctx, options)
         check_input_file(input)
         output = output or input.with_name(f"{input.stem}-palette.png")
         check_outputs([(output, "the output")], reads=[(input, "the input image"), (palette_file, "the palette file")],
                       overwrite=force)
         output_format(output)
         palette = load_palette(palette_file)
-        loaded = load_image(input, max_pixels=max_pixels)
-        result = apply_palette(loaded, palette, colorspace=colorspace, dither=dither, dither_strength=dither_strength,
-                               ssim=ssim)
+        loaded = load_image(input, max_pixels=s.max_pixels)
+        result = apply_palette(loaded, palette, colorspace=s.colorspace, dither=s.dither,
+                               dither_strength=s.dither_strength, ssim=s.ssim)
         report = result.save(output, overwrite=force)
     click.echo(json.dumps(report.to_dict()) if as_json else report.to_text())

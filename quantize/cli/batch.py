@@ -59,7 +59,7 @@ from .progress import ProgressBar
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @force_opt
 @click.pass_context
-def batch(ctx, input_dir, output_dir, palette_file, report_path, as_json, quiet, force, **options):
+def batch(ctx, input_dir, output_dir, as_json, quiet, force, **options):
     """Quantise every image in INPUT_DIR, in parallel, recording each outcome.
 
     Inputs are never modified.  Writes manifest.json and manifest.csv into the output
@@ -73,6 +73,7 @@ def batch(ctx, input_dir, output_dir, palette_file, report_path, as_json, quiet,
     """
     from ..batch import BatchSettings, quantize_folder
 
+    palette_file, report_path = options.pop("palette_file"), options.pop("report_path")
     folder_options = {name: options.pop(name) for name in
                       ("recursive", "include", "exclude", "jobs", "skip_existing", "suffix", "shared_palette",
                        "segment", "n_segments")}

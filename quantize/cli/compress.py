@@ -63,8 +63,7 @@ from .options import (
 @json_opt
 @force_opt
 @click.pass_context
-def compress(ctx, input, output, palette_file, save_palette, keep_icc, output_choice, force_output, as_json, force,
-             **options):
+def compress(ctx, input, output, save_palette, as_json, force, **options):
     """Reduce INPUT to at most K colours and write a palette image.
 
     \b
@@ -77,6 +76,8 @@ def compress(ctx, input, output, palette_file, save_palette, keep_icc, output_ch
     With --quality or --max-delta-e, K is the most colours allowed (256 unless -k is
     given); when K colours cannot meet the target the exit code is 3.
     """
+    palette_file, keep_icc, output_choice, force_output = (
+        options.pop(name) for name in ("palette_file", "keep_icc", "output_choice", "force_output"))
     with one_line_errors(input):
         s = quantize_settings(ctx, options)
         check_input_file(input)  # first: the default output is named after it

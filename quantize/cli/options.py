@@ -130,7 +130,8 @@ def quantize_settings(ctx, options):
     """The QuantizeSettings of a command's parsed options (``seed`` is the random
     state; with a quality target and no -k, K is the most a palette holds)."""
     options = dict(options)
-    options["random_state"] = options.pop("seed")
+    if "seed" in options:
+        options["random_state"] = options.pop("seed")
     if "lock" in options:
         options["lock"] = options["lock"] or None
     targeted = options.get("quality") is not None or options.get("max_delta_e") is not None

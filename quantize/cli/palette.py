@@ -11,7 +11,7 @@ from ..files.write import check_outputs
 from ..quantization.api import fit_palette
 from .app import one_line_errors
 from .options import (
-    colorspace_opt, effort_opt, force_opt, input_arg, max_pixels_opt, output_path, seed_opt,
+    colorspace_opt, effort_opt, force_opt, input_arg, max_pixels_opt, output_path, quantize_settings, seed_opt,
 )
 
 
@@ -28,7 +28,8 @@ from .options import (
 @seed_opt
 @max_pixels_opt
 @force_opt
-def palette(input, n_colors, kind, output, colorspace, effort, seed, max_pixels, force):
+@click.pass_context
+def palette(ctx, input, kind, output, force, **options):
     """The K-colour palette of INPUT, sorted by share: hex, RGB, CIELAB, share of
     pixels and the nearest CSS colour name of each.
 
@@ -43,6 +44,7 @@ def palette(input, n_colors, kind, output, colorspace, effort, seed, max_pixels,
     if output is None and kind == "png":
         raise click.UsageError("--format png needs -o FILE")
     with one_line_errors(input):
+        s = quantize_settings(ctx, options)
         check_input_file(input)
         if output is not None:
             check_outputs([(output, "the output")], reads=[(input, "the input image")], overwrite=force)
@@ -52,8 +54,8 @@ def palette(input, n_colors, kind, output, colorspace, effort, seed, max_pixels,
                     param_hint="'-o' / '--output'",
                 )
         # the palette alone: no rebuilt image, no metrics
-        colors, labels = fit_palette(load_image(input, max_pixels=max_pixels), n_colors, random_state=seed,
-                                     colorspace=colorspace, effort=effort)
+        colors, labels = fit_palette(load_image(input, max_pixels=s.max_pixels), s.n_colors, random_state=s.random_state,
+                                     colorspace=s.colorspace, effort=s.effort)
         visible = labels[labels >= 0]
         shares = np.bincount(visible, minlength=len(colors)) / max(visible.size, 1)
         if output is not None:

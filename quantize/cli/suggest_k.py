@@ -10,7 +10,7 @@ from ..files.write import check_outputs
 from .app import one_line_errors
 from .options import (
     algorithm_opt, colorspace_opt, effort_opt, force_opt, init_opt, input_arg, json_opt, max_pixels_opt,
-    output_path, seed_opt,
+    output_path, quantize_settings, seed_opt,
 )
 from .progress import KProgress
 
@@ -31,8 +31,8 @@ from .progress import KProgress
 @max_pixels_opt
 @json_opt
 @force_opt
-def suggest_k(input, k_min, k_max, plot_path, effort, algorithm, init, colorspace, seed, max_pixels, as_json,
-              force):
+@click.pass_context
+def suggest_k(ctx, input, k_min, k_max, plot_path, as_json, force, **options):
     """Tabulate inertia, PSNR, mean ΔE2000, silhouette and Davies–Bouldin for every k
     in a range, and recommend k by the elbow and by the best silhouette.
 
@@ -45,13 +45,13 @@ def suggest_k(input, k_min, k_max, plot_path, effort, algorithm, init, colorspac
     if k_min > k_max:
         raise click.BadParameter(f"--k-min {k_min} is above --k-max {k_max}", param_hint="'--k-min'")
     with one_line_errors(input):
+        s = quantize_settings(ctx, options)
         check_input_file(input)
         if plot_path is not None:
             check_outputs([(plot_path, "the --plot file")], reads=[(input, "the input image")], overwrite=force)
-        loaded = load_image(input, max_pixels=max_pixels)
+        loaded = load_image(input, max_pixels=s.max_pixels)
         progress = KProgress(enabled=not as_json and sys.stderr.isatty())
-        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, algorithm=algorithm, init=init, effort=effort,
-                             colorspace=colorspace, random_state=seed, progress=progress)
+        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, settings=s, progress=progress)
         progress.close()
         if plot_path is not None:
             from ..files.plot import plot_suggestion

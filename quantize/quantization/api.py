@@ -18,17 +18,9 @@ from ..errors import InvalidParameterError, TargetNotMetError
 from ..files.read import DEFAULT_MAX_PIXELS, as_loaded
 from .colors import histogram_colors, image_colors, nearest_entries, palette_for, pixel_labels, visible_colors
 from .result import build_result, final_labels
-from .search import DEFAULT_EFFORT, cluster_colors
+from .search import DEFAULT_EFFORT, Levels, Search, cluster_colors
 from .settings import MAX_PALETTE, QuantizeSettings, check_dither, check_histogram, check_palette, check_search
 from .target import smallest_palette
-
-
-def _fit_palette(pixels, n_colors, *, algorithm, init, effort, colorspace, rng, notes):
-    """Palette and per-pixel labels for (H, W, c) uint8 pixels."""
-    colors = image_colors(pixels, colorspace)
-    palette, color_labels = palette_for(colors, n_colors, algorithm=algorithm, init=init, effort=effort, rng=rng,
-                                         notes=notes)
-    return pixel_labels(colors, palette, color_labels)
 
 
 def fit_palette(
@@ -56,8 +48,9 @@ def fit_palette(
     check_search(algorithm, init, effort)
     check_choice(colorspace, "colorspace", CLUSTER_SPACES)
     rng = check_random_state(random_state)
-    return _fit_palette(as_loaded(image).pixels, n_colors, algorithm=algorithm, init=init, effort=effort,
-                        colorspace=colorspace, rng=rng, notes=[])
+    colors = image_colors(as_loaded(image).pixels, colorspace)
+    palette, color_labels = palette_for(colors, n_colors, Search(init, algorithm, effort), rng=rng, notes=[])
+    return pixel_labels(colors, palette, color_labels)
 
 
 def quantize_image(image, n_colors=None, *, settings=None, **options):
@@ -155,14 +148,12 @@ def quantize_image(image, n_colors=None, *, settings=None, **options):
     colors = image_colors(loaded.pixels, s.colorspace, notes)
     if s.lock is not None and colors.premultiplied:
         raise InvalidParameterError("locked colours need an image without partly transparent pixels")
-    search = dict(algorithm=s.algorithm, init=s.init, effort=s.effort)
     miss = None
     if not s.targeted:
-        palette, color_labels = palette_for(colors, s.n_colors, rng=rng, notes=notes, lock=s.lock, **search)
+        palette, color_labels = palette_for(colors, s.n_colors, s.search, rng=rng, notes=notes, lock=s.lock)
     else:
-        palette, color_labels, miss = smallest_palette(
-            colors, s.n_colors, s.quality, s.max_delta_e, fresh_rng=lambda: fresh_stream(seed, rng), notes=notes,
-            **search)
+        palette, color_labels, miss = smallest_palette(colors, s, fresh_rng=lambda: fresh_stream(seed, rng),
+                                                       notes=notes)
         if miss is not None:  # the notes of the n_colors result, as a call without the target gives it
             visible_colors(colors, s.n_colors, notes)
     palette, labels, delta_e, exact_psnr = final_labels(loaded, colors, palette, color_labels, s.dither,
@@ -171,7 +162,8 @@ def quantize_image(image, n_colors=None, *, settings=None, **options):
         notes.append(f"target not met: {miss[0]}")
     result = build_result(loaded, palette, labels, start, with_ssim=s.ssim, exact_psnr=exact_psnr,
                           colors_requested=s.n_colors, seed=seed, notes=notes, colorspace=colors.space,
-                          delta_e=delta_e[0], delta_e_p95=delta_e[1], **search)
+                          delta_e=delta_e[0], delta_e_p95=delta_e[1], algorithm=s.algorithm,
+                          init=s.init, effort=s.effort)
     if miss is not None:
         raise TargetNotMetError(miss[0], miss[1], result)
     return result
@@ -224,8 +216,8 @@ def fit_shared_palette(
     colors = unpack_colors(codes, 3)
     if len(colors) <= n_colors:
         return colors
-    centers = cluster_colors(to_space(colors, colorspace), counts, colors, n_colors, init=init,
-                             algorithm=algorithm, effort=effort, rng=rng)
+    levels = Levels(to_space(colors, colorspace), counts, colors)
+    centers = cluster_colors(levels, n_colors, Search(init, algorithm, effort), rng=rng)
     return np.unique(from_space(centers, colorspace), axis=0)
 
 

@@ -152,7 +152,6 @@ def suggest_k(image, *, k_min=2, k_max=32, sample_size=2000, settings=None, prog
     k_max = check_int(k_max, "k_max", low=k_min, high=MAX_PALETTE)
     sample_size = check_int(sample_size, "sample_size", low=10)
     s = QuantizeSettings.from_options(settings, **options)
-    algorithm, init, effort = s.algorithm, s.init, s.effort
     seed, rng = resolve_seed(s.random_state)
     loaded = as_loaded(image, s.max_pixels)
     start = time.perf_counter()
@@ -163,15 +162,14 @@ def suggest_k(image, *, k_min=2, k_max=32, sample_size=2000, settings=None, prog
         raise InvalidParameterError(
             f"the image has {len(colors.histogram)} distinct colours: no k in {k_min}..{k_max} to compare")
     splits = None
-    if init == "wu":  # one pass of nested boxes for every k (and the elbow's reference)
+    if s.init == "wu":  # one pass of nested boxes for every k (and the elbow's reference)
         splits = colors.levels.splits(visible_colors(colors, ks[-1]))
     silhouette = SilhouetteSample(colors.features, sample_weight=counts, sample_size=sample_size,
                                   random_state=seed if seed is not None else 0)
 
     def fit(k):
         # A fresh stream from the seed for every k, as quantize_image(image, k) draws.
-        return palette_for(colors, k, algorithm=algorithm, init=init, effort=effort, rng=fresh_stream(seed, rng),
-                           notes=[], splits=splits)
+        return palette_for(colors, k, s.search, rng=fresh_stream(seed, rng), notes=[], splits=splits)
 
     rows = []
     for done, k in enumerate(ks, 1):

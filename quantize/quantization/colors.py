@@ -85,9 +85,9 @@ def histogram_colors(histogram, space, premultiplied, visible, shape):
     return colors
 
 
-def palette_for(colors, n_colors, *, algorithm, init, effort, rng, notes, lock=None, splits=None):
+def palette_for(colors, n_colors, how, *, rng, notes, lock=None, splits=None):
     """Palette entries (RGB, or RGBA when premultiplied) and the entry of each distinct
-    colour: its nearest *rounded* entry.  Entries nobody uses are dropped (two centres
+    colour: its nearest *rounded* entry, as the :class:`~.search.Search` ``how`` finds them.  Entries nobody uses are dropped (two centres
     can round to the same colour), except locked ones, which come first and stay exact.
     ``splits`` shares Wu's boxes between several k of one image."""
     histogram, features = colors.histogram, colors.features
@@ -107,8 +107,7 @@ def palette_for(colors, n_colors, *, algorithm, init, effort, rng, notes, lock=N
             notes.append(message)
         centers = features
     else:
-        centers = cluster_colors(features, histogram.counts, histogram.colors, k, init=init, algorithm=algorithm,
-                                 effort=effort, rng=rng, levels=colors.levels, splits=splits,
+        centers = cluster_colors(colors.levels, k, how, rng=rng, splits=splits,
                                  rounded=lambda centers: colors.entries(centers)[1])
     palette, palette_features = colors.entries(centers)
     color_labels = colors.nearest(palette_features)

@@ -328,19 +328,26 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
     return candidates[int(np.argmin(scores))]
 
 
-def cluster_colors(features, counts, colors, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None,
-                   levels=None, splits=None, rounded=None):
-    """k centres, in feature space, for weighted distinct colours (fewer only when
-    there are fewer distinct colours): :func:`search` on their :class:`Levels`
-    (given, to share them between calls, or built here).
+@dataclass(frozen=True)
+class Search:
+    """How the palette search goes: its start, its k-means variant and its effort
+    (checked by the settings that make it; see :func:`search`)."""
 
-    Parameters are those of :class:`Levels` and :func:`search`.
+    init: str = "wu"
+    algorithm: str = "lloyd"
+    effort: str = DEFAULT_EFFORT
+
+
+def cluster_colors(levels, k, how=Search(), *, rng=None, splits=None, rounded=None):
+    """k centres, in feature space, for the weighted distinct colours of ``levels``
+    (fewer only when there are fewer distinct colours): :func:`search` as ``how``
+    says, back in the colours' coordinates.
+
+    Parameters are those of :func:`search`.
 
     Returns
     -------
     (k', d) ndarray of float32, k' <= k
     """
-    if levels is None:
-        levels = Levels(features, counts, colors)
-    return search(levels, k, init=init, algorithm=algorithm, effort=effort, rng=rng, splits=splits,
+    return search(levels, k, init=how.init, algorithm=how.algorithm, effort=how.effort, rng=rng, splits=splits,
                   rounded=rounded) + levels.offset

@@ -12,7 +12,7 @@ from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE
 from ..errors import InvalidParameterError
 from ..files.read import DEFAULT_MAX_PIXELS
 from .dither import METHODS as DITHER_METHODS
-from .search import DEFAULT_EFFORT, EFFORTS
+from .search import DEFAULT_EFFORT, EFFORTS, Search
 
 #: PNG-8 and GIF hold 256 palette entries, transparency included.
 MAX_PALETTE = 256
@@ -112,6 +112,11 @@ class QuantizeSettings:
         if not isinstance(self.random_state, np.random.Generator):
             check_random_state(self.random_state)
         put("ssim", bool(self.ssim))
+
+    @property
+    def search(self):
+        """The palette search these settings ask for."""
+        return Search(self.init, self.algorithm, self.effort)
 
     @property
     def targeted(self):

@@ -13,10 +13,11 @@ _PRIOR_SLOPES = {"psnr": -10 / np.log(10), "delta_e": 0.5}
 _MODEL_PROBES = 6
 
 
-def smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, effort, fresh_rng, notes):
-    """The palette with the fewest colours (<= k_max) meeting the targets, its colours'
-    labels, and None; or, when even k_max colours miss, that palette, its labels and
-    ``(message, reached)`` saying by how much.
+def smallest_palette(colors, settings, *, fresh_rng, notes):
+    """The palette with the fewest colours (at most ``settings.n_colors``, k_max)
+    meeting the targets of ``settings`` (a QuantizeSettings), its colours' labels, and
+    None; or, when even k_max colours miss, that palette, its labels and ``(message,
+    reached)`` saying by how much.
 
     A probe at k is the very fit ``quantize_image(..., k)`` makes (the same start,
     levels, effort and a fresh random stream from the same seed), so the result is
@@ -27,6 +28,7 @@ def smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, ef
     The search ends at a k that meets the targets where k - 1 does not (bisection
     takes over if the model has not closed in after a few probes).
     """
+    k_max, quality, max_delta_e = settings.n_colors, settings.quality, settings.max_delta_e
     targets = {}
     if quality is not None:
         targets["psnr"] = quality
@@ -40,8 +42,8 @@ def smallest_palette(colors, k_max, quality, max_delta_e, *, algorithm, init, ef
 
     def probe(k):
         if k not in probes:
-            palette, color_labels = palette_for(colors, k, algorithm=algorithm, init=init, effort=effort,
-                                                 rng=fresh_rng(), notes=[], splits=splits if init == "wu" else None)
+            palette, color_labels = palette_for(colors, k, settings.search, rng=fresh_rng(), notes=[],
+                                                splits=splits if settings.init == "wu" else None)
             reached = {"psnr": color_psnr(colors, palette, color_labels)}
             if max_delta_e is not None:
                 reached["delta_e"] = color_delta_e(colors, palette, color_labels, p95=False)[0]

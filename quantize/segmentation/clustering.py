@@ -12,7 +12,7 @@ from ..cluster.kmeans import KMeans
 from ..color.histogram import ColorHistogram
 from ..color.spaces import to_space
 from ..errors import FewDistinctPointsWarning
-from ..quantization.search import cluster_colors
+from ..quantization.search import Levels, Search, cluster_colors
 
 
 #: Pixels whose features are clustered when ``spatial`` > 0 (then the colour
@@ -50,7 +50,8 @@ def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng):
                 )
             centers = colors
         else:
-            centers = cluster_colors(colors, histogram.counts, histogram.colors, k, effort=effort, rng=rng)
+            centers = cluster_colors(Levels(colors, histogram.counts, histogram.colors), k, Search(effort=effort),
+                                     rng=rng)
         color_labels, _ = assign(colors, centers, with_distances=False)
         return histogram.lookup(color_labels.astype(np.int32)), centers
 

@@ -74,7 +74,7 @@ def test_thorough_is_never_worse_than_fast_or_normal(photo, rgba_photo, space):
     results among them, by the objective in the clustering space."""
     from quantize.color.alpha import to_features
     from quantize.color.spaces import to_space
-    from quantize.quantization.api import image_colors
+    from quantize.quantization.colors import image_colors
 
     for image in (photo, rgba_photo):
         colors = image_colors(image, space)
@@ -488,12 +488,12 @@ def test_quality_target_out_of_reach(photo):
 
 
 def test_histogram_psnr_is_the_reports(rgba_photo):
-    from quantize.quantization.result import color_psnr
-    from quantize.quantization.api import image_colors, palette_for
+    from quantize.quantization.colors import color_psnr, image_colors, palette_for
+    from quantize.quantization.search import Search
 
     colors = image_colors(rgba_photo, "lab")  # partly transparent: clustered as premultiplied RGBA
-    palette, color_labels = palette_for(colors, 12, algorithm="lloyd", init="wu", effort="normal",
-                                         rng=np.random.default_rng(0), notes=[])
+    palette, color_labels = palette_for(colors, 12, Search("wu", "lloyd", "normal"), rng=np.random.default_rng(0),
+                                        notes=[])
     result = quantize_image(rgba_photo, 12, random_state=0)
     assert color_psnr(colors, palette, color_labels) == pytest.approx(result.report.psnr, abs=1e-9)
 
