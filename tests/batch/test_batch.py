@@ -213,3 +213,41 @@ def test_output_folder_inside_input_is_not_scanned(folder):
     rerun = quantize_folder(folder, folder / "out", suffix="-s", recursive=True, jobs=1, skip_existing=True)
     assert not [f for f in rerun.files if "/out/" in f.input]
     assert by_input(rerun)[str(folder / "cat.png")].status == "skipped"
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"quality": -1}, "quality=-1.0 must be a finite number"),
+    ({"max_pixels": 0}, "max_pixels=0 must be >= 1"),
+    ({"n_colors": 300}, "n_colors=300 must be <= 256"),
+    ({"jobs": 0}, "jobs=0 must be >= 1"),
+    ({"n_segments": 0}, "n_segments=0 must be >= 1"),
+    ({"palette": [[0, 0]]}, "palette must be an"),
+    ({"random_state": np.random.default_rng(0)}, "random_state=Generator"),
+])
+def test_bad_settings_fail_the_call_before_any_file(folder, tmp_path, options, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        quantize_folder(folder, tmp_path / "out", **options)
+    assert not (tmp_path / "out").exists()
+
+
+def test_settings_objects_and_keywords_give_the_same_batch(folder, tmp_path):
+    from quantize import BatchSettings, QuantizeSettings
+
+    by_objects = quantize_folder(folder, tmp_path / "a", settings=QuantizeSettings(n_colors=6, random_state=0),
+                                 batch=BatchSettings(jobs=1, recursive=True))
+    by_keywords = quantize_folder(folder, tmp_path / "b", n_colors=6, jobs=1, recursive=True)
+    assert by_objects.parameters == by_keywords.parameters
+    assert [f.status for f in by_objects.files] == [f.status for f in by_keywords.files]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colours'"):
+        quantize_folder(folder, tmp_path / "c", colours=6)
+
+
+def test_statuses_are_plain_strings_in_every_record(folder, tmp_path):
+    from quantize.batch import Status
+
+    report = quantize_folder(folder, tmp_path / "out", n_colors=4, jobs=1)
+    assert {str(s) for s in Status} == {"done", "skipped", "failed", "not run"}
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert {f["status"] for f in manifest["files"]} <= {"done", "skipped", "failed", "not run"}
+    assert report.files[0].status == "done" and report.files[0].status is Status.DONE
+    assert ",done," in (tmp_path / "out" / "manifest.csv").read_text()

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from quantize import FewDistinctPointsWarning, InvalidParameterError, KMeans, QuantizeError
+from quantize import FewDistinctPointsWarning, InvalidParameterError, KMeans, NotFittedError, QuantizeError
 from quantize.metrics import adjusted_rand_index
 
 ALGORITHMS = ["minibatch", "lloyd"]
@@ -257,6 +257,10 @@ def test_unfitted_and_wrong_features(blobs):
     X, _ = blobs
     with pytest.raises(QuantizeError, match="not fitted yet"):
         KMeans(2).predict(X)
+    for method in ("predict", "transform", "score"):  # scikit-learn's contract: also a ValueError and AttributeError
+        with pytest.raises(NotFittedError, match="call fit first") as caught:
+            getattr(KMeans(2), method)(X)
+        assert isinstance(caught.value, ValueError) and isinstance(caught.value, AttributeError)
     km = KMeans(2, random_state=0).fit(X)
     with pytest.raises(InvalidParameterError, match="X has 2 features, but KMeans was fitted with 3"):
         km.predict(X[:, :2])

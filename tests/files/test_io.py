@@ -583,3 +583,26 @@ def test_float_tiff_with_some_nan_and_huge_values(tmp_path, recwarn):
     assert loaded.pixels[0, :, 0].tolist() == [0, 255, 0, 100]
     assert any("NaN and infinite pixels taken as 0" in n for n in loaded.notes)
     assert not recwarn.list
+
+
+def test_palette_format_errors_are_palette_errors():
+    from quantize import InvalidParameterError, PaletteError
+    from quantize.files.palette_formats import parse, render
+
+    for data, kind, message in ((b"[[1, 2]]", "json", "is not an \\[r, g, b\\] triple"),
+                                (b"[[1, 2, 300]]", "json", "300 is not an integer in 0..255"),
+                                (b"Name: x\n", "gpl", "starts with the line 'GIMP Palette'"),
+                                (b"red\n", "hex", "no #rrggbb colour found")):
+        with pytest.raises(PaletteError, match=message) as caught:
+            parse(data, kind)
+        assert caught.value.path is None and str(caught.value) == caught.value.reason
+    with pytest.raises(InvalidParameterError, match="unknown palette format 'act'"):
+        render([], "act")
+
+
+def test_file_errors_share_one_path_mixin():
+    from quantize.errors import ImageError, OutputError, PaletteError, PathMixin
+
+    for error in (ImageError("bad", "a.png"), PaletteError("bad", "p.json"), OutputError("bad", "o.png")):
+        assert isinstance(error, PathMixin) and error.reason == "bad" and str(error) == f"{error.path}: bad"
+    assert str(OutputError("bad")) == "bad" and isinstance(OutputError("x"), OSError)

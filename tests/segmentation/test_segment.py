@@ -8,7 +8,8 @@ from skimage import measure
 from quantize import FewDistinctPointsWarning, InvalidParameterError, OutputError
 from quantize.datasets import make_regions
 from quantize.metrics import adjusted_rand_index
-from quantize.segmentation.api import merge_small_regions, segment_image
+from quantize.segmentation import segment_image
+from quantize.segmentation.regions import merge_small_regions
 
 from ..conftest import blocks_image
 
@@ -303,3 +304,22 @@ def test_a_failed_save_removes_what_it_wrote(tmp_path, photo, monkeypatch):
     with pytest.raises(OutputError):
         result.save(tmp_path / "kept")
     assert [p.name for p in (tmp_path / "kept").iterdir()] == ["notes.txt"]
+
+
+def test_segment_settings_are_checked_once_and_taken_whole():
+    from quantize import SegmentSettings
+
+    with pytest.raises(InvalidParameterError, match="n_segments=300 must be <= 256"):
+        SegmentSettings(n_segments=300)
+    with pytest.raises(InvalidParameterError, match="sigma=20.0 must be <= 16"):
+        SegmentSettings(sigma=20)
+    with pytest.raises(InvalidParameterError, match="max_pixels=0 must be >= 1"):
+        SegmentSettings(max_pixels=0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'k'"):
+        segment_image(np.zeros((4, 4, 3), np.uint8), k=2)
+    image = blocks_image([(255, 0, 0), (0, 255, 0), (0, 0, 255)])
+    settings = SegmentSettings(n_segments=3, random_state=0)
+    by_settings, by_keywords = segment_image(image, settings=settings), segment_image(image, 3, random_state=0)
+    np.testing.assert_array_equal(by_settings.clusters, by_keywords.clusters)
+    assert by_settings.parameters == by_keywords.parameters
+    assert segment_image(image, 2, settings=settings).parameters["n_segments"] == 2
