@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from quantize import load_image, quantize_image
-from quantize.colorspace import CLUSTER_SPACES
+from quantize.color import CLUSTER_SPACES
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "images"

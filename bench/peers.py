@@ -61,7 +61,7 @@ from PIL import Image
 from _child import run_quantize
 from _images import cases, default_images
 from quantize import quantize_image
-from quantize.colorspace import premultiply, to_palette
+from quantize.color.alpha import premultiply, to_palette
 from quantize.metrics import delta_e_2000, psnr
 
 SAMPLE = 10_000

@@ -26,7 +26,7 @@ from skimage.segmentation import slic
 from _child import run_quantize
 from quantize.datasets import make_regions
 from quantize.metrics import adjusted_rand_index
-from quantize.segment import segment_image
+from quantize import segment_image
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "images"

@@ -24,7 +24,7 @@ import numpy as np
 
 from quantize import load_image, quantize_image
 from quantize.metrics import psnr
-from quantize.colorspace import premultiply, to_palette
+from quantize.color.alpha import premultiply, to_palette
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "images"

@@ -12,6 +12,7 @@ except PackageNotFoundError:  # running from a checkout without installing
     __version__ = "0.1.0"
 
 from . import _legacy
+from ._parallel import get_num_threads, set_num_threads
 from .cluster import KMeans
 from .errors import (
     FewDistinctPointsWarning,
@@ -66,10 +67,12 @@ __all__ = [
     "color_histogram",
     "fit_palette",
     "fit_shared_palette",
+    "get_num_threads",
     "load_image",
     "quantize_folder",
     "quantize_image",
     "segment_image",
+    "set_num_threads",
     "suggest_k",
 ]
 

@@ -123,7 +123,7 @@ def _two_nearest(rows, rows_sq, centers, centers_sq, starts=None):
 def assign(X, centers, *, with_distances=True):
     """Nearest centre of every row of X.
 
-    Chunks run on the package's threads (see :mod:`quantize.parallel`).
+    Chunks run on the package's threads (see :mod:`quantize._parallel`).
 
     Parameters
     ----------
@@ -183,7 +183,7 @@ def assign_with_bounds(X, centers, x_sq, starts=None):
         An upper bound on the Euclidean distance to the nearest centre.
     second : (n,) ndarray of X.dtype, or (G, n) with ``starts``
         A lower bound on the distance to any other centre (of each group): the bounds
-        that bounded Lloyd iterations (and the bin bounds of :mod:`quantize.refine`)
+        that bounded Lloyd iterations (and the bin bounds of :mod:`quantize.quantization.search`)
         start from.
     """
     n, k = X.shape[0], centers.shape[0]

@@ -127,7 +127,7 @@ class KMeans:
         "random": k distinct rows drawn with probability proportional to weight.
         "sharding": rows sorted by the sum of their features, cut into k shards of equal
         weight, the shard means (deterministic).  "wu": the box means of Wu's greedy
-        orthogonal bipartition (:mod:`quantize.wu`; at most 4 features,
+        orthogonal bipartition (:mod:`quantize.cluster.wu`; at most 4 features,
         deterministic), the start that colour quantisation uses by default.  An array
         gives the centres directly.
     algorithm : {"minibatch", "lloyd"}, default "minibatch"
@@ -141,7 +141,7 @@ class KMeans:
         "auto" is 10 for init="random" and 1 otherwise (deterministic inits give the
         same start every run).  Each run draws from its own
         stream spawned from ``random_state`` and runs may share the threads (see
-        :mod:`quantize.parallel`): the result does not depend on the thread count.
+        :mod:`quantize._parallel`): the result does not depend on the thread count.
     max_iter : int, default 300
         Lloyd: maximum iterations.  Mini-batch: maximum number of epochs (a pass's worth of
         batches, n_samples / batch_size) before the polish.

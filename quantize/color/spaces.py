@@ -17,7 +17,7 @@ CHUNK = 1 << 16
 #: Spaces colours can be clustered in (compress, segment, batch).
 CLUSTER_SPACES = ("rgb", "lab", "oklab")
 #: CIELAB gives the lowest mean CIEDE2000 at equal k on most photos (bench/colorspaces.py,
-#: README "Colour spaces"); sRGB gives the highest PSNR.
+#: docs/benchmarks.md "Colour spaces"); sRGB gives the highest PSNR.
 DEFAULT_SPACE = "lab"
 
 # OKLab (Björn Ottosson, 2020): linear sRGB → LMS → cube root → Lab, and back.

@@ -25,7 +25,7 @@ _ALPHA_SUPPORT = {"PNG": "full", "WEBP": "full", "TIFF": "full", "GIF": "binary"
 #: Keyword arguments for Pillow's encoders: lossless where a lossy default would undo
 #: the quantisation.  PNG is encoded both ways and the smaller kept: deflate level 7
 #: wins for 8-bit indices, run-length for the packed 1-4-bit indices of small palettes,
-#: each at a fraction of level 9's time (measured in bench/peers.py, see the README).
+#: each at a fraction of level 9's time (measured in bench/peers.py, docs/benchmarks.md).
 _SAVE_OPTIONS = {
     "PNG": [{"compress_level": 7}, {"compress_level": 9, "compress_type": zlib.Z_RLE}],
     "WEBP": [{"lossless": True, "method": 4}],

@@ -65,7 +65,7 @@ class SilhouetteSample:
     """Silhouettes of several labellings of the same points on one weighted sample.
 
     The sample and its pairwise distances are computed once, so scoring one
-    labelling more (one per k, in :func:`quantize.choose_k.suggest_k`) costs one
+    labelling more (one per k, in :func:`quantize.quantization.choose_k.suggest_k`) costs one
     matrix product.  Parameters are those of :func:`silhouette_score`.
     """
 

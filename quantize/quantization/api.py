@@ -82,7 +82,7 @@ def quantize_image(image, n_colors=None, *, settings=None, **options):
     effort : {"normal", "fast", "thorough"}, keyword-only
         How far the search goes: "fast" stops at the coarse bins, "normal" refines on
         the exact colours, "thorough" adds k-means++ restarts and keeps the best
-        (never worse than the other two).  Measured times and qualities: README,
+        (never worse than the other two).  Measured times and qualities: docs/benchmarks.md,
         "Effort".
     random_state : None, int or numpy.random.Generator, keyword-only
         Seeds the random inits, mini-batch and the thorough restarts (the default

@@ -17,7 +17,7 @@ centre (triangle inequality), so only the colours of the other bins are assigned
 by one (:meth:`Levels.exact_labels`): exact labels at a fraction of the cost.
 
 ``effort`` sets how far the search goes (:data:`STEPS`; measured in
-bench/effort.py, README "Effort"):
+bench/effort.py, docs/benchmarks.md "Effort"):
 
 - "fast": converged on the first binned level only;
 - "normal" (the default): converged on the first level, then a few Lloyd steps on
@@ -164,7 +164,7 @@ class Levels:
 
     def start_level(self):
         """The level starts are drawn from, the same for every k so that Wu's boxes
-        for k are those of any deeper run (:class:`quantize.wu.WuSplits`)."""
+        for k are those of any deeper run (:class:`quantize.cluster.wu.WuSplits`)."""
         return self.finest_below(_START_MIN)
 
     def splits(self, k):
