@@ -163,6 +163,27 @@ def fresh_stream(seed, rng):
     return np.random.default_rng(seed) if seed is not None else rng.spawn(1)[0]
 
 
+class SettingsMixin:
+    """What every frozen settings dataclass of the package offers besides its checks."""
+
+    def replace(self, **changes):
+        """A copy with ``changes``, checked as a new object is."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_options(cls, settings=None, **options):
+        """``settings`` (or the defaults) with the given options replaced; an option
+        that is not a field is a TypeError, as an unknown keyword argument is."""
+        return settings_from_options(cls, settings, options)
+
+    @classmethod
+    def for_call(cls, settings, options, **leading):
+        """The settings of a public function's call: ``settings`` with its keyword
+        ``options`` and its leading argument (n_colors, n_segments) when given."""
+        options.update({name: value for name, value in leading.items() if value is not None})
+        return settings_from_options(cls, settings, options)
+
+
 def settings_from_options(cls, settings, options):
     """A settings object of the frozen dataclass ``cls``: ``settings`` (or the
     defaults) with ``options`` replaced; an option that is not a field is a TypeError,

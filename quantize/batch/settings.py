@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_int, settings_from_options
+from .._validation import SettingsMixin, check_int
 from ..quantization.settings import QuantizeSettings, check_palette
 from ..segmentation.settings import MAX_SEGMENTS
 
 
 @dataclass(frozen=True)
-class BatchSettings:
+class BatchSettings(SettingsMixin):
     """How :func:`quantize.batch.quantize_folder` treats a folder; the fields are
     documented there.  ``jobs`` None means the number of cores."""
 
@@ -46,10 +46,6 @@ class BatchSettings:
             put("html_report", Path(self.html_report))
             put("thumbnails", True)  # the page shows them
 
-    def replace(self, **changes):
-        """A copy with ``changes``, checked as a new object is."""
-        return dataclasses.replace(self, **changes)
-
 
 BATCH_FIELDS = frozenset(f.name for f in dataclasses.fields(BatchSettings))
 
@@ -61,5 +57,4 @@ def split_options(settings, batch, options):
     batch_options = {key: options.pop(key) for key in list(options) if key in BATCH_FIELDS}
     if settings is None and "random_state" not in options:
         options["random_state"] = 0
-    return (QuantizeSettings.from_options(settings, **options),
-            settings_from_options(BatchSettings, batch, batch_options))
+    return QuantizeSettings.from_options(settings, **options), BatchSettings.from_options(batch, **batch_options)

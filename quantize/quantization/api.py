@@ -138,9 +138,7 @@ def quantize_image(image, n_colors=None, *, settings=None, **options):
     - The input (file or array) is not modified.
     - The same input, parameters and integer ``random_state`` give the identical result.
     """
-    if n_colors is not None:
-        options["n_colors"] = n_colors
-    s = QuantizeSettings.from_options(settings, **options)
+    s = QuantizeSettings.for_call(settings, options, n_colors=n_colors)
     seed, rng = resolve_seed(s.random_state)
     loaded = as_loaded(image, s.max_pixels)
     start = time.perf_counter()  # loading is timed by load_image

@@ -1,12 +1,11 @@
 """The settings of a quantisation, validated once: :class:`QuantizeSettings`, and the
 checks of the other inputs of the public functions (palettes, histograms)."""
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_choice, check_float, check_int, check_random_state, settings_from_options
+from .._validation import SettingsMixin, check_choice, check_float, check_int, check_random_state
 from ..cluster.kmeans import ALGORITHMS, INITS
 from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE
 from ..errors import InvalidParameterError
@@ -66,7 +65,7 @@ def check_search(algorithm, init, effort):
 
 
 @dataclass(frozen=True)
-class QuantizeSettings:
+class QuantizeSettings(SettingsMixin):
     """Every option of :func:`quantize.quantize_image` but the image, checked when the
     object is made (a bad value raises InvalidParameterError there, once, not per image).
 
@@ -122,13 +121,3 @@ class QuantizeSettings:
     def targeted(self):
         """Whether a quality target (``quality`` or ``max_delta_e``) chooses the colours."""
         return self.quality is not None or self.max_delta_e is not None
-
-    def replace(self, **changes):
-        """A copy with ``changes``, checked as a new object is."""
-        return dataclasses.replace(self, **changes)
-
-    @classmethod
-    def from_options(cls, settings=None, **options):
-        """``settings`` (or the defaults) with the given options replaced; an option
-        that is not a field is a TypeError, as an unknown keyword argument is."""
-        return settings_from_options(cls, settings, options)

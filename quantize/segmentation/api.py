@@ -72,9 +72,7 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
       region smaller than it has a neighbour.
     - The same input, parameters and integer ``random_state`` give the same result.
     """
-    if n_segments is not None:
-        options["n_segments"] = n_segments
-    s = SegmentSettings.from_options(settings, **options)
+    s = SegmentSettings.for_call(settings, options, n_segments=n_segments)
     seed, rng = resolve_seed(s.random_state)
     loaded = as_loaded(image, s.max_pixels)
     start = time.perf_counter()

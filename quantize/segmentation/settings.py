@@ -1,11 +1,10 @@
 """The settings of a segmentation, validated once: :class:`SegmentSettings`."""
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_choice, check_float, check_int, check_random_state, settings_from_options
+from .._validation import SettingsMixin, check_choice, check_float, check_int, check_random_state
 from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE
 from ..errors import InvalidParameterError
 from ..files.read import DEFAULT_MAX_PIXELS
@@ -20,7 +19,7 @@ MAX_SIGMA = 16.0
 
 
 @dataclass(frozen=True)
-class SegmentSettings:
+class SegmentSettings(SettingsMixin):
     """Every option of :func:`quantize.segment_image` but the image, checked when the
     object is made; the fields are documented there."""
 
@@ -50,13 +49,3 @@ class SegmentSettings:
             put("max_pixels", check_int(self.max_pixels, "max_pixels", low=1))
         if not isinstance(self.random_state, np.random.Generator):
             check_random_state(self.random_state)
-
-    def replace(self, **changes):
-        """A copy with ``changes``, checked as a new object is."""
-        return dataclasses.replace(self, **changes)
-
-    @classmethod
-    def from_options(cls, settings=None, **options):
-        """``settings`` (or the defaults) with the given options replaced; an option
-        that is not a field is a TypeError, as an unknown keyword argument is."""
-        return settings_from_options(cls, settings, options)
