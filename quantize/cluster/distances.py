@@ -8,7 +8,7 @@ product per chunk (BLAS).  Rows are processed in chunks sized so that a chunk's
 
 import numpy as np
 
-from .._parallel import thread_map
+from .._parallel import map_slices, slices
 
 
 # Bytes of one (rows, k) distance block: small enough to stay in cache.
@@ -148,20 +148,20 @@ def assign(X, centers, *, with_distances=True):
     centers_sq = row_norms_sq(centers)
     step = chunk_rows(k, X.dtype.itemsize)
 
-    def work(start):
-        rows = X[start : start + step]
+    def work(part):
+        rows = X[part]
         if k <= _PACKED_MAX_K:
             lab = _two_nearest(rows, row_norms_sq(rows), centers, centers_sq)[0]
         else:  # ||x||² is the same for every centre: the argmin needs ||c||² / 2 − x·c
             block = rows @ centers.T
             np.subtract(0.5 * centers_sq, block, out=block)
             lab = block.argmin(axis=1)
-        labels[start : start + step] = lab
+        labels[part] = lab
         if with_distances:
             diff = rows - centers[lab]
-            sq_dist[start : start + step] = np.einsum("ij,ij->i", diff, diff)
+            sq_dist[part] = np.einsum("ij,ij->i", diff, diff)
 
-    thread_map(work, range(0, n, step))
+    map_slices(work, n, step)
     return labels, sq_dist
 
 
@@ -193,16 +193,15 @@ def assign_with_bounds(X, centers, x_sq, starts=None):
     centers_sq = row_norms_sq(centers)
     step = chunk_rows(k, X.dtype.itemsize)
 
-    def work(start):
-        stop = min(start + step, n)
-        rows, rows_sq = X[start:stop], x_sq[start:stop]
+    def work(part):
+        rows, rows_sq = X[part], x_sq[part]
         if k <= _PACKED_MAX_K:
             lab, first, other = _two_nearest(rows, rows_sq, centers, centers_sq, starts)
         else:
             block = rows @ centers.T
             np.subtract(0.5 * centers_sq, block, out=block)
             lab = block.argmin(axis=1)
-            index = np.arange(stop - start)
+            index = np.arange(len(rows))
             best = block[index, lab]
             block[index, lab] = np.inf
             error = _rounding_bound(rows_sq, centers_sq, X.dtype)
@@ -213,21 +212,21 @@ def assign_with_bounds(X, centers, x_sq, starts=None):
                 other = np.maximum(2 * (rest + 0.5 * rows_sq) - error, 0)
             else:
                 other = np.maximum(2 * (rest.T + 0.5 * rows_sq) - error, 0)
-        labels[start:stop] = lab
-        nearest[start:stop] = np.sqrt(np.maximum(first, 0))
-        second[..., start:stop] = np.sqrt(other)
+        labels[part] = lab
+        nearest[part] = np.sqrt(np.maximum(first, 0))
+        second[..., part] = np.sqrt(other)
 
-    thread_map(work, range(0, n, step))
+    map_slices(work, n, step)
     return labels, nearest, second
 
 
-def sq_dist_to_assigned(X, centers, labels):
-    """Exact squared distance of every row of X to its own centre ``centers[labels]``."""
+def sq_dist_to_assigned(X, centers, labels=None):
+    """Exact squared distance of every row of X to its own centre ``centers[labels]``
+    (to ``centers[0]`` for every row when ``labels`` is None), in bounded memory."""
     out = np.empty(X.shape[0], dtype=X.dtype)
-    step = chunk_rows(X.shape[1], X.dtype.itemsize)
-    for start in range(0, X.shape[0], step):
-        diff = X[start : start + step] - centers[labels[start : start + step]]
-        out[start : start + step] = np.einsum("ij,ij->i", diff, diff)
+    for part in slices(X.shape[0], chunk_rows(X.shape[1], X.dtype.itemsize)):
+        diff = X[part] - (centers[0] if labels is None else centers[labels[part]])
+        out[part] = np.einsum("ij,ij->i", diff, diff)
     return out
 
 
@@ -245,13 +244,11 @@ def sq_distances(X, centers, x_sq=None, out=None):
     c_sq = row_norms_sq(centers)
     if out is None:
         out = np.empty((n, k), dtype=X.dtype)
-    step = chunk_rows(k, X.dtype.itemsize)
-    for start in range(0, n, step):
-        stop = min(start + step, n)
-        block = out[start:stop]
-        np.matmul(X[start:stop], centers.T, out=block)
+    for part in slices(n, chunk_rows(k, X.dtype.itemsize)):
+        block = out[part]
+        np.matmul(X[part], centers.T, out=block)
         block *= -2
-        block += x_sq[start:stop, None]
+        block += x_sq[part, None]
         block += c_sq
         np.maximum(block, 0, out=block)
     return out

@@ -8,18 +8,9 @@ caller decides what to do about that.
 
 import numpy as np
 
-from .distances import chunk_rows, row_norms_sq, sq_distances
+from .._parallel import slices
+from .distances import chunk_rows, row_norms_sq, sq_dist_to_assigned, sq_distances
 
-
-
-def sq_dist_to_point(X, point):
-    """Exact squared distance of every row of X to one point, in bounded memory."""
-    out = np.empty(X.shape[0], dtype=X.dtype)
-    step = chunk_rows(X.shape[1], X.dtype.itemsize)
-    for start in range(0, X.shape[0], step):
-        diff = X[start : start + step] - point
-        out[start : start + step] = np.einsum("ij,ij->i", diff, diff)
-    return out
 
 
 def sample_proportional(cumulative, size, rng):
@@ -53,7 +44,7 @@ def kmeans_plusplus(X, n_clusters, sample_weight, rng, *, n_local_trials=None):
     centers = np.empty((n_clusters, d), dtype=X.dtype)
     first = sample_proportional(np.cumsum(w), 1, rng)[0]
     centers[0] = X[first]
-    closest = sq_dist_to_point(X, centers[0])
+    closest = sq_dist_to_assigned(X, centers[:1])
     x_sq = row_norms_sq(X)
     step = chunk_rows(n_local_trials, X.dtype.itemsize)
     for c in range(1, n_clusters):
@@ -63,14 +54,13 @@ def kmeans_plusplus(X, n_clusters, sample_weight, rng, *, n_local_trials=None):
         candidates = np.unique(sample_proportional(cumulative, n_local_trials, rng))
         cand_points = X[candidates]
         potentials = np.zeros(candidates.size, dtype=np.float64)
-        for start in range(0, n, step):
-            stop = min(start + step, n)
-            block = sq_distances(X[start:stop], cand_points, x_sq[start:stop])
-            np.minimum(block, closest[start:stop, None], out=block)
-            potentials += w[start:stop] @ block
+        for part in slices(n, step):
+            block = sq_distances(X[part], cand_points, x_sq[part])
+            np.minimum(block, closest[part, None], out=block)
+            potentials += w[part] @ block
         best = candidates[np.argmin(potentials)]
         centers[c] = X[best]
-        np.minimum(closest, sq_dist_to_point(X, centers[c]), out=closest)
+        np.minimum(closest, sq_dist_to_assigned(X, centers[c : c + 1]), out=closest)
     return centers
 
 

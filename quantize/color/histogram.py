@@ -17,7 +17,7 @@ besides the result of :meth:`ColorHistogram.lookup` (and, below a million pixels
 
 import numpy as np
 
-from .._parallel import thread_map
+from .._parallel import map_slices, slices, thread_map
 
 
 _RGB_CODES = 1 << 24
@@ -98,8 +98,8 @@ def merge_histograms(parts):
 def _dense_histogram(pixels):
     """(codes, counts) of RGB pixels counted in one table over all 2^24 codes."""
     table = np.zeros(_RGB_CODES, dtype=np.int64)
-    for start in range(0, len(pixels), _DENSE_STRIP):
-        table += np.bincount(pack_colors(pixels[start : start + _DENSE_STRIP]), minlength=_RGB_CODES)
+    for part in slices(len(pixels), _DENSE_STRIP):
+        table += np.bincount(pack_colors(pixels[part]), minlength=_RGB_CODES)
     codes = np.flatnonzero(table)
     return codes.astype(np.uint32), table[codes]
 
@@ -147,7 +147,7 @@ class ColorHistogram:
         self.colors = unpack_colors(self._distinct, self.channels)
 
     def _strips(self):
-        return [self._pixels[start : start + _STRIP] for start in range(0, len(self._pixels), _STRIP)]
+        return [self._pixels[part] for part in slices(len(self._pixels), _STRIP)]
 
     def __len__(self):
         return len(self.counts)
@@ -179,10 +179,10 @@ class ColorHistogram:
             def find(codes):
                 return values[np.searchsorted(self._distinct, codes)]
 
-        def fill(start):
-            out[start : start + _STRIP] = find(pack_colors(self._pixels[start : start + _STRIP]))
+        def fill(part):
+            out[part] = find(pack_colors(self._pixels[part]))
 
-        thread_map(fill, range(0, len(self._pixels), _STRIP))
+        map_slices(fill, len(self._pixels), _STRIP)
         return out
 
 

@@ -4,7 +4,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from skimage.segmentation import find_boundaries
 
-from .._parallel import thread_map
+from .._parallel import map_slices
 
 
 #: Boundary colour of :func:`overlay`: skimage.segmentation.mark_boundaries' yellow.
@@ -39,9 +39,9 @@ def overlay(image, regions, region_colors, *, opacity=0.6, boundaries=True):
 
     # Strips of rows on threads; the blend is fixed-point on the uint8 values, so no
     # float copy of the image is made.
-    def paint(top):
-        bottom = min(top + rows, height)
-        strip = regions[top:bottom]
+    def paint(part):
+        top, bottom = part.start, part.stop
+        strip = regions[part]
         inside = strip >= 0
         painted = region_colors[strip[inside]].astype(np.uint16)
         under = image[top:bottom, :, :3][inside].astype(np.uint16)
@@ -52,7 +52,7 @@ def overlay(image, regions, region_colors, *, opacity=0.6, boundaries=True):
             edge = find_boundaries(regions[above:below] + 1, mode="inner", background=0)  # 0: no region
             out[top:bottom, :, :3][edge[top - above : top - above + bottom - top]] = BOUNDARY_COLOR
 
-    thread_map(paint, range(0, height, rows))
+    map_slices(paint, height, rows)
     return out
 
 

@@ -3,7 +3,7 @@ data, and Rand, adjusted Rand and pair F-measure against a true labelling."""
 
 import numpy as np
 
-from .._parallel import thread_map
+from .._parallel import map_slices
 from .._validation import weights_or_ones
 from ..errors import InvalidParameterError
 
@@ -183,13 +183,12 @@ def dunn_index(X, labels, *, sample_weight=None, sample_size=None, random_state=
         return 0.0
     sq = np.einsum("ij,ij->i", X, X)
 
-    def extremes(start):
-        rows = slice(start, start + _DUNN_CHUNK)
+    def extremes(rows):
         d2 = np.maximum(sq[rows, None] - 2 * X[rows] @ X.T + sq[None, :], 0.0)
         same = labels[rows, None] == labels[None, :]
         return d2[same].max(), d2[~same].min(initial=np.inf)
 
-    found = thread_map(extremes, range(0, len(X), _DUNN_CHUNK))
+    found = map_slices(extremes, len(X), _DUNN_CHUNK)
     diameter = np.sqrt(max(d for d, _ in found))
     separation = np.sqrt(min(s for _, s in found))
     return float(separation / diameter) if diameter > 0 else float("inf")

@@ -8,7 +8,7 @@ of megabytes rather than gigabytes.
 
 import numpy as np
 
-from .._parallel import thread_map
+from .._parallel import slices, thread_map
 from ..errors import InvalidParameterError
 from .._validation import weights_or_ones
 from ..color.difference import ciede2000_rows
@@ -42,9 +42,9 @@ def psnr(reference, image, *, data_range=255):
     _check_pair(reference, image)
     reference, image = _as_3d(reference), _as_3d(image)
     total = 0
-    for start in range(0, reference.shape[0], _STRIP_ROWS):
-        diff = reference[start : start + _STRIP_ROWS].astype(np.int32)
-        diff -= image[start : start + _STRIP_ROWS]
+    for rows in slices(reference.shape[0], _STRIP_ROWS):
+        diff = reference[rows].astype(np.int32)
+        diff -= image[rows]
         np.square(diff, out=diff)
         total += int(diff.sum(dtype=np.int64))
     if total == 0:

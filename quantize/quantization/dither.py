@@ -8,7 +8,7 @@ dithering is a fixed threshold per pixel position and is vectorised here.
 import numpy as np
 from PIL import Image
 
-from .._parallel import thread_map
+from .._parallel import map_slices
 from ..cluster.distances import assign
 
 
@@ -71,12 +71,12 @@ def dither(rgb, palette, labels, *, method, strength=1.0):
     height, width = labels.shape
     out = np.empty((height, width), dtype=np.int16)
 
-    def strip(top):
-        rows = rgb[top : top + _STRIP_ROWS].astype(np.float32)
-        y = np.arange(top, top + len(rows)) % 8
+    def strip(part):
+        rows = rgb[part].astype(np.float32)
+        y = np.arange(part.start, part.stop) % 8
         offset = threshold[y[:, None], np.arange(width)[None, :] % 8]
         shifted = (rows + offset[..., None]).reshape(-1, 3)
-        out[top : top + len(rows)] = assign(shifted, entries, with_distances=False)[0].reshape(len(rows), width)
+        out[part] = assign(shifted, entries, with_distances=False)[0].reshape(len(rows), width)
 
-    thread_map(strip, range(0, height, _STRIP_ROWS))
+    map_slices(strip, height, _STRIP_ROWS)
     return out
