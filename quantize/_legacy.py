@@ -4,7 +4,6 @@ that now holds those names.  A path whose module was split (io, pipeline, segmen
 colorspace) gets a module that looks each name up in the new ones, in order."""
 
 import importlib
-import importlib.abc
 import importlib.util
 import sys
 import types
@@ -33,7 +32,7 @@ MOVED = {
 }
 
 
-class _Loader(importlib.abc.Loader):
+class _Loader:  # the importlib.abc.Loader protocol (importing importlib.abc costs 2 ms)
     def __init__(self, targets):
         self.targets = targets
 
@@ -60,7 +59,7 @@ class _Loader(importlib.abc.Loader):
             module.__spec__ = self.spec
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder:  # the importlib.abc.MetaPathFinder protocol
     def find_spec(self, fullname, path=None, target=None):
         package, _, name = fullname.partition(".")
         if package != "quantize" or name not in MOVED:
