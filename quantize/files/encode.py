@@ -10,8 +10,9 @@ import numpy as np
 from PIL import Image
 
 from .._parallel import thread_map
+from ..color.alpha import lookup_table
 from ..errors import OutputError
-from .write import atomic_write, check_output_path
+from .write import atomic_write
 
 
 #: Formats written as palette images; others get the rebuilt RGB(A) pixels.
@@ -74,10 +75,7 @@ def to_pil_image(labels, palette, image_format="PNG"):
     """
     transparent = bool((labels < 0).any())
     # One RGBA table for every path: the visible entries, then a transparent one.
-    table = np.zeros((len(palette) + 1, 4), dtype=np.uint8)
-    table[: len(palette), : palette.shape[1]] = palette
-    if palette.shape[1] == 3:
-        table[: len(palette), 3] = 255
+    table = lookup_table(palette, 4)
     visible_alpha = table[: len(palette), 3]
     if ((visible_alpha > 0) & (visible_alpha < 255)).any():
         alpha_kind = "full"
@@ -127,9 +125,8 @@ def save_quantized(path, labels, palette, *, overwrite=False, protect=None, icc_
         Bytes written.
     """
     path = Path(path)
-    check_output_path(path, overwrite=overwrite, protect=protect)
     encoded = encode_quantized(labels, palette, output_format(path), path, icc_profile=icc_profile)
-    return atomic_write(path, lambda handle: handle.write(encoded), overwrite=overwrite)
+    return atomic_write(path, lambda handle: handle.write(encoded), overwrite=overwrite, protect=protect)
 
 
 def encode_quantized(labels, palette, image_format, path=None, *, icc_profile=None):
@@ -177,6 +174,5 @@ def save_smallest(path, labels, palette, *, overwrite=False, protect=None, icc_p
         list(SMALLEST_FORMATS))))
     winner = min(encoded, key=lambda image_format: len(encoded[image_format]))
     target = path.with_suffix(SMALLEST_FORMATS[winner])
-    check_output_path(target, overwrite=overwrite, protect=protect)
-    atomic_write(target, lambda handle: handle.write(encoded[winner]), overwrite=overwrite)
+    atomic_write(target, lambda handle: handle.write(encoded[winner]), overwrite=overwrite, protect=protect)
     return target, {image_format: len(data) for image_format, data in encoded.items()}

@@ -104,11 +104,13 @@ def _write_failure(error, path):
     return OutputError(f"cannot write: {reason}", path)
 
 
-def atomic_write(path, write, *, overwrite=False):
+def atomic_write(path, write, *, overwrite=False, protect=None):
     """Write a file through ``write(file_object)`` so it appears whole or not at all.
 
-    On any failure (a full disk, an encoder error, an interruption) the temporary file
-    is removed and nothing appears at ``path``.  Returns the number of bytes written.
+    The path is checked first (:func:`check_output_path`: never ``protect``, the file
+    a command reads, whatever ``overwrite`` says).  On any failure (a full disk, an
+    encoder error, an interruption) the temporary file is removed and nothing appears
+    at ``path``.  Returns the number of bytes written.
 
     Raises
     ------
@@ -117,7 +119,7 @@ def atomic_write(path, write, *, overwrite=False):
         disk refused the data ("cannot write: no space left on device").
     """
     path = Path(path)
-    check_output_path(path, overwrite=overwrite)
+    check_output_path(path, overwrite=overwrite, protect=protect)
     directory = path.parent
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PART_SUFFIX, dir=directory)
