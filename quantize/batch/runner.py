@@ -17,16 +17,10 @@ from .._parallel import get_num_threads, set_num_threads
 
 #: Environment variables that cap the threads of numerical libraries in a worker.
 _THREAD_VARIABLES = ("QUANTIZE_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
 #: How often a worker checks that its parent is alive, and how long it has to drop
 #: the file in hand once the parent is gone (seconds).
 _PARENT_POLL = 0.25
-
-
 _STOP_GRACE = 2.0
 
 

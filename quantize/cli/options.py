@@ -1,4 +1,5 @@
-"""Click options shared by the commands, defined once."""
+"""Click options shared by the commands, defined once, and the settings object built
+from what they parse."""
 
 import math
 from pathlib import Path

@@ -54,8 +54,8 @@ def palette(ctx, input, kind, output, force, **options):
                     param_hint="'-o' / '--output'",
                 )
         # the palette alone: no rebuilt image, no metrics
-        colors, labels = fit_palette(load_image(input, max_pixels=s.max_pixels), s.n_colors, random_state=s.random_state,
-                                     colorspace=s.colorspace, effort=s.effort)
+        colors, labels = fit_palette(load_image(input, max_pixels=s.max_pixels), s.n_colors,
+                                     random_state=s.random_state, colorspace=s.colorspace, effort=s.effort)
         visible = labels[labels >= 0]
         shares = np.bincount(visible, minlength=len(colors)) / max(visible.size, 1)
         if output is not None:

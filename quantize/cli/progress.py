@@ -1,4 +1,4 @@
-"""The ``quantize`` command line: parses arguments, calls the library, prints."""
+"""Progress lines on stderr: files done in a batch, k fitted by suggest-k."""
 
 import time
 

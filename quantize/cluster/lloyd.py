@@ -32,8 +32,6 @@ def _half_gaps(centers):
 
 # From this many centres on, Lloyd's bounds are kept per group of nearby centres.
 _GROUPED_MIN_K = 32
-
-
 _CENTRES_PER_GROUP = 10
 
 

@@ -17,12 +17,8 @@ from .write import atomic_write
 
 #: Formats written as palette images; others get the rebuilt RGB(A) pixels.
 PALETTE_FORMATS = frozenset({"PNG", "GIF", "BMP", "TIFF"})
-
-
 #: What each format can store of transparency ("full" per-entry alpha, "binary" on/off).
 _ALPHA_SUPPORT = {"PNG": "full", "WEBP": "full", "TIFF": "full", "GIF": "binary"}
-
-
 #: Keyword arguments for Pillow's encoders: lossless where a lossy default would undo
 #: the quantisation.  PNG is encoded both ways and the smaller kept: deflate level 7
 #: wins for 8-bit indices, run-length for the packed 1-4-bit indices of small palettes,
@@ -32,17 +28,11 @@ _SAVE_OPTIONS = {
     "WEBP": [{"lossless": True, "method": 4}],
     "JPEG": [{"quality": 95}],
 }
-
-
 #: Up to _PNG_LEVEL_9_MAX_PIXELS, deflate runs at level 9 instead of 7: 2 to 16 % fewer
 #: bytes (16 % on Arc-Colors at k = 16, 6 % on Garden at k = 64) for at most half a
 #: second; on 20 megapixels it would cost 3 s for 2 %.
 _PNG_LEVEL_9 = {"compress_level": 9}
-
-
 _PNG_LEVEL_9_MAX_PIXELS = 1 << 22
-
-
 #: Formats whose Pillow encoder embeds an ICC profile.
 _ICC_FORMATS = frozenset({"PNG", "WEBP", "TIFF", "JPEG"})
 

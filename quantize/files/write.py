@@ -16,8 +16,6 @@ from ..errors import OutputError
 
 #: Suffix of the temporary files of atomic writes.
 PART_SUFFIX = ".part"
-
-
 _UMASK = os.umask(0)
 
 

@@ -151,8 +151,6 @@ def davies_bouldin_score(X, labels, *, sample_weight=None):
 #: Points up to which :func:`dunn_index` is exact (every pair, in chunks of rows):
 #: 20,000 points are 2e8 distances, about a second.
 DUNN_EXACT_MAX = 20_000
-
-
 _DUNN_CHUNK = 256
 
 

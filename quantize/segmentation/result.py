@@ -15,8 +15,6 @@ from ..files.write import check_outputs, make_folder, save_png, save_text
 
 #: Weight of the region colour over the image in overlay.png.
 OVERLAY_OPACITY = 0.6
-
-
 #: Rows of palette.png at most.
 SWATCH_ROWS = 64
 
