@@ -160,3 +160,12 @@ def test_psnr_of_different_shapes_is_an_invalid_parameter():
 
     with pytest.raises(InvalidParameterError, match=r"images differ in shape: \(2, 2\) vs \(2, 3\)"):
         psnr(np.zeros((2, 2), np.uint8), np.zeros((2, 3), np.uint8))
+
+
+def test_labellings_of_different_lengths_are_refused():
+    from quantize import InvalidParameterError
+    from quantize.metrics import rand_index
+
+    for function in (adjusted_rand_index, rand_index):
+        with pytest.raises(InvalidParameterError, match="labellings must be 1-D and of the same length"):
+            function([0, 1, 1], [0, 1])
