@@ -10,16 +10,16 @@ import time
 
 import numpy as np
 
-from .._validation import check_choice, check_int, check_random_state, fresh_stream, resolve_seed
+from .._validation import check_int, check_random_state, fresh_stream, resolve_seed
 from ..color.alpha import visible_pixels
 from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
-from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE, from_space, to_space
+from ..color.spaces import DEFAULT_SPACE, from_space, to_space
 from ..errors import InvalidParameterError, TargetNotMetError
 from ..files.read import DEFAULT_MAX_PIXELS, as_loaded
 from .colors import histogram_colors, image_colors, nearest_entries, palette_for, pixel_labels, visible_colors
 from .result import build_result, final_labels
-from .search import DEFAULT_EFFORT, Levels, Search, cluster_colors
-from .settings import MAX_PALETTE, QuantizeSettings, check_dither, check_histogram, check_palette, check_search
+from .search import DEFAULT_EFFORT, Levels, cluster_colors
+from .settings import MAX_PALETTE, QuantizeSettings, check_histogram, check_palette
 from .target import smallest_palette
 
 
@@ -44,12 +44,11 @@ def fit_palette(
     palette : (n, 3) or (n, 4) ndarray of uint8
     labels : (H, W) ndarray of int16 (int32 above 32767 colours), -1 where fully transparent
     """
-    n_colors = check_int(n_colors, "n_colors", low=1)
-    check_search(algorithm, init, effort)
-    check_choice(colorspace, "colorspace", CLUSTER_SPACES)
-    rng = check_random_state(random_state)
-    colors = image_colors(as_loaded(image).pixels, colorspace)
-    palette, color_labels = palette_for(colors, n_colors, Search(init, algorithm, effort), rng=rng, notes=[])
+    s = QuantizeSettings(n_colors=n_colors, algorithm=algorithm, init=init, effort=effort, colorspace=colorspace,
+                         random_state=random_state)
+    colors = image_colors(as_loaded(image).pixels, s.colorspace)
+    palette, color_labels = palette_for(colors, s.n_colors, s.search, rng=check_random_state(s.random_state),
+                                        notes=[])
     return pixel_labels(colors, palette, color_labels)
 
 
@@ -202,21 +201,21 @@ def fit_shared_palette(
     At most ``n_colors`` distinct entries; the same histograms, parameters and integer
     ``random_state`` give the same palette.
     """
-    n_colors = check_int(n_colors, "n_colors", low=1, high=MAX_PALETTE)
-    check_search(algorithm, init, effort)
-    check_choice(colorspace, "colorspace", CLUSTER_SPACES)
-    rng = check_random_state(random_state)
+    s = QuantizeSettings(n_colors=n_colors, algorithm=algorithm, init=init, effort=effort, colorspace=colorspace,
+                         random_state=random_state)
+    check_int(s.n_colors, "n_colors", high=MAX_PALETTE)
+    rng = check_random_state(s.random_state)
     parts = [(pack_colors(colors), counts) for colors, counts in map(check_histogram, histograms)]
     parts = [part for part in parts if len(part[0])]
     if not parts:
         raise InvalidParameterError("no visible pixel in any image: nothing to fit a palette to")
     codes, counts = merge_histograms(parts)
     colors = unpack_colors(codes, 3)
-    if len(colors) <= n_colors:
+    if len(colors) <= s.n_colors:
         return colors
-    levels = Levels(to_space(colors, colorspace), counts, colors)
-    centers = cluster_colors(levels, n_colors, Search(init, algorithm, effort), rng=rng)
-    return np.unique(from_space(centers, colorspace), axis=0)
+    levels = Levels(to_space(colors, s.colorspace), counts, colors)
+    centers = cluster_colors(levels, s.n_colors, s.search, rng=rng)
+    return np.unique(from_space(centers, s.colorspace), axis=0)
 
 
 def apply_palette(
@@ -251,9 +250,9 @@ def apply_palette(
     identical result.
     """
     palette = check_palette(palette)
-    check_choice(colorspace, "colorspace", CLUSTER_SPACES)
-    dither_strength = check_dither(dither, dither_strength)
-    loaded = as_loaded(image, max_pixels)
+    s = QuantizeSettings(colorspace=colorspace, dither=dither, dither_strength=dither_strength, max_pixels=max_pixels,
+                         ssim=ssim)
+    loaded = as_loaded(image, s.max_pixels)
     start = time.perf_counter()
     pixels = loaded.pixels
     notes = list(loaded.notes)
@@ -261,10 +260,10 @@ def apply_palette(
     if flat.shape[1] == 4 and (flat[:, 3] < 255).any():
         notes.append("partly transparent pixels were made opaque: the palette has no alpha")
     histogram = ColorHistogram(flat[:, :3])
-    colors = histogram_colors(histogram, colorspace, False, visible, pixels.shape)
-    color_labels = nearest_entries(colors, palette, colorspace)
+    colors = histogram_colors(histogram, s.colorspace, False, visible, pixels.shape)
+    color_labels = nearest_entries(colors, palette, s.colorspace)
     # PSNR from the pixels: partly transparent ones become opaque, which the colours do not show
-    _, labels, delta_e, _ = final_labels(loaded, colors, palette, color_labels, dither, dither_strength, notes)
-    return build_result(loaded, palette, labels, start, with_ssim=ssim,
+    _, labels, delta_e, _ = final_labels(loaded, colors, palette, color_labels, s.dither, s.dither_strength, notes)
+    return build_result(loaded, palette, labels, start, with_ssim=s.ssim,
                         colors_requested=len(palette), seed=None, algorithm="palette", init="none",
-                        notes=notes, colorspace=colorspace, delta_e=delta_e[0], delta_e_p95=delta_e[1])
+                        notes=notes, colorspace=s.colorspace, delta_e=delta_e[0], delta_e_p95=delta_e[1])
