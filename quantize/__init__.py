@@ -11,7 +11,7 @@ try:
 except PackageNotFoundError:  # running from a checkout without installing
     __version__ = "0.1.0"
 
-from . import _legacy
+from . import compat
 from ._parallel import get_num_threads, set_num_threads
 from .cluster import KMeans
 from .errors import (
@@ -33,7 +33,7 @@ from .quantization import (
     quantize_image,
 )
 
-_legacy.install()
+compat.install()
 
 #: Names loaded on first use, and the module that holds each.
 _LAZY = {

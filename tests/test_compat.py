@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-from quantize._legacy import MOVED
+from quantize.compat import MOVED
 
 
 @pytest.mark.parametrize("old", sorted(MOVED))
