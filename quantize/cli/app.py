@@ -91,6 +91,28 @@ def one_line_errors(input):
         raise click.ClickException(f"{input}: not enough memory to process this image") from None
 
 
+#: ctx.meta key of the verbosity: -1 quiet, 0 normal, 1 and up verbose.
+VERBOSITY = "quantize.verbosity"
+
+
+def verbosity(ctx=None):
+    """-1 with -q, 0 by default, the number of -v otherwise (see options.verbosity_opts)."""
+    ctx = ctx or click.get_current_context()
+    return ctx.meta.get(VERBOSITY, 0)
+
+
+def say(text, *, err=False):
+    """Print a report or summary unless -q was given."""
+    if verbosity() >= 0:
+        click.echo(text, err=err)
+
+
+def detail(message):
+    """Print ``quantize: <message>`` on stderr with -v: a step and its time."""
+    if verbosity() > 0:
+        click.echo(f"quantize: {message}", err=True)
+
+
 def error_line(message):
     """Print ``quantize: error: <message>`` on stderr: the one shape of every error."""
     click.echo(f"quantize: error: {message}", err=True)

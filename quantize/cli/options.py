@@ -11,6 +11,7 @@ from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE
 from ..files.read import DEFAULT_MAX_PIXELS
 from ..quantization.search import DEFAULT_EFFORT, EFFORTS
 from ..quantization.settings import MAX_PALETTE, QuantizeSettings
+from .app import VERBOSITY
 
 
 class FiniteFloatRange(click.FloatRange):
@@ -125,6 +126,25 @@ def palette_file_opt(*, help, required=False):
         help=f"{help}  A palette file: .json, .gpl, .css, .hex, .txt or a .png swatch "
         "(as `quantize palette` and `compress --save-palette` write).",
     )
+
+
+def _verbosity(ctx, param, value):
+    level = -1 if param.name == "quiet" and value else value if param.name == "verbose" else 0
+    if level:
+        if ctx.meta.get(VERBOSITY, 0) * level < 0:
+            raise click.UsageError("-q/--quiet and -v/--verbose exclude each other", ctx)
+        ctx.meta[VERBOSITY] = level
+    return value
+
+
+def verbosity_opts(command):
+    """-v/--verbose (repeatable) and -q/--quiet, as pngquant's and ImageMagick's: -q
+    prints nothing but errors (and the JSON --json asks for), -v adds the steps and
+    their times on stderr.  Read them with :func:`.app.verbosity`."""
+    command = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_verbosity,
+                           help="Print nothing but errors (and --json's JSON).")(command)
+    return click.option("-v", "--verbose", count=True, expose_value=False, callback=_verbosity,
+                        help="Also print each step and its time on stderr.")(command)
 
 
 def quantize_settings(ctx, options):

@@ -35,6 +35,19 @@ _PNG_LEVEL_9 = {"compress_level": 9}
 _PNG_LEVEL_9_MAX_PIXELS = 1 << 22
 #: Formats whose Pillow encoder embeds an ICC profile.
 _ICC_FORMATS = frozenset({"PNG", "WEBP", "TIFF", "JPEG"})
+#: Formats that do not decode to the pixels encoded (WebP is written lossless).
+LOSSY_FORMATS = frozenset({"JPEG"})
+
+
+def carries_icc(image_format):
+    """Whether files of ``image_format`` keep an embedded ICC profile."""
+    return image_format in _ICC_FORMATS
+
+
+def is_palette_image(image_format, *, has_alpha=False):
+    """Whether a quantised image is written as a palette image (mode "P") in this
+    format: the palette formats, except TIFF with transparency (written RGBA)."""
+    return image_format in PALETTE_FORMATS and not (image_format == "TIFF" and has_alpha)
 
 
 def output_format(path):
@@ -75,7 +88,7 @@ def to_pil_image(labels, palette, image_format="PNG"):
     if alpha_kind and (support is None or (support == "binary" and alpha_kind == "full")):
         what = "partial transparency" if alpha_kind == "full" else "transparency"
         raise OutputError(f"{image_format} cannot store the image's {what}; write a .png instead")
-    if image_format not in PALETTE_FORMATS or (image_format == "TIFF" and alpha_kind):
+    if not is_palette_image(image_format, has_alpha=bool(alpha_kind)):
         channels = 4 if alpha_kind else 3
         return Image.fromarray(table[labels, :channels])  # label -1 takes the last row
     entries = len(palette) + transparent
@@ -129,7 +142,7 @@ def encode_quantized(labels, palette, image_format, path=None, *, icc_profile=No
     candidates = _SAVE_OPTIONS.get(image_format, [{}])
     if labels.size <= _PNG_LEVEL_9_MAX_PIXELS:
         candidates = [_PNG_LEVEL_9 if c == {"compress_level": 7} else c for c in candidates]
-    if icc_profile and image_format in _ICC_FORMATS:
+    if icc_profile and carries_icc(image_format):
         candidates = [{**c, "icc_profile": icc_profile} for c in candidates]
 
     def encode(options):
@@ -147,6 +160,24 @@ def encode_quantized(labels, palette, image_format, path=None, *, icc_profile=No
 SMALLEST_FORMATS = {"PNG": ".png", "WEBP": ".webp"}
 
 
+def encode_smallest(labels, palette, path=None, *, icc_profile=None):
+    """PNG-8 and lossless WebP of a quantised image, both encoded (in parallel).
+
+    Returns
+    -------
+    image_format : str
+        The smaller one's.
+    data : bytes
+    sizes : dict of str to int
+        Bytes of each format tried.
+    """
+    encoded = dict(zip(SMALLEST_FORMATS, thread_map(
+        lambda image_format: encode_quantized(labels, palette, image_format, path, icc_profile=icc_profile),
+        list(SMALLEST_FORMATS))))
+    winner = min(encoded, key=lambda image_format: len(encoded[image_format]))
+    return winner, encoded[winner], {image_format: len(data) for image_format, data in encoded.items()}
+
+
 def save_smallest(path, labels, palette, *, overwrite=False, protect=None, icc_profile=None):
     """Encode as PNG-8 and as lossless WebP and write the smaller, atomically, at
     ``path`` with the winner's extension.
@@ -159,10 +190,7 @@ def save_smallest(path, labels, palette, *, overwrite=False, protect=None, icc_p
         Bytes of each format tried.
     """
     path = Path(path)
-    encoded = dict(zip(SMALLEST_FORMATS, thread_map(
-        lambda image_format: encode_quantized(labels, palette, image_format, path, icc_profile=icc_profile),
-        list(SMALLEST_FORMATS))))
-    winner = min(encoded, key=lambda image_format: len(encoded[image_format]))
+    winner, data, sizes = encode_smallest(labels, palette, path, icc_profile=icc_profile)
     target = path.with_suffix(SMALLEST_FORMATS[winner])
-    atomic_write(target, lambda handle: handle.write(encoded[winner]), overwrite=overwrite, protect=protect)
-    return target, {image_format: len(data) for image_format, data in encoded.items()}
+    atomic_write(target, lambda handle: handle.write(data), overwrite=overwrite, protect=protect)
+    return target, sizes

@@ -27,6 +27,8 @@ from .write import _UMASK
 DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS
 
 
+#: The note of an image loaded with ``keep_icc`` whose profile was kept.
+ICC_KEPT_NOTE = "the embedded ICC profile is kept in the output; colours were clustered as they are"
 _16BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
 #: Decoder messages kept as notes, at most.
 _MAX_DECODER_NOTES = 3
@@ -303,9 +305,38 @@ def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):
     start = time.perf_counter()
     path = Path(path)
     file_bytes = check_input_file(path)
-    notes = []
+    return _decode(path, path, file_bytes, start, max_pixels=max_pixels, keep_icc=keep_icc)
+
+
+def load_image_bytes(data, *, name="-", max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):
+    """:func:`load_image` of an image file's bytes (read from a pipe, say); ``name``
+    stands for the file in errors and in ``path``."""
+    start = time.perf_counter()
+    if not data:
+        raise ImageError("no data (0 bytes)", name)
+    return _decode(io.BytesIO(data), Path(name), len(data), start, max_pixels=max_pixels, keep_icc=keep_icc)
+
+
+def read_stdin():
+    """All the bytes of standard input (``-`` as an input)."""
+    import sys
+
+    return sys.stdin.buffer.read()
+
+
+def _head(source):
+    if isinstance(source, io.BytesIO):
+        return source.getvalue()[:16]
+    with open(source, "rb") as handle:
+        return handle.read(16)
+
+
+@contextlib.contextmanager
+def opened(source, path, max_pixels, notes):
+    """Pillow's image of ``source`` (a path or a BytesIO) with the bomb guard applied
+    and every decoder failure turned into an :class:`ImageError` naming ``path``."""
     try:
-        with _own_pixel_limit(), decoder_messages(notes), Image.open(path) as image:
+        with _own_pixel_limit(), decoder_messages(notes), Image.open(source) as image:
             width, height = image.size
             if max_pixels is not None and width * height > max_pixels:
                 raise ImageTooLargeError(
@@ -316,19 +347,11 @@ def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):
                 )
             if width == 0 or height == 0:
                 raise ImageError(f"image has no pixels ({width}x{height})", path)
-            frames = getattr(image, "n_frames", 1)
-            image.load()
-            image_format, mode = image.format, image.mode
-            ImageOps.exif_transpose(image, in_place=True)
-            icc = image.info.get("icc_profile")
-            if icc and not keep_icc:
-                image = _to_srgb(image, icc, notes)
-            pixels, conversions = image_to_array(image)
+            yield image
     except ImageError as e:
         raise ImageError(e.reason, path) if e.path is None else e
     except UnidentifiedImageError as e:
-        with open(path, "rb") as handle:
-            claimed = sniff_format(handle.read(16))
+        claimed = sniff_format(_head(source))
         if claimed:
             raise ImageError(f"truncated or corrupt image (a {claimed} file Pillow cannot decode)", path) from e
         raise ImageError("not an image file that Pillow can read", path) from e
@@ -339,14 +362,25 @@ def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):
     except Exception as e:  # any decoder failure is a fault of the file, not a crash
         reason = str(e) or type(e).__name__
         raise ImageError(f"truncated or corrupt image ({reason})", path) from e
+
+
+def _decode(source, path, file_bytes, start, *, max_pixels, keep_icc):
+    notes = []
+    with opened(source, path, max_pixels, notes) as image:
+        frames = getattr(image, "n_frames", 1)
+        image.load()
+        image_format, mode = image.format, image.mode
+        ImageOps.exif_transpose(image, in_place=True)
+        icc = image.info.get("icc_profile")
+        if icc and not keep_icc:
+            image = _to_srgb(image, icc, notes)
+        pixels, conversions = image_to_array(image)
     notes = conversions + notes
     if frames > 1:
         notes.insert(0, f"animated image: the first of {frames} frames was used")
     if icc and keep_icc:
-        notes.append("the embedded ICC profile is kept in the output; colours were clustered as they are")
+        notes.append(ICC_KEPT_NOTE)
     return LoadedImage(
         pixels, path, file_bytes, image_format, mode, frames, tuple(notes),
         seconds=time.perf_counter() - start, icc_profile=icc if keep_icc else None,
     )
-
-

@@ -42,7 +42,7 @@ class Report:
     psnr: float
     ssim: float | None
     input_bytes: int | None
-    raw_ratio: float
+    raw_ratio: float | None
     seconds: float
     seed: int | None
     algorithm: str
@@ -104,7 +104,8 @@ class Report:
             lines.append(f"{sizes}, {self.bits_per_pixel:.2f} bits per pixel")
         elif self.output_bytes is not None:
             lines.append(f"  {self.output_bytes:,} B, {self.bits_per_pixel:.2f} bits per pixel")
-        lines.append(f"  raw ratio {self.raw_ratio:.2f}:1 (palette indices vs 8-bit channels)")
+        if self.raw_ratio is not None:
+            lines.append(f"  raw ratio {self.raw_ratio:.2f}:1 (palette indices vs 8-bit channels)")
         if self.algorithm == "palette":
             lines.append(f"  {self.seconds:.2f} s, mapped to a given palette")
         else:

@@ -2,17 +2,32 @@
 the rebuilt image, and the :class:`QuantizeResult` that carries them and writes itself."""
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from functools import cached_property
 
 import numpy as np
 
 from ..color.alpha import lookup_table, premultiply
-from ..files.encode import save_quantized, save_smallest
+from ..color.histogram import ColorHistogram
+from ..files.encode import (
+    LOSSY_FORMATS, SMALLEST_FORMATS, carries_icc, encode_quantized, encode_smallest, is_palette_image, output_format,
+)
+from ..files.read import ICC_KEPT_NOTE, load_image_bytes
+from ..files.write import atomic_write, check_outputs
 from ..metrics.image import delta_e_2000, psnr, ssim
 from .colors import color_delta_e, color_psnr, pixel_labels
 from .dither import dither as dither_labels
 from .report import Report, raw_ratio
+
+
+@dataclass
+class Encoded:
+    """An output file in memory: its bytes, format and the report of it."""
+
+    data: bytes
+    image_format: str
+    report: Report
 
 
 @dataclass
@@ -31,6 +46,8 @@ class QuantizeResult:
     report : Report
     icc_profile : bytes or None
         Embedded in the output when the input was loaded with ``keep_icc``.
+    source : ndarray of uint8 or None
+        The input pixels, kept to measure a lossy output (JPEG) as it decodes.
     """
 
     palette: np.ndarray
@@ -38,42 +55,101 @@ class QuantizeResult:
     report: Report
     icc_profile: bytes | None = None
     channels: int = 3
+    source: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def image(self):
         return lookup_table(self.palette, self.channels)[self.labels]  # label -1: the transparent row
+
+    def encode(self, image_format="PNG", *, smallest=False, name=None):
+        """The bytes of the output file and the report of it, as :meth:`save` would
+        write them (for a stream, or to decide before writing).
+
+        Parameters
+        ----------
+        image_format : str
+            Pillow's format name ("PNG", "GIF", "WEBP", "JPEG"...).
+        smallest : bool, keyword-only
+            Encode PNG-8 and lossless WebP and keep the smaller (``image_format``
+            is then ignored).
+        name : str, optional, keyword-only
+            What the report's ``output`` says (a path, or "-" for stdout).
+
+        Returns
+        -------
+        Encoded
+            ``data``, ``image_format`` and the ``report`` of the file (the result's
+            own report is not changed).
+
+        Guarantees
+        ----------
+        The report describes the file as encoded: a lossless format decodes to
+        :attr:`image` exactly; a lossy one (JPEG) is decoded back and measured again
+        (colours, PSNR, CIEDE2000, SSIM if asked), with a note.  ``raw_ratio`` is
+        None when the file is not a palette image, and a kept ICC profile that the
+        format cannot carry (GIF, BMP) is noted as dropped.
+        """
+        start = time.perf_counter()
+        notes = list(self.report.notes)
+        if smallest:
+            image_format, data, sizes = encode_smallest(self.labels, self.palette, name, icc_profile=self.icc_profile)
+            notes.append("smallest format: " + ", ".join(
+                f"{fmt} {count:,} B" for fmt, count in sorted(sizes.items(), key=lambda item: item[1])))
+        else:
+            data = encode_quantized(self.labels, self.palette, image_format, name, icc_profile=self.icc_profile)
+        report = replace(self.report, output=None if name is None else str(name), output_bytes=len(data),
+                         notes=notes)
+        partial = self.palette.shape[1] == 4 and bool((self.palette[:, 3] < 255).any())
+        if not is_palette_image(image_format, has_alpha=report.transparent or partial):
+            report.raw_ratio = None  # it compares palette indices with 8-bit channels
+        if self.icc_profile is not None and not carries_icc(image_format):
+            report.notes = [note for note in notes if note != ICC_KEPT_NOTE]
+            report.notes.append(f"{image_format} cannot carry an ICC profile: the profile was dropped (the "
+                                "colours are the input's own, not converted to sRGB)")
+        if image_format in LOSSY_FORMATS:
+            report = self._measured_as_decoded(report, image_format, data)
+        report.seconds = self.report.seconds + time.perf_counter() - start
+        return Encoded(data, image_format, report)
 
     def save(self, path, *, overwrite=False, smallest=False):
         """Write the result atomically (format from the extension, PNG-8 for .png).
 
         With ``smallest``, PNG-8 and lossless WebP are both encoded and the smaller is
         written, with its extension in place of ``path``'s (the notes say which).  The
-        input file is never overwritten.  Returns the report, now with ``output`` and
-        ``output_bytes`` filled in (also stored in ``self.report``).
+        input file is never overwritten.  Returns the report of the file written
+        (see :meth:`encode`), also stored in ``self.report``.
         """
-        start = time.perf_counter()
-        notes = list(self.report.notes)
+        path = Path(path)
         if smallest:
-            path, sizes = save_smallest(
-                path, self.labels, self.palette, overwrite=overwrite, protect=self.report.input,
-                icc_profile=self.icc_profile,
-            )
-            size = min(sizes.values())
-            notes.append("smallest format: " + ", ".join(
-                f"{name} {count:,} B" for name, count in sorted(sizes.items(), key=lambda item: item[1])))
-        else:
-            size = save_quantized(
-                path, self.labels, self.palette, overwrite=overwrite, protect=self.report.input,
-                icc_profile=self.icc_profile,
-            )
-        self.report = replace(
-            self.report,
-            output=str(path),
-            output_bytes=size,
-            notes=notes,
-            seconds=self.report.seconds + time.perf_counter() - start,
-        )
+            check_outputs([(path.with_suffix(ext), "the output") for ext in SMALLEST_FORMATS.values()],
+                          reads=[(self.report.input, "the input file")], overwrite=overwrite)
+        encoded = self.encode(output_format(path), smallest=smallest, name=path)
+        if smallest:
+            path = path.with_suffix(SMALLEST_FORMATS[encoded.image_format])
+            encoded.report.output = str(path)
+        atomic_write(path, lambda handle: handle.write(encoded.data), overwrite=overwrite,
+                     protect=self.report.input)
+        self.report = encoded.report
         return self.report
+
+    def _measured_as_decoded(self, report, image_format, data):
+        """The report with the figures of the lossy file, decoded back."""
+        decoded = load_image_bytes(data, max_pixels=None, keep_icc=True).pixels
+        reference = self.source if self.source is not None else self.image
+        reference, decoded = reference[..., :3], decoded[..., :3]
+        flat = decoded.reshape(-1, 3)
+        before = "identical to the input" if np.isinf(report.psnr) else f"{report.psnr:.2f} dB"
+        report.psnr = psnr(reference, decoded)
+        rows = _sample(np.arange(len(flat)))
+        report.delta_e, report.delta_e_p95 = delta_e_2000(reference.reshape(-1, 3)[rows], flat[rows])
+        if report.ssim is not None:
+            report.ssim = ssim(reference, decoded)
+        palette_colors, report.colors_used = report.colors_used, len(ColorHistogram(flat))
+        report.notes.append(
+            f"{image_format} is lossy: every figure is of the file decoded back ({report.colors_used:,} colours, "
+            f"not the palette's {palette_colors}; {before} before encoding); CIEDE2000 measured on up to "
+            f"{_DELTA_E_SAMPLE:,} sampled pixels")
+        return report
 
 
 def build_result(loaded, palette, labels, start, *, with_ssim=False, exact_psnr=None, **report_fields):
@@ -83,7 +159,7 @@ def build_result(loaded, palette, labels, start, *, with_ssim=False, exact_psnr=
     pixels = loaded.pixels
     height, width, channels = pixels.shape
     transparent = bool(labels.min() < 0) if labels.size else False
-    result = QuantizeResult(palette, labels, None, loaded.icc_profile, channels)
+    result = QuantizeResult(palette, labels, None, loaded.icc_profile, channels, source=pixels)
     if exact_psnr is None or with_ssim:
         if channels == 4:
             reference, compared = premultiply(pixels), premultiply(result.image)
@@ -133,12 +209,16 @@ def _dithered(pixels, palette, labels, method, strength):
     """Dithered labels (transparent pixels stay -1) and the CIEDE2000 of the result,
     on a sample of pixels (dithering makes every pixel's colour its own) drawn from a
     fixed stream, so that the report does not depend on how the palette was found."""
-    rng = np.random.default_rng(0)
     rgb = np.ascontiguousarray(pixels[..., :3])
     dithered = dither_labels(rgb, palette[:, :3], labels, method=method, strength=strength)
     dithered[labels < 0] = -1
-    visible = np.flatnonzero(dithered.reshape(-1) >= 0)
-    if len(visible) > _DELTA_E_SAMPLE:
-        visible = np.sort(rng.choice(visible, _DELTA_E_SAMPLE, replace=False))
-    flat = rgb.reshape(-1, 3)
-    return dithered, delta_e_2000(flat[visible], palette[dithered.reshape(-1)[visible], :3])
+    rows = _sample(np.flatnonzero(dithered.reshape(-1) >= 0))
+    return dithered, delta_e_2000(rgb.reshape(-1, 3)[rows], palette[dithered.reshape(-1)[rows], :3])
+
+
+def _sample(rows):
+    """Up to _DELTA_E_SAMPLE of ``rows`` (sorted), drawn from a fixed stream so that a
+    sampled CIEDE2000 does not depend on how the palette was found."""
+    if len(rows) > _DELTA_E_SAMPLE:
+        rows = np.sort(np.random.default_rng(0).choice(rows, _DELTA_E_SAMPLE, replace=False))
+    return rows

@@ -285,3 +285,44 @@ def test_compress_keep_icc(workdir):
     assert kept.exit_code == 0 and Image.open(workdir / "k.png").info["icc_profile"] == SWAPPED
     smallest = run("compress", source, "-o", workdir / "s.png", "--keep-icc", "--format", "smallest", "--json")
     assert Image.open(json.loads(smallest.stdout)["output"]).info["icc_profile"] == SWAPPED
+
+
+def _decoded(path):
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+@pytest.mark.parametrize("k", [16, 100000])
+def test_jpeg_report_describes_the_decoded_file(workdir, k):
+    from quantize.metrics.image import psnr
+
+    result = run("compress", workdir / "chelsea.png", "-k", k, "-o", workdir / "o.jpg", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    decoded = _decoded(workdir / "o.jpg")
+    assert report["colors_used"] == len(np.unique(decoded.reshape(-1, 3), axis=0))
+    assert report["psnr"] == pytest.approx(psnr(_decoded(workdir / "chelsea.png"), decoded))
+    assert report["raw_ratio"] is None and "JPEG is lossy" in report["notes"][-1]
+    text = run("compress", workdir / "chelsea.png", "-k", k, "-o", workdir / "o.jpg", "--force").stdout
+    assert "\n  identical to the input" not in text and "\n  PSNR" in text
+
+
+@pytest.mark.parametrize("name", ["o.gif", "o.png", "o.webp", "o.bmp", "o.tif"])
+def test_lossless_report_matches_the_decoded_file(workdir, name):
+    from quantize.metrics.image import psnr
+
+    report = json.loads(run("compress", workdir / "chelsea.png", "-k", 12, "-o", workdir / name, "--json").stdout)
+    decoded = _decoded(workdir / name)
+    assert report["colors_used"] == len(np.unique(decoded.reshape(-1, 3), axis=0)) == 12
+    assert report["psnr"] == pytest.approx(psnr(_decoded(workdir / "chelsea.png"), decoded), abs=1e-9)
+    assert (report["raw_ratio"] is None) == (name == "o.webp")
+
+
+def test_keep_icc_with_a_format_that_cannot_carry_it(workdir):
+    from ..iccgen import SWAPPED
+
+    source = workdir / "icc.png"
+    Image.open(workdir / "chelsea.png").save(source, icc_profile=SWAPPED)
+    notes = json.loads(run("compress", source, "-o", workdir / "k.gif", "--keep-icc", "--json").stdout)["notes"]
+    assert "GIF cannot carry an ICC profile: the profile was dropped" in notes[-1]
+    assert not any("is kept in the output" in note for note in notes)
+    assert "icc_profile" not in Image.open(workdir / "k.gif").info
