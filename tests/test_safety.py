@@ -193,7 +193,7 @@ def test_palette_written_after_the_image_fails_takes_the_image_away(work, monkey
 
 def test_batch_on_a_full_disk_records_every_failure(work, monkeypatch):
     disk_full_after(monkeypatch, 0)
-    result = run("batch", work / "in", "-o", work / "out", "--jobs", 1, "--quiet")
+    result = run("batch", work / "in", "-o", work / "out", "--jobs", 1)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 2 and all("cannot write: no space left on device" in line for line in lines)
@@ -207,10 +207,10 @@ def test_batch_on_a_full_disk_records_every_failure(work, monkeypatch):
 
 
 def test_resumed_manifest_keeps_the_first_runs_reports(work):
-    first = run("batch", work / "in", "-o", work / "out", "--jobs", 1, "--quiet")
+    first = run("batch", work / "in", "-o", work / "out", "--jobs", 1)
     assert first.exit_code == 0
     before = json.loads((work / "out" / "manifest.json").read_text())
-    second = run("batch", work / "in", "-o", work / "out", "--jobs", 1, "--quiet", "--skip-existing")
+    second = run("batch", work / "in", "-o", work / "out", "--jobs", 1, "--skip-existing")
     assert second.exit_code == 0
     after = json.loads((work / "out" / "manifest.json").read_text())
     assert [f["status"] for f in after["files"]] == ["skipped", "skipped"]

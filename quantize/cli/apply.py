@@ -9,10 +9,10 @@ from ..files.palettes import load_palette
 from ..files.read import check_input_file, load_image
 from ..files.write import check_outputs
 from ..quantization.api import apply_palette
-from .app import one_line_errors
+from .app import detail, one_line_errors, say
 from .options import (
     colorspace_opt, dither_opt, dither_strength_opt, force_opt, input_arg, json_opt, max_pixels_opt, output_path,
-    palette_file_opt, quantize_settings, ssim_opt,
+    palette_file_opt, quantize_settings, ssim_opt, verbosity_opts,
 )
 
 
@@ -30,6 +30,7 @@ from .options import (
 @max_pixels_opt
 @ssim_opt
 @json_opt
+@verbosity_opts
 @force_opt
 @click.pass_context
 def apply(ctx, input, palette_file, output, as_json, force, **options):
@@ -48,7 +49,12 @@ def apply(ctx, input, palette_file, output, as_json, force, **options):
         output_format(output)
         palette = load_palette(palette_file)
         loaded = load_image(input, max_pixels=s.max_pixels)
+        detail(f"{input}: read in {loaded.seconds:.2f} s")
         result = apply_palette(loaded, palette, colorspace=s.colorspace, dither=s.dither,
                                dither_strength=s.dither_strength, ssim=s.ssim)
         report = result.save(output, overwrite=force)
-    click.echo(json.dumps(report.to_dict()) if as_json else report.to_text())
+        detail(f"{input}: mapped and wrote {output} ({report.output_bytes:,} B) in {report.seconds:.2f} s")
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+    else:
+        say(report.to_text())

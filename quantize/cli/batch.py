@@ -8,11 +8,11 @@ import click
 
 from ..files.palettes import load_palette
 from ..segmentation.settings import MAX_SEGMENTS
-from .app import error_line, one_line_errors
+from .app import detail, error_line, one_line_errors, say, verbosity
 from .options import (
     algorithm_opt, colorspace_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
     max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, png_colors_opt, quality_opt, quantize_settings,
-    seed_opt, ssim_opt,
+    seed_opt, ssim_opt, verbosity_opts,
 )
 from .progress import ProgressBar
 
@@ -56,10 +56,10 @@ from .progress import ProgressBar
 @dither_strength_opt
 @ssim_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON on stdout.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@verbosity_opts
 @force_opt
 @click.pass_context
-def batch(ctx, input_dir, output_dir, as_json, quiet, force, **options):
+def batch(ctx, input_dir, output_dir, as_json, force, **options):
     """Quantise every image in INPUT_DIR, in parallel, recording each outcome.
 
     Inputs are never modified.  Writes manifest.json and manifest.csv into the output
@@ -83,9 +83,18 @@ def batch(ctx, input_dir, output_dir, as_json, quiet, force, **options):
             raise click.UsageError("--shared-palette and --palette exclude each other")
         palette = load_palette(palette_file) if palette_file is not None else None
         folder = BatchSettings(**folder_options, overwrite=force, palette=palette, html_report=report_path)
-        progress = ProgressBar(not quiet and not as_json and sys.stderr.isatty())
+        progress = ProgressBar(verbosity() >= 0 and not as_json and sys.stderr.isatty())
         report = quantize_folder(input_dir, output_dir, settings=settings, batch=folder, progress=progress)
-    click.echo(json.dumps(report.to_manifest()) if as_json else report.summary())
+    for outcome in report.files:
+        detail(f"{outcome.input}: {outcome.status}" + (f" ({outcome.reason})" if outcome.reason else ""))
+    if as_json:
+        click.echo(json.dumps(report.to_manifest()))
+    elif verbosity() >= 0:
+        say(report.summary())
+    else:  # quiet: the failures alone, as errors
+        for outcome in report.files:
+            if outcome.status == "failed":
+                error_line(f"{outcome.input}: {outcome.reason}")
     if report.interrupted:
         what = "terminated" if report.terminated else "interrupted"
         click.echo(f"quantize: {what}: finished files are kept; re-run with --skip-existing to resume", err=True)

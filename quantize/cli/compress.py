@@ -1,33 +1,126 @@
-"""``quantize compress``: an image to at most K colours, written as a palette image."""
+"""``quantize compress``: images to at most K colours, written as palette images, one
+input after the other (a failure does not stop the rest), from files or stdin."""
 
 import json
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
+import numpy as np
 
-from ..errors import TargetNotMetError
+from ..errors import OutputError, TargetNotMetError
 from ..files.encode import PALETTE_FORMATS, output_format
 from ..files.palette_formats import FORMATS as PALETTE_FILE_FORMATS
 from ..files.palettes import load_palette
 from ..files.palettes import save_palette as write_palette
-from ..files.read import check_input_file, load_image
-from ..files.write import check_outputs
+from ..files.read import check_input_file, load_image, load_image_bytes, read_stdin
+from ..files.write import atomic_write, check_outputs
 from ..quantization.api import apply_palette, quantize_image
-from ..quantization.settings import MAX_PALETTE
-from .app import fail, one_line_errors
+from ..quantization.report import JSON_KEYS
+from ..quantization.settings import MAX_PALETTE, QuantizeSettings
+from .app import detail, error_line, one_line_errors, say
 from .options import (
     algorithm_opt, colors_opt, colorspace_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
-    input_arg, json_opt, lock_opt, max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, quality_opt,
-    quantize_settings, seed_opt, ssim_opt,
+    json_opt, lock_opt, max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, quality_range_opt,
+    quantize_settings, seed_opt, ssim_opt, verbosity_opts,
 )
+
+#: Exit codes of compress (with several inputs, the first of these that any input gave).
+EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED = 1, 3, 98
+#: "-" as an input is stdin, as an output stdout.
+STDIO = Path("-")
+#: --format's names of the image formats, and the extension each writes.
+FORMAT_EXTENSIONS = {"png": ".png", "gif": ".gif", "webp": ".webp", "jpeg": ".jpg", "tiff": ".tif", "bmp": ".bmp"}
+#: Keys of the JSON of one input: what happened to it, then the report's.
+STATUS_KEYS = ("status", "reason")
+#: Above this, a --quality is probably meant on pngquant's 0-100 scale.
+_PNGQUANT_SCALE_HINT = 60
+
+
+@dataclass(frozen=True)
+class CompressMode:
+    """What every input of one ``compress`` call shares (as black's ``Mode``)."""
+
+    settings: QuantizeSettings
+    quality_min: float | None = None
+    palette: np.ndarray | None = None
+    output: Path | None = None
+    suffix: str | None = None
+    ext: str | None = None
+    image_format: str = "auto"
+    keep_icc: bool = False
+    force: bool = False
+    force_output: bool = False
+    skip_if_larger: bool = False
+    save_palette: Path | None = None
+    as_json: bool = False
+    report_to_stderr: bool = False
+
+    def default_suffix(self):
+        """``-q<K>``, or the targets (``-q35dB``, ``-q30-40dB``, ``-de2.5``), so that
+        runs with different settings never want the same file."""
+        s = self.settings
+        if not s.targeted:
+            return f"-q{s.n_colors}"
+        parts = []
+        if s.quality is not None:
+            low = f"{self.quality_min:g}-" if self.quality_min is not None else ""
+            parts.append(f"-q{low}{s.quality:g}dB")
+        if s.max_delta_e is not None:
+            parts.append(f"-de{s.max_delta_e:g}")
+        return "".join(parts)
+
+    def output_for(self, input):
+        """The output of ``input``: -o, stdout for stdin, else beside the input."""
+        if self.output is not None:
+            return self.output
+        if input == STDIO:
+            return STDIO
+        ending = self.ext or FORMAT_EXTENSIONS.get(self.image_format, ".png")
+        if not ending.startswith("."):  # pngquant's form, "-fs8.png": the whole ending
+            return input.with_name(input.stem + ending)
+        suffix = self.default_suffix() if self.suffix is None else self.suffix
+        return input.with_name(input.stem + suffix + ending)
+
+    def format_of(self, output):
+        """Pillow's format of ``output``: --format for stdout, else the extension
+        (which --format, when it names one, must agree with)."""
+        named = None if self.image_format in ("auto", "smallest") else output_format(
+            Path("x" + FORMAT_EXTENSIONS[self.image_format]))
+        if output == STDIO:
+            return named or "PNG"
+        image_format = output_format(output)
+        if named is not None and named != image_format:
+            raise click.UsageError(f"--format {self.image_format} disagrees with the extension of {output}")
+        return image_format
+
+
+def _ending(ctx, param, value):
+    if value is not None:
+        if "/" in value or "." not in value:
+            raise click.BadParameter(f"{value!r} is not a file ending such as .webp or -fs8.png")
+        try:
+            output_format(Path("x" + value))
+        except OutputError as e:
+            raise click.BadParameter(e.reason.replace("the extension", "the ending")) from None
+    return value
 
 
 @click.command()
-@input_arg
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...",
+                type=click.Path(path_type=Path, dir_okay=True, allow_dash=True))
 @colors_opt
 @click.option(
-    "-o", "--output", type=output_path,
-    help="Output file; the format follows the extension.  [default: <stem>-q<K>.png]",
+    "-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
+    help="Output file ('-' for stdout); the format follows the extension.  Only with one input.  "
+    "[default: <stem><suffix>.png beside the input; stdout for stdin]",
+)
+@click.option(
+    "--suffix", help="Added to the input's name for its output.  [default: -q<K>, or the target: -q35dB, -de2.5]",
+)
+@click.option(
+    "--ext", callback=_ending, metavar="ENDING",
+    help="The outputs' extension (.webp), or pngquant's whole ending (-fs8.png, which replaces the suffix).",
 )
 @effort_opt
 @algorithm_opt
@@ -38,9 +131,9 @@ from .options import (
 @click.option(
     "--save-palette", type=output_path,
     help="Also write the palette (format from the extension: .json, .gpl, .css, .hex, .txt, .png) "
-    "for `quantize apply` and `batch --palette`.",
+    "for `quantize apply` and `batch --palette`.  Only with one input.",
 )
-@quality_opt
+@quality_range_opt
 @max_delta_e_opt
 @colorspace_opt()
 @dither_opt
@@ -51,9 +144,14 @@ from .options import (
     help="Keep an embedded ICC profile in the output instead of converting the input to sRGB.",
 )
 @click.option(
-    "--format", "output_choice", type=click.Choice(["auto", "smallest"]), default="auto", show_default=True,
-    help="auto: the format of the output's extension; smallest: the smaller of PNG-8 and "
-    "lossless WebP, whose extension replaces the output's.",
+    "--format", "image_format", default="auto", show_default=True,
+    type=click.Choice(["auto", "smallest", *FORMAT_EXTENSIONS]),
+    help="auto: the format of the output's extension (PNG on stdout); smallest: the smaller of PNG-8 and "
+    "lossless WebP, whose extension replaces the output's; or a format, for stdout and --ext-less names.",
+)
+@click.option(
+    "--skip-if-larger", is_flag=True,
+    help=f"Write nothing when the result is not smaller than the input; exit code {EXIT_SKIPPED}.",
 )
 @click.option(
     "--force-output", is_flag=True,
@@ -61,66 +159,175 @@ from .options import (
 )
 @ssim_opt
 @json_opt
+@verbosity_opts
 @force_opt
 @click.pass_context
-def compress(ctx, input, output, save_palette, as_json, force, **options):
-    """Reduce INPUT to at most K colours and write a palette image.
+def compress(ctx, inputs, output, suffix, ext, save_palette, as_json, force, **options):
+    """Reduce each INPUT to at most K colours and write a palette image.
 
     \b
     Examples:
         quantize compress photo.jpg                  # writes photo-q16.png
         quantize compress photo.jpg -k 64 -o small.png --json
+        quantize compress *.png --ext .webp --skip-if-larger
         quantize compress logo.png -k 8 --save-palette brand.json
         quantize compress photo.jpg --quality 35     # the fewest colours reaching 35 dB
+        cat a.png | quantize compress - > a-small.png
 
     With --quality or --max-delta-e, K is the most colours allowed (256 unless -k is
-    given); when K colours cannot meet the target the exit code is 3.
+    given).  Exit codes: 0 all written; 1 an input failed (the others are still
+    done); 3 a target not met (nothing written for it); 98 skipped by
+    --skip-if-larger; 2 bad options.  With several inputs, the first of 1, 3, 98
+    that any input gave.
     """
-    palette_file, keep_icc, output_choice, force_output = (
-        options.pop(name) for name in ("palette_file", "keep_icc", "output_choice", "force_output"))
-    with one_line_errors(input):
+    palette_file, quality_range = options.pop("palette_file"), options.pop("quality")
+    mode_options = {name: options.pop(name) for name in
+                    ("keep_icc", "image_format", "force_output", "skip_if_larger")}
+    if len(inputs) > 1 and (output is not None or save_palette is not None):
+        raise click.UsageError("-o and --save-palette name one file: with several inputs use --suffix or --ext")
+    if list(inputs).count(STDIO) > 1:
+        raise click.UsageError("stdin ('-') can be read once")
+    if output is not None and (suffix is not None or ext is not None):
+        raise click.UsageError("-o names the output: --suffix and --ext are for default names")
+    if save_palette is not None and save_palette.suffix.lower() not in PALETTE_FILE_FORMATS:
+        raise click.BadParameter(
+            f"palette files are {', '.join(sorted(PALETTE_FILE_FORMATS))}, not {save_palette.suffix or '(none)'!r}",
+            param_hint="'--save-palette'",
+        )
+    quality_min, options["quality"] = quality_range or (None, None)
+    with one_line_errors(palette_file or inputs[0]):
         s = quantize_settings(ctx, options)
-        check_input_file(input)  # first: the default output is named after it
-        output = output or input.with_name(f"{input.stem}-q.png" if s.targeted else f"{input.stem}-q{s.n_colors}.png")
-        if save_palette is not None and save_palette.suffix.lower() not in PALETTE_FILE_FORMATS:
-            raise click.BadParameter(
-                f"palette files are {', '.join(sorted(PALETTE_FILE_FORMATS))}, not {save_palette.suffix or '(none)'!r}",
-                param_hint="'--save-palette'",
-            )
         if palette_file is not None and (s.targeted or s.lock is not None):
             raise click.UsageError("--palette fixes the colours: it cannot be combined with a quality target or --lock")
-        images = ([output.with_suffix(".png"), output.with_suffix(".webp")] if output_choice == "smallest"
-                  else [output])
-        check_outputs([(path, "the output") for path in images]
-                      + ([(save_palette, "the --save-palette file")] if save_palette is not None else []),
-                      reads=[(input, "the input image"), (palette_file, "the palette file")], overwrite=force)
-        image_format = output_format(output)
-        if image_format in PALETTE_FORMATS and s.n_colors > MAX_PALETTE and output_choice == "auto":
-            raise click.BadParameter(
-                f"{s.n_colors} is out of range 1..{MAX_PALETTE} for {image_format} output "
-                "(palette images); write .webp for more colours",
-                param_hint="'-k' / '--colors'",
-            )
         palette = load_palette(palette_file) if palette_file is not None else None
-        loaded = load_image(input, max_pixels=s.max_pixels, keep_icc=keep_icc)
-        missed = None
-        if palette is not None:
-            result = apply_palette(loaded, palette, colorspace=s.colorspace, dither=s.dither,
-                                   dither_strength=s.dither_strength, ssim=s.ssim)
-        else:
-            try:
-                result = quantize_image(loaded, settings=s)
-            except TargetNotMetError as e:
-                if not force_output:
-                    fail(f"{input}: {e} (nothing written; --force-output writes it anyway)", 3)
-                missed, result = e, e.result  # the K-colour result, its report noting the miss
-        report = result.save(output, overwrite=force, smallest=output_choice == "smallest")
-        if save_palette is not None:
-            try:
-                write_palette(save_palette, result.palette[:, :3], overwrite=force)
-            except BaseException:  # the two outputs appear together or not at all
-                Path(report.output).unlink(missing_ok=True)
-                raise
-    click.echo(json.dumps(report.to_dict()) if as_json else report.to_text())
+    to_stdout = output == STDIO or (output is None and STDIO in inputs)
+    mode = CompressMode(s, quality_min, palette, output, suffix, ext, force=force, save_palette=save_palette,
+                        as_json=as_json, report_to_stderr=to_stdout, **mode_options)
+    codes = [_compress_one(mode, input, palette_file) for input in inputs]
+    return next((code for code in (EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED) if code in codes), 0)
+
+
+def _compress_one(mode, input, palette_file):
+    """Compress one input, print its report, and return its exit code (errors are
+    printed as one line: the next input still runs)."""
+    try:
+        with one_line_errors(input):
+            status, report, code = _run(mode, input, palette_file)
+    except click.UsageError:
+        raise
+    except click.ClickException as e:
+        error_line(e.format_message())
+        if mode.as_json:
+            _print(mode, json.dumps({"status": "failed", "reason": e.format_message(),
+                                     **dict.fromkeys(JSON_KEYS), "input": str(input)}))
+        return EXIT_FAILED
+    if mode.as_json:
+        _print(mode, json.dumps({"status": status, "reason": _reason(report, status), **report.to_dict()}),
+               always=True)
+    else:
+        _print(mode, report.to_text())
+    return code
+
+
+def _print(mode, text, *, always=False):
+    err = mode.report_to_stderr
+    if always:
+        click.echo(text, err=err)
+    else:
+        say(text, err=err)
+
+
+def _reason(report, status):
+    return None if status == "done" else report.notes[-1]
+
+
+def _run(mode, input, palette_file):
+    """(status, report, exit code) of one input; raises the library's errors."""
+    s = mode.settings
+    if input != STDIO:
+        check_input_file(input)  # first: the default output is named after it
+    output = mode.output_for(input)
+    smallest = mode.image_format == "smallest"
+    if output != STDIO:
+        targets = [output.with_suffix(".png"), output.with_suffix(".webp")] if smallest else [output]
+        check_outputs([(path, "the output") for path in targets]
+                      + ([(mode.save_palette, "the --save-palette file")] if mode.save_palette else []),
+                      reads=[(input, "the input image"), (palette_file, "the palette file")], overwrite=mode.force)
+    image_format = mode.format_of(output)
+    if image_format in PALETTE_FORMATS and s.n_colors > MAX_PALETTE and not smallest and mode.palette is None:
+        raise click.BadParameter(
+            f"{s.n_colors} is out of range 1..{MAX_PALETTE} for {image_format} output "
+            "(palette images); write .webp for more colours",
+            param_hint="'-k' / '--colors'",
+        )
+    if input == STDIO:
+        loaded = load_image_bytes(read_stdin(), max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
+    else:
+        loaded = load_image(input, max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
+    detail(f"{input}: {loaded.pixels.shape[1]}x{loaded.pixels.shape[0]} px read in {loaded.seconds:.2f} s")
+    result, missed = _quantized(mode, loaded)
+    if missed is not None and not mode.force_output:
+        report = replace(result.report, notes=[*result.report.notes,
+                                               f"nothing written: {missed} (--force-output writes it anyway)"])
+        error_line(f"{input}: {missed}{_scale_hint(s)} (nothing written; --force-output writes it anyway)")
+        return "not met", report, EXIT_NOT_MET
+    detail(f"{input}: {result.report.colors_used} colours in {result.report.seconds - loaded.seconds:.2f} s")
+    encoded = result.encode(image_format, smallest=smallest, name=output)
+    report = encoded.report
+    if smallest and output != STDIO:
+        output = output.with_suffix(FORMAT_EXTENSIONS[encoded.image_format.lower()])
+        report.output = str(output)
+    if mode.skip_if_larger and report.input_bytes is not None and len(encoded.data) >= report.input_bytes:
+        report.notes.append(f"not written: the output would be {len(encoded.data):,} B, not smaller than the "
+                            f"input's {report.input_bytes:,} B (--skip-if-larger)")
+        report.output = report.output_bytes = None
+        return "skipped", report, EXIT_SKIPPED
+    _write(mode, output, encoded.data, result, input)
+    detail(f"{input}: wrote {output} ({len(encoded.data):,} B)")
     if missed is not None:
-        fail(f"{input}: {missed}", 3)
+        error_line(f"{input}: {missed}{_scale_hint(s)}")
+        return "not met", report, EXIT_NOT_MET
+    return "done", report, 0
+
+
+def _quantized(mode, loaded):
+    """The result and, when the target is missed, why (None when it is met, or
+    when the K-colour result lies within --quality MIN-MAX)."""
+    s = mode.settings
+    if mode.palette is not None:
+        return apply_palette(loaded, mode.palette, colorspace=s.colorspace, dither=s.dither,
+                             dither_strength=s.dither_strength, ssim=s.ssim), None
+    try:
+        return quantize_image(loaded, settings=s), None
+    except TargetNotMetError as e:
+        if mode.quality_min is not None and e.reached["psnr"] >= mode.quality_min and (
+                s.max_delta_e is None or e.reached["delta_e"] <= s.max_delta_e):
+            e.result.report.notes.append(
+                f"accepted: PSNR {e.reached['psnr']:.2f} dB is within --quality {mode.quality_min:g}-{s.quality:g}")
+            return e.result, None
+        return e.result, e
+
+
+def _scale_hint(settings):
+    if settings.quality is not None and settings.quality > _PNGQUANT_SCALE_HINT:
+        return ("; --quality is PSNR in dB, not pngquant's 0-100 scale: 30 to 45 dB is the usual range "
+                "(50 dB looks lossless)")
+    return ""
+
+
+def _write(mode, output, data, result, input):
+    """The output file (atomically) or stdout, then the palette file: both or neither."""
+    if output == STDIO:
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+    else:
+        atomic_write(output, lambda handle: handle.write(data), overwrite=mode.force,
+                     protect=None if input == STDIO else input)
+    if mode.save_palette is not None:
+        try:
+            write_palette(mode.save_palette, result.palette[:, :3], overwrite=mode.force)
+        except BaseException:
+            if output != STDIO:
+                output.unlink(missing_ok=True)
+            raise

@@ -80,6 +80,27 @@ quality_opt = click.option(
     "--quality", type=FiniteFloatRange(min=0, min_open=True), metavar="PSNR",
     help="Use the fewest colours (at most K) whose result reaches this PSNR in dB.",
 )
+class QualityRange(click.ParamType):
+    """``PSNR`` or ``MIN-MAX`` in dB, as (min or None, max)."""
+
+    name = "quality"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        low, dash, high = str(value).partition("-")
+        number = FiniteFloatRange(min=0, min_open=True)
+        bounds = [number.convert(part, param, ctx) for part in ((low, high) if dash else (high or low,))]
+        if len(bounds) == 2 and bounds[0] > bounds[1]:
+            self.fail(f"{value!r}: MIN is above MAX", param, ctx)
+        return (bounds[0] if dash else None, bounds[-1])
+
+
+quality_range_opt = click.option(
+    "--quality", type=QualityRange(), metavar="[MIN-]MAX",
+    help="PSNR in dB (not pngquant's 0-100 scale; 30-45 is usual): use the fewest colours (at most K) "
+    "reaching MAX; with MIN, the K-colour result is still written if it reaches MIN.",
+)
 max_delta_e_opt = click.option(
     "--max-delta-e", type=FiniteFloatRange(min=0, min_open=True), metavar="X",
     help="Use the fewest colours (at most K) whose mean CIEDE2000 difference is at most X.",

@@ -1,5 +1,6 @@
 """``quantize palette``: the K-colour palette of an image, as a file or on stdout."""
 
+import time
 
 import click
 import numpy as np
@@ -9,9 +10,10 @@ from ..files.palettes import save_palette as write_palette
 from ..files.read import check_input_file, load_image
 from ..files.write import check_outputs
 from ..quantization.api import fit_palette
-from .app import one_line_errors
+from .app import detail, one_line_errors, say
 from .options import (
     colorspace_opt, effort_opt, force_opt, input_arg, max_pixels_opt, output_path, quantize_settings, seed_opt,
+    verbosity_opts,
 )
 
 
@@ -27,6 +29,7 @@ from .options import (
 @effort_opt
 @seed_opt
 @max_pixels_opt
+@verbosity_opts
 @force_opt
 @click.pass_context
 def palette(ctx, input, kind, output, force, **options):
@@ -54,8 +57,12 @@ def palette(ctx, input, kind, output, force, **options):
                     param_hint="'-o' / '--output'",
                 )
         # the palette alone: no rebuilt image, no metrics
-        colors, labels = fit_palette(load_image(input, max_pixels=s.max_pixels), s.n_colors,
-                                     random_state=s.random_state, colorspace=s.colorspace, effort=s.effort)
+        loaded = load_image(input, max_pixels=s.max_pixels)
+        detail(f"{input}: read in {loaded.seconds:.2f} s")
+        start = time.perf_counter()
+        colors, labels = fit_palette(loaded, s.n_colors, random_state=s.random_state, colorspace=s.colorspace,
+                                     effort=s.effort)
+        detail(f"{input}: {len(colors)} colours fitted in {time.perf_counter() - start:.2f} s")
         visible = labels[labels >= 0]
         shares = np.bincount(visible, minlength=len(colors)) / max(visible.size, 1)
         if output is not None:
@@ -64,4 +71,4 @@ def palette(ctx, input, kind, output, force, **options):
         entries = palette_formats.describe(colors[:, :3], shares)
         click.echo(palette_formats.render(entries, kind, title=input.stem).decode(), nl=False)
     else:
-        click.echo(f"{len(colors)} colours -> {output}")
+        say(f"{len(colors)} colours -> {output}")

@@ -9,9 +9,10 @@ from ..errors import OutputError
 from ..files.read import check_input_file, load_image
 from ..files.write import check_outputs
 from ..segmentation import MAX_SEGMENTS, MAX_SIGMA, SegmentSettings, output_names, segment_image
-from .app import one_line_errors
+from .app import detail, one_line_errors, say
 from .options import (
     FiniteFloatRange, colorspace_opt, effort_opt, force_opt, input_arg, json_opt, max_pixels_opt, seed_opt,
+    verbosity_opts,
 )
 
 
@@ -43,6 +44,7 @@ from .options import (
 @seed_opt
 @max_pixels_opt
 @json_opt
+@verbosity_opts
 @force_opt
 def segment(input, output_dir, as_json, force, seed, **options):
     """Segment INPUT into K colour clusters and their connected regions.
@@ -69,18 +71,21 @@ def segment(input, output_dir, as_json, force, seed, **options):
         check_outputs([(output_dir / name, "an output") for name in output_names(settings.n_segments)],
                       reads=[(input, "the input image")], overwrite=force)
         loaded = load_image(input, max_pixels=settings.max_pixels)
+        detail(f"{input}: read in {loaded.seconds:.2f} s")
         result = segment_image(loaded, settings=settings)
+        detail(f"{input}: segmented in {result.seconds:.2f} s")
         result.save(output_dir, overwrite=force)
+        detail(f"{input}: wrote {len(output_names(settings.n_segments))} files into {output_dir}/")
     summary = result.to_dict()
     if as_json:
         click.echo(json.dumps(summary))
         return
-    click.echo(
+    say(
         f"{input} -> {output_dir}/: {summary['n_clusters']} clusters, "
         f"{summary['n_regions']} regions, {summary['seconds']:.2f} s"
     )
-    click.echo("  id  colour    share   regions")
+    say("  id  colour    share   regions")
     for cluster in summary["clusters"]:
-        click.echo(f"  {cluster['id']:>2}  {cluster['hex']}  {cluster['share']:6.1%}  {cluster['regions']:>8}")
+        say(f"  {cluster['id']:>2}  {cluster['hex']}  {cluster['share']:6.1%}  {cluster['regions']:>8}")
     for note in summary["notes"]:
-        click.echo(f"note: {note}")
+        say(f"note: {note}")

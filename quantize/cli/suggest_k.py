@@ -7,10 +7,10 @@ import click
 
 from ..files.read import check_input_file, load_image
 from ..files.write import check_outputs
-from .app import one_line_errors
+from .app import detail, one_line_errors, say, verbosity
 from .options import (
     algorithm_opt, colorspace_opt, effort_opt, force_opt, init_opt, input_arg, json_opt, max_pixels_opt,
-    output_path, quantize_settings, seed_opt,
+    output_path, quantize_settings, seed_opt, verbosity_opts,
 )
 from .progress import KProgress
 
@@ -30,6 +30,7 @@ from .progress import KProgress
 @seed_opt
 @max_pixels_opt
 @json_opt
+@verbosity_opts
 @force_opt
 @click.pass_context
 def suggest_k(ctx, input, k_min, k_max, plot_path, as_json, force, **options):
@@ -50,9 +51,11 @@ def suggest_k(ctx, input, k_min, k_max, plot_path, as_json, force, **options):
         if plot_path is not None:
             check_outputs([(plot_path, "the --plot file")], reads=[(input, "the input image")], overwrite=force)
         loaded = load_image(input, max_pixels=s.max_pixels)
-        progress = KProgress(enabled=not as_json and sys.stderr.isatty())
+        detail(f"{input}: read in {loaded.seconds:.2f} s")
+        progress = KProgress(enabled=not as_json and verbosity() >= 0 and sys.stderr.isatty())
         suggestion = suggest(loaded, k_min=k_min, k_max=k_max, settings=s, progress=progress)
         progress.close()
+        detail(f"{input}: k = {k_min}..{k_max} fitted in {suggestion.seconds:.2f} s")
         if plot_path is not None:
             from ..files.plot import plot_suggestion
 
@@ -60,6 +63,6 @@ def suggest_k(ctx, input, k_min, k_max, plot_path, as_json, force, **options):
     if as_json:
         click.echo(json.dumps(suggestion.to_dict()))
     else:
-        click.echo(suggestion.to_text())
+        say(suggestion.to_text())
         if plot_path is not None:
-            click.echo(f"plot: {plot_path}")
+            say(f"plot: {plot_path}")

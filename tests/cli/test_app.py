@@ -49,3 +49,38 @@ def test_colorspace_option_of_compress_segment_and_batch(workdir, space):
                 "--colorspace", space, "--dither", "ordered", "--dither-strength", 0.5, "--jobs", 1, "--json")
     report = json.loads(batch.stdout)["files"][0]["report"]
     assert report["colorspace"] == space and "ordered dithering at strength 0.5" in report["notes"][-1]
+
+
+@pytest.mark.parametrize("command", [
+    ["compress", "{w}/chelsea.png", "-o", "{w}/o.png"],
+    ["segment", "{w}/chelsea.png", "-o", "{w}/seg"],
+    ["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/o.png"],
+    ["palette", "{w}/chelsea.png", "-o", "{w}/o.json"],
+    ["suggest-k", "{w}/chelsea.png", "--k-max", "4"],
+    ["batch", "{w}/in", "-o", "{w}/out", "--jobs", "1"],
+])
+def test_every_command_has_quiet_and_verbose(workdir, command):
+    (workdir / "in").mkdir()
+    shutil.copy(workdir / "chelsea.png", workdir / "in" / "cat.png")
+    (workdir / "p.json").write_text('["#000000", "#ffffff", "#808080"]')
+    args = [a.format(w=workdir) for a in command]
+    normal = run(*args)
+    assert normal.exit_code == 0, normal.output
+    assert normal.stdout and normal.stderr == ""
+    quiet = run(*args, "-q", "--force")
+    assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
+    verbose = run(*args, "--verbose", "--force")
+    assert verbose.exit_code == 0 and verbose.stdout.split()[:2] == normal.stdout.split()[:2] != []
+    steps = verbose.stderr.splitlines()
+    assert steps and all(line.startswith(f"quantize: {workdir}/") for line in steps)
+    assert " s" in steps[0] or steps[0].endswith(": done")
+    both = run(*args, "-q", "-v")
+    assert both.exit_code == 2 and "-q/--quiet and -v/--verbose exclude each other" in both.stderr
+
+
+def test_quiet_batch_prints_its_failures_as_errors(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "bad.png").write_text("no")
+    result = run("batch", tmp_path / "in", "-o", tmp_path / "out", "-q", "--jobs", 1)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == f"quantize: error: {tmp_path / 'in' / 'bad.png'}: not an image file that Pillow can read\n"

@@ -11,7 +11,7 @@ from .helpers import run, listing
 
 def test_batch_summary_exit_code_and_outputs(photos, tmp_path):
     before = {p: sha256(p) for p in photos.rglob("*") if p.is_file()}
-    result = run("batch", photos, "--recursive", "-k", 8, "--jobs", 1, "--quiet")
+    result = run("batch", photos, "--recursive", "-k", 8, "--jobs", 1)
     assert result.exit_code == 1  # fake.jpg failed
     out = tmp_path / "photos-quantized"
     assert listing(out) == ["cat.png", "manifest.csv", "manifest.json", "sub"]

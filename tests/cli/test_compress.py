@@ -32,7 +32,8 @@ def test_json_report(workdir):
     result = run("compress", workdir / "chelsea.png", "-k", 8, "--json")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
-    assert list(report) == list(JSON_KEYS)
+    assert list(report) == ["status", "reason", *JSON_KEYS]
+    assert (report["status"], report["reason"]) == ("done", None)
     output = workdir / "chelsea-q8.png"
     assert report["output"] == str(output)
     assert report["output_bytes"] == output.stat().st_size
@@ -223,7 +224,7 @@ def test_compress_quality_target_and_exit_code_3(workdir):
     result = run("compress", workdir / "chelsea.png", "--quality", 32, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["psnr"] >= 32 and report["output"] == str(workdir / "chelsea-q.png")
+    assert report["psnr"] >= 32 and report["output"] == str(workdir / "chelsea-q32dB.png")
     assert "the smallest k meeting the target" in report["notes"][-1] and report["colors_requested"] == 256
     missed = run("compress", workdir / "chelsea.png", "-k", 4, "--max-delta-e", 1, "-o", workdir / "m.png")
     assert missed.exit_code == 3
