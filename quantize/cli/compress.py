@@ -9,12 +9,14 @@ import click
 import numpy as np
 
 from ..errors import OutputError, TargetNotMetError
+from ..files.animation import ANIMATED_EXTENSIONS, ANIMATED_FORMATS, open_animation
 from ..files.encode import PALETTE_FORMATS, output_format
 from ..files.palette_formats import FORMATS as PALETTE_FILE_FORMATS
 from ..files.palettes import load_palette
 from ..files.palettes import save_palette as write_palette
 from ..files.read import check_input_file, load_image, load_image_bytes, read_stdin
 from ..files.write import atomic_write, check_outputs
+from ..quantization.animation import WEIGHTS, quantize_animation
 from ..quantization.api import apply_palette, quantize_image
 from ..quantization.report import JSON_KEYS
 from ..quantization.settings import MAX_PALETTE, QuantizeSettings
@@ -55,6 +57,9 @@ class CompressMode:
     save_palette: Path | None = None
     as_json: bool = False
     report_to_stderr: bool = False
+    first_frame: bool = False
+    frame_palettes: bool = False
+    frame_weight: str = "pixels"
 
     def default_suffix(self):
         """``-q<K>``, or the targets (``-q35dB``, ``-q30-40dB``, ``-de2.5``), so that
@@ -70,25 +75,28 @@ class CompressMode:
             parts.append(f"-de{s.max_delta_e:g}")
         return "".join(parts)
 
-    def output_for(self, input):
-        """The output of ``input``: -o, stdout for stdin, else beside the input."""
+    def output_for(self, input, animated=None):
+        """The output of ``input``: -o, stdout for stdin, else beside the input (an
+        animation keeps its format: GIF, APNG or WebP, unless --ext or --format)."""
         if self.output is not None:
             return self.output
         if input == STDIO:
             return STDIO
-        ending = self.ext or FORMAT_EXTENSIONS.get(self.image_format, ".png")
+        default = ANIMATED_EXTENSIONS[animated] if animated else ".png"
+        ending = self.ext or FORMAT_EXTENSIONS.get(self.image_format, default)
         if not ending.startswith("."):  # pngquant's form, "-fs8.png": the whole ending
             return input.with_name(input.stem + ending)
         suffix = self.default_suffix() if self.suffix is None else self.suffix
         return input.with_name(input.stem + suffix + ending)
 
-    def format_of(self, output):
-        """Pillow's format of ``output``: --format for stdout, else the extension
-        (which --format, when it names one, must agree with)."""
+    def format_of(self, output, animated=None):
+        """Pillow's format of ``output``: --format for stdout (else PNG, or the
+        animation's own), else the extension (which --format, when it names one,
+        must agree with)."""
         named = None if self.image_format in ("auto", "smallest") else output_format(
             Path("x" + FORMAT_EXTENSIONS[self.image_format]))
         if output == STDIO:
-            return named or "PNG"
+            return named or animated or "PNG"
         image_format = output_format(output)
         if named is not None and named != image_format:
             raise click.UsageError(f"--format {self.image_format} disagrees with the extension of {output}")
@@ -150,6 +158,18 @@ def _ending(ctx, param, value):
     "lossless WebP, whose extension replaces the output's; or a format, for stdout and --ext-less names.",
 )
 @click.option(
+    "--frame-palettes", is_flag=True,
+    help="Animations: one palette per frame (GIF local colour tables) instead of one for all frames.",
+)
+@click.option(
+    "--frame-weight", type=click.Choice(WEIGHTS), default="pixels", show_default=True,
+    help="Animations: how frames weigh in the shared palette: by pixels, or by pixels times duration.",
+)
+@click.option(
+    "--first-frame", is_flag=True,
+    help="Animations: quantise the first frame alone (needed to write a still format such as JPEG).",
+)
+@click.option(
     "--skip-if-larger", is_flag=True,
     help=f"Write nothing when the result is not smaller than the input; exit code {EXIT_SKIPPED}.",
 )
@@ -164,6 +184,9 @@ def _ending(ctx, param, value):
 @click.pass_context
 def compress(ctx, inputs, output, suffix, ext, save_palette, as_json, force, **options):
     """Reduce each INPUT to at most K colours and write a palette image.
+
+    Animated GIF, APNG and WebP inputs are written as animations (every frame, with
+    its timing), with one palette for all frames unless --frame-palettes.
 
     \b
     Examples:
@@ -182,7 +205,10 @@ def compress(ctx, inputs, output, suffix, ext, save_palette, as_json, force, **o
     """
     palette_file, quality_range = options.pop("palette_file"), options.pop("quality")
     mode_options = {name: options.pop(name) for name in
-                    ("keep_icc", "image_format", "force_output", "skip_if_larger")}
+                    ("keep_icc", "image_format", "force_output", "skip_if_larger", "first_frame", "frame_palettes",
+                     "frame_weight")}
+    if mode_options["frame_palettes"] and (save_palette is not None or palette_file is not None):
+        raise click.UsageError("--frame-palettes fits a palette per frame: not with --palette or --save-palette")
     if len(inputs) > 1 and (output is not None or save_palette is not None):
         raise click.UsageError("-o and --save-palette name one file: with several inputs use --suffix or --ext")
     if list(inputs).count(STDIO) > 1:
@@ -244,35 +270,52 @@ def _reason(report, status):
 def _run(mode, input, palette_file):
     """(status, report, exit code) of one input; raises the library's errors."""
     s = mode.settings
-    if input != STDIO:
+    data = None
+    if input == STDIO:
+        data = read_stdin()
+    else:
         check_input_file(input)  # first: the default output is named after it
-    output = mode.output_for(input)
+    animation = None if mode.first_frame else open_animation(
+        None if data is not None else input, data=data, max_pixels=s.max_pixels)
+    animated = animation.format if animation is not None else None
+    output = mode.output_for(input, animated)
     smallest = mode.image_format == "smallest"
     if output != STDIO:
         targets = [output.with_suffix(".png"), output.with_suffix(".webp")] if smallest else [output]
         check_outputs([(path, "the output") for path in targets]
                       + ([(mode.save_palette, "the --save-palette file")] if mode.save_palette else []),
                       reads=[(input, "the input image"), (palette_file, "the palette file")], overwrite=mode.force)
-    image_format = mode.format_of(output)
+    image_format = mode.format_of(output, animated)
+    if animation is not None and (smallest or image_format not in ANIMATED_FORMATS):
+        raise OutputError(f"the input is an animation of {animation.n_frames} frames: write .gif, .png (APNG) or "
+                          ".webp, or quantise its first frame with --first-frame", output)
     if image_format in PALETTE_FORMATS and s.n_colors > MAX_PALETTE and not smallest and mode.palette is None:
         raise click.BadParameter(
             f"{s.n_colors} is out of range 1..{MAX_PALETTE} for {image_format} output "
             "(palette images); write .webp for more colours",
             param_hint="'-k' / '--colors'",
         )
-    if input == STDIO:
-        loaded = load_image_bytes(read_stdin(), max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
+    if animation is not None:
+        detail(f"{input}: {animation.size[0]}x{animation.size[1]} px, {animation.n_frames} frames")
+        result, missed = _quantized(mode, lambda **kw: quantize_animation(
+            animation, frame_palettes=mode.frame_palettes, weight=mode.frame_weight, palette=mode.palette, **kw))
+        read_seconds = animation.seconds
     else:
-        loaded = load_image(input, max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
-    detail(f"{input}: {loaded.pixels.shape[1]}x{loaded.pixels.shape[0]} px read in {loaded.seconds:.2f} s")
-    result, missed = _quantized(mode, loaded)
+        if data is not None:
+            loaded = load_image_bytes(data, max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
+        else:
+            loaded = load_image(input, max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
+        detail(f"{input}: {loaded.pixels.shape[1]}x{loaded.pixels.shape[0]} px read in {loaded.seconds:.2f} s")
+        result, missed = _quantized(mode, lambda **kw: _still(mode, loaded, **kw))
+        read_seconds = loaded.seconds
     if missed is not None and not mode.force_output:
         report = replace(result.report, notes=[*result.report.notes,
                                                f"nothing written: {missed} (--force-output writes it anyway)"])
         error_line(f"{input}: {missed}{_scale_hint(s)} (nothing written; --force-output writes it anyway)")
         return "not met", report, EXIT_NOT_MET
-    detail(f"{input}: {result.report.colors_used} colours in {result.report.seconds - loaded.seconds:.2f} s")
-    encoded = result.encode(image_format, smallest=smallest, name=output)
+    detail(f"{input}: {result.report.colors_used} colours in {result.report.seconds - read_seconds:.2f} s")
+    encoded = (result.encode(image_format, name=output) if animation is not None
+               else result.encode(image_format, smallest=smallest, name=output))
     report = encoded.report
     if smallest and output != STDIO:
         output = output.with_suffix(FORMAT_EXTENSIONS[encoded.image_format.lower()])
@@ -290,15 +333,19 @@ def _run(mode, input, palette_file):
     return "done", report, 0
 
 
-def _quantized(mode, loaded):
-    """The result and, when the target is missed, why (None when it is met, or
-    when the K-colour result lies within --quality MIN-MAX)."""
-    s = mode.settings
+def _still(mode, loaded, settings):
     if mode.palette is not None:
-        return apply_palette(loaded, mode.palette, colorspace=s.colorspace, dither=s.dither,
-                             dither_strength=s.dither_strength, ssim=s.ssim), None
+        return apply_palette(loaded, mode.palette, colorspace=settings.colorspace, dither=settings.dither,
+                             dither_strength=settings.dither_strength, ssim=settings.ssim)
+    return quantize_image(loaded, settings=settings)
+
+
+def _quantized(mode, quantize):
+    """The result of ``quantize(settings=...)`` and, when the target is missed, why
+    (None when it is met, or when the K-colour result lies within --quality MIN-MAX)."""
+    s = mode.settings
     try:
-        return quantize_image(loaded, settings=s), None
+        return quantize(settings=s), None
     except TargetNotMetError as e:
         if mode.quality_min is not None and e.reached["psnr"] >= mode.quality_min and (
                 s.max_delta_e is None or e.reached["delta_e"] <= s.max_delta_e):

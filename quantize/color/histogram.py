@@ -146,6 +146,18 @@ class ColorHistogram:
             self._distinct, self.counts = merge_histograms(parts)
         self.colors = unpack_colors(self._distinct, self.channels)
 
+    @classmethod
+    def from_counts(cls, colors, counts):
+        """A histogram of given distinct ``colors`` (in code order, as
+        :func:`merge_histograms` returns them) and their ``counts``; it has no pixels,
+        so :meth:`lookup` is not available."""
+        histogram = cls.__new__(cls)
+        histogram.channels = colors.shape[1]
+        histogram._pixels = histogram._inverse = None
+        histogram._distinct = pack_colors(colors)
+        histogram.colors, histogram.counts = colors, np.asarray(counts, dtype=np.int64)
+        return histogram
+
     def _strips(self):
         return [self._pixels[part] for part in slices(len(self._pixels), _STRIP)]
 

@@ -377,7 +377,8 @@ def _decode(source, path, file_bytes, start, *, max_pixels, keep_icc):
         pixels, conversions = image_to_array(image)
     notes = conversions + notes
     if frames > 1:
-        notes.insert(0, f"animated image: the first of {frames} frames was used")
+        notes.insert(0, f"animated image: the first of {frames} frames was used (the compression ratio "
+                        "compares the whole input file with this one frame)")
     if icc and keep_icc:
         notes.append(ICC_KEPT_NOTE)
     return LoadedImage(

@@ -31,6 +31,7 @@ class ImageColors:
     shape: tuple
     space: str = "rgb"
     rgb_features: np.ndarray | None = None  # what errors are measured on (PSNR)
+    transparent: bool = False  # some pixel is fully transparent (it takes a palette entry)
 
     @cached_property
     def lab(self):
@@ -79,7 +80,8 @@ def histogram_colors(histogram, space, premultiplied, visible, shape):
     """A histogram's colours in ``space`` (premultiplied only in "rgb")."""
     rgb_features = to_features(histogram.colors, premultiplied)
     features = rgb_features if space == "rgb" else to_space(histogram.colors, space)
-    colors = ImageColors(histogram, features, premultiplied, visible, shape, space, rgb_features)
+    colors = ImageColors(histogram, features, premultiplied, visible, shape, space, rgb_features,
+                         transparent=visible is not None)
     if space == "lab":
         colors.lab = features  # the clustering's CIELAB serves the report's CIEDE2000 too
     return colors
@@ -121,7 +123,7 @@ def palette_for(colors, n_colors, how, *, rng, notes, lock=None, splits=None):
 def visible_colors(colors, n_colors, notes=None):
     """The number of visible colours to fit for ``n_colors`` palette entries: one
     fewer at 256 when the image has fully transparent pixels, which take an entry."""
-    if colors.visible is not None and n_colors == MAX_PALETTE:
+    if colors.transparent and n_colors == MAX_PALETTE:
         if notes is not None:
             notes.append("255 visible colours were fitted so the transparent entry fits the 256-colour palette")
         return MAX_PALETTE - 1

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 JSON_KEYS = (
     "input", "output", "width", "height", "colors_requested", "colors_used", "psnr", "ssim",
     "delta_e", "delta_e_p95", "input_bytes", "output_bytes", "compression_ratio", "bits_per_pixel", "raw_ratio",
-    "seconds", "seed", "algorithm", "init", "effort", "colorspace", "frames", "transparent", "notes",
+    "seconds", "seed", "algorithm", "init", "effort", "colorspace", "frames", "frame_stats", "transparent", "notes",
 )
 
 
@@ -56,6 +56,7 @@ class Report:
     notes: list = field(default_factory=list)
     output: str | None = None
     output_bytes: int | None = None
+    frame_stats: dict | None = None
 
     @property
     def compression_ratio(self):
@@ -66,10 +67,10 @@ class Report:
 
     @property
     def bits_per_pixel(self):
-        """Bits of the output file per pixel."""
+        """Bits of the output file per pixel (of every frame of an animation)."""
         if self.output_bytes is None:
             return None
-        return 8 * self.output_bytes / (self.width * self.height)
+        return 8 * self.output_bytes / (self.width * self.height * self.frames)
 
     def to_dict(self):
         """The report as a JSON-ready dict with the keys of :data:`JSON_KEYS`."""
@@ -94,6 +95,12 @@ class Report:
         if self.delta_e is not None:
             quality += f", ΔE2000 mean {self.delta_e:.2f} (95th percentile {self.delta_e_p95:.2f})"
         lines.append(f"  {quality}")
+        if self.frame_stats is not None:
+            per_frame, delta_e = self.frame_stats["psnr"], self.frame_stats["delta_e"]
+            psnr_text = ("every frame identical" if per_frame["mean"] is None
+                         else f"PSNR mean {per_frame['mean']:.2f} dB, worst {per_frame['worst']:.2f} dB")
+            lines.append(f"  {self.frames} frames: {psnr_text}; ΔE2000 mean {delta_e['mean']:.2f}, "
+                         f"worst frame {delta_e['worst']:.2f}")
         ratio = self.compression_ratio
         if ratio is not None:
             sizes = f"  {self.input_bytes:,} B -> {self.output_bytes:,} B"

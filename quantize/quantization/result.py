@@ -175,7 +175,7 @@ def build_result(loaded, palette, labels, start, *, with_ssim=False, exact_psnr=
         input_bytes=loaded.file_bytes,
         raw_ratio=raw_ratio(width, height, channels, len(palette) + transparent),
         seconds=0.0,
-        frames=loaded.frames,
+        frames=1,
         transparent=transparent,
         **report_fields,
     )

@@ -1,0 +1,229 @@
+"""Animated images (GIF, APNG, animated WebP): reading them frame by frame, as they
+are displayed, and encoding quantised frames back with their timing.
+
+Frames are decoded one at a time (Pillow composes each onto the canvas, disposal
+and blending applied), so a caller that histograms or maps frames as they come
+holds one decoded frame at a time.  Pillow's GIF and APNG encoders take every frame
+before writing (they compare each with the previous one): the output frames, one
+palette index per pixel, are what is held then.
+"""
+
+import io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..color.alpha import lookup_table
+from ..errors import ImageError, OutputError
+from .read import DEFAULT_MAX_PIXELS, check_input_file, opened
+
+#: Formats that hold an animation, and what an animated output may be.
+ANIMATED_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
+#: The extension of each animated format.
+ANIMATED_EXTENSIONS = {"GIF": ".gif", "PNG": ".png", "WEBP": ".webp"}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame as displayed: (H, W, 4) uint8 RGBA pixels and its timing.
+
+    ``disposal`` is what happens to the frame's area before the next one (GIF:
+    0-3, APNG: 0-2, None when the format has no such notion); ``blend`` is APNG's.
+    """
+
+    pixels: np.ndarray
+    duration: int
+    disposal: int | None = None
+    blend: int | None = None
+
+
+@dataclass(frozen=True)
+class Animation:
+    """An animated image, read lazily: :meth:`frames` decodes one frame at a time.
+
+    Attributes
+    ----------
+    path : Path or None
+        The file ("-" for stdin); None for frames given as arrays.
+    file_bytes : int or None
+    format : str or None
+        "GIF", "PNG" (APNG) or "WEBP".
+    size : (int, int)
+        Width and height of the canvas.
+    n_frames : int
+    loop : int or None
+        Times to play, 0 for ever; None when the file says nothing (GIF: play once).
+    seconds : float
+        Time spent opening the file (decoding happens in :meth:`frames`).
+    """
+
+    path: Path | None
+    file_bytes: int | None
+    format: str | None
+    size: tuple
+    n_frames: int
+    loop: int | None = 0
+    seconds: float = 0.0
+    _source: object = field(default=None, repr=False)
+    _max_pixels: int | None = field(default=DEFAULT_MAX_PIXELS, repr=False)
+    _arrays: tuple | None = field(default=None, repr=False)
+    _durations: tuple | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_arrays(cls, frames, *, durations=100, loop=0):
+        """An animation of (H, W, 3) or (H, W, 4) uint8 arrays, all of one size.
+
+        ``durations`` is one number of milliseconds for every frame or one per frame.
+        """
+        arrays = tuple(np.asarray(frame) for frame in frames)
+        if not arrays:
+            raise ImageError("an animation needs at least one frame")
+        shapes = {a.shape[:2] for a in arrays}
+        if len(shapes) > 1 or any(a.dtype != np.uint8 or a.ndim != 3 or a.shape[2] not in (3, 4) for a in arrays):
+            raise ImageError("animation frames must be (H, W, 3) or (H, W, 4) uint8 arrays of one size")
+        durations = (durations,) * len(arrays) if np.isscalar(durations) else tuple(durations)
+        if len(durations) != len(arrays) or any(d < 0 for d in durations):
+            raise ImageError("durations: one non-negative number of milliseconds per frame")
+        height, width = arrays[0].shape[:2]
+        return cls(None, None, None, (width, height), len(arrays), loop, _arrays=arrays,
+                   _durations=tuple(int(d) for d in durations))
+
+    def frames(self):
+        """Yield every :class:`Frame` in order, decoded as it is reached."""
+        if self._arrays is not None:
+            for array, duration in zip(self._arrays, self._durations):
+                rgba = array if array.shape[2] == 4 else np.dstack(
+                    [array, np.full(array.shape[:2], 255, np.uint8)])
+                yield Frame(rgba, duration)
+            return
+        source = io.BytesIO(self._source) if isinstance(self._source, bytes) else self._source
+        with opened(source, self.path, self._max_pixels, []) as image:
+            for index in range(self.n_frames):
+                image.seek(index)
+                pixels = np.asarray(image.convert("RGBA"))
+                if pixels.shape[:2] != (self.size[1], self.size[0]):
+                    raise ImageError(f"frame {index + 1} is {pixels.shape[1]}x{pixels.shape[0]}, not the "
+                                     f"canvas's {self.size[0]}x{self.size[1]}", self.path)
+                yield Frame(pixels, int(image.info.get("duration", 0) or 0), _disposal(image),
+                            image.info.get("blend"))
+
+
+def _disposal(image):
+    if image.format == "GIF":
+        return getattr(image, "disposal_method", 0)
+    return image.info.get("disposal")
+
+
+def open_animation(path=None, *, data=None, name="-", max_pixels=DEFAULT_MAX_PIXELS):
+    """The :class:`Animation` of a file (or of its bytes, ``data``), or None when it
+    has a single frame (a still image: read it with :func:`.read.load_image`).
+
+    Raises
+    ------
+    ImageError
+        As :func:`.read.load_image`: missing, not an image, corrupt, over ``max_pixels``
+        (per frame).
+    """
+    start = time.perf_counter()
+    if data is None:
+        path = Path(path)
+        file_bytes, source = check_input_file(path), path
+    else:
+        path, file_bytes, source = Path(name), len(data), io.BytesIO(data)
+        if not data:
+            raise ImageError("no data (0 bytes)", path)
+    with opened(source, path, max_pixels, []) as image:
+        if not getattr(image, "is_animated", False) or image.format not in ANIMATED_FORMATS:
+            return None
+        animation = Animation(path, file_bytes, image.format, image.size, image.n_frames,
+                              image.info.get("loop"), _source=data if data is not None else path,
+                              _max_pixels=max_pixels)
+    return Animation(**{**animation.__dict__, "seconds": time.perf_counter() - start})
+
+
+def _transparent_color(palette):
+    """An RGB colour that is no entry of ``palette``, for the transparent entry (GIF
+    encoders find entries by colour, so it must not repeat one)."""
+    codes = set((palette[:, :3].astype(np.int64) @ [65536, 256, 1]).tolist())
+    code = next(c for c in range(len(codes) + 1) if c not in codes)
+    return np.array([code >> 16, (code >> 8) & 255, code & 255], np.uint8)
+
+
+def frame_image(labels, palette, image_format, *, transparent):
+    """The Pillow image of one quantised frame: mode "P" (an extra, transparent
+    entry when ``transparent``) for GIF and APNG, RGB(A) for WebP.  Partial alpha
+    needs APNG or WebP."""
+    table = lookup_table(palette, 4)
+    partial = bool(((table[:-1, 3] > 0) & (table[:-1, 3] < 255)).any())
+    if image_format == "WEBP":
+        return Image.fromarray(table[labels] if transparent or partial else table[labels, :3])
+    if partial and image_format == "GIF":
+        raise OutputError("GIF cannot store the animation's partial transparency; write .png (APNG) or .webp")
+    entries = len(palette) + transparent
+    index = labels.astype(np.uint8)
+    rgb = table[:entries, :3].copy()
+    if transparent:
+        index[labels < 0] = len(palette)
+        rgb[-1] = _transparent_color(palette)
+    image = Image.fromarray(index)
+    image.putpalette(rgb.tobytes())
+    if transparent or partial:
+        alpha = table[:entries, 3].copy()
+        alpha[len(palette):] = 0
+        image.info["transparency"] = len(palette) if image_format == "GIF" else alpha.tobytes()
+    return image
+
+
+def encode_animation(images, image_format, *, durations, loop, disposals=None, blends=None, shared_palette=True,
+                     path=None):
+    """The bytes of an animation of Pillow frame images (see :func:`frame_image`).
+
+    GIF frames share one global colour table when ``shared_palette`` (else each has
+    its own, a local colour table); unchanged pixels become transparent where the
+    palette has room, and every frame is cropped to what changed (Pillow's
+    optimisation).  APNG is written without a default image; WebP lossless.
+    ``loop`` None writes no loop count (a GIF then plays once).
+
+    Raises
+    ------
+    OutputError
+        The encoder refused the frames.
+    """
+    first, rest = images[0], images[1:]
+    options = {"save_all": True, "append_images": rest, "duration": list(durations)}
+    if loop is not None:
+        options["loop"] = loop
+    if image_format == "GIF":
+        options["optimize"] = True
+        if shared_palette:
+            options["palette"] = first.getpalette()
+        if "transparency" in first.info:
+            options["transparency"] = first.info["transparency"]
+        if disposals is not None:
+            options["disposal"] = [d or 0 for d in disposals]
+    elif image_format == "PNG":
+        options.update(default_image=False, compress_level=9)
+        if disposals is not None:
+            options["disposal"] = [d or 0 for d in disposals]
+        if blends is not None:
+            options["blend"] = [b or 0 for b in blends]
+    elif image_format == "WEBP":
+        options.update(lossless=True, method=4, minimize_size=True, allow_mixed=False)
+    else:
+        raise OutputError(f"{image_format} cannot hold an animation; write .gif, .png (APNG) or .webp", path)
+    buffer = io.BytesIO()
+    try:
+        first.save(buffer, format=image_format, **options)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise OutputError(f"cannot encode the animation as {image_format}: {e}", path) from e
+    return buffer.getvalue()
+
+
+def count_frames(data):
+    """The number of frames of an encoded animation (encoders merge identical
+    consecutive frames, adding their durations)."""
+    with Image.open(io.BytesIO(data)) as image:
+        return getattr(image, "n_frames", 1)

@@ -1,0 +1,377 @@
+"""Animations: every frame quantised, with one palette for all of them (fitted on the
+merged histogram of the frames, so that colours do not flicker from frame to frame)
+or one palette per frame.
+
+The frames are read twice, one at a time: a first pass adds each frame's histogram
+to the merged one, a second maps each frame to the palette (nearest entry in the
+clustering space, dithered if asked) and measures it.  No more than one decoded
+frame is held; the result keeps each frame's palette indices.
+"""
+
+import math
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .._validation import check_choice, fresh_stream, resolve_seed
+from ..color.alpha import premultiply, to_features, visible_pixels
+from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
+from ..errors import InvalidParameterError, TargetNotMetError
+from ..files.animation import ANIMATED_FORMATS, Animation, count_frames, encode_animation, frame_image, open_animation
+from ..files.encode import output_format
+from ..files.read import LoadedImage, load_image
+from ..files.write import atomic_write
+from ..metrics.image import psnr, ssim
+from .colors import histogram_colors, nearest_entries, palette_for, visible_colors
+from .report import Report, raw_ratio
+from .result import Encoded, final_labels
+from .settings import MAX_PALETTE, QuantizeSettings, check_palette
+from .target import smallest_palette
+
+#: How frames weigh in the merged histogram: by their pixels, or by pixels times
+#: their duration (a frame shown twice as long counts twice).
+WEIGHTS = ("pixels", "duration")
+#: Merge the frames' histograms every this many frames, to bound the parts held.
+_MERGE_EVERY = 16
+
+
+@dataclass
+class AnimationResult:
+    """The outcome of :func:`quantize_animation`.
+
+    Attributes
+    ----------
+    palettes : list of (n, 3) or (n, 4) ndarray of uint8
+        Each frame's palette: one and the same array for every frame unless
+        ``frame_palettes`` was asked for.
+    labels : list of (H, W) ndarray of int16
+        Each frame's palette indices, -1 where fully transparent.
+    durations : list of int
+        Milliseconds per frame, as in the input.
+    loop : int or None
+        0 plays for ever; None: the input said nothing (a GIF then plays once).
+    disposals, blends : list
+        Per frame, as in the input (None where its format has no such notion).
+    frame_psnr, frame_delta_e : (F,) ndarray of float
+        PSNR and mean CIEDE2000 of every frame.
+    report : Report
+        Of the whole animation: ``psnr`` over all frames' pixels, ``delta_e`` their
+        mean, ``delta_e_p95`` the worst frame's 95th percentile, ``frame_stats`` the
+        per-frame summary.
+    """
+
+    palettes: list
+    labels: list
+    durations: list
+    loop: int | None
+    disposals: list
+    blends: list
+    frame_psnr: np.ndarray
+    frame_delta_e: np.ndarray
+    report: Report
+    shared: bool = True
+    transparent: bool = False
+    source_format: str | None = None
+
+    @property
+    def palette(self):
+        """The palette of every frame, or None with one palette per frame."""
+        return self.palettes[0] if self.shared else None
+
+    def frame(self, index):
+        """Frame ``index`` rebuilt from its palette: (H, W, 3) or (H, W, 4) uint8."""
+        from ..color.alpha import lookup_table
+
+        channels = 4 if self.transparent or self.palettes[index].shape[1] == 4 else 3
+        return lookup_table(self.palettes[index], channels)[self.labels[index]]
+
+    def encode(self, image_format=None, *, name=None):
+        """The bytes of the animation in ``image_format`` ("GIF", "PNG" for APNG,
+        "WEBP"; default: the input's) and the report of that file.
+
+        Guarantees
+        ----------
+        The file decodes to :meth:`frame` of every frame, with the durations, loop
+        count and disposal of the input (GIF and APNG encoders merge consecutive
+        frames that came out identical, adding their durations: the report's
+        ``frames`` counts the frames written and a note says so).
+        """
+        start = time.perf_counter()
+        image_format = image_format or self.source_format or "GIF"
+        if image_format not in ANIMATED_FORMATS:
+            raise InvalidParameterError(f"{image_format} cannot hold an animation; use GIF, PNG (APNG) or WEBP")
+        # a shared palette keeps its transparent entry in every frame; frame palettes hold their own
+        images = [frame_image(labels, palette, image_format,
+                              transparent=self.transparent if self.shared else bool((labels < 0).any()))
+                  for labels, palette in zip(self.labels, self.palettes)]
+        data = encode_animation(images, image_format, durations=self.durations, loop=self.loop,
+                                disposals=self.disposals if any(d is not None for d in self.disposals) else None,
+                                blends=self.blends if any(b is not None for b in self.blends) else None,
+                                shared_palette=self.shared, path=name)
+        del images
+        report = replace(self.report, output=None if name is None else str(name), output_bytes=len(data),
+                         notes=list(self.report.notes))
+        written = count_frames(data)
+        if written != report.frames:
+            report.notes.append(f"{report.frames - written} frames identical to the one before were merged into it "
+                                f"(durations added): {written} frames written")
+            report.frames = written
+        if image_format == "WEBP":
+            report.raw_ratio = None
+        report.seconds = self.report.seconds + time.perf_counter() - start
+        return Encoded(data, image_format, report)
+
+    def save(self, path, *, overwrite=False):
+        """Write the animation atomically; the format follows the extension (.gif,
+        .png for APNG, .webp).  Returns the report of the file written (also stored
+        in ``self.report``)."""
+        path = Path(path)
+        encoded = self.encode(output_format(path), name=path)
+        atomic_write(path, lambda handle: handle.write(encoded.data), overwrite=overwrite,
+                     protect=self.report.input)
+        self.report = encoded.report
+        return self.report
+
+
+def as_animation(animation, max_pixels):
+    """An :class:`Animation` of a path (a still image is one frame), an Animation, or
+    a sequence of (H, W, 3|4) uint8 arrays (100 ms each)."""
+    if isinstance(animation, Animation):
+        return animation
+    if isinstance(animation, (str, Path)):
+        opened = open_animation(animation, max_pixels=max_pixels)
+        if opened is not None:
+            return opened
+        loaded = load_image(animation, max_pixels=max_pixels)
+        still = Animation.from_arrays([loaded.pixels])
+        return replace(still, path=loaded.path, file_bytes=loaded.file_bytes, format=loaded.format)
+    return Animation.from_arrays(animation)
+
+
+def quantize_animation(animation, n_colors=None, *, settings=None, frame_palettes=False, weight="pixels",
+                       palette=None, **options):
+    """Quantise every frame of an animation (GIF, APNG, animated WebP).
+
+    Parameters
+    ----------
+    animation : str, Path, Animation or sequence of ndarray
+        A file (an animated one, or a still as one frame), an :class:`Animation`
+        (``quantize.files.animation.open_animation``, ``Animation.from_arrays``),
+        or (H, W, 3|4) uint8 frames of one size.
+    n_colors, settings, **options
+        As in :func:`quantize.quantize_image`: at most ``n_colors`` colours per
+        palette, the same search, targets, dithering (per frame, against the
+        palette) and colour space.
+    frame_palettes : bool, keyword-only
+        One palette per frame (GIF local colour tables) instead of one for all.
+    weight : {"pixels", "duration"}, keyword-only
+        How frames weigh in the shared palette: by pixels, or by pixels times
+        their duration.
+    palette : (n, 3) array of uint8, optional, keyword-only
+        Map every frame to this palette instead of fitting one.
+
+    Returns
+    -------
+    AnimationResult
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad setting, before any frame is decoded.
+    TargetNotMetError
+        ``n_colors`` colours miss the quality target (with ``frame_palettes``: on
+        some frame); its ``result`` is the ``n_colors`` result.
+
+    Guarantees
+    ----------
+    - At most ``n_colors`` visible colours in each palette, fully transparent pixels
+      stay transparent (one more entry), and without dithering every pixel takes its
+      palette's entry nearest its colour in ``colorspace``.
+    - With the shared palette, every frame has the very same palette, and the
+      palette is what :func:`quantize.quantize_image` fits to the frames placed
+      side by side (the merged histogram is theirs).
+    """
+    s = QuantizeSettings.for_call(settings, options, n_colors=n_colors)
+    check_choice(weight, "weight", WEIGHTS)
+    if palette is not None:
+        palette = check_palette(palette)
+        if s.targeted or s.lock is not None or frame_palettes:
+            raise InvalidParameterError("a given palette cannot be combined with a target, lock or frame_palettes")
+    seed, rng = resolve_seed(s.random_state)
+    animation = as_animation(animation, s.max_pixels)
+    start = time.perf_counter()
+    notes = []
+    shared = None
+    if not frame_palettes:
+        merged, timing = _merged_colors(animation, s.colorspace, weight, notes, opaque=palette is not None)
+        if palette is not None:
+            shared, miss = _given_palette(palette, merged, notes), None
+        else:
+            shared, _, miss = _fit(merged, s, seed, rng, notes)
+    else:
+        timing = None
+    frames = _map_frames(animation, s, shared, timing, seed, rng, notes)
+    result = _result(animation, s, frames, shared is not None, seed, notes, start)
+    miss = miss if not frame_palettes else next((f["miss"] for f in frames["stats"] if f["miss"]), None)
+    if miss is not None:
+        result.report.notes.append(f"target not met: {miss[0]}")
+        raise TargetNotMetError(miss[0], miss[1], result)
+    return result
+
+
+def _merged_colors(animation, space, weight, notes, *, opaque=False):
+    """Pass 1: the merged histogram of every frame, as ImageColors, and what the
+    frames' timing and alpha are.  ``opaque``: partial alpha is not clustered (a
+    given palette has none)."""
+    parts, timing = [], {"durations": [], "disposals": [], "blends": [], "alpha": False, "transparent": False,
+                         "partial": False}
+    total = 0
+    for frame in animation.frames():
+        flat, visible = visible_pixels(frame.pixels)
+        timing["durations"].append(frame.duration)
+        timing["disposals"].append(frame.disposal)
+        timing["blends"].append(frame.blend)
+        timing["transparent"] |= visible is not None
+        timing["partial"] |= bool((flat[:, 3] < 255).any())
+        factor = max(frame.duration, 1) if weight == "duration" else 1
+        total += frame.pixels.shape[0] * frame.pixels.shape[1] * factor
+        histogram = ColorHistogram(flat)
+        parts.append((pack_colors(histogram.colors), histogram.counts * factor))
+        if len(parts) >= _MERGE_EVERY:
+            parts = [merge_histograms(parts)]
+    codes, counts = merge_histograms(parts) if len(parts) > 1 else parts[0]
+    premultiplied = timing["partial"] and not opaque
+    timing["alpha"] = timing["transparent"] or premultiplied
+    colors = unpack_colors(codes, 4 if premultiplied else 3)
+    if premultiplied and space != "rgb":
+        notes.append(f"partly transparent: clustered as premultiplied RGBA, not in {space}")
+        space = "rgb"
+    merged = histogram_colors(ColorHistogram.from_counts(colors, counts), space, premultiplied, None,
+                              (total, 1, colors.shape[1]))
+    merged.transparent = timing["transparent"]
+    timing["premultiplied"], timing["space"] = premultiplied, space
+    return merged, timing
+
+
+def _given_palette(palette, merged, notes):
+    if merged.premultiplied:
+        notes.append("partly transparent pixels were made opaque: the palette has no alpha")
+    return palette
+
+
+def _fit(colors, s, seed, rng, notes):
+    """A palette fitted to ``colors`` as quantize_image fits one: (palette, colour
+    labels, miss or None)."""
+    if not s.targeted:
+        palette, color_labels = palette_for(colors, s.n_colors, s.search, rng=rng, notes=notes, lock=s.lock)
+        return palette, color_labels, None
+    palette, color_labels, miss = smallest_palette(colors, s, fresh_rng=lambda: fresh_stream(seed, rng),
+                                                   notes=notes)
+    if miss is not None:
+        visible_colors(colors, s.n_colors, notes)
+    return palette, color_labels, miss
+
+
+def _map_frames(animation, s, shared, timing, seed, rng, notes):
+    """Pass 2: every frame's palette, labels and measures."""
+    out = {"palettes": [], "labels": [], "stats": [], "durations": [], "disposals": [], "blends": []}
+    shared_out = None
+    frame_notes = []
+    for frame in animation.frames():
+        if timing is None:  # frame palettes: the first pass was skipped
+            out["durations"].append(frame.duration)
+            out["disposals"].append(frame.disposal)
+            out["blends"].append(frame.blend)
+        pixels = frame.pixels
+        flat, visible = visible_pixels(pixels)
+        if timing is not None:
+            premultiplied, space = timing["premultiplied"], timing["space"]
+            pixels = pixels if timing["alpha"] else np.ascontiguousarray(pixels[..., :3])
+        else:
+            premultiplied = bool((flat[:, 3] < 255).any())
+            space = "rgb" if premultiplied else s.colorspace
+            if visible is None and not premultiplied:
+                pixels = np.ascontiguousarray(pixels[..., :3])
+        flat = flat if pixels.shape[2] == 4 else flat[:, :3]
+        colors = histogram_colors(ColorHistogram(flat if premultiplied else flat[:, :3]), space, premultiplied,
+                                  visible, pixels.shape)
+        miss = None
+        if shared is None:
+            palette, color_labels, miss = _fit(colors, s, seed, rng, frame_notes)
+        elif premultiplied and shared.shape[1] == 4:
+            palette, color_labels = shared, colors.nearest(to_features(shared, True))
+        else:
+            palette, color_labels = shared, nearest_entries(colors, shared[:, :3], space)
+        palette, labels, delta_e, exact_psnr = final_labels(LoadedImage(pixels), colors, palette, color_labels,
+                                                            s.dither, s.dither_strength, frame_notes)
+        if shared is not None:
+            shared_out = palette if shared_out is None else shared_out  # one array for every frame
+            palette = shared_out
+        frame_psnr = exact_psnr if exact_psnr is not None else _psnr(pixels, palette, labels)
+        frame_ssim = ssim(*_compared(pixels, palette, labels)) if s.ssim else None
+        out["palettes"].append(palette)
+        out["labels"].append(labels)
+        out["stats"].append({"psnr": frame_psnr, "delta_e": delta_e, "ssim": frame_ssim, "miss": miss,
+                             "pixels": labels.size, "transparent": visible is not None})
+    if timing is not None:
+        out.update({key: timing[key] for key in ("durations", "disposals", "blends")})
+    for note in dict.fromkeys(frame_notes):  # each once, not once per frame
+        notes.append(note if shared is not None else f"frames: {note}")
+    return out
+
+
+def _compared(pixels, palette, labels):
+    from ..color.alpha import lookup_table
+
+    rebuilt = lookup_table(palette, pixels.shape[2])[labels]
+    if pixels.shape[2] == 4:
+        return premultiply(pixels), premultiply(rebuilt)
+    return pixels, rebuilt
+
+
+def _psnr(pixels, palette, labels):
+    return psnr(*_compared(pixels, palette, labels))
+
+
+def _result(animation, s, frames, shared, seed, notes, start):
+    stats = frames["stats"]
+    frame_psnr = np.array([f["psnr"] for f in stats])
+    frame_delta_e = np.array([f["delta_e"][0] for f in stats])
+    pixels = np.array([f["pixels"] for f in stats], dtype=np.float64)
+    mse = 255.0**2 / np.power(10.0, np.where(np.isinf(frame_psnr), np.inf, frame_psnr) / 10)
+    overall_mse = float(mse @ pixels / pixels.sum())
+    transparent = any(f["transparent"] for f in stats)
+    palettes = frames["palettes"]
+    width, height = animation.size
+    entries = max(len(p) for p in palettes) + transparent
+    channels = 4 if transparent or palettes[0].shape[1] == 4 else 3
+    finite = frame_psnr[np.isfinite(frame_psnr)]
+    frame_stats = {
+        "psnr": {"mean": float(finite.mean()) if finite.size else None,
+                 "worst": float(frame_psnr.min()) if finite.size else None},
+        "delta_e": {"mean": float(frame_delta_e.mean()), "worst": float(frame_delta_e.max())},
+    }
+    ssims = [f["ssim"] for f in stats if f["ssim"] is not None]
+    report = Report(
+        input=str(animation.path) if animation.path is not None else None,
+        width=width, height=height,
+        colors_requested=s.n_colors,
+        colors_used=max(len(p) for p in palettes),
+        psnr=float("inf") if overall_mse == 0 else float(10 * math.log10(255.0**2 / overall_mse)),
+        ssim=float(np.mean(ssims)) if ssims else None,
+        input_bytes=animation.file_bytes,
+        raw_ratio=raw_ratio(width, height * len(stats), channels, entries) if entries <= MAX_PALETTE else None,
+        seconds=animation.seconds + time.perf_counter() - start,
+        seed=seed, algorithm=s.algorithm, init=s.init, effort=s.effort,
+        frames=len(stats), transparent=transparent, colorspace=s.colorspace,
+        delta_e=float(frame_delta_e @ pixels / pixels.sum()),
+        delta_e_p95=float(max(f["delta_e"][1] for f in stats)),
+        notes=notes, frame_stats=frame_stats,
+    )
+    if not shared:
+        report.notes.insert(0, f"one palette per frame (up to {report.colors_used} colours)")
+    return AnimationResult(palettes, frames["labels"], list(frames["durations"]), animation.loop,
+                           list(frames["disposals"]), list(frames["blends"]), frame_psnr, frame_delta_e, report,
+                           shared=shared, transparent=transparent, source_format=animation.format)
