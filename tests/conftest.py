@@ -93,3 +93,51 @@ def gradient():
     """A smooth 64x48 RGB gradient with thousands of distinct colours."""
     y, x = np.mgrid[0:48, 0:64]
     return np.dstack([x * 4, y * 5, (x + y) * 2]).astype(np.uint8)
+
+
+def animation_frames(n=6, size=(64, 40), alpha=False):
+    """Frames of a small animation: a photo with a disc and a square moving over it
+    (fully transparent columns on the left with ``alpha``), RGB or RGBA uint8."""
+    from PIL import ImageDraw
+
+    width, height = size
+    base = Image.open(IMAGES / "chelsea.png").convert("RGB").resize(size)
+    frames = []
+    for i in range(n):
+        image = base.copy()
+        draw = ImageDraw.Draw(image)
+        x = i * (width - 16) // max(n - 1, 1)
+        draw.ellipse([x, 4, x + 14, 18], fill=(250, 30, 30))
+        draw.rectangle([width - x - 12, 22, width - x, 34], fill=(20, 200, 90))
+        pixels = np.asarray(image)
+        if alpha:
+            a = np.full(pixels.shape[:2], 255, np.uint8)
+            a[:, : 2 + i % 3 * 2] = 0
+            pixels = np.dstack([pixels, a])
+        frames.append(pixels)
+    return frames
+
+
+def write_animation(path, frames, *, durations=(40, 60, 80), loop=0, **options):
+    """Save frames as an animated GIF, APNG or WebP (format from the extension)."""
+    images = [Image.fromarray(f) for f in frames]
+    if Path(path).suffix == ".gif":  # 255 colours, and index 255 for fully transparent pixels
+        images = []
+        for f in frames:
+            image = Image.fromarray(f[..., :3]).quantize(255, method=Image.Quantize.MEDIANCUT,
+                                                         dither=Image.Dither.NONE)
+            if f.shape[2] == 4:
+                index = np.asarray(image).copy()
+                index[f[..., 3] == 0] = 255
+                palette = image.getpalette()
+                image = Image.fromarray(index, "P")
+                image.putpalette(palette)
+                image.info["transparency"] = 255
+            images.append(image)
+        if frames[0].shape[2] == 4:
+            options.setdefault("transparency", 255)
+    if Path(path).suffix == ".webp":
+        options.setdefault("lossless", True)
+    durations = [durations[i % len(durations)] for i in range(len(frames))]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=loop, **options)
+    return durations

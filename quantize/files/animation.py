@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from ..color.alpha import lookup_table
-from ..errors import ImageError, OutputError
+from ..errors import ImageError, InvalidParameterError, OutputError
 from .read import DEFAULT_MAX_PIXELS, check_input_file, opened
 
 #: Formats that hold an animation, and what an animated output may be.
@@ -80,13 +80,13 @@ class Animation:
         """
         arrays = tuple(np.asarray(frame) for frame in frames)
         if not arrays:
-            raise ImageError("an animation needs at least one frame")
+            raise InvalidParameterError("an animation needs at least one frame")
         shapes = {a.shape[:2] for a in arrays}
         if len(shapes) > 1 or any(a.dtype != np.uint8 or a.ndim != 3 or a.shape[2] not in (3, 4) for a in arrays):
-            raise ImageError("animation frames must be (H, W, 3) or (H, W, 4) uint8 arrays of one size")
+            raise InvalidParameterError("animation frames must be (H, W, 3) or (H, W, 4) uint8 arrays of one size")
         durations = (durations,) * len(arrays) if np.isscalar(durations) else tuple(durations)
         if len(durations) != len(arrays) or any(d < 0 for d in durations):
-            raise ImageError("durations: one non-negative number of milliseconds per frame")
+            raise InvalidParameterError("durations: one non-negative number of milliseconds per frame")
         height, width = arrays[0].shape[:2]
         return cls(None, None, None, (width, height), len(arrays), loop, _arrays=arrays,
                    _durations=tuple(int(d) for d in durations))
@@ -185,7 +185,9 @@ def encode_animation(images, image_format, *, durations, loop, disposals=None, b
     its own, a local colour table); unchanged pixels become transparent where the
     palette has room, and every frame is cropped to what changed (Pillow's
     optimisation).  APNG is written without a default image; WebP lossless.
-    ``loop`` None writes no loop count (a GIF then plays once).
+    APNG frames replace what they cover (blend "source", disposal "none"): the
+    frames are the displayed canvases, so this shows them exactly, whatever the
+    input's disposal.  ``loop`` None writes no loop count (a GIF then plays once).
 
     Raises
     ------
@@ -205,11 +207,10 @@ def encode_animation(images, image_format, *, durations, loop, disposals=None, b
         if disposals is not None:
             options["disposal"] = [d or 0 for d in disposals]
     elif image_format == "PNG":
-        options.update(default_image=False, compress_level=9)
-        if disposals is not None:
-            options["disposal"] = [d or 0 for d in disposals]
-        if blends is not None:
-            options["blend"] = [b or 0 for b in blends]
+        # Frames are whole canvases as displayed: each replaces what it covers (blend
+        # "source", disposal "none"), which shows exactly the input's frames whatever
+        # its own disposal and blending were.
+        options.update(default_image=False, compress_level=9, disposal=0, blend=0)
     elif image_format == "WEBP":
         options.update(lossless=True, method=4, minimize_size=True, allow_mixed=False)
     else:
