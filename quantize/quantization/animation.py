@@ -17,7 +17,7 @@ import numpy as np
 
 from .._validation import check_choice, fresh_stream, resolve_seed
 from ..color.alpha import premultiply, to_features, visible_pixels
-from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
+from ..color.histogram import ColorHistogram, count_colors, merge_histograms, unpack_colors
 from ..errors import InvalidParameterError, TargetNotMetError
 from ..files.animation import ANIMATED_FORMATS, Animation, count_frames, encode_animation, frame_image, open_animation
 from ..files.encode import output_format
@@ -237,8 +237,8 @@ def _merged_colors(animation, space, weight, notes, *, opaque=False):
         timing["partial"] |= bool((flat[:, 3] < 255).any())
         factor = max(frame.duration, 1) if weight == "duration" else 1
         total += frame.pixels.shape[0] * frame.pixels.shape[1] * factor
-        histogram = ColorHistogram(flat)
-        parts.append((pack_colors(histogram.colors), histogram.counts * factor))
+        codes, counts = count_colors(flat)
+        parts.append((codes, counts * factor))
         if len(parts) >= _MERGE_EVERY:
             parts = [merge_histograms(parts)]
     codes, counts = merge_histograms(parts) if len(parts) > 1 else parts[0]
