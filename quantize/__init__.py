@@ -40,9 +40,11 @@ _LAZY = {
     "SegmentResult": "segmentation", "SegmentSettings": "segmentation", "segment_image": "segmentation",
     "KSuggestion": "quantization.choose_k", "suggest_k": "quantization.choose_k",
     "BatchSettings": "batch", "quantize_folder": "batch",
+    "AnimationResult": "quantization.animation", "quantize_animation": "quantization.animation",
 }
 
 __all__ = [
+    "AnimationResult",
     "BatchSettings",
     "FewDistinctPointsWarning",
     "ImageError",
@@ -69,6 +71,7 @@ __all__ = [
     "fit_shared_palette",
     "get_num_threads",
     "load_image",
+    "quantize_animation",
     "quantize_folder",
     "quantize_image",
     "segment_image",

@@ -5,7 +5,8 @@ functions), :mod:`.colors` (an image's colours ready to cluster, palettes and th
 errors from the histogram), :mod:`.search` (the palette search, coarse to fine),
 :mod:`.target` (the fewest colours meeting a quality target), :mod:`.dither`,
 :mod:`.result` and :mod:`.report` (what comes out), :mod:`.choose_k` (elbow and
-silhouette over a range of k).
+silhouette over a range of k), :mod:`.animation` (every frame of an animation, one
+palette for all).
 """
 
 from .api import apply_palette, color_histogram, fit_palette, fit_shared_palette, quantize_image

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import check_choice, fresh_stream, resolve_seed
-from ..color.alpha import premultiply, to_features, visible_pixels
+from ..color.alpha import lookup_table, premultiply, to_features, visible_pixels
 from ..color.histogram import ColorHistogram, count_colors, merge_histograms, unpack_colors
 from ..errors import InvalidParameterError, TargetNotMetError
 from ..files.animation import ANIMATED_FORMATS, Animation, count_frames, encode_animation, frame_image, open_animation
@@ -82,8 +82,6 @@ class AnimationResult:
 
     def frame(self, index):
         """Frame ``index`` rebuilt from its palette: (H, W, 3) or (H, W, 4) uint8."""
-        from ..color.alpha import lookup_table
-
         channels = 4 if self.transparent or self.palettes[index].shape[1] == 4 else 3
         return lookup_table(self.palettes[index], channels)[self.labels[index]]
 
@@ -323,8 +321,6 @@ def _map_frames(animation, s, shared, timing, seed, rng, notes):
 
 
 def _compared(pixels, palette, labels):
-    from ..color.alpha import lookup_table
-
     rebuilt = lookup_table(palette, pixels.shape[2])[labels]
     if pixels.shape[2] == 4:
         return premultiply(pixels), premultiply(rebuilt)

@@ -131,3 +131,9 @@ def test_given_palette_and_dithering_per_frame():
     assert any(not np.array_equal(a, b) for a, b in zip(dithered.labels, plain.labels))
     with pytest.raises(InvalidParameterError, match="given palette"):
         quantize_animation(frames, palette=palette, frame_palettes=True)
+
+
+def test_exported_at_the_top_level():
+    import quantize
+
+    assert quantize.quantize_animation is quantize_animation and "quantize_animation" in quantize.__all__
