@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_choice, fresh_stream, resolve_seed
-from ..color.alpha import lookup_table, premultiply, to_features, visible_pixels
+from .._validation import check_choice, resolve_seed
+from ..color.alpha import lookup_table, to_features, visible_pixels
 from ..color.histogram import ColorHistogram, count_colors, merge_histograms, unpack_colors
 from ..errors import InvalidParameterError, TargetNotMetError
 from ..files.animation import ANIMATED_FORMATS, Animation, count_frames, encode_animation, frame_image, open_animation
@@ -24,11 +24,11 @@ from ..files.encode import output_format
 from ..files.read import LoadedImage, load_image
 from ..files.write import atomic_write
 from ..metrics.image import psnr, ssim
-from .colors import histogram_colors, nearest_entries, palette_for, visible_colors
+from .colors import clustering_space, histogram_colors, image_colors, nearest_entries
 from .report import Report, raw_ratio
-from .result import Encoded, final_labels
+from .result import Encoded, compared_pixels, final_labels
 from .settings import MAX_PALETTE, QuantizeSettings, check_palette
-from .target import smallest_palette
+from .target import fitted_palette
 
 #: How frames weigh in the merged histogram: by their pixels, or by pixels times
 #: their duration (a frame shown twice as long counts twice).
@@ -205,9 +205,11 @@ def quantize_animation(animation, n_colors=None, *, settings=None, frame_palette
     if not frame_palettes:
         merged, timing = _merged_colors(animation, s.colorspace, weight, notes, opaque=palette is not None)
         if palette is not None:
-            shared, miss = _given_palette(palette, merged, notes), None
+            shared, miss = palette, None
+            if merged.premultiplied:
+                notes.append("partly transparent pixels were made opaque: the palette has no alpha")
         else:
-            shared, _, miss = _fit(merged, s, seed, rng, notes)
+            shared, _, miss = fitted_palette(merged, s, seed=seed, rng=rng, notes=notes)
     else:
         timing = None
     frames = _map_frames(animation, s, shared, timing, seed, rng, notes)
@@ -243,33 +245,12 @@ def _merged_colors(animation, space, weight, notes, *, opaque=False):
     premultiplied = timing["partial"] and not opaque
     timing["alpha"] = timing["transparent"] or premultiplied
     colors = unpack_colors(codes, 4 if premultiplied else 3)
-    if premultiplied and space != "rgb":
-        notes.append(f"partly transparent: clustered as premultiplied RGBA, not in {space}")
-        space = "rgb"
+    space = clustering_space(space, premultiplied, notes)
     merged = histogram_colors(ColorHistogram.from_counts(colors, counts), space, premultiplied, None,
                               (total, 1, colors.shape[1]))
     merged.transparent = timing["transparent"]
     timing["premultiplied"], timing["space"] = premultiplied, space
     return merged, timing
-
-
-def _given_palette(palette, merged, notes):
-    if merged.premultiplied:
-        notes.append("partly transparent pixels were made opaque: the palette has no alpha")
-    return palette
-
-
-def _fit(colors, s, seed, rng, notes):
-    """A palette fitted to ``colors`` as quantize_image fits one: (palette, colour
-    labels, miss or None)."""
-    if not s.targeted:
-        palette, color_labels = palette_for(colors, s.n_colors, s.search, rng=rng, notes=notes, lock=s.lock)
-        return palette, color_labels, None
-    palette, color_labels, miss = smallest_palette(colors, s, fresh_rng=lambda: fresh_stream(seed, rng),
-                                                   notes=notes)
-    if miss is not None:
-        visible_colors(colors, s.n_colors, notes)
-    return palette, color_labels, miss
 
 
 def _map_frames(animation, s, shared, timing, seed, rng, notes):
@@ -283,52 +264,40 @@ def _map_frames(animation, s, shared, timing, seed, rng, notes):
             out["disposals"].append(frame.disposal)
             out["blends"].append(frame.blend)
         pixels = frame.pixels
-        flat, visible = visible_pixels(pixels)
-        if timing is not None:
-            premultiplied, space = timing["premultiplied"], timing["space"]
-            pixels = pixels if timing["alpha"] else np.ascontiguousarray(pixels[..., :3])
-        else:
-            premultiplied = bool((flat[:, 3] < 255).any())
-            space = "rgb" if premultiplied else s.colorspace
-            if visible is None and not premultiplied:
-                pixels = np.ascontiguousarray(pixels[..., :3])
-        flat = flat if pixels.shape[2] == 4 else flat[:, :3]
-        colors = histogram_colors(ColorHistogram(flat if premultiplied else flat[:, :3]), space, premultiplied,
-                                  visible, pixels.shape)
         miss = None
-        if shared is None:
-            palette, color_labels, miss = _fit(colors, s, seed, rng, frame_notes)
-        elif premultiplied and shared.shape[1] == 4:
-            palette, color_labels = shared, colors.nearest(to_features(shared, True))
-        else:
-            palette, color_labels = shared, nearest_entries(colors, shared[:, :3], space)
+        if shared is None:  # each frame as a still image, alpha dropped where it is all opaque
+            if (pixels[..., 3] == 255).all():
+                pixels = np.ascontiguousarray(pixels[..., :3])
+            colors = image_colors(pixels, s.colorspace, frame_notes)
+            palette, color_labels, miss = fitted_palette(colors, s, seed=seed, rng=rng, notes=frame_notes)
+        else:  # the animation's own alpha handling and space, whatever this frame holds
+            pixels = pixels if timing["alpha"] else np.ascontiguousarray(pixels[..., :3])
+            premultiplied, space = timing["premultiplied"], timing["space"]
+            flat, visible = visible_pixels(pixels)
+            colors = histogram_colors(ColorHistogram(flat if premultiplied else flat[:, :3]), space,
+                                      premultiplied, visible, pixels.shape)
+            if premultiplied and shared.shape[1] == 4:
+                palette, color_labels = shared, colors.nearest(to_features(shared, True))
+            else:
+                palette, color_labels = shared, nearest_entries(colors, shared[:, :3], space)
         palette, labels, delta_e, exact_psnr = final_labels(LoadedImage(pixels), colors, palette, color_labels,
                                                             s.dither, s.dither_strength, frame_notes)
         if shared is not None:
             shared_out = palette if shared_out is None else shared_out  # one array for every frame
             palette = shared_out
-        frame_psnr = exact_psnr if exact_psnr is not None else _psnr(pixels, palette, labels)
-        frame_ssim = ssim(*_compared(pixels, palette, labels)) if s.ssim else None
+        if exact_psnr is None or s.ssim:
+            compared = compared_pixels(pixels, lookup_table(palette, pixels.shape[2])[labels])
+        frame_psnr = exact_psnr if exact_psnr is not None else psnr(*compared)
+        frame_ssim = ssim(*compared) if s.ssim else None
         out["palettes"].append(palette)
         out["labels"].append(labels)
         out["stats"].append({"psnr": frame_psnr, "delta_e": delta_e, "ssim": frame_ssim, "miss": miss,
-                             "pixels": labels.size, "transparent": visible is not None})
+                             "pixels": labels.size, "transparent": colors.transparent})
     if timing is not None:
         out.update({key: timing[key] for key in ("durations", "disposals", "blends")})
     for note in dict.fromkeys(frame_notes):  # each once, not once per frame
         notes.append(note if shared is not None else f"frames: {note}")
     return out
-
-
-def _compared(pixels, palette, labels):
-    rebuilt = lookup_table(palette, pixels.shape[2])[labels]
-    if pixels.shape[2] == 4:
-        return premultiply(pixels), premultiply(rebuilt)
-    return pixels, rebuilt
-
-
-def _psnr(pixels, palette, labels):
-    return psnr(*_compared(pixels, palette, labels))
 
 
 def _result(animation, s, frames, shared, seed, notes, start):

@@ -10,17 +10,17 @@ import time
 
 import numpy as np
 
-from .._validation import check_int, check_random_state, fresh_stream, resolve_seed
+from .._validation import check_int, check_random_state, resolve_seed
 from ..color.alpha import visible_pixels
 from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
 from ..color.spaces import DEFAULT_SPACE, from_space, to_space
 from ..errors import InvalidParameterError, TargetNotMetError
 from ..files.read import DEFAULT_MAX_PIXELS, as_loaded
-from .colors import histogram_colors, image_colors, nearest_entries, palette_for, pixel_labels, visible_colors
+from .colors import histogram_colors, image_colors, nearest_entries, palette_for, pixel_labels
 from .result import build_result, final_labels
 from .search import DEFAULT_EFFORT, Levels, cluster_colors
 from .settings import MAX_PALETTE, QuantizeSettings, check_histogram, check_palette
-from .target import smallest_palette
+from .target import fitted_palette
 
 
 def fit_palette(
@@ -145,14 +145,7 @@ def quantize_image(image, n_colors=None, *, settings=None, **options):
     colors = image_colors(loaded.pixels, s.colorspace, notes)
     if s.lock is not None and colors.premultiplied:
         raise InvalidParameterError("locked colours need an image without partly transparent pixels")
-    miss = None
-    if not s.targeted:
-        palette, color_labels = palette_for(colors, s.n_colors, s.search, rng=rng, notes=notes, lock=s.lock)
-    else:
-        palette, color_labels, miss = smallest_palette(colors, s, fresh_rng=lambda: fresh_stream(seed, rng),
-                                                       notes=notes)
-        if miss is not None:  # the notes of the n_colors result, as a call without the target gives it
-            visible_colors(colors, s.n_colors, notes)
+    palette, color_labels, miss = fitted_palette(colors, s, seed=seed, rng=rng, notes=notes)
     palette, labels, delta_e, exact_psnr = final_labels(loaded, colors, palette, color_labels, s.dither,
                                                         s.dither_strength, notes)
     if miss is not None:

@@ -69,11 +69,18 @@ def image_colors(pixels, space, notes=None):
     flat, visible = visible_pixels(pixels)
     premultiplied = flat.shape[1] == 4 and bool((flat[:, 3] != 255).any())
     histogram = ColorHistogram(flat if premultiplied else flat[:, :3])
+    space = clustering_space(space, premultiplied, notes)
+    return histogram_colors(histogram, space, premultiplied, visible, pixels.shape)
+
+
+def clustering_space(space, premultiplied, notes=None):
+    """The space colours are clustered in: ``space``, or "rgb" for premultiplied
+    RGBA (noted), which no other space represents."""
     if premultiplied and space != "rgb":
         if notes is not None:
             notes.append(f"partly transparent: clustered as premultiplied RGBA, not in {space}")
-        space = "rgb"
-    return histogram_colors(histogram, space, premultiplied, visible, pixels.shape)
+        return "rgb"
+    return space
 
 
 def histogram_colors(histogram, space, premultiplied, visible, shape):

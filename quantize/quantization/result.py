@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from ..color.alpha import lookup_table, premultiply
-from ..color.histogram import ColorHistogram
+from ..color.histogram import count_colors
 from ..files.encode import (
     LOSSY_FORMATS, SMALLEST_FORMATS, carries_icc, encode_quantized, encode_smallest, is_palette_image, output_format,
 )
@@ -144,7 +144,7 @@ class QuantizeResult:
         report.delta_e, report.delta_e_p95 = delta_e_2000(reference.reshape(-1, 3)[rows], flat[rows])
         if report.ssim is not None:
             report.ssim = ssim(reference, decoded)
-        palette_colors, report.colors_used = report.colors_used, len(ColorHistogram(flat))
+        palette_colors, report.colors_used = report.colors_used, len(count_colors(flat)[0])
         report.notes.append(
             f"{image_format} is lossy: every figure is of the file decoded back ({report.colors_used:,} colours, "
             f"not the palette's {palette_colors}; {before} before encoding); CIEDE2000 measured on up to "
@@ -161,10 +161,7 @@ def build_result(loaded, palette, labels, start, *, with_ssim=False, exact_psnr=
     transparent = bool(labels.min() < 0) if labels.size else False
     result = QuantizeResult(palette, labels, None, loaded.icc_profile, channels, source=pixels)
     if exact_psnr is None or with_ssim:
-        if channels == 4:
-            reference, compared = premultiply(pixels), premultiply(result.image)
-        else:
-            reference, compared = pixels, result.image
+        reference, compared = compared_pixels(pixels, result.image)
     result.report = Report(
         input=str(loaded.path) if loaded.path is not None else None,
         width=width,
@@ -184,6 +181,14 @@ def build_result(loaded, palette, labels, start, *, with_ssim=False, exact_psnr=
 
 
 _DELTA_E_SAMPLE = 1 << 18
+
+
+def compared_pixels(pixels, rebuilt):
+    """What PSNR and SSIM compare: the pixels and their rebuilt image, as they are, or
+    premultiplied (RGBA) so that colour under transparency does not count."""
+    if pixels.shape[2] == 4:
+        return premultiply(pixels), premultiply(rebuilt)
+    return pixels, rebuilt
 
 
 def final_labels(loaded, colors, palette, color_labels, dither, strength, notes):

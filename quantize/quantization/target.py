@@ -3,6 +3,7 @@ CIEDE2000, found by a model of the metrics along Wu's nested boxes, then bisecti
 
 import numpy as np
 
+from .._validation import fresh_stream
 from .colors import color_delta_e, color_psnr, palette_for, visible_colors
 
 # Slopes of the metrics against the logarithm of Wu's squared error, before any probe
@@ -11,6 +12,23 @@ from .colors import color_delta_e, color_psnr, palette_for, visible_colors
 _PRIOR_SLOPES = {"psnr": -10 / np.log(10), "delta_e": 0.5}
 
 _MODEL_PROBES = 6
+
+
+def fitted_palette(colors, settings, *, seed, rng, notes):
+    """The palette ``settings`` (a QuantizeSettings) ask for, fitted to ``colors``: K
+    colours (:func:`.colors.palette_for`, locked ones kept) or, with a target, the
+    fewest meeting it (:func:`smallest_palette`).  Returns (palette, colour labels,
+    miss): ``miss`` is None or smallest_palette's ``(message, reached)``, and the
+    notes are then those of the K-colour result, as a call without the target gives."""
+    if not settings.targeted:
+        palette, color_labels = palette_for(colors, settings.n_colors, settings.search, rng=rng, notes=notes,
+                                            lock=settings.lock)
+        return palette, color_labels, None
+    palette, color_labels, miss = smallest_palette(colors, settings, fresh_rng=lambda: fresh_stream(seed, rng),
+                                                   notes=notes)
+    if miss is not None:
+        visible_colors(colors, settings.n_colors, notes)
+    return palette, color_labels, miss
 
 
 def smallest_palette(colors, settings, *, fresh_rng, notes):
