@@ -10,7 +10,7 @@ palette index per pixel, are what is held then.
 
 import io
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -141,7 +141,7 @@ def open_animation(path=None, *, data=None, name="-", max_pixels=DEFAULT_MAX_PIX
         animation = Animation(path, file_bytes, image.format, image.size, image.n_frames,
                               image.info.get("loop"), _source=data if data is not None else path,
                               _max_pixels=max_pixels)
-    return Animation(**{**animation.__dict__, "seconds": time.perf_counter() - start})
+    return replace(animation, seconds=time.perf_counter() - start)
 
 
 def _transparent_color(palette):
