@@ -74,3 +74,63 @@ def make_regions(shape=(192, 256), n_regions=5, *, noise=25.0, blur=1.0, colors=
         image = gaussian(image, sigma=blur, channel_axis=-1, preserve_range=True)
     image += rng.normal(0.0, noise, image.shape)
     return np.clip(np.rint(image), 0, 255).astype(np.uint8), truth
+
+
+#: Least RGB distance between two colours of :func:`make_shapes`.
+SHAPE_COLOR_GAP = 96.0
+
+
+def make_shapes(shape=(240, 320), n_regions=6, *, noise=25.0, random_state=None):
+    """Flat shapes of random colours on a background, with Gaussian noise.
+
+    Unlike :func:`make_regions`, the colours are drawn at random (dark and pale ones
+    included, any two at least :data:`SHAPE_COLOR_GAP` apart in RGB) and the shapes
+    (rectangles, ellipses and triangles of random size and place) have sharp edges.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        Height and width, each >= 16.
+    n_regions : int
+        2..8: the background and ``n_regions - 1`` shapes, painted in turn; each keeps
+        at least 1 % of the image visible.
+    noise : float, keyword-only
+        Standard deviation of the Gaussian noise added to every channel.
+    random_state : None, int or numpy.random.Generator, keyword-only
+
+    Returns
+    -------
+    image : (H, W, 3) ndarray of uint8
+    truth : (H, W) ndarray of int32
+        The region of every pixel, 0..n_regions-1; each region is non-empty.
+    """
+    height = check_int(shape[0], "height", low=16)
+    width = check_int(shape[1], "width", low=16)
+    n_regions = check_int(n_regions, "n_regions", low=2, high=8)
+    noise = check_float(noise, "noise", low=0.0)
+    rng = check_random_state(random_state)
+    colors = np.zeros((0, 3))
+    while len(colors) < n_regions:  # rejection: 8 colours 96 apart fit easily in the cube
+        color = rng.integers(0, 256, 3).astype(np.float64)
+        if np.all(np.linalg.norm(colors - color, axis=1) >= SHAPE_COLOR_GAP):
+            colors = np.vstack([colors, color])
+    y, x = np.mgrid[0:height, 0:width] / np.array([height, width])[:, None, None]
+    truth = np.zeros((height, width), dtype=np.int32)
+    least = 0.01 * height * width
+    for label in range(1, n_regions):
+        for _ in range(1000):  # a few tries at most: shapes cover 1 to 36 % of the image
+            cy, cx = rng.uniform(0.15, 0.85, 2)
+            ry, rx = rng.uniform(0.08, 0.3, 2)
+            kind = rng.integers(3)
+            if kind == 0:
+                mask = ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2 < 1
+            elif kind == 1:
+                mask = (np.abs(y - cy) < ry) & (np.abs(x - cx) < rx)
+            else:
+                mask = (y > cy - ry) & (y < cy + ry) & (np.abs(x - cx) < (y - cy + ry) * rx / (2 * ry))
+            trial = np.where(mask, label, truth)
+            if np.bincount(trial.ravel(), minlength=label + 1).min() >= least:
+                truth = trial
+                break
+    image = colors[truth] + rng.normal(0.0, noise, (height, width, 3))
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8), truth

@@ -24,6 +24,19 @@ class FiniteFloatRange(click.FloatRange):
         return super().convert(number, param, ctx)
 
 
+class AutoOr(click.ParamType):
+    """A number of another click type, or the word "auto" (the library decides)."""
+
+    def __init__(self, number):
+        self.number = number
+        self.name = f"{number.name}|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
+        return self.number.convert(value, param, ctx)
+
+
 #: An output file: a folder given there is refused by the command (exit code 1, as
 #: every unwritable output), not by click's usage check.
 output_path = click.Path(path_type=Path)

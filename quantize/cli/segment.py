@@ -8,10 +8,10 @@ import click
 from ..errors import OutputError
 from ..files.read import check_input_file, load_image
 from ..files.write import check_outputs
-from ..segmentation import MAX_SEGMENTS, MAX_SIGMA, SegmentSettings, output_names, segment_image
+from ..segmentation import MAX_SEGMENTS, MAX_SIGMA, OVERLAY_MODES, SegmentSettings, output_names, segment_image
 from .app import detail, one_line_errors, say
 from .options import (
-    FiniteFloatRange, colorspace_opt, effort_opt, force_opt, input_arg, json_opt, max_pixels_opt, seed_opt,
+    AutoOr, FiniteFloatRange, colorspace_opt, effort_opt, force_opt, input_arg, json_opt, max_pixels_opt, seed_opt,
     verbosity_opts,
 )
 
@@ -32,12 +32,19 @@ from .options import (
     "give more compact regions; 0 clusters by colour alone.",
 )
 @click.option(
-    "--min-region", type=click.IntRange(min=0), default=0, show_default=True,
-    help="Merge connected regions smaller than this many pixels into a neighbour.",
+    "--min-region", type=AutoOr(click.IntRange(min=0)), default="auto", show_default=True,
+    help="Merge connected regions smaller than this many pixels into a neighbour; "
+    "auto: 1/2000 of the image (at least 16); 0 keeps every region.",
 )
 @click.option(
-    "--sigma", type=FiniteFloatRange(0, MAX_SIGMA), default=0.0, show_default=True,
-    help="Gaussian smoothing (pixels) of the colours before clustering; 1-2 for noisy images.",
+    "--sigma", type=AutoOr(FiniteFloatRange(0, MAX_SIGMA)), default="auto", show_default=True,
+    help="Gaussian smoothing (pixels) of the colours before clustering; auto: from the "
+    "image's estimated noise (none on a clean image); 0 does not smooth.",
+)
+@click.option(
+    "--overlay", "overlay_mode", type=click.Choice(OVERLAY_MODES), default="clusters", show_default=True,
+    help="overlay.png: each cluster in a colour of its own over the image's grey, or each "
+    "region in its mean colour over the image.",
 )
 @colorspace_opt()
 @effort_opt
@@ -46,21 +53,29 @@ from .options import (
 @json_opt
 @verbosity_opts
 @force_opt
-def segment(input, output_dir, as_json, force, seed, **options):
+def segment(input, output_dir, overlay_mode, as_json, force, seed, **options):
     """Segment INPUT into K colour clusters and their connected regions.
 
     \b
     Writes into the output folder:
-      labels.png      cluster id + 1 per pixel (0 = transparent); 8-bit, or 16-bit above 255
-      mask_<i>.png    1-bit mask of cluster i
-      overlay.png     regions in their mean colour over the image, boundaries in yellow
-      palette.png     the cluster colours with their shares
-      segments.json   per-cluster and per-region statistics (also printed by --json)
+      labels.png       cluster id + 1 per pixel (0 = transparent); 8-bit, or 16-bit above 255
+      labels-color.png every pixel in its cluster's mean colour
+      mask_<i>.png     1-bit mask of cluster i
+      overlay.png      clusters painted over the image (--overlay), boundaries in
+                       black or white, whichever shows
+      palette.png      the cluster colours with their shares
+      segments.json    per-cluster and per-region statistics (also printed by --json)
+
+    \b
+    By default the colours are smoothed as much as the image's estimated noise
+    needs (none on a clean photo) and regions smaller than 1/2000 of the image
+    are merged into a neighbour: --sigma 0 --min-region 0 turns both off.
 
     \b
     Examples:
         quantize segment photo.jpg -k 6                  # writes photo-segments/
         quantize segment photo.jpg --sigma 1 --min-region 500 --json
+        quantize segment scan.png -k 3 --overlay mean
     """
     with one_line_errors(input):
         check_input_file(input)
@@ -74,7 +89,7 @@ def segment(input, output_dir, as_json, force, seed, **options):
         detail(f"{input}: read in {loaded.seconds:.2f} s")
         result = segment_image(loaded, settings=settings)
         detail(f"{input}: segmented in {result.seconds:.2f} s")
-        result.save(output_dir, overwrite=force)
+        result.save(output_dir, overwrite=force, overlay=overlay_mode)
         detail(f"{input}: wrote {len(output_names(settings.n_segments))} files into {output_dir}/")
     summary = result.to_dict()
     if as_json:

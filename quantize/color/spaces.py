@@ -83,6 +83,11 @@ _RGB_FROM_XYZ = np.linalg.inv(_XYZ_FROM_RGB)
 _LINEAR = _to_linear(np.arange(256) / 255.0)  # linear light of every 8-bit value
 
 
+def relative_luminance(rgb):
+    """(..., 3) uint8 sRGB → (...) float64 relative luminance Y in [0, 1] (WCAG's)."""
+    return _LINEAR[np.asarray(rgb, dtype=np.uint8)] @ _XYZ_FROM_RGB[1]
+
+
 def srgb_to_lab(rgb, dtype=np.float64):
     """(..., 3) uint8 sRGB → (..., 3) CIELAB (D65) of ``dtype``, equal to skimage's rgb2lab.
 

@@ -5,14 +5,14 @@ from PIL import Image, ImageDraw, ImageFont
 from skimage.segmentation import find_boundaries
 
 from .._parallel import map_slices
+from ..color.distinct import contrasting_ink
 
-
-#: Boundary colour of :func:`overlay`: skimage.segmentation.mark_boundaries' yellow.
-BOUNDARY_COLOR = (255, 255, 0)
 _STRIP_PIXELS = 1 << 20
+# Rec. 601 luma weights, in 1/256ths: the grey underlay of ``overlay(grey=True)``.
+_LUMA = np.array([77, 150, 29], dtype=np.uint16)
 
 
-def overlay(image, regions, region_colors, *, opacity=0.6, boundaries=True):
+def overlay(image, regions, region_colors, *, opacity=0.6, grey=False, boundaries=True):
     """The image with every region painted in its colour, blended over it.
 
     Parameters
@@ -24,9 +24,13 @@ def overlay(image, regions, region_colors, *, opacity=0.6, boundaries=True):
     region_colors : (R, 3) ndarray of uint8
     opacity : float, keyword-only
         Weight of the region colour; 1 paints the regions solid.
+    grey : bool, keyword-only
+        Blend over the image's grey (luma) instead of its colours, so that the
+        painted colours alone tell the regions apart.
     boundaries : bool, keyword-only
-        Draw the region boundaries in :data:`BOUNDARY_COLOR` (skimage's
-        ``find_boundaries``, mode "inner", as ``mark_boundaries`` draws them).
+        Draw the region boundaries (skimage's ``find_boundaries``, mode "inner", as
+        ``mark_boundaries`` draws them: a line on each side), each boundary pixel in
+        black or white, whichever contrasts more with the colour it replaces.
 
     Returns
     -------
@@ -45,12 +49,16 @@ def overlay(image, regions, region_colors, *, opacity=0.6, boundaries=True):
         inside = strip >= 0
         painted = region_colors[strip[inside]].astype(np.uint16)
         under = image[top:bottom, :, :3][inside].astype(np.uint16)
+        if grey:
+            under = ((under @ _LUMA + 128) >> 8)[:, None]
         blended = (weight * painted + (256 - weight) * under + 128) >> 8
         out[top:bottom, :, :3][inside] = blended.astype(np.uint8)
         if boundaries:  # a pixel's boundary status depends on its 4 neighbours: one row of halo
             above, below = max(top - 1, 0), min(bottom + 1, height)
             edge = find_boundaries(regions[above:below] + 1, mode="inner", background=0)  # 0: no region
-            out[top:bottom, :, :3][edge[top - above : top - above + bottom - top]] = BOUNDARY_COLOR
+            edge = edge[top - above : top - above + bottom - top]
+            colors = out[top:bottom, :, :3]
+            colors[edge] = contrasting_ink(colors[edge])
 
     map_slices(paint, height, rows)
     return out

@@ -9,6 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from ..errors import OutputError
@@ -149,14 +150,17 @@ def leftover_parts(folder):
     return sorted(Path(folder).glob(f".*{PART_SUFFIX}"))
 
 
-def save_png(path, array, *, overwrite=False, compress_level=6):
+def save_png(path, array, *, palette=None, overwrite=False, compress_level=6):
     """Write an array as a lossless PNG, atomically.
 
     Parameters
     ----------
     path : str or Path
     array : (H, W) ndarray of bool, uint8 or uint16, or (H, W, 3|4) ndarray of uint8
-        Written as a 1-bit, 8-bit or 16-bit greyscale, RGB or RGBA PNG.
+        Written as a 1-bit, 8-bit or 16-bit greyscale, RGB or RGBA PNG; with
+        ``palette``, (H, W) uint8 indices into it.
+    palette : (n <= 256, 3|4) ndarray of uint8, optional, keyword-only
+        Writes a palette PNG (alpha, if any, in its tRNS chunk).
     overwrite : bool, keyword-only
     compress_level : int, keyword-only
         zlib level, 0..9: lower is faster and larger.
@@ -168,6 +172,10 @@ def save_png(path, array, *, overwrite=False, compress_level=6):
     """
     path = Path(path)
     image = Image.fromarray(array)  # mode from the dtype and shape: 1, L, I;16, RGB, RGBA
+    if palette is not None:
+        image.putpalette(np.ascontiguousarray(palette[:, :3]).tobytes())  # "L" becomes "P"
+        if palette.shape[1] == 4:
+            image.info["transparency"] = palette[:, 3].tobytes()
 
     def write(handle):
         try:

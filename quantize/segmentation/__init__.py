@@ -1,13 +1,16 @@
 """Segmentation: colour clusters, their connected regions, speckle cleanup and statistics.
 
-:mod:`.settings` (the validated :class:`SegmentSettings`), :mod:`.api`
+:mod:`.settings` (the validated :class:`SegmentSettings`), :mod:`.auto` (the
+smoothing and the smallest region chosen from the image), :mod:`.api`
 (:func:`segment_image`), :mod:`.clustering` (pixels by colour, or colour and
 position), :mod:`.regions` (connected regions, merging, statistics) and
 :mod:`.result` (:class:`SegmentResult`, its JSON, pictures and files).
 """
 
 from .api import segment_image
-from .result import SegmentResult, output_names
-from .settings import MAX_SEGMENTS, MAX_SIGMA, SegmentSettings
+from .auto import estimate_noise
+from .result import OVERLAY_MODES, SegmentResult, output_names
+from .settings import AUTO, MAX_SEGMENTS, MAX_SIGMA, SegmentSettings
 
-__all__ = ["MAX_SEGMENTS", "MAX_SIGMA", "SegmentResult", "SegmentSettings", "output_names", "segment_image"]
+__all__ = ["AUTO", "MAX_SEGMENTS", "MAX_SIGMA", "OVERLAY_MODES", "SegmentResult", "SegmentSettings",
+           "estimate_noise", "output_names", "segment_image"]

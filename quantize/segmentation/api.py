@@ -14,10 +14,11 @@ import numpy as np
 from .._validation import resolve_seed
 from ..color.alpha import visible_mask
 from ..files.read import as_loaded
+from .auto import auto_min_region, auto_sigma, estimate_noise
 from .clustering import cluster_pixels, smooth
 from .regions import by_size, merge_small_regions, statistics
 from .result import SegmentResult
-from .settings import SegmentSettings
+from .settings import AUTO, SegmentSettings
 
 
 def segment_image(image, n_segments=None, *, settings=None, **options):
@@ -42,16 +43,23 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
         difference of ``spatial``).  The colour scale is larger in RGB (0..255) than
         in CIELAB, so the same effect needs larger values there.  Above 0, the clustering runs on a sample of
         :data:`SPATIAL_SAMPLE` pixels instead of the colour histogram.
-    min_region : int, keyword-only
+    min_region : int or "auto", keyword-only
         Regions with fewer pixels are merged into the neighbouring region they share
         the longest border with (ties: the nearest in colour), until none is left.
-    sigma : float, keyword-only
+        "auto" (the default): 1/2000 of the image's pixels, at least 16
+        (:func:`~quantize.segmentation.auto.auto_min_region`); 0 keeps every region.
+    sigma : float or "auto", keyword-only
         Standard deviation, in pixels, of a Gaussian smoothing of the colours before
-        they are clustered (as SLIC's ``sigma``): on noisy images, 1 to 2 keeps noise
-        from scattering pixels across clusters.  Statistics and colours are always
-        taken from the unsmoothed pixels.  0 (the default) does not smooth.
+        they are clustered (as SLIC's ``sigma``), which keeps noise from scattering
+        pixels across clusters.  "auto" (the default) estimates the image's noise
+        (:func:`~quantize.segmentation.auto.estimate_noise`) and smooths just enough
+        to bring it down to about 5 sRGB units, not at all on a clean image; 0 does
+        not smooth.  Smoothed colours are labelled by their nearest cluster mean in
+        sRGB, where the smoothing averaged them; statistics and colours are always
+        taken from the unsmoothed pixels.
     colorspace : {"lab", "rgb", "oklab"}, keyword-only
-        Space the colours are clustered in: CIELAB (perceptual), sRGB, or OKLab.
+        Space the cluster centres are searched in: CIELAB (perceptual), sRGB, or
+        OKLab.
     effort : {"normal", "fast", "thorough"}, keyword-only
         How far the colour clustering searches, as in :func:`quantize.quantize_image`
         (with ``spatial`` > 0 the clustering is a k-means++ fit on a sample instead).
@@ -82,12 +90,16 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
     visible = visible_mask(pixels.reshape(-1, channels))
     where = None if visible is None else np.flatnonzero(visible)
 
+    visible_map = None if visible is None else visible.reshape(height, width)
+    sigma = auto_sigma(estimate_noise(rgb, visible_map)) if s.sigma == AUTO else s.sigma
+    n_visible = height * width if where is None else len(where)
+    min_region = auto_min_region(n_visible) if s.min_region == AUTO else s.min_region
     clusters = None
     centers = np.zeros((0, 3), np.float32)
     if where is None or len(where):
-        smoothed = smooth(rgb, s.sigma) if s.sigma > 0 else rgb
+        smoothed = smooth(rgb, sigma) if sigma > 0 else rgb
         labels, centers = cluster_pixels(smoothed, where, s.n_segments, colorspace=s.colorspace,
-                                         spatial=s.spatial, effort=s.effort, rng=rng)
+                                         spatial=s.spatial, effort=s.effort, rng=rng, label_in_rgb=sigma > 0)
         del smoothed
         if where is None:  # the labels are the map: no second copy of it
             clusters = labels.astype(np.int32, copy=False)
@@ -101,15 +113,15 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
     notes = list(loaded.notes)
     if 0 < len(centers) < s.n_segments:
         notes.append(f"only {len(centers)} clusters: the image has too few distinct colours for {s.n_segments}")
-    if s.min_region > 1:
-        clusters = merge_small_regions(clusters, s.min_region, centers)
+    if min_region > 1:
+        clusters = merge_small_regions(clusters, min_region, centers)
 
     return SegmentResult(
         image=pixels,
         **statistics(rgb, by_size(clusters, len(centers))),
         parameters={
             "n_segments": s.n_segments, "colorspace": s.colorspace, "effort": s.effort, "spatial": s.spatial,
-            "min_region": s.min_region, "sigma": s.sigma, "seed": seed,
+            "min_region": min_region, "sigma": sigma, "seed": seed,
         },
         input=str(loaded.path) if loaded.path is not None else None,
         notes=notes,

@@ -30,11 +30,29 @@ def smooth(rgb, sigma):
     return np.stack(thread_map(channel, range(3)), axis=-1).clip(0, 255).astype(np.uint8)
 
 
-def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng):
+def _nearest_mean_rgb(histogram, labels, k):
+    """Each colour's nearest cluster by sRGB distance to the clusters' mean sRGB colours.
+
+    Smoothing averages neighbours in sRGB, so a smoothed pixel on an edge is an sRGB
+    mix of the two sides, and noise is even in sRGB; CIELAB's curvature would move the
+    split between two clusters off the middle of the mix (bench/segment.py measures it).
+    """
+    rgb = histogram.colors.astype(np.float64)
+    weights = np.bincount(labels, weights=histogram.counts, minlength=k)
+    means = np.stack([np.bincount(labels, weights=histogram.counts * rgb[:, c], minlength=k) for c in range(3)], 1)
+    present = np.flatnonzero(weights)  # a centre that serves no colour has no mean
+    means = (means[present] / weights[present, None]).astype(np.float32)
+    nearest, _ = assign(histogram.colors.astype(np.float32), means, with_distances=False)
+    return present[nearest]
+
+
+def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng, label_in_rgb=False):
     """Cluster label (0..k-1) of every selected pixel, and the centres' colour features.
 
     ``rgb`` is (H, W, 3) uint8; ``where`` the flat indices of the pixels to cluster,
-    or None for all of them.
+    or None for all of them.  With ``label_in_rgb`` (colour only), the centres are
+    found in ``colorspace`` and each colour then joins the cluster whose mean sRGB
+    colour is nearest.
     """
     width = rgb.shape[1]
     flat = rgb.reshape(-1, 3)
@@ -53,6 +71,8 @@ def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng):
             centers = cluster_colors(Levels(colors, histogram.counts, histogram.colors), k, Search(effort=effort),
                                      rng=rng)
         color_labels, _ = assign(colors, centers, with_distances=False)
+        if label_in_rgb:
+            color_labels = _nearest_mean_rgb(histogram, color_labels, len(centers))
         return histogram.lookup(color_labels.astype(np.int32)), centers
 
     # Colour and position: D² = d_colour² + (spatial / S)² d_xy², S the grid step of k

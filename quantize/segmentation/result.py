@@ -9,12 +9,19 @@ from pathlib import Path
 import numpy as np
 
 from .._parallel import thread_map
+from .._validation import check_choice
+from ..color.alpha import lookup_table
+from ..color.distinct import distinct_colors
 from ..color.spaces import hex_code
 from ..files.write import check_outputs, make_folder, save_png, save_text
 
 
-#: Weight of the region colour over the image in overlay.png.
-OVERLAY_OPACITY = 0.6
+#: What overlay.png paints: each cluster in a colour of its own over the image's grey
+#: (the default: clusters apart at a glance), or each region in its mean colour over
+#: the image.
+OVERLAY_MODES = ("clusters", "mean")
+#: Weight of the painted colour over the image in overlay.png, by mode.
+OVERLAY_OPACITY = {"clusters": 0.55, "mean": 0.6}
 #: Rows of palette.png at most.
 SWATCH_ROWS = 64
 
@@ -86,11 +93,44 @@ class SegmentResult:
         dtype = np.uint8 if len(self.colors) < 256 else np.uint16
         return (self.clusters + 1).astype(dtype)
 
-    def overlay(self):
-        """(H, W, 3|4) uint8: regions in their mean colour over the image, boundaries drawn."""
+    def color_labels(self):
+        """(H, W, 3) uint8 (RGBA when some pixels are transparent): every pixel in its
+        cluster's mean colour, as skimage's ``label2rgb(kind="avg")``; transparent
+        pixels stay transparent.  labels-color.png holds it."""
+        table = lookup_table(self.colors, 4 if (self.clusters < 0).any() else 3)
+        return table[self.clusters]  # cluster -1 takes the table's transparent last row
+
+    def _labels_color_file(self):
+        """labels-color.png's pixels: (H, W) uint8 indices and their (n, 3|4) table (a
+        palette PNG, 5x faster to write), or :meth:`color_labels` and None when the
+        clusters and a transparent entry exceed a palette's 256."""
+        transparent = bool((self.clusters < 0).any())
+        if len(self.colors) + transparent > 256:
+            return self.color_labels(), None
+        index = self.clusters.astype(np.uint8)
+        if transparent:
+            index[self.clusters < 0] = len(self.colors)
+        return index, lookup_table(self.colors, 4 if transparent else 3)[: len(self.colors) + transparent]
+
+    def overlay(self, mode="clusters"):
+        """(H, W, 3|4) uint8: the segmentation painted over the image, region
+        boundaries drawn in black or white, whichever contrasts with the colour there.
+
+        Parameters
+        ----------
+        mode : {"clusters", "mean"}
+            "clusters": each cluster in a colour of its own
+            (:func:`~quantize.color.distinct.distinct_colors`) over the image's grey;
+            "mean": each region in its mean colour over the image.
+        """
         from ..files import draw
 
-        return draw.overlay(self.image, self.regions, self.region_colors, opacity=OVERLAY_OPACITY)
+        check_choice(mode, "mode", OVERLAY_MODES)
+        if mode == "clusters":
+            colors, grey = distinct_colors(len(self.colors))[self.region_cluster], True
+        else:
+            colors, grey = self.region_colors, False
+        return draw.overlay(self.image, self.regions, colors, opacity=OVERLAY_OPACITY[mode], grey=grey)
 
     def swatch(self):
         """(rows, width, 3) uint8: the cluster colours with their hex codes and shares
@@ -151,13 +191,15 @@ class SegmentResult:
         """The files :meth:`save` writes, in order."""
         return output_names(len(self.colors))
 
-    def save(self, folder, *, overwrite=False):
-        """Write labels.png, mask_<i>.png, overlay.png, palette.png and segments.json.
+    def save(self, folder, *, overwrite=False, overlay="clusters"):
+        """Write labels.png, labels-color.png, mask_<i>.png, overlay.png, palette.png
+        and segments.json.
 
         The folder is created if needed.  Nothing is written when any of the files
         exists and ``overwrite`` is false, or when one of them is the input image; each
         file is written atomically.  When a write fails (a full disk, say), the files
         this call created are removed, and the folder if this call created it.
+        ``overlay`` is the mode of overlay.png (see :meth:`overlay`).
 
         Returns
         -------
@@ -166,9 +208,12 @@ class SegmentResult:
         """
         folder = Path(folder)
         names = self.file_names()
-        pictures = {"labels.png": self.label_image, "overlay.png": self.overlay, "palette.png": self.swatch}
+        check_choice(overlay, "overlay", OVERLAY_MODES)
+        # name -> the pixels and palette (or None) of each picture, made when written
+        pictures = {"labels.png": lambda: (self.label_image(), None), "labels-color.png": self._labels_color_file,
+                    "overlay.png": lambda: (self.overlay(overlay), None), "palette.png": lambda: (self.swatch(), None)}
         for i in range(len(self.colors)):
-            pictures[f"mask_{i}.png"] = lambda i=i: self.mask(i)
+            pictures[f"mask_{i}.png"] = lambda i=i: (self.mask(i), None)
         created = not folder.exists()
         existed = set()
         if not created:
@@ -179,7 +224,8 @@ class SegmentResult:
 
         def write(name):
             try:
-                return name, save_png(folder / name, pictures[name](), overwrite=overwrite, compress_level=1)
+                pixels, palette = pictures[name]()
+                return name, save_png(folder / name, pixels, palette=palette, overwrite=overwrite, compress_level=1)
             except BaseException as e:  # every write ends before the cleanup below
                 return name, e
 
@@ -204,5 +250,5 @@ class SegmentResult:
 def output_names(n_clusters):
     """The file names a segmentation of ``n_clusters`` clusters writes (see
     :meth:`SegmentResult.save`)."""
-    return ["labels.png", "overlay.png", "palette.png", *(f"mask_{i}.png" for i in range(n_clusters)),
+    return ["labels.png", "labels-color.png", "overlay.png", "palette.png", *(f"mask_{i}.png" for i in range(n_clusters)),
             "segments.json"]

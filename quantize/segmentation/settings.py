@@ -16,6 +16,17 @@ MAX_SEGMENTS = 256
 #: Widest Gaussian smoothing, in pixels: its cost grows with sigma (8 sigma + 1 taps per
 #: pixel and axis), and smoothing meant for noise (SLIC's sigma) is 1 to 5.
 MAX_SIGMA = 16.0
+#: The value of ``sigma`` and ``min_region`` that lets the image decide them.
+AUTO = "auto"
+
+
+def _is_auto(value, name):
+    """Whether ``value`` is AUTO; another string is an error naming both choices."""
+    if isinstance(value, str):
+        if value != AUTO:
+            raise InvalidParameterError(f"{name}={value!r} must be a number or {AUTO!r}")
+        return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -25,8 +36,8 @@ class SegmentSettings(SettingsMixin):
 
     n_segments: int = 4
     spatial: float = 0.0
-    min_region: int = 0
-    sigma: float = 0.0
+    min_region: int | str = AUTO
+    sigma: float | str = AUTO
     colorspace: str = DEFAULT_SPACE
     effort: str = DEFAULT_EFFORT
     random_state: object = None
@@ -38,9 +49,11 @@ class SegmentSettings(SettingsMixin):
 
         put("n_segments", check_int(self.n_segments, "n_segments", low=1, high=MAX_SEGMENTS))
         put("spatial", check_float(self.spatial, "spatial", low=0.0))
-        put("min_region", check_int(self.min_region, "min_region", low=0))
-        put("sigma", check_float(self.sigma, "sigma", low=0.0))
-        if self.sigma > MAX_SIGMA:
+        if not _is_auto(self.min_region, "min_region"):
+            put("min_region", check_int(self.min_region, "min_region", low=0))
+        if not _is_auto(self.sigma, "sigma"):
+            put("sigma", check_float(self.sigma, "sigma", low=0.0))
+        if not _is_auto(self.sigma, "sigma") and self.sigma > MAX_SIGMA:
             raise InvalidParameterError(f"sigma={self.sigma} must be <= {MAX_SIGMA:g} pixels (smooth a downscaled "
                                         "image for a wider blur)")
         check_choice(self.colorspace, "colorspace", CLUSTER_SPACES)

@@ -35,7 +35,7 @@ def bad_inputs(folder):
     }
 
 
-SEGMENT_FILES = ["labels.png", "overlay.png", "palette.png", "segments.json"]
+SEGMENT_FILES = ["labels.png", "labels-color.png", "overlay.png", "palette.png", "segments.json"]
 
 
 def segment_listing(folder, k):

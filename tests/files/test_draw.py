@@ -1,6 +1,13 @@
 import numpy as np
 
-from quantize.files.draw import BOUNDARY_COLOR, overlay, swatch
+from quantize.color.spaces import relative_luminance
+from quantize.files.draw import overlay, swatch
+
+
+def contrast_ratio(a, b):
+    """WCAG contrast ratio of two (..., 3) uint8 colours."""
+    la, lb = relative_luminance(a) + 0.05, relative_luminance(b) + 0.05
+    return np.maximum(la, lb) / np.minimum(la, lb)
 
 
 def two_regions():
@@ -24,13 +31,36 @@ def test_overlay_blends_region_colours_and_keeps_outside_pixels():
     assert image[3, 1].tolist() == [100, 100, 100, 255]  # input not modified
 
 
-def test_overlay_draws_boundaries():
+def test_overlay_draws_boundaries_on_both_sides_in_a_contrasting_ink():
     image, regions = two_regions()
-    out = overlay(image[..., :3], regions, np.zeros((2, 3), np.uint8), opacity=1.0)
-    boundary = (out == BOUNDARY_COLOR).all(axis=2)
-    assert boundary[:, 3].all() and boundary[:, 4].all()  # both sides of the edge
-    assert not boundary[3, 1] and not boundary[3, 6]
-    assert out[3, 1].tolist() == [0, 0, 0]
+    colors = np.array([[10, 10, 40], [250, 250, 200]], np.uint8)  # dark left, pale right
+    out = overlay(image[..., :3], regions, colors, opacity=1.0)
+    assert out[1:, 3].tolist() == [[255, 255, 255]] * 5  # white on the dark side
+    assert out[:, 4].tolist() == [[0, 0, 0]] * 6  # black on the pale side
+    assert out[3, 1].tolist() == [10, 10, 40] and out[3, 6].tolist() == [250, 250, 200]
+
+
+def test_boundaries_contrast_on_yellow_on_yellow():
+    image = np.zeros((40, 40, 3), np.uint8)
+    image[:] = (250, 220, 20)
+    image[:, 20:] = (240, 240, 60)  # two yellows: a fixed yellow line would vanish
+    regions = np.zeros((40, 40), np.int32)
+    regions[:, 20:] = 1
+    colors = np.array([[250, 220, 20], [240, 240, 60]], np.uint8)
+    for grey in (False, True):
+        out = overlay(image, regions, colors, grey=grey)
+        line = np.concatenate([out[:, 19], out[:, 20]])
+        beside = np.concatenate([out[:, 18], out[:, 21]])
+        assert contrast_ratio(line, beside).min() >= 4.5  # WCAG AA for text
+
+
+def test_grey_overlay_paints_over_the_luma():
+    image, regions = two_regions()
+    image[..., :3] = (200, 0, 0)
+    out = overlay(image, regions, np.array([[0, 0, 200], [0, 0, 200]], np.uint8), opacity=0.5, grey=True,
+                  boundaries=False)
+    luma = (77 * 200 + 128) >> 8  # Rec. 601 weights in 1/256ths
+    assert out[3, 1].tolist() == [(luma + 1) // 2, (luma + 1) // 2, (200 + luma + 1) // 2, 255]
 
 
 def test_swatch_rows_show_each_colour():

@@ -39,10 +39,11 @@ def test_photo_invariants(photo):
     result = segment_image(photo, 5, random_state=0)
     check_invariants(result, 5)
     assert len(result.colors) == 5
-    assert result.parameters == {
-        "n_segments": 5, "colorspace": "lab", "effort": "normal", "spatial": 0.0, "min_region": 0, "sigma": 0.0,
+    assert result.parameters == {  # the values the defaults chose: a clean photo is not smoothed
+        "n_segments": 5, "colorspace": "lab", "effort": "normal", "spatial": 0.0, "min_region": 68, "sigma": 0.0,
         "seed": 0,
     }
+    assert result.region_area.min() >= 68 and 10 <= len(result.region_area) <= 300
 
 
 def test_transparent_pixels_belong_to_no_segment(rgba_photo):
@@ -90,13 +91,13 @@ def test_beats_colour_only_on_noisy_regions():
     ari_ours = adjusted_rand_index(truth.ravel(), ours.clusters.ravel())
     assert ari_ours >= 0.95
     for colorspace, worse_than in (("lab", 0.9), ("rgb", ari_ours - 0.02)):
-        colour_only = segment_image(image, 4, colorspace=colorspace, random_state=0)
+        colour_only = segment_image(image, 4, colorspace=colorspace, sigma=0, min_region=0, random_state=0)
         assert adjusted_rand_index(truth.ravel(), colour_only.clusters.ravel()) < worse_than
     assert len(ours.region_area) < len(colour_only.region_area) / 10
 
 
 def test_min_region_leaves_no_small_region(photo):
-    speckled = segment_image(photo, 6, random_state=0)
+    speckled = segment_image(photo, 6, min_region=0, random_state=0)
     assert speckled.region_area.min() < 50
     cleaned = segment_image(photo, 6, min_region=50, random_state=0)
     check_invariants(cleaned, 6)
@@ -145,16 +146,16 @@ def test_small_region_without_neighbour_stays():
 def test_spatial_weight_makes_compact_regions():
     rng = np.random.default_rng(0)
     noise = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
-    colour_only = segment_image(noise, 4, random_state=0)
-    compact = segment_image(noise, 4, spatial=200.0, random_state=0)
+    colour_only = segment_image(noise, 4, sigma=0, min_region=0, random_state=0)
+    compact = segment_image(noise, 4, spatial=200.0, sigma=0, min_region=0, random_state=0)
     check_invariants(compact, 4)
     assert len(compact.region_area) < len(colour_only.region_area) / 20
 
 
 def test_sigma_smooths_before_clustering_but_statistics_use_the_pixels():
     image, _ = make_regions((64, 64), 3, noise=40.0, random_state=0)
-    rough = segment_image(image, 3, random_state=0)
-    smooth = segment_image(image, 3, sigma=2.0, random_state=0)
+    rough = segment_image(image, 3, sigma=0, min_region=0, random_state=0)
+    smooth = segment_image(image, 3, sigma=2.0, min_region=0, random_state=0)
     check_invariants(smooth, 3)
     assert len(smooth.region_area) < len(rough.region_area) / 5
     mask = smooth.mask(0)
@@ -222,7 +223,8 @@ def test_save_writes_every_output(tmp_path, rgba_photo):
     result = segment_image(rgba_photo, 3, random_state=0)
     written = result.save(tmp_path / "out")
     folder = tmp_path / "out"
-    names = ["labels.png", "mask_0.png", "mask_1.png", "mask_2.png", "overlay.png", "palette.png", "segments.json"]
+    names = ["labels.png", "labels-color.png", "mask_0.png", "mask_1.png", "mask_2.png", "overlay.png", "palette.png",
+             "segments.json"]
     assert sorted(written) == sorted(names) == sorted(p.name for p in folder.iterdir())
     assert all(written[name] == (folder / name).stat().st_size for name in names)
     height, width = rgba_photo.shape[:2]
@@ -239,6 +241,12 @@ def test_save_writes_every_output(tmp_path, rgba_photo):
     overlay = Image.open(folder / "overlay.png")
     assert overlay.mode == "RGBA" and overlay.size == (width, height)
     assert np.array_equal(np.asarray(overlay)[..., 3], rgba_photo[..., 3])
+    labels_color = Image.open(folder / "labels-color.png")
+    assert labels_color.mode == "P" and labels_color.size == (width, height)
+    pixels = np.asarray(labels_color.convert("RGBA"))
+    assert np.array_equal(pixels[visible][:, :3], result.colors[result.clusters[visible]])
+    assert (pixels[visible][:, 3] == 255).all() and (pixels[~visible][:, 3] == 0).all()
+    assert np.array_equal(pixels, result.color_labels())
     assert Image.open(folder / "palette.png").mode == "RGB"
     data = json.loads((folder / "segments.json").read_text())
     assert data == json.loads(json.dumps(result.to_dict()))
@@ -266,11 +274,14 @@ def test_save_into_a_file_fails(tmp_path, photo):
 def test_labels_png_is_16_bit_above_255_clusters(tmp_path):
     colors = [(i % 16 * 16, i // 16 * 16, 100) for i in range(256)]
     image = blocks_image(colors, block=2, repeat=(16, 16))
-    result = segment_image(image, 256, colorspace="rgb", random_state=0)
+    result = segment_image(image, 256, colorspace="rgb", sigma=0, min_region=0, random_state=0)
     assert len(result.colors) == 256
     result.save(tmp_path)
     labels = Image.open(tmp_path / "labels.png")
     assert labels.mode == "I;16"
+    labels_color = Image.open(tmp_path / "labels-color.png")
+    assert labels_color.mode == "P"  # 256 colours and no transparency still fit a palette
+    assert np.array_equal(np.asarray(labels_color.convert("RGB")), result.colors[result.clusters])
     assert Image.open(tmp_path / "palette.png").height == 64 * 28  # 63 colours and "193 more"
     assert np.array_equal(np.asarray(labels).astype(int) - 1, result.clusters)
 
