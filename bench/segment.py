@@ -1,104 +1,134 @@
-"""Segmentation quality on generated images with a known answer, and speed on a photo.
+"""Segmentation with default flags: quality on generated scenes with a known answer,
+region counts and speed on the shared photos.
 
-    python bench/segment.py [--size 384 512] [--seeds 3] [--no-photo]
+    python bench/segment.py [--size 240 320] [--seeds 3] [--runs 3] [--no-photos]
 
-Quality: images from ``quantize.datasets.make_regions`` (piecewise-constant colour
-regions of different sizes and non-convex shapes, a Gaussian blur of 1 px, noise of
-σ = 25 per channel) with 4, 5, 6 and 8 regions.  For each, the adjusted Rand index
-(ARI) against the truth of: k-means on colour alone (``segment_image`` with no option,
-in CIELAB and in RGB); ours with smoothing, spatial weighting and min-region cleanup;
-and ``skimage.segmentation.slic`` with n_segments = k.  Mean over --seeds images.
+Quality: the adjusted Rand index (ARI) against the true regions of two generators,
+``quantize.datasets.make_shapes`` (flat shapes of random colours, sharp edges) and
+``make_regions`` (non-convex regions, blurred by 1 px), each with k = 4, 6, 8 regions
+and Gaussian noise σ = 10 and 25 per channel, over --seeds images each.  Columns:
+``segment_image`` with default flags in CIELAB (the default), sRGB and OKLab; the
+same with ``sigma=0, min_region=0`` (colour-only k-means, the behaviour before the
+defaults); and a SLIC baseline (``skimage.segmentation.slic``, 400 superpixels,
+sigma 1, their mean colours clustered by k-means in CIELAB).  Cells are "mean (min)".
 
-Speed: ``quantize segment`` and ``quantize compress`` end to end (new processes, median
-of 3) on the largest photo in ../shared/images at k = 6, with the peak resident memory
-of each.
-Prints markdown.
+Photos: ``quantize segment -k 6`` with default flags on every photo in
+../shared/images: the smoothing and smallest region it chose, the regions it found,
+and its time against ``quantize compress -k 6`` of the same photo (end to end, new
+processes, median of --runs), with peak memory.  Prints markdown.
 """
 
 import argparse
+import json
 import platform
+import statistics
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from skimage.color import rgb2lab
 from skimage.segmentation import slic
 
 from _child import run_quantize
-from quantize.datasets import make_regions
+from quantize import KMeans, segment_image
+from quantize.datasets import make_regions, make_shapes
 from quantize.metrics import adjusted_rand_index
-from quantize import segment_image
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "images"
-OURS = {"sigma": 1.0, "min_region": 64}
+GENERATORS = {"shapes": make_shapes, "make_regions": make_regions}
+KS = (4, 6, 8)
+NOISES = (10.0, 25.0)
+
+
+def slic_kmeans(image, k, seed):
+    """SLIC superpixels, their mean colours clustered into k by k-means in CIELAB."""
+    superpixels = slic(image, n_segments=400, sigma=1, start_label=0)
+    n = superpixels.max() + 1
+    counts = np.bincount(superpixels.ravel(), minlength=n)
+    means = np.stack([np.bincount(superpixels.ravel(), weights=image[..., c].ravel(), minlength=n)
+                      for c in range(3)], 1) / np.maximum(counts, 1)[:, None]
+    lab = rgb2lab(means[None].astype(np.float64) / 255)[0]
+    labels = KMeans(k, random_state=seed).fit(lab[counts > 0]).predict(lab)
+    return labels[superpixels]
+
+
 METHODS = {
-    "k-means, colour only (Lab)": lambda image, k, seed: segment_image(image, k, random_state=seed).clusters,
-    "k-means, colour only (RGB)": lambda image, k, seed: segment_image(
-        image, k, colorspace="rgb", random_state=seed).clusters,
-    "ours: sigma 1, min-region 64 (Lab)": lambda image, k, seed: segment_image(
-        image, k, random_state=seed, **OURS).clusters,
-    "ours: sigma 1, spatial 3, min-region 64 (Lab)": lambda image, k, seed: segment_image(
-        image, k, spatial=3.0, random_state=seed, **OURS).clusters,
-    "ours: sigma 1, min-region 64 (RGB)": lambda image, k, seed: segment_image(
-        image, k, colorspace="rgb", random_state=seed, **OURS).clusters,
-    "ours: sigma 1, spatial 3, min-region 64 (RGB)": lambda image, k, seed: segment_image(
-        image, k, spatial=3.0, colorspace="rgb", random_state=seed, **OURS).clusters,
-    "skimage slic, n_segments = k": lambda image, k, seed: slic(image, n_segments=k, start_label=0),
+    "defaults, lab": lambda image, k, seed: segment_image(image, k, random_state=seed).clusters,
+    "defaults, rgb": lambda image, k, seed: segment_image(image, k, colorspace="rgb", random_state=seed).clusters,
+    "defaults, oklab": lambda image, k, seed: segment_image(
+        image, k, colorspace="oklab", random_state=seed).clusters,
+    "sigma 0, min-region 0, lab": lambda image, k, seed: segment_image(
+        image, k, sigma=0, min_region=0, random_state=seed).clusters,
+    "sigma 0, min-region 0, rgb": lambda image, k, seed: segment_image(
+        image, k, sigma=0, min_region=0, colorspace="rgb", random_state=seed).clusters,
+    "SLIC(400, sigma 1) + k-means": slic_kmeans,
 }
 
 
 def quality(size, seeds):
-    ks = (4, 5, 6, 8)
-    print(f"## ARI against the truth ({size[1]}x{size[0]}, mean of {seeds} images)\n")
-    print("| method | " + " | ".join(f"{k} regions" for k in ks) + " |")
-    print("|---|" + "---|" * len(ks))
-    for name, method in METHODS.items():
-        cells = []
-        for k in ks:
-            scores = []
-            for seed in range(seeds):
-                image, truth = make_regions(size, k, random_state=seed)
-                scores.append(adjusted_rand_index(truth.ravel(), method(image, k, seed).ravel()))
-            cells.append(f"{np.mean(scores):.3f} (min {np.min(scores):.3f})")
-        print(f"| {name} | " + " | ".join(cells) + " |")
+    scores = {}
+    for generator_name, generate in GENERATORS.items():
+        for k in KS:
+            for noise in NOISES:
+                for seed in range(seeds):
+                    image, truth = generate(size, k, noise=noise, random_state=seed)
+                    for name, method in METHODS.items():
+                        ari = adjusted_rand_index(truth.ravel(), method(image, k, seed).ravel())
+                        scores.setdefault((generator_name, k, noise, name), []).append(ari)
+    print(f"## ARI against the true regions ({size[1]}x{size[0]}, {seeds} seeds, mean (min))\n")
+    print("| scene, k, noise σ | " + " | ".join(METHODS) + " |")
+    print("|---|" + "---|" * len(METHODS))
+    for generator_name in GENERATORS:
+        for k in KS:
+            for noise in NOISES:
+                cells = [scores[(generator_name, k, noise, name)] for name in METHODS]
+                print(f"| {generator_name}, {k}, {noise:g} | "
+                      + " | ".join(f"{np.mean(c):.3f} ({np.min(c):.3f})" for c in cells) + " |")
+    worst = {name: min(min(v) for key, v in scores.items() if key[3] == name) for name in METHODS}
+    print("| **worst image** | " + " | ".join(f"**{worst[name]:.3f}**" for name in METHODS) + " |")
+    return worst
 
 
-def speed():
-    photos = sorted(SHARED.glob("*.jp*g")) + sorted(SHARED.glob("*.png")) if SHARED.is_dir() else []
-    if not photos:
-        print("\n(no photos in ../shared/images: speed skipped)")
+def photos(runs):
+    paths = sorted(p for p in SHARED.glob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    if not paths:
+        print("\n(no photos in ../shared/images: photos skipped)")
         return
-    photo = max(photos, key=lambda p: p.stat().st_size)
-    def median_run(args):
-        runs = sorted(run_quantize([*args, "--force"]) for _ in range(3))
-        return runs[1]
-
+    print(f"\n## Default `segment -k 6` on the shared photos (end to end, new processes, median of {runs})\n")
+    print("| photo | size | sigma | min-region | regions | segment s | compress s | × compress | "
+          "segment peak MB | compress peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    ratios = []
     with tempfile.TemporaryDirectory() as tmp:
-        compress = median_run(["compress", str(photo), "-k", "6", "-o", f"{tmp}/out.png"])
-        segment = median_run(["segment", str(photo), "-k", "6", "-o", f"{tmp}/seg"])
-        cleaned = median_run(
-            ["segment", str(photo), "-k", "6", "--sigma", "1", "--min-region", "500", "-o", f"{tmp}/seg2"]
-        )
-    print(f"\n## Speed on {photo.name}, k = 6 (end to end, new processes, median of 3)\n")
-    print("| command | seconds | × compress | peak RSS MB |")
-    print("|---|---|---|---|")
-    for name, (seconds, peak, _) in (
-        ("quantize compress", compress), ("quantize segment", segment),
-        ("quantize segment --sigma 1 --min-region 500", cleaned),
-    ):
-        print(f"| {name} | {seconds:.2f} | {seconds / compress[0]:.2f} | {peak / 2**20:.0f} |")
+        for path in paths:
+            def median(args):
+                results = [run_quantize([*args, "--force"]) for _ in range(runs)]
+                middle = statistics.median(r[0] for r in results)
+                return middle, max(r[1] for r in results), results[-1][2]
+
+            compress = median(["compress", path, "-k", "6", "-o", f"{tmp}/out.png"])
+            segment = median(["segment", path, "-k", "6", "-o", f"{tmp}/seg", "--json"])
+            data = json.loads(segment[2])
+            ratio = segment[0] / compress[0]
+            ratios.append(ratio)
+            print(f"| {path.name} | {data['width']}x{data['height']} | {data['sigma']:g} | {data['min_region']} | "
+                  f"{data['n_regions']} | {segment[0]:.2f} | {compress[0]:.2f} | {ratio:.2f} | "
+                  f"{segment[1] / 2**20:.0f} | {compress[1] / 2**20:.0f} |")
+    print(f"\nWorst × compress: {max(ratios):.2f}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", type=int, nargs=2, default=(384, 512), metavar=("H", "W"))
+    parser.add_argument("--size", type=int, nargs=2, default=(240, 320), metavar=("H", "W"))
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--no-photo", action="store_true", help="skip the speed measurement")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-photos", action="store_true", help="skip the photos")
     args = parser.parse_args()
     print(f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}\n")
     quality(tuple(args.size), args.seeds)
-    if not args.no_photo:
-        speed()
+    if not args.no_photos:
+        photos(args.runs)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from ..color.alpha import visible_mask
 from ..files.read import as_loaded
 from .auto import auto_min_region, auto_sigma, estimate_noise
 from .clustering import cluster_pixels, smooth
-from .regions import by_size, merge_small_regions, statistics
+from .regions import region_map, statistics
 from .result import SegmentResult
 from .settings import AUTO, SegmentSettings
 
@@ -113,12 +113,10 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
     notes = list(loaded.notes)
     if 0 < len(centers) < s.n_segments:
         notes.append(f"only {len(centers)} clusters: the image has too few distinct colours for {s.n_segments}")
-    if min_region > 1:
-        clusters = merge_small_regions(clusters, min_region, centers)
 
     return SegmentResult(
         image=pixels,
-        **statistics(rgb, by_size(clusters, len(centers))),
+        **statistics(rgb, region_map(clusters, centers, min_region)),
         parameters={
             "n_segments": s.n_segments, "colorspace": s.colorspace, "effort": s.effort, "spatial": s.spatial,
             "min_region": min_region, "sigma": sigma, "seed": seed,

@@ -22,7 +22,8 @@ def test_segment_writes_default_folder_and_prints_summary(workdir):
         assert Image.open(folder / name).size == (451, 300)
     assert Image.open(folder / "labels.png").mode == "L"
     assert Image.open(folder / "mask_0.png").mode == "1"
-    assert Image.open(folder / "overlay.png").mode == "RGB"
+    assert Image.open(folder / "overlay.png").mode == "P"  # clusters over 63 greys, and two inks
+    assert Image.open(folder / "labels-color.png").mode == "P"
     assert sha256(source) == before
 
 

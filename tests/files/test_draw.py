@@ -82,3 +82,14 @@ def test_overlay_in_strips_equals_one_pass(monkeypatch, photo):
     monkeypatch.setattr(draw, "_STRIP_PIXELS", 1000)
     assert np.array_equal(overlay(photo, regions, colors), whole)
     assert not np.array_equal(whole, photo)
+
+
+def test_inner_boundaries_equal_skimages(photo):
+    from skimage.segmentation import find_boundaries
+
+    from quantize.files.draw import inner_boundaries
+
+    regions = (photo[..., 0] // 40).astype(np.int32) - 1  # includes -1: no region
+    expected = find_boundaries(regions + 1, mode="inner", background=0)
+    np.testing.assert_array_equal(inner_boundaries(regions), expected)
+    np.testing.assert_array_equal(inner_boundaries(regions, 10, 20), expected[10:20])
