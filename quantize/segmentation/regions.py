@@ -49,10 +49,10 @@ def _adjacency(regions, n):
     height = regions.shape[0]
 
     def strip(rows):
-        below = min(rows.stop + 1, height)  # one row of the next strip: the edges between
-        block = regions[rows.start : below]
+        own = regions[rows]
+        block = regions[rows.start : min(rows.stop + 1, height)]  # and the next strip's first row
         keys = []
-        for before, after in ((block[:, :-1], block[:, 1:]), (block[:-1], block[1:])):
+        for before, after in ((own[:, :-1], own[:, 1:]), (block[:-1], block[1:])):
             differ = (before != after) & (before >= 0) & (after >= 0)
             a, b = before[differ].astype(np.int64), after[differ].astype(np.int64)
             keys.append(np.minimum(a, b) * n + np.maximum(a, b))

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 
-from ..conftest import sha256
+from ..conftest import DATA, sha256
 from .helpers import run, listing, bad_inputs, segment_listing
 
 
@@ -111,6 +111,9 @@ def test_segment_max_pixels(workdir):
         (["--spatial", "-1"], "-1.0 is not in the range x>=0"),
         (["--min-region", "-2"], "-2 is not in the range x>=0"),
         (["--sigma", "x"], "'x' is not a valid float"),
+        (["--sigma", "automatic"], "'automatic' is not a valid float"),
+        (["--min-region", "2.5"], "'2.5' is not a valid integer"),
+        (["--overlay", "solid"], "'solid' is not one of 'clusters', 'mean'"),
         (["--colorspace", "hsv"], "'hsv' is not one of 'rgb', 'lab', 'oklab'"),
         (["--seed", "-1"], "-1 is not in the range x>=0"),
     ],
@@ -120,3 +123,33 @@ def test_segment_bad_options(workdir, args, message):
     assert result.exit_code == 2
     assert message in result.stderr and result.stderr.count("\n") == 1
     assert listing(workdir) == ["chelsea.png", "rocket-vignette.png"]
+
+
+def test_segment_defaults_are_chosen_from_the_image_and_can_be_turned_off(workdir):
+    out = workdir / "auto"
+    result = run("segment", workdir / "chelsea.png", "-k", 5, "-o", out, "--sigma", "auto", "--min-region", "AUTO",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["sigma"], data["min_region"]) == (0.0, 68)  # a clean photo; 451 x 300 / 2000
+    assert 10 <= data["n_regions"] <= 300 and min(r["area"] for r in data["regions"]) >= 68
+    # --sigma 0 --min-region 0 gives the colour-only output of before the defaults, to the pixel
+    off = workdir / "off"
+    result = run("segment", workdir / "chelsea.png", "-k", 5, "-o", off, "--sigma", 0, "--min-region", 0,
+                 "--seed", 0)
+    assert result.exit_code == 0, result.output
+    golden = np.asarray(Image.open(DATA / "segment-chelsea-k5-lab.png"))
+    np.testing.assert_array_equal(np.asarray(Image.open(off / "labels.png")), golden)
+
+
+def test_segment_overlay_modes(workdir):
+    for mode, picture_mode in (("clusters", "P"), ("mean", "RGB")):
+        out = workdir / mode
+        result = run("segment", workdir / "chelsea.png", "-k", 3, "-o", out, "--overlay", mode)
+        assert result.exit_code == 0, result.output
+        overlay = Image.open(out / "overlay.png")
+        assert overlay.mode == picture_mode and overlay.size == (451, 300)
+    clusters = np.asarray(Image.open(workdir / "clusters" / "overlay.png").convert("RGB")).reshape(-1, 3)
+    mean = np.asarray(Image.open(workdir / "mean" / "overlay.png")).reshape(-1, 3)
+    # the cluster colours stand apart: few distinct colours but the greys under them
+    assert len(np.unique(clusters, axis=0)) <= 3 * 84 + 2 < len(np.unique(mean, axis=0))

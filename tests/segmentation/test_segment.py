@@ -6,12 +6,12 @@ from PIL import Image
 from skimage import measure
 
 from quantize import FewDistinctPointsWarning, InvalidParameterError, OutputError
-from quantize.datasets import make_regions
+from quantize.datasets import make_regions, make_shapes
 from quantize.metrics import adjusted_rand_index
 from quantize.segmentation import segment_image
 from quantize.segmentation.regions import merge_small_regions
 
-from ..conftest import blocks_image
+from ..conftest import DATA, IMAGES, blocks_image
 
 
 def check_invariants(result, n_segments):
@@ -94,6 +94,55 @@ def test_beats_colour_only_on_noisy_regions():
         colour_only = segment_image(image, 4, colorspace=colorspace, sigma=0, min_region=0, random_state=0)
         assert adjusted_rand_index(truth.ravel(), colour_only.clusters.ravel()) < worse_than
     assert len(ours.region_area) < len(colour_only.region_area) / 10
+
+
+@pytest.mark.parametrize("generate", [make_shapes, make_regions])
+def test_defaults_find_the_regions_of_noisy_scenes(generate):
+    """bench/segment.py's bar (ARI >= 0.95 with default flags, in CIELAB and sRGB), on
+    small scenes; colour-only k-means in CIELAB misses it far."""
+    image, truth = generate((240, 320), 6, noise=25.0, random_state=0)
+    for colorspace in ("lab", "rgb"):
+        result = segment_image(image, 6, colorspace=colorspace, random_state=0)
+        check_invariants(result, 6)
+        assert result.parameters["sigma"] > 0 and result.parameters["min_region"] == 38
+        assert adjusted_rand_index(truth.ravel(), result.clusters.ravel()) >= 0.95
+    colour_only = segment_image(image, 6, sigma=0, min_region=0, random_state=0)
+    assert adjusted_rand_index(truth.ravel(), colour_only.clusters.ravel()) < 0.8
+
+
+@pytest.mark.parametrize("name, image, k, options", [
+    ("chelsea-k5-lab", "chelsea.png", 5, {}),
+    ("chelsea-k4-rgb", "chelsea.png", 4, {"colorspace": "rgb"}),
+    ("rocket-vignette-k3-lab", "rocket-vignette.png", 3, {}),
+])
+def test_no_smoothing_and_no_cleanup_reproduce_the_colour_only_output(name, image, k, options):
+    """The label maps in tests/data were written by segment_image before the defaults
+    (commit 13c925c) with its defaults of then."""
+    pixels = np.asarray(Image.open(IMAGES / image))
+    result = segment_image(pixels, k, sigma=0, min_region=0, random_state=0, **options)
+    golden = np.asarray(Image.open(DATA / f"segment-{name}.png")).astype(int) - 1
+    np.testing.assert_array_equal(result.clusters, golden)
+
+
+def test_smoothed_edges_split_in_the_middle_of_the_srgb_mix():
+    """Smoothing mixes the two sides of an edge in sRGB; labelling the mix in CIELAB
+    would move the split a pixel towards the dark side."""
+    image = np.zeros((20, 60, 3), np.uint8)
+    image[:, 30:] = 255
+    result = segment_image(image, 2, sigma=6, min_region=0, random_state=0)
+    assert (result.clusters[:, :30] == result.clusters[0, 0]).all()
+    assert (result.clusters[:, 30:] != result.clusters[0, 0]).all()
+
+
+def test_region_map_in_small_strips_equals_one_pass(monkeypatch, photo):
+    from quantize.segmentation import regions
+
+    whole = segment_image(photo, 5, min_region=40, random_state=0)
+    monkeypatch.setattr(regions, "STRIP", 997)  # many strips, not a divisor of the width
+    strips = segment_image(photo, 5, min_region=40, random_state=0)
+    for name in ("clusters", "regions", "region_area", "region_cluster", "region_colors", "region_bboxes"):
+        np.testing.assert_array_equal(getattr(strips, name), getattr(whole, name))
+    np.testing.assert_allclose(strips.region_centroids, whole.region_centroids)
 
 
 def test_min_region_leaves_no_small_region(photo):
@@ -208,6 +257,10 @@ def test_path_input_is_recorded(tmp_path, photo):
         ({"n_segments": 2.5}, "must be an integer"),
         ({"spatial": -1.0}, "spatial=-1.0"),
         ({"min_region": -3}, "min_region=-3"),
+        ({"min_region": "big"}, "min_region='big' must be a number or 'auto'"),
+        ({"min_region": 2.5}, "must be an integer"),
+        ({"sigma": "auto-ish"}, "sigma='auto-ish' must be a number or 'auto'"),
+        ({"sigma": True}, "must be a real number"),
         ({"sigma": float("nan")}, "sigma=nan"),
         ({"colorspace": "hsv"}, "colorspace='hsv'"),
         ({"max_pixels": 0}, "max_pixels=0"),
@@ -334,3 +387,47 @@ def test_segment_settings_are_checked_once_and_taken_whole():
     np.testing.assert_array_equal(by_settings.clusters, by_keywords.clusters)
     assert by_settings.parameters == by_keywords.parameters
     assert segment_image(image, 2, settings=settings).parameters["n_segments"] == 2
+
+
+def test_overlay_modes_and_the_file_they_write(tmp_path, photo):
+    from quantize.color.distinct import distinct_colors
+
+    result = segment_image(photo, 4, random_state=0)
+    clusters = result.overlay()
+    assert clusters.shape == photo.shape and clusters.dtype == np.uint8
+    result.save(tmp_path / "c")
+    written = Image.open(tmp_path / "c" / "overlay.png")
+    assert written.mode == "P"  # 4 colours over 63 greys and 2 inks
+    np.testing.assert_array_equal(np.asarray(written.convert("RGB")), clusters)
+    # away from boundaries a pixel is its cluster's colour over the grey of the photo
+    inner = (result.regions == np.roll(result.regions, 1, 0)) & (result.regions == np.roll(result.regions, -1, 0)) & (
+        result.regions == np.roll(result.regions, 1, 1)) & (result.regions == np.roll(result.regions, -1, 1))
+    luma = photo.astype(float) @ [0.299, 0.587, 0.114]
+    expected = 0.55 * distinct_colors(4)[result.clusters] + 0.45 * luma[..., None]
+    assert np.abs(clusters[inner] - expected[inner]).max() <= 4  # the grey in 63 steps
+
+    mean = result.overlay("mean")
+    result.save(tmp_path / "m", overlay="mean")
+    written = Image.open(tmp_path / "m" / "overlay.png")
+    assert written.mode == "RGB"
+    np.testing.assert_array_equal(np.asarray(written), mean)
+    expected = 0.6 * result.region_colors[result.regions] + 0.4 * photo
+    assert np.abs(mean[inner] - expected[inner]).max() <= 1
+    for bad in (lambda: result.overlay("solid"), lambda: result.save(tmp_path / "x", overlay="solid")):
+        with pytest.raises(InvalidParameterError, match="'solid' must be one of 'clusters', 'mean'"):
+            bad()
+    assert not (tmp_path / "x").exists()
+
+
+def test_overlay_without_a_palette_when_it_cannot_fit(tmp_path, photo, rgba_photo):
+    many = segment_image(photo, 40, min_region=0, random_state=0)  # 40 x 8 greys > 256 entries
+    assert len(many.colors) == 40
+    many.save(tmp_path / "many")
+    assert Image.open(tmp_path / "many" / "overlay.png").mode == "RGB"
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "many" / "overlay.png")), many.overlay())
+    seethrough = segment_image(rgba_photo, 3, random_state=0)  # alpha is kept: RGBA
+    overlay = seethrough.overlay()
+    assert overlay.shape == rgba_photo.shape
+    np.testing.assert_array_equal(overlay[..., 3], rgba_photo[..., 3])
+    outside = seethrough.clusters < 0
+    np.testing.assert_array_equal(overlay[outside], rgba_photo[outside])
