@@ -431,3 +431,16 @@ def test_overlay_without_a_palette_when_it_cannot_fit(tmp_path, photo, rgba_phot
     np.testing.assert_array_equal(overlay[..., 3], rgba_photo[..., 3])
     outside = seethrough.clusters < 0
     np.testing.assert_array_equal(overlay[outside], rgba_photo[outside])
+
+
+@pytest.mark.parametrize("sigma", [0.6, 2.0, 5.0])
+def test_smoothing_by_strips_equals_one_filter_of_the_image(monkeypatch, sigma):
+    from scipy import ndimage
+
+    from quantize.segmentation import clustering
+
+    image, _ = make_shapes((90, 70), 5, noise=30.0, random_state=0)
+    whole = np.stack([np.clip(np.rint(ndimage.gaussian_filter(image[..., c].astype(np.float32), sigma,
+                                                              mode="nearest")), 0, 255) for c in range(3)], -1)
+    monkeypatch.setattr(clustering, "STRIP", 7 * 70)  # strips of 7 rows (or 4 halos)
+    np.testing.assert_array_equal(clustering.smooth(image, sigma), whole.astype(np.uint8))
