@@ -1,10 +1,11 @@
 """Segmentation: colour clusters, their connected regions, speckle cleanup and statistics.
 
 Pixels are clustered by colour (CIELAB by default), optionally with their position,
-scaled as SLIC's compactness scales it.  A *cluster* is a set of pixels of similar
-colour anywhere in the image; a *region* is a 4-connected piece of one cluster.
-Regions smaller than ``min_region`` pixels are merged into a neighbour, so that no
-speckle is left.
+scaled as SLIC's compactness scales it, after a smoothing the image's noise decides.
+A *cluster* is a set of pixels of similar colour anywhere in the image; a *region* is
+a 4-connected piece of one cluster.  Regions smaller than ``min_region`` pixels
+(by default a share of the image) are merged into a neighbour, so that no speckle is
+left.
 """
 
 import time
@@ -54,12 +55,14 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
         pixels across clusters.  "auto" (the default) estimates the image's noise
         (:func:`~quantize.segmentation.auto.estimate_noise`) and smooths just enough
         to bring it down to about 5 sRGB units, not at all on a clean image; 0 does
-        not smooth.  Smoothed colours are labelled by their nearest cluster mean in
-        sRGB, where the smoothing averaged them; statistics and colours are always
-        taken from the unsmoothed pixels.
+        not smooth.  With colour alone (``spatial`` 0), smoothed colours are
+        labelled by their nearest cluster mean in sRGB, where the smoothing averaged
+        them; statistics and colours are always taken from the unsmoothed pixels.
     colorspace : {"lab", "rgb", "oklab"}, keyword-only
         Space the cluster centres are searched in: CIELAB (perceptual), sRGB, or
-        OKLab.
+        OKLab.  On noisy scenes CIELAB and sRGB find the true regions with the
+        default smoothing; OKLab can still split a large noisy region
+        (docs/benchmarks.md, "Segmentation quality").
     effort : {"normal", "fast", "thorough"}, keyword-only
         How far the colour clustering searches, as in :func:`quantize.quantize_image`
         (with ``spatial`` > 0 the clustering is a k-means++ fit on a sample instead).
