@@ -15,6 +15,7 @@ from . import compat
 from ._parallel import get_num_threads, set_num_threads
 from .cluster import KMeans
 from .errors import (
+    ClusterError,
     FewDistinctPointsWarning,
     ImageError,
     ImageTooLargeError,
@@ -46,6 +47,7 @@ _LAZY = {
 __all__ = [
     "AnimationResult",
     "BatchSettings",
+    "ClusterError",
     "FewDistinctPointsWarning",
     "ImageError",
     "ImageTooLargeError",

@@ -52,6 +52,10 @@ class OutputError(PathMixin, QuantizeError, OSError):
     """An output cannot be written (exists already, unwritable folder, unsupported format)."""
 
 
+class ClusterError(QuantizeError, ConnectionError):
+    """A Dask cluster cannot be reached, or lost what it held for the whole batch."""
+
+
 class NotFittedError(QuantizeError, ValueError, AttributeError):
     """An estimator was used before ``fit`` (as scikit-learn's NotFittedError)."""
 

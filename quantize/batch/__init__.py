@@ -1,7 +1,8 @@
 """Whole folders: :func:`quantize_folder` (:mod:`.folder`) finds the images
-(:mod:`.discover`), quantises them on worker processes (:mod:`.runner`,
-:mod:`.work`) and records every outcome (:mod:`.report`, :mod:`.manifest`,
-:mod:`.html`); :class:`BatchSettings` (:mod:`.settings`) holds its options."""
+(:mod:`.discover`), quantises them on local worker processes (:mod:`.runner`) or a
+Dask cluster (:mod:`.cluster`), both behind :mod:`.pool`, each file by :mod:`.work`,
+and records every outcome (:mod:`.report`, :mod:`.manifest`, :mod:`.html`);
+:class:`BatchSettings` (:mod:`.settings`) holds its options."""
 
 from .discover import find_images, plan_outputs
 from .folder import quantize_folder

@@ -8,6 +8,7 @@ from pathlib import Path
 from PIL import Image
 
 from ..files.read import not_regular, sniff_format, stat_failure
+from ..files.remote import RemotePath, as_location, sniff_remote
 
 
 def _image_extensions():
@@ -40,6 +41,8 @@ def find_images(folder, *, recursive=False, include=(), exclude=(), skip=(), unr
     links) are never read: when ``unreadable`` is a list, (path, reason) pairs are
     appended to it for those that the patterns select.
     """
+    if isinstance(folder, RemotePath):
+        return _find_remote(folder, recursive=recursive, include=include, exclude=exclude, skip=skip)
     folder = Path(folder)
     skip = [Path(s).resolve() for s in skip]
     extensions = _image_extensions()
@@ -71,20 +74,38 @@ def find_images(folder, *, recursive=False, include=(), exclude=(), skip=(), unr
     return found
 
 
+def _find_remote(folder, *, recursive, include, exclude, skip):
+    """find_images on an object store: its listing has only files (no FIFOs or links)."""
+    extensions = _image_extensions()
+    skip = [str(s) + "/" for s in skip]
+    found = []
+    for path in folder.files(recursive=recursive):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts) or any(str(path).startswith(s) for s in skip):
+            continue
+        name = relative.as_posix()
+        if (include and not _matches(name, include)) or _matches(name, exclude):
+            continue
+        if path.suffix.lower() in extensions or sniff_remote(path, sniff_format) is not None:
+            found.append(path)
+    return found
+
+
 def plan_outputs(inputs, input_dir, output_dir, suffix=""):
     """One distinct output path per input: ``<stem><suffix>.png`` in the mirrored folder;
     inputs of one folder that share a stem (a.jpg, a.png) keep their whole name
-    (a.jpg.png, a.png.png)."""
-    relatives = [Path(p).relative_to(input_dir) for p in inputs]
+    (a.jpg.png, a.png.png).  Folders are Paths or RemotePaths."""
+    input_dir, output_dir = as_location(input_dir), as_location(output_dir)
+    relatives = [as_location(p).relative_to(input_dir) for p in inputs]
     stems = Counter((r.parent, r.stem.lower()) for r in relatives)
     outputs, taken = [], set()
     for r in relatives:
         name = r.stem if stems[(r.parent, r.stem.lower())] == 1 else r.name
-        output = Path(output_dir) / r.parent / f"{name}{suffix}.png"
+        output = output_dir / r.parent / f"{name}{suffix}.png"
         number = 1
         while str(output).lower() in taken:  # only for names built to collide
             number += 1
-            output = Path(output_dir) / r.parent / f"{name}{suffix}-{number}.png"
+            output = output_dir / r.parent / f"{name}{suffix}-{number}.png"
         taken.add(str(output).lower())
         outputs.append(output)
     return outputs

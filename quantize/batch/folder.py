@@ -17,34 +17,42 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import check_int
-from ..color.histogram import pack_colors, unpack_colors
 from ..errors import InputFileError, InvalidParameterError, OutputError
+from ..files.remote import RemotePath, as_location
 from ..files.write import check_output_path, check_outputs, leftover_parts
 from ..quantization.api import fit_shared_palette
 from ..quantization.settings import MAX_PALETTE
 from .discover import find_images, plan_outputs
 from .manifest import earlier_reports, write_records
 from .report import BatchReport, FileOutcome, Status, now
-from .runner import NotRun, WorkerDied, unordered
+from .pool import ClusterPool, LocalPool
+from .runner import NotRun, WorkerDied
 from .settings import split_options
-from .work import Task, failed, histogram_file, not_run, quantize_file
+from .work import Task, failed, not_run, quantize_file
 
 
-def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, progress=None, **options):
+def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, progress=None, client=None, **options):
     """Quantise every image of a folder into an output folder, and record what happened.
 
     Parameters
     ----------
-    input_dir : str or Path
-    output_dir : str or Path, optional
+    input_dir : str, Path or RemotePath
+        A local folder, or an fsspec URL (``s3://bucket/prefix``, ``gs://...``,
+        ``memory://...``) when fsspec and the store's package are installed.
+    output_dir : str, Path or RemotePath, optional
         Default: ``<input_dir>-quantized`` beside the input folder.  It may be the
-        input folder or inside it only with a non-empty ``suffix``.
+        input folder or inside it only with a non-empty ``suffix``.  On an object
+        store each output is one PUT of the finished file.
     settings : QuantizeSettings, optional, keyword-only
         Each image's settings.
     batch : BatchSettings, optional, keyword-only
         The folder's settings (the options below from ``recursive`` on).
     progress : callable, optional, keyword-only
         Called as ``progress(outcome, finished, total)`` after each file.
+    client : distributed.Client, optional, keyword-only
+        Process the files as Dask futures on this client's cluster instead of local
+        worker processes (``jobs`` is then ignored); see :mod:`quantize.batch.cluster`.
+        Outputs and manifest are the same as a local run's.
     **options
         Fields of either settings object, as keywords, replacing theirs:
     n_colors, algorithm, init, effort, max_pixels, quality, max_delta_e, colorspace, dither, dither_strength, ssim
@@ -103,10 +111,14 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
     """
     started, clock = now(), time.perf_counter()
     s, b = split_options(settings, batch, options)
-    input_dir = Path(input_dir)
+    input_dir = as_location(input_dir)
     if not input_dir.is_dir():
-        raise InputFileError("no such folder" if not input_dir.exists() else "is not a folder", input_dir)
-    output_dir = Path(output_dir) if output_dir is not None else input_dir.with_name(f"{input_dir.name}-quantized")
+        missing = "no such folder or bucket" if isinstance(input_dir, RemotePath) else "no such folder"
+        raise InputFileError(missing if not input_dir.exists() else "is not a folder", input_dir)
+    output_dir = as_location(output_dir) if output_dir is not None else input_dir.with_name(
+        f"{input_dir.name}-quantized")
+    if isinstance(output_dir, RemotePath) and not output_dir.bucket.is_dir():  # before any file is read
+        raise OutputError("no such bucket", output_dir.bucket)
     check_int(s.n_colors, "n_colors", low=1, high=MAX_PALETTE)
     if s.random_state is None:  # one seed for every image, recorded in the manifest
         s = s.replace(random_state=secrets.randbits(32))
@@ -145,30 +157,22 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
         if progress is not None:
             progress(outcome, finished, len(inputs))
 
-    palette, jobs = b.palette, b.jobs
+    palette = b.palette
+    pool = LocalPool(b.jobs) if client is None else ClusterPool(client)
     interrupted = terminated = False
     try:
         if b.shared_palette and palette is None and tasks:
-            # The images' histograms are added into one count per 24-bit colour as they
-            # come (128 MB, whatever the number of images).
-            counts = np.zeros(1 << 24, dtype=np.int64)
-            for position, found in unordered(histogram_file, [t for _, t in tasks], jobs):
+            reasons, merged = pool.merged_histogram([t for _, t in tasks])
+            for position, reason in reasons:
                 index, task = tasks[position]
-                if isinstance(found, NotRun):
-                    record(index, not_run(task, found))
-                elif isinstance(found, str):  # the reason it cannot be read
-                    record(index, failed(task, found))
-                else:
-                    np.add.at(counts, pack_colors(found[0]), found[1])
+                record(index, not_run(task, reason) if isinstance(reason, NotRun) else failed(task, reason))
             tasks = [(i, t) for i, t in tasks if outcomes[i] is None]
-            codes = np.flatnonzero(counts)
-            if len(codes):
-                merged = (unpack_colors(codes.astype(np.uint32), 3), counts[codes])
+            if merged is not None and len(merged[1]):
                 palette = fit_shared_palette([merged], s.n_colors, algorithm=s.algorithm, init=s.init,
                                              effort=s.effort, colorspace=s.colorspace, random_state=s.random_state)
                 for _, task in tasks:
                     task.palette = palette
-        for position, outcome in unordered(quantize_file, [t for _, t in tasks], jobs):
+        for position, outcome in pool.unordered(quantize_file, [t for _, t in tasks]):
             index, task = tasks[position]
             if isinstance(outcome, NotRun):
                 outcome = not_run(task, outcome)
@@ -179,7 +183,7 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
         outcome or FileOutcome(str(source), str(target), Status.NOT_RUN, "the batch was interrupted")
         for outcome, source, target in zip(outcomes, inputs, outputs)
     ] + [FileOutcome(str(path), None, Status.SKIPPED, reason) for path, reason in unreadable]
-    folders = sorted({output_dir, *(Path(o).parent for o in outputs)})
+    folders = [] if isinstance(output_dir, RemotePath) else sorted({output_dir, *(o.parent for o in outputs)})
     report = BatchReport(
         str(input_dir), str(output_dir), _parameters(s, b, exclude, palette is not None), files, started, now(),
         time.perf_counter() - clock, interrupted,
@@ -208,6 +212,10 @@ def _check_batch_outputs(input_dir, output_dir, inputs, outputs, html_report, ov
     if html_report is None:
         return
     html_report = Path(html_report)
+    if isinstance(input_dir, RemotePath) or isinstance(output_dir, RemotePath):
+        # a local report cannot be a remote input, output or manifest
+        check_output_path(html_report, overwrite=overwrite)
+        return
     resolved = html_report.resolve()
     if html_report.exists() and input_dir.resolve() in resolved.parents and (
             output_dir.resolve() not in resolved.parents):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..errors import OutputError
+from ..files.remote import RemotePath, as_location
 from ..files.write import make_folder, save_text
 
 
@@ -21,8 +22,11 @@ def write_records(report, output_dir, html_report, overwrite):
         writes.append((Path(html_report), lambda: render(report), overwrite))
     for path, text, replace in writes:
         try:
-            make_folder(path.parent)
-            save_text(path, text(), overwrite=replace)
+            if isinstance(path, RemotePath):
+                path.write_text(text(), overwrite=replace)
+            else:
+                make_folder(path.parent)
+                save_text(path, text(), overwrite=replace)
         except OutputError as e:
             report.write_errors.append(f"{path}: {e.reason}")
 
@@ -34,7 +38,7 @@ def earlier_reports(output_dir):
     Raises OutputError when manifest.json exists and is not a quantize manifest: it is
     someone else's file, and the batch would replace it.
     """
-    path = Path(output_dir) / "manifest.json"
+    path = as_location(output_dir) / "manifest.json"
     if not path.is_file():
         return {}
     try:
@@ -42,6 +46,6 @@ def earlier_reports(output_dir):
         if not {"files", "parameters", "totals"} <= manifest.keys():
             raise KeyError("files, parameters, totals")
         return {(f["input"], f["output"]): f for f in manifest["files"] if isinstance(f, dict)}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:  # InputFileError is a ValueError
         raise OutputError("exists and is not a quantize batch manifest; the batch would replace it "
                           "(move it, or choose another output folder)", path) from e

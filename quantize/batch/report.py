@@ -8,7 +8,6 @@ import datetime
 import io as stdio
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
 
 
@@ -141,8 +140,8 @@ class BatchReport:
         if self.leftovers:
             lines.append(f"{len(self.leftovers)} temporary .part file(s) of an earlier, killed run in the output "
                          f"folder (listed in the manifest; safe to delete), e.g. {self.leftovers[0]}")
-        if not any(str(Path(self.output_dir) / "manifest.json") in e for e in self.write_errors):
-            lines.append(f"manifest: {Path(self.output_dir) / 'manifest.json'}")
+        if not any(f"{self.output_dir.rstrip('/')}/manifest.json" in e for e in self.write_errors):
+            lines.append(f"manifest: {self.output_dir.rstrip('/')}/manifest.json")
         return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from .._parallel import get_num_threads, set_num_threads
 
 
 #: Environment variables that cap the threads of numerical libraries in a worker.
-_THREAD_VARIABLES = ("QUANTIZE_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_VARIABLES = ("QUANTIZE_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 #: How often a worker checks that its parent is alive, and how long it has to drop
 #: the file in hand once the parent is gone (seconds).
@@ -86,8 +86,8 @@ def _stop_signals_blocked():
 @contextlib.contextmanager
 def _thread_limits(threads):
     """Cap numerical libraries' threads in the worker processes started meanwhile."""
-    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
-    os.environ.update({name: str(threads) for name in _THREAD_VARIABLES})
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update({name: str(threads) for name in THREAD_VARIABLES})
     try:
         yield
     finally:

@@ -4,6 +4,7 @@ becomes an outcome with its reason: a bad file never sinks the batch."""
 
 import base64
 import io as stdio
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,8 @@ import numpy as np
 from PIL import Image
 
 from ..errors import InputFileError, OutputError, QuantizeError
-from ..files.read import load_image
+from ..files.encode import output_format
+from ..files.remote import RemotePath, load_image_at
 from ..files.write import check_output_path, make_folder
 from ..quantization.api import apply_palette, color_histogram, quantize_image
 from ..quantization.settings import QuantizeSettings
@@ -26,8 +28,8 @@ THUMBNAIL_SIZE = 192
 class Task:
     """One file's work, sent to a worker process."""
 
-    input: Path
-    output: Path
+    input: Path | RemotePath
+    output: Path | RemotePath
     settings: QuantizeSettings
     overwrite: bool = False
     palette: np.ndarray | None = None
@@ -60,21 +62,32 @@ def quantize_file(task):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the report's notes say what matters
-            loaded = load_image(task.input, max_pixels=s.max_pixels)
-            check_output_path(task.output, overwrite=task.overwrite, protect=task.input)
+            loaded = load_image_at(task.input, max_pixels=s.max_pixels)
+            remote = isinstance(task.output, RemotePath)
+            if remote:
+                if not task.overwrite and task.output.exists():
+                    raise OutputError("file exists (use --force to overwrite it)", task.output)
+            else:
+                check_output_path(task.output, overwrite=task.overwrite, protect=task.input)
             if task.palette is None:
                 result = quantize_image(loaded, settings=s)
             else:
                 result = apply_palette(loaded, task.palette, colorspace=s.colorspace, dither=s.dither,
                                        dither_strength=s.dither_strength, ssim=s.ssim)
-            make_folder(task.output.parent)
-            report = result.save(task.output, overwrite=task.overwrite)
+            if remote:  # one PUT of the finished file
+                encoded = result.encode(output_format(task.output), name=str(task.output))
+                task.output.write_bytes(encoded.data, overwrite=task.overwrite)
+                report = result.report = encoded.report
+            else:
+                make_folder(task.output.parent)
+                report = result.save(task.output, overwrite=task.overwrite)
+            report.input = str(task.input)  # a URL stays a URL
             if task.segment_dir is not None:
                 from ..segmentation import segment_image  # scipy and skimage: only when asked
 
                 segments = segment_image(loaded, task.n_segments, colorspace=s.colorspace, effort=s.effort,
                                          random_state=s.random_state)
-                segments.save(task.segment_dir, overwrite=task.overwrite)
+                _save_segments(segments, task.segment_dir, task.overwrite)
         thumbnails = (_thumbnail(loaded.pixels), _thumbnail(result.image)) if task.thumbnails else None
         return FileOutcome(str(task.input), str(task.output), Status.DONE, None, report.to_dict(), thumbnails)
     except (InputFileError, OutputError) as e:
@@ -87,12 +100,28 @@ def quantize_file(task):
         return failed(task, f"unexpected error: {type(e).__name__}: {e}")
 
 
+def _save_segments(segments, folder, overwrite):
+    """SegmentResult.save, into a local folder or, file by file (one PUT each), into a
+    remote one."""
+    if not isinstance(folder, RemotePath):
+        segments.save(folder, overwrite=overwrite)
+        return
+    if not overwrite:
+        for name in segments.file_names():
+            if (folder / name).exists():
+                raise OutputError("file exists (use --force to overwrite it)", folder / name)
+    with tempfile.TemporaryDirectory(prefix="quantize-segments-") as local:
+        segments.save(local, overwrite=True)
+        for name in segments.file_names():
+            (folder / name).write_bytes((Path(local) / name).read_bytes(), overwrite=True)
+
+
 def histogram_file(task):
     """Worker: the colour histogram of one file, or the reason it cannot be read."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the decoders' warnings are the image's notes
-            return color_histogram(task.input, max_pixels=task.settings.max_pixels)
+            return color_histogram(load_image_at(task.input, max_pixels=task.settings.max_pixels))
     except InputFileError as e:
         return e.reason
     except MemoryError:

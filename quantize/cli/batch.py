@@ -1,16 +1,17 @@
 """``quantize batch``: every image of a folder, in parallel, each outcome recorded."""
 
+import contextlib
 import json
 import sys
-from pathlib import Path
 
 import click
 
+from ..errors import ClusterError, InvalidParameterError
 from ..files.palettes import load_palette
 from ..segmentation.settings import MAX_SEGMENTS
 from .app import detail, error_line, one_line_errors, say, verbosity
 from .options import (
-    algorithm_opt, colorspace_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
+    FolderOrURL, algorithm_opt, colorspace_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
     max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, png_colors_opt, quality_opt, quantize_settings,
     seed_opt, ssim_opt, verbosity_opts,
 )
@@ -18,10 +19,10 @@ from .progress import ProgressBar
 
 
 @click.command()
-@click.argument("input_dir", type=click.Path(path_type=Path))
+@click.argument("input_dir", type=FolderOrURL())
 @click.option(
-    "-o", "--output-dir", type=click.Path(path_type=Path),
-    help="Output folder.  [default: <INPUT_DIR>-quantized beside the input]",
+    "-o", "--output-dir", type=FolderOrURL(),
+    help="Output folder, or an fsspec URL as INPUT_DIR.  [default: <INPUT_DIR>-quantized beside the input]",
 )
 @png_colors_opt
 @click.option("--recursive", is_flag=True, help="Also process subfolders; the tree is mirrored.")
@@ -30,6 +31,11 @@ from .progress import ProgressBar
 @click.option(
     "--jobs", type=click.IntRange(min=1), default=None,
     help="Worker processes.  [default: the number of cores]",
+)
+@click.option(
+    "--scheduler", metavar="ADDRESS|local[:N]", default=None,
+    help="Process the files on a Dask cluster: a scheduler's address (tcp://host:8786), or local:N to "
+    "start N worker processes here (needs pip install \"quantize[dask]\"; --jobs is then ignored).",
 )
 @click.option("--skip-existing", is_flag=True, help="Leave inputs whose output exists (resume a batch).")
 @click.option("--suffix", default="", help="Appended to each output's name (needed to write into INPUT_DIR).")
@@ -59,19 +65,26 @@ from .progress import ProgressBar
 @verbosity_opts
 @force_opt
 @click.pass_context
-def batch(ctx, input_dir, output_dir, as_json, force, **options):
+def batch(ctx, input_dir, output_dir, scheduler, as_json, force, **options):
     """Quantise every image in INPUT_DIR, in parallel, recording each outcome.
 
-    Inputs are never modified.  Writes manifest.json and manifest.csv into the output
-    folder.  Exit code 0 when every file succeeded, 1 when any failed, 130 when
-    interrupted (re-run with --skip-existing to resume).
+    INPUT_DIR and the output folder may be fsspec URLs (s3://bucket/prefix, gs://...,
+    memory://...) when fsspec and the store's package are installed (pip install
+    "quantize[remote]" for S3); credentials and endpoints come from the store's usual
+    configuration.  Inputs are never modified.  Writes manifest.json and manifest.csv
+    into the output folder.  Exit code 0 when every file succeeded, 1 when any failed
+    (or the scheduler or a store cannot be reached), 2 for bad options, 130 when
+    interrupted, 143 when terminated (re-run with --skip-existing to resume).
 
     \b
     Examples:
         quantize batch photos/ -k 32 --recursive --report report.html
         quantize batch photos/ --shared-palette --include '*.jpg' --jobs 2
+        quantize batch s3://shop/photos s3://shop/photos-16 -k 16 --scheduler tcp://10.0.0.5:8786
+        quantize batch photos/ --scheduler local:2 --skip-existing
     """
     from ..batch import BatchSettings, quantize_folder
+    from ..batch.cluster import connect, parse_scheduler, require_distributed
 
     palette_file, report_path = options.pop("palette_file"), options.pop("report_path")
     folder_options = {name: options.pop(name) for name in
@@ -83,8 +96,20 @@ def batch(ctx, input_dir, output_dir, as_json, force, **options):
             raise click.UsageError("--shared-palette and --palette exclude each other")
         palette = load_palette(palette_file) if palette_file is not None else None
         folder = BatchSettings(**folder_options, overwrite=force, palette=palette, html_report=report_path)
+        if scheduler is not None:
+            try:
+                parse_scheduler(scheduler)
+                require_distributed()
+            except InvalidParameterError as e:
+                raise click.BadParameter(str(e), param_hint="--scheduler") from e
         progress = ProgressBar(verbosity() >= 0 and not as_json and sys.stderr.isatty())
-        report = quantize_folder(input_dir, output_dir, settings=settings, batch=folder, progress=progress)
+        with contextlib.ExitStack() as stack:
+            try:
+                client = stack.enter_context(connect(scheduler))
+            except ClusterError as e:  # not a problem of INPUT_DIR: no name before it
+                raise click.ClickException(str(e)) from e
+            report = quantize_folder(input_dir, output_dir, settings=settings, batch=folder, progress=progress,
+                                     client=client)
     for outcome in report.files:
         detail(f"{outcome.input}: {outcome.status}" + (f" ({outcome.reason})" if outcome.reason else ""))
     if as_json:

@@ -37,6 +37,23 @@ class AutoOr(click.ParamType):
         return self.number.convert(value, param, ctx)
 
 
+class FolderOrURL(click.ParamType):
+    """A local folder (a Path) or an fsspec URL such as s3://bucket/prefix (a
+    RemotePath, whose file system is reached only when used)."""
+
+    name = "folder|url"
+
+    def convert(self, value, param, ctx):
+        from ..files.remote import RemotePath, as_location
+
+        if isinstance(value, (Path, RemotePath)):
+            return value
+        location = as_location(str(value))
+        if isinstance(location, RemotePath) and not location.protocol.replace("-", "").isalnum():
+            self.fail(f"{value!r} is not a URL such as s3://bucket/prefix", param, ctx)
+        return location
+
+
 #: An output file: a folder given there is refused by the command (exit code 1, as
 #: every unwritable output), not by click's usage check.
 output_path = click.Path(path_type=Path)

@@ -52,7 +52,7 @@ def is_palette_image(image_format, *, has_alpha=False):
 
 def output_format(path):
     """Pillow format name for an output path, from its extension."""
-    extension = Path(path).suffix.lower()
+    extension = path.suffix.lower() if hasattr(path, "suffix") else Path(path).suffix.lower()
     formats = Image.registered_extensions()
     if extension not in formats or formats[extension] not in Image.SAVE:
         raise OutputError(

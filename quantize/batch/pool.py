@@ -1,0 +1,92 @@
+"""Where a batch's files are processed: local worker processes (:class:`LocalPool`,
+the default) or a Dask cluster (:class:`ClusterPool`).  Both give each file's
+outcome as it finishes, and the merged colour histogram of a shared palette."""
+
+import numpy as np
+
+from ..color.histogram import pack_colors, unpack_colors
+from .runner import NotRun, unordered
+from .work import histogram_file
+
+
+def sum_histograms(parts):
+    """The sum of (codes, counts) histograms, sorted by code: exact int64 counts
+    whatever their size (a tree of merges can pass 2^32 of one colour)."""
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    codes = np.concatenate([codes for codes, _ in parts])
+    counts = np.concatenate([counts for _, counts in parts]).astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    codes, counts = codes[order], counts[order]
+    starts = np.flatnonzero(np.append(True, codes[1:] != codes[:-1])) if len(codes) else np.zeros(0, np.intp)
+    return codes[starts], np.add.reduceat(counts, starts) if len(codes) else counts
+
+
+def packed_histogram(task):
+    """Worker: one file's histogram as (codes, counts), or the reason it cannot be read."""
+    found = histogram_file(task)
+    if isinstance(found, str):
+        return found
+    return pack_colors(found[0]), found[1]
+
+
+def as_colors(histogram):
+    """(colors, counts) of a packed (codes, counts) histogram, or None."""
+    if histogram is None or not len(histogram[0]):
+        return None
+    return unpack_colors(histogram[0].astype(np.uint32), 3), histogram[1]
+
+
+class LocalPool:
+    """``jobs`` worker processes on this machine (see :mod:`.runner`)."""
+
+    def __init__(self, jobs):
+        self.jobs = jobs
+
+    def unordered(self, function, items):
+        """(index, function(item)) for every item as it finishes."""
+        return unordered(function, items, self.jobs)
+
+    def merged_histogram(self, tasks):
+        """The files' histograms added up as they come, into one count per 24-bit colour
+        (128 MB, whatever the number of files).
+
+        Returns
+        -------
+        reasons : list of (index, str)
+            The files that could not be read (or were not run: NotRun), with why.
+        merged : (colors, counts) or None
+        """
+        counts = np.zeros(1 << 24, dtype=np.int64)
+        reasons = []
+        for index, found in self.unordered(histogram_file, tasks):
+            if isinstance(found, str):  # the reason it cannot be read (NotRun too)
+                reasons.append((index, found))
+            else:
+                np.add.at(counts, pack_colors(found[0]), found[1])
+        codes = np.flatnonzero(counts)
+        return reasons, as_colors((codes.astype(np.uint32), counts[codes]))
+
+
+class ClusterPool:
+    """The workers of a Dask cluster (see :mod:`.cluster`)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def unordered(self, function, items):
+        from .cluster import cluster_unordered
+
+        return cluster_unordered(self.client, function, items)
+
+    def merged_histogram(self, tasks):
+        """The files' histograms computed and added up on the workers, in a tree of
+        pairwise sums: the parent only receives the total and the failures."""
+        from .cluster import cluster_histogram
+
+        reasons, merged = cluster_histogram(self.client, packed_histogram, sum_histograms, tasks)
+        return reasons, as_colors(merged)
+
+
+__all__ = ["ClusterPool", "LocalPool", "NotRun", "sum_histograms"]

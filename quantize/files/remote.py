@@ -1,0 +1,221 @@
+"""Files on object stores and other fsspec file systems (``s3://bucket/key``,
+``gs://``, ``az://``, ``memory://``...): the few operations a batch needs, each one
+request, with the store's failures turned into the package's errors.
+
+fsspec and the store's own package (s3fs, gcsfs, adlfs) are optional: local paths never
+import them.  Credentials and endpoints come from the store's usual configuration (for
+S3: the AWS environment variables and files, ``AWS_ENDPOINT_URL`` included) or fsspec's
+(``FSSPEC_S3_...`` variables).  A write is one PUT of the finished bytes, so no reader
+ever sees part of an object at its final key.
+"""
+
+import posixpath
+from pathlib import PurePosixPath
+
+from ..errors import InputFileError, InvalidParameterError, OutputError
+
+#: What ``pip install`` brings each protocol's file system, for the error that says so.
+_PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs",
+             "abfss": "adlfs"}
+
+
+def is_url(location):
+    """Whether ``location`` names a file system other than the local one."""
+    text = str(location)
+    return "://" in text and not text.startswith("file://")
+
+
+def as_location(location):
+    """A :class:`RemotePath` for a URL, a :class:`pathlib.Path` otherwise."""
+    from pathlib import Path
+
+    if isinstance(location, RemotePath):
+        return location
+    if isinstance(location, str) and is_url(location):
+        return RemotePath(location)
+    text = str(location)
+    return Path(text[len("file://"):] if text.startswith("file://") else text)
+
+
+def _file_system(protocol):
+    """fsspec's (cached) file system for ``protocol``, or an error naming what to install."""
+    try:
+        import fsspec
+    except ImportError as e:
+        raise InvalidParameterError(
+            f"{protocol}:// folders need fsspec and the store's package: pip install \"quantize[remote]\"") from e
+    try:
+        return fsspec.filesystem(protocol)
+    except (ImportError, ValueError) as e:
+        package = _PACKAGES.get(protocol)
+        hint = f": pip install {package}" if package else ""
+        raise InvalidParameterError(f"{protocol}:// is not available ({e}){hint}") from e
+
+
+def _reason(error):
+    """One line for a store's failure."""
+    if isinstance(error, FileNotFoundError):
+        return "no such file, folder or bucket"
+    if isinstance(error, PermissionError):
+        return f"access refused ({error})" if str(error) else "access refused"
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"{type(error).__name__}: {text}" if type(error).__name__ not in text else text
+
+
+class RemotePath:
+    """A file or folder on an fsspec file system, with the pathlib operations a batch
+    uses.  It pickles as its URL, so worker processes reach the same store.
+
+    Parameters
+    ----------
+    url : str
+        ``protocol://path``.
+    """
+
+    def __init__(self, url):
+        protocol, _, path = str(url).partition("://")
+        self.protocol = protocol.lower()
+        self.path = posixpath.normpath(path).strip("/") if path.strip("/") else ""
+
+    # -- names -------------------------------------------------------------------
+    def __str__(self):
+        return f"{self.protocol}://{self.path}"
+
+    def __repr__(self):
+        return f"RemotePath({str(self)!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, RemotePath) and str(self) == str(other)
+
+    def __lt__(self, other):
+        return str(self) < str(other)
+
+    def __hash__(self):
+        return hash(str(self))
+
+    def __reduce__(self):
+        return RemotePath, (str(self),)
+
+    def __truediv__(self, part):
+        parts = [p for p in PurePosixPath(str(part)).parts if p not in (".", "/")]
+        return RemotePath(f"{self.protocol}://{posixpath.join(self.path, *parts)}" if parts else str(self))
+
+    @property
+    def name(self):
+        return posixpath.basename(self.path)
+
+    @property
+    def suffix(self):
+        return PurePosixPath(self.name).suffix
+
+    @property
+    def stem(self):
+        return PurePosixPath(self.name).stem
+
+    @property
+    def parent(self):
+        return RemotePath(f"{self.protocol}://{posixpath.dirname(self.path)}")
+
+    @property
+    def parents(self):
+        parents, current = [], self
+        while current.path:
+            current = current.parent
+            parents.append(current)
+        return parents
+
+    @property
+    def bucket(self):
+        """The first component: an object store's bucket (or container)."""
+        return RemotePath(f"{self.protocol}://{self.path.split('/')[0]}")
+
+    def with_name(self, name):
+        return self.parent / name
+
+    def with_suffix(self, suffix):
+        return self.with_name(self.stem + suffix)
+
+    def relative_to(self, other):
+        """The path below ``other``, as a PurePosixPath (ValueError if it is not)."""
+        return PurePosixPath(self.path).relative_to(PurePosixPath(other.path))
+
+    def resolve(self):
+        return self
+
+    # -- the store ---------------------------------------------------------------
+    @property
+    def fs(self):
+        return _file_system(self.protocol)
+
+    def exists(self):
+        fs = self.fs
+        try:
+            return bool(fs.exists(self.path))
+        except (OSError, ValueError) as e:
+            raise InputFileError(_reason(e), self) from e
+
+    def is_dir(self):
+        """Whether this is a folder (a bucket or a prefix with objects below it)."""
+        fs = self.fs
+        try:
+            return bool(fs.isdir(self.path))
+        except (OSError, ValueError) as e:
+            raise InputFileError(_reason(e), self) from e
+
+    def is_file(self):
+        fs = self.fs
+        try:
+            return bool(fs.isfile(self.path))
+        except (OSError, ValueError) as e:
+            raise InputFileError(_reason(e), self) from e
+
+    def files(self, *, recursive=False):
+        """Every file below this folder (one level unless ``recursive``), sorted."""
+        fs = self.fs
+        try:
+            fs.invalidate_cache(self.path)
+            found = fs.find(self.path, maxdepth=None if recursive else 1, withdirs=False)
+        except (OSError, ValueError) as e:
+            raise InputFileError(_reason(e), self) from e
+        return sorted(RemotePath(f"{self.protocol}://{p}") for p in found)
+
+    def read_bytes(self, start=None, end=None):
+        fs = self.fs
+        try:
+            return fs.cat_file(self.path, start=start, end=end)
+        except (OSError, ValueError) as e:
+            raise InputFileError(_reason(e), self) from e
+
+    def write_bytes(self, data, *, overwrite=False):
+        """Store ``data`` in one PUT; refuse an existing object unless ``overwrite``.
+        Returns the number of bytes written."""
+        if not overwrite and self.exists():
+            raise OutputError("file exists (use --force to overwrite it)", self)
+        fs = self.fs
+        try:
+            fs.pipe_file(self.path, bytes(data))
+            fs.invalidate_cache(self.parent.path)
+        except (OSError, ValueError) as e:
+            raise OutputError(_reason(e), self) from e
+        return len(data)
+
+    def write_text(self, text, *, overwrite=False):
+        return self.write_bytes(text.encode("utf-8"), overwrite=overwrite)
+
+
+def load_image_at(location, *, max_pixels=None, **options):
+    """:func:`~quantize.files.read.load_image` of a local path or a RemotePath (read in
+    one request); the image's ``path`` names the URL for a remote one."""
+    from .read import load_image, load_image_bytes
+
+    if not isinstance(location, RemotePath):
+        return load_image(location, max_pixels=max_pixels, **options)
+    return load_image_bytes(location.read_bytes(), name=str(location), max_pixels=max_pixels, **options)
+
+
+def sniff_remote(location, sniff):
+    """``sniff`` of the first 16 bytes of a remote file, None when it cannot be read."""
+    try:
+        return sniff(location.read_bytes(0, 16))
+    except InputFileError:
+        return None
