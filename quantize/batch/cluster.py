@@ -145,27 +145,38 @@ def _wind_down(client, futures):
         wait(running, timeout=STOP_GRACE)
 
 
-def cluster_unordered(client, function, items):
-    """(index, function(item)) for every item as it finishes on the cluster.  On Ctrl-C
-    the tasks not started are cancelled, the running ones end and are reported, and
-    KeyboardInterrupt goes on up."""
-    from distributed import as_completed
+class ClusterRun:
+    """One pass of a function over items as futures on the cluster: iterate
+    :meth:`unordered` for the results as they finish; after an interruption,
+    :meth:`finish` cancels the tasks not started, waits for the running ones and
+    gives the results not given yet."""
 
-    futures = _submit(client, function, list(items))
-    index = {future.key: i for i, future in enumerate(futures)}
-    reported = set()
-    try:
-        for future in as_completed(futures):
-            reported.add(future.key)
+    def __init__(self, client):
+        self.client = client
+        self._futures, self._reported = [], set()
+
+    def unordered(self, function, items):
+        """(index, function(item)) for every item as it finishes."""
+        from distributed import as_completed
+
+        self._futures = _submit(self.client, function, list(items))
+        index = {future.key: i for i, future in enumerate(self._futures)}
+        for future in as_completed(self._futures):
+            self._reported.add(future.key)
             yield index[future.key], _outcome(future)
-    except KeyboardInterrupt:
-        _wind_down(client, futures)
-        for future in futures:
-            if future.key not in reported and future.status == "finished":
-                yield index[future.key], future.result()
-        raise
-    finally:
-        client.cancel([f for f in futures if not f.done()])
+
+    def finish(self):
+        if not self._futures:
+            return []
+        _wind_down(self.client, self._futures)
+        return [(i, _outcome(future)) for i, future in enumerate(self._futures)
+                if future.key not in self._reported and future.status == "finished"]
+
+
+def cluster_unordered(client, function, items):
+    """(index, function(item)) for every item as it finishes on the cluster (see
+    :class:`ClusterRun`)."""
+    return ClusterRun(client).unordered(function, items)
 
 
 def _reason(found):

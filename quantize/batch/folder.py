@@ -145,8 +145,12 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
                                           before.get("report") if before else None)
         else:
             segment_dir = target.with_name(f"{target.stem}-segments") if b.segment else None
+            # On a cluster a task whose worker died is run again: what it finds then at
+            # its output, and did not find now, is its own earlier attempt's.
+            ours = client is not None and not b.overwrite and not target.exists() and (
+                segment_dir is None or not segment_dir.exists())
             tasks.append((index, Task(source, target, s, b.overwrite, b.palette, segment_dir, b.n_segments,
-                                      b.thumbnails)))
+                                      b.thumbnails, ours)))
 
     finished = sum(o is not None for o in outcomes)
 
@@ -159,7 +163,7 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
 
     palette = b.palette
     pool = LocalPool(b.jobs) if client is None else ClusterPool(client)
-    interrupted = terminated = False
+    interrupted = terminated = quantizing = False
     try:
         if b.shared_palette and palette is None and tasks:
             reasons, merged = pool.merged_histogram([t for _, t in tasks])
@@ -172,13 +176,23 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
                                              effort=s.effort, colorspace=s.colorspace, random_state=s.random_state)
                 for _, task in tasks:
                     task.palette = palette
-        for position, outcome in pool.unordered(quantize_file, [t for _, t in tasks]):
+        def record_outcome(position, outcome):
             index, task = tasks[position]
             if isinstance(outcome, NotRun):
                 outcome = not_run(task, outcome)
             record(index, failed(task, outcome) if isinstance(outcome, WorkerDied) else outcome)
+
+        quantizing = True
+        for position, outcome in pool.unordered(quantize_file, [t for _, t in tasks]):
+            record_outcome(position, outcome)
     except KeyboardInterrupt as e:
         interrupted, terminated = True, getattr(e, "signum", signal.SIGINT) == signal.SIGTERM
+        # Wherever the interruption landed, the files in a worker's hands end and are
+        # recorded as they are on disk.
+        finished_late = pool.finish()
+        if quantizing:
+            for position, outcome in finished_late:
+                record_outcome(position, outcome)
     files = [
         outcome or FileOutcome(str(source), str(target), Status.NOT_RUN, "the batch was interrupted")
         for outcome, source, target in zip(outcomes, inputs, outputs)

@@ -5,7 +5,7 @@ outcome as it finishes, and the merged colour histogram of a shared palette."""
 import numpy as np
 
 from ..color.histogram import pack_colors, unpack_colors
-from .runner import NotRun, unordered
+from .runner import NotRun, ProcessRun
 from .work import histogram_file
 
 
@@ -43,10 +43,17 @@ class LocalPool:
 
     def __init__(self, jobs):
         self.jobs = jobs
+        self._run = ProcessRun(jobs)
 
     def unordered(self, function, items):
         """(index, function(item)) for every item as it finishes."""
-        return unordered(function, items, self.jobs)
+        self._run = ProcessRun(self.jobs)
+        return self._run.unordered(function, items)
+
+    def finish(self):
+        """After an interruption: what has not started is cancelled, what runs ends;
+        (index, result) of the items that finished but were not given."""
+        return self._run.finish()
 
     def merged_histogram(self, tasks):
         """The files' histograms added up as they come, into one count per 24-bit colour
@@ -73,12 +80,19 @@ class ClusterPool:
     """The workers of a Dask cluster (see :mod:`.cluster`)."""
 
     def __init__(self, client):
+        from .cluster import ClusterRun
+
         self.client = client
+        self._run = ClusterRun(client)
 
     def unordered(self, function, items):
-        from .cluster import cluster_unordered
+        from .cluster import ClusterRun
 
-        return cluster_unordered(self.client, function, items)
+        self._run = ClusterRun(self.client)
+        return self._run.unordered(function, items)
+
+    def finish(self):
+        return self._run.finish()
 
     def merged_histogram(self, tasks):
         """The files' histograms computed and added up on the workers, in a tree of

@@ -106,38 +106,51 @@ class NotRun(str):
     """The reason recorded for a file whose worker was stopped before it finished."""
 
 
-def unordered(function, items, jobs):
-    """(index, function(item)) for every item as it finishes, on ``jobs`` processes
-    (in this process when jobs is 1).  On Ctrl-C, pending items are cancelled, the
-    running ones end (their outputs are atomic), and KeyboardInterrupt goes on up."""
-    if jobs == 1:
-        for index, item in enumerate(items):
-            yield index, function(item)
-        return
-    threads = max(1, get_num_threads() // jobs)
-    _start_quiet_resource_tracker()
-    executor = concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker, initargs=(threads, os.getpid()),
-    )
-    futures, reported = {}, set()
-    try:
-        # Workers start during the submissions: with the stop signals blocked, and the
-        # thread limits in their environment.
-        with _thread_limits(threads), _stop_signals_blocked():
-            futures.update((executor.submit(function, item), index) for index, item in enumerate(items))
-        for future in concurrent.futures.as_completed(futures):
-            reported.add(future)
-            yield futures[future], _result_of(future)
-    except KeyboardInterrupt:
-        # Files already handed to a worker are finished and written; report them too.
-        executor.shutdown(wait=True, cancel_futures=True)
-        for future, index in futures.items():
-            if future not in reported and future.done() and not future.cancelled():
-                yield index, _result_of(future)
-        raise
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+class ProcessRun:
+    """One pass of a function over items on ``jobs`` processes (in this process when
+    jobs is 1): iterate :meth:`unordered` for the results as they finish; after an
+    interruption (Ctrl-C, wherever it landed), :meth:`finish` gives the results that
+    finished but were not yet given."""
+
+    def __init__(self, jobs):
+        self.jobs = jobs
+        self._executor = None
+        self._futures, self._reported = {}, set()
+
+    def unordered(self, function, items):
+        """(index, function(item)) for every item as it finishes.  When the iteration
+        stops early, pending items are cancelled and the running ones end (their
+        outputs are atomic)."""
+        if self.jobs == 1:
+            for index, item in enumerate(items):
+                yield index, function(item)
+            return
+        threads = max(1, get_num_threads() // self.jobs)
+        _start_quiet_resource_tracker()
+        self._executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker, initargs=(threads, os.getpid()),
+        )
+        try:
+            # Workers start during the submissions: with the stop signals blocked, and
+            # the thread limits in their environment.
+            with _thread_limits(threads), _stop_signals_blocked():
+                self._futures.update((self._executor.submit(function, item), index) for index, item in enumerate(items))
+            for future in concurrent.futures.as_completed(self._futures):
+                self._reported.add(future)
+                yield self._futures[future], _result_of(future)
+        finally:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def finish(self):
+        """Cancel what has not started, wait for what runs; (index, result) of every
+        item that finished and was not given yet."""
+        if self._executor is None:
+            return []
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        return [(index, _result_of(future)) for future, index in self._futures.items()
+                if future not in self._reported and future.done() and not future.cancelled()]
+
 
 
 def _result_of(future):

@@ -36,6 +36,9 @@ class Task:
     segment_dir: Path | None = None
     n_segments: int = 4
     thumbnails: bool = False
+    #: The output (and segments folder) did not exist when the batch began, so one
+    #: found now was left by an earlier attempt of this task (a retried task).
+    outputs_are_ours: bool = False
 
 
 def _thumbnail(pixels):
@@ -64,8 +67,9 @@ def quantize_file(task):
             warnings.simplefilter("ignore")  # the report's notes say what matters
             loaded = load_image_at(task.input, max_pixels=s.max_pixels)
             remote = isinstance(task.output, RemotePath)
-            if remote:
-                if not task.overwrite and task.output.exists():
+            earlier = task.outputs_are_ours and task.output.exists()  # a retried task's first attempt
+            if remote or earlier:
+                if not task.overwrite and task.output.exists() and not earlier:
                     raise OutputError("file exists (use --force to overwrite it)", task.output)
             else:
                 check_output_path(task.output, overwrite=task.overwrite, protect=task.input)
@@ -74,9 +78,12 @@ def quantize_file(task):
             else:
                 result = apply_palette(loaded, task.palette, colorspace=s.colorspace, dither=s.dither,
                                        dither_strength=s.dither_strength, ssim=s.ssim)
-            if remote:  # one PUT of the finished file
+            if remote or earlier:  # remote: one PUT of the finished file
                 encoded = result.encode(output_format(task.output), name=str(task.output))
-                task.output.write_bytes(encoded.data, overwrite=task.overwrite)
+                if not earlier:
+                    task.output.write_bytes(encoded.data, overwrite=task.overwrite)
+                elif task.output.read_bytes() != encoded.data:
+                    raise OutputError("file exists (written by something else during the batch)", task.output)
                 report = result.report = encoded.report
             else:
                 make_folder(task.output.parent)
@@ -87,7 +94,7 @@ def quantize_file(task):
 
                 segments = segment_image(loaded, task.n_segments, colorspace=s.colorspace, effort=s.effort,
                                          random_state=s.random_state)
-                _save_segments(segments, task.segment_dir, task.overwrite)
+                _save_segments(segments, task.segment_dir, task.overwrite or task.outputs_are_ours)
         thumbnails = (_thumbnail(loaded.pixels), _thumbnail(result.image)) if task.thumbnails else None
         return FileOutcome(str(task.input), str(task.output), Status.DONE, None, report.to_dict(), thumbnails)
     except (InputFileError, OutputError) as e:

@@ -1,5 +1,4 @@
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -9,24 +8,6 @@ from quantize import InputFileError, InvalidParameterError
 from quantize.batch import find_images, plan_outputs, quantize_folder
 
 from ..conftest import IMAGES, sha256
-
-
-@pytest.fixture
-def folder(tmp_path):
-    """photos/ with a subfolder, a PNG without extension, a corrupt PNG, a .jpg that
-    is not an image and a text file."""
-    root = tmp_path / "photos"
-    (root / "sub" / "deeper").mkdir(parents=True)
-    shutil.copy(IMAGES / "chelsea.png", root / "cat.png")
-    shutil.copy(IMAGES / "rocket.jpg", root / "sub" / "rocket.jpg")
-    shutil.copy(IMAGES / "rocket-vignette.png", root / "sub" / "deeper" / "vignette.png")
-    shutil.copy(IMAGES / "chelsea.png", root / "sub" / "no-extension")
-    data = bytearray((IMAGES / "chelsea.png").read_bytes())
-    data[300:900] = bytes(600)
-    (root / "corrupt.png").write_bytes(bytes(data))
-    (root / "notes.jpg").write_text("not an image")
-    (root / "readme.txt").write_text("not an image either, and not named like one")
-    return root
 
 
 def checksums(root):
@@ -251,3 +232,24 @@ def test_statuses_are_plain_strings_in_every_record(folder, tmp_path):
     assert {f["status"] for f in manifest["files"]} <= {"done", "skipped", "failed", "not run"}
     assert report.files[0].status == "done" and report.files[0].status is Status.DONE
     assert ",done," in (tmp_path / "out" / "manifest.csv").read_text()
+
+
+def test_a_retried_task_adopts_its_own_earlier_output(tmp_path):
+    """On a cluster, a task whose worker died after writing is run again: an output that
+    did not exist when the batch began is its own, kept when it is what it would write."""
+    from quantize import QuantizeSettings
+    from quantize.batch.work import Task, quantize_file
+
+    source, output = IMAGES / "chelsea.png", tmp_path / "cat.png"
+    settings = QuantizeSettings(n_colors=8, random_state=0)
+    first = quantize_file(Task(source, output, settings, outputs_are_ours=True))
+    assert first.status == "done"
+    written = output.read_bytes()
+    before = output.stat().st_mtime_ns
+    again = quantize_file(Task(source, output, settings, outputs_are_ours=True))
+    assert again.status == "done" and again.report == first.report | {"seconds": again.report["seconds"]}
+    assert output.stat().st_mtime_ns == before and output.read_bytes() == written  # not written again
+    output.write_bytes(written[:-1] + b"x")  # someone else's file meanwhile
+    clash = quantize_file(Task(source, output, settings, outputs_are_ours=True))
+    assert clash.status == "failed" and clash.reason == "file exists (written by something else during the batch)"
+    assert quantize_file(Task(source, output, settings)).reason.startswith("file exists")
