@@ -117,7 +117,7 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
         raise InputFileError(missing if not input_dir.exists() else "is not a folder", input_dir)
     output_dir = as_location(output_dir) if output_dir is not None else input_dir.with_name(
         f"{input_dir.name}-quantized")
-    if isinstance(output_dir, RemotePath) and not output_dir.bucket.is_dir():  # before any file is read
+    if isinstance(output_dir, RemotePath) and output_dir.bucket and not output_dir.bucket.is_dir():  # before any file
         raise OutputError("no such bucket", output_dir.bucket)
     check_int(s.n_colors, "n_colors", low=1, high=MAX_PALETTE)
     if s.random_state is None:  # one seed for every image, recorded in the manifest

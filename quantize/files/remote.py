@@ -126,7 +126,10 @@ class RemotePath:
 
     @property
     def bucket(self):
-        """The first component: an object store's bucket (or container)."""
+        """The first component: an object store's bucket (or container), or None on a
+        file system without buckets (memory://, say)."""
+        if self.protocol not in _PACKAGES:
+            return None
         return RemotePath(f"{self.protocol}://{self.path.split('/')[0]}")
 
     def with_name(self, name):

@@ -1,7 +1,9 @@
 import json
+import os
 import subprocess
 import sys
 
+import pytest
 from PIL import Image
 
 
@@ -121,3 +123,91 @@ def test_batch_quality_target_per_image(photos, tmp_path):
                  "--jobs", 1, "--json")
     assert strict.exit_code == 1
     assert "the target is not met with 4 colours" in json.loads(strict.stdout)["files"][0]["reason"]
+
+
+def test_batch_scheduler_bad_values_and_missing_package(photos, tmp_path, monkeypatch):
+    for value, message in (("local:0", "a local cluster needs at least 1 worker"), ("localx", "must be local")):
+        result = run("batch", photos, "-o", tmp_path / "out", "--scheduler", value)
+        assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
+    monkeypatch.setitem(sys.modules, "distributed", None)  # dask's distributed not installed
+    result = run("batch", photos, "-o", tmp_path / "out", "--scheduler", "local:2")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert 'pip install "quantize[dask]"' in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_batch_unreachable_scheduler_is_one_line(photos, tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    import quantize.batch.cluster as cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
+    result = run("batch", photos, "-o", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("quantize: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9: ")
+    assert not (tmp_path / "out").exists()
+
+
+def _descendants(pid):
+    """Process ids below ``pid``, from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid):
+    """Whether ``pid`` is a live process (an exited one that nobody reaped yet, a
+    zombie, is not: a container's init may leave those)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("signum, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_batch_on_a_local_cluster_stops_cleanly(tmp_path, signum, code):
+    """A real signal to `quantize batch --scheduler local:2`: the files in the workers'
+    hands end, the record matches the disk, no process is left; a resume finishes."""
+    pytest.importorskip("distributed")
+    import signal
+    import time
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    big = Image.open(IMAGES / "rocket.jpg").resize((1280, 854))
+    for i in range(16):
+        big.rotate(i * 20).save(folder / f"p{i:02d}.jpg", quality=90)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(out), "--scheduler", "local:2",
+               "-k", "64"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while not list(out.glob("*.png")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    helpers = _descendants(process.pid)
+    assert helpers  # the cluster's processes
+    process.send_signal(getattr(signal, signum))
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == code, stdout + stderr
+    assert stderr.count("\n") == 1 and "re-run with --skip-existing to resume" in stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    done = {f["output"] for f in manifest["files"] if f["status"] == "done"}
+    assert done == {str(p) for p in out.glob("*.png")} and 0 < len(done) < 16
+    time.sleep(1)
+    assert [pid for pid in helpers if _running(pid)] == []  # no process left
+    resumed = subprocess.run(command + ["--skip-existing", "--json"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    totals = json.loads(resumed.stdout)["totals"]
+    assert (totals["skipped"], totals["done"]) == (len(done), 16 - len(done))
