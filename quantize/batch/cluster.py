@@ -89,7 +89,9 @@ def connect(scheduler):
                 client = stack.enter_context(distributed.Client(cluster))
             else:
                 client = stack.enter_context(distributed.Client(value, timeout=CONNECT_TIMEOUT))
-        except (OSError, TimeoutError) as e:
+        except (OSError, TimeoutError, RuntimeError) as e:
+            if kind == "local":
+                raise ClusterError(f"cannot start a local Dask cluster of {value} workers: {e}") from e
             raise ClusterError(f"cannot reach the Dask scheduler at {value}: {e}") from e
         yield client
 
