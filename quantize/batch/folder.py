@@ -161,6 +161,12 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
         if progress is not None:
             progress(outcome, finished, len(inputs))
 
+    def record_outcome(position, outcome):
+        index, task = tasks[position]
+        if isinstance(outcome, NotRun):
+            outcome = not_run(task, outcome)
+        record(index, failed(task, outcome) if isinstance(outcome, WorkerDied) else outcome)
+
     palette = b.palette
     pool = LocalPool(b.jobs) if client is None else ClusterPool(client)
     interrupted = terminated = quantizing = False
@@ -176,12 +182,6 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
                                              effort=s.effort, colorspace=s.colorspace, random_state=s.random_state)
                 for _, task in tasks:
                     task.palette = palette
-        def record_outcome(position, outcome):
-            index, task = tasks[position]
-            if isinstance(outcome, NotRun):
-                outcome = not_run(task, outcome)
-            record(index, failed(task, outcome) if isinstance(outcome, WorkerDied) else outcome)
-
         quantizing = True
         for position, outcome in pool.unordered(quantize_file, [t for _, t in tasks]):
             record_outcome(position, outcome)
