@@ -8,8 +8,9 @@
 - A shared palette's histograms are computed on the workers and added up there in a
   tree of pairwise sums: the parent receives the total alone, whatever the number of
   files.
-- On Ctrl-C or SIGTERM, tasks not yet started are cancelled and those running are
-  waited for (their outputs are written whole), so the record matches the store.
+- On Ctrl-C or SIGTERM, tasks not yet started return without work (they check a stop
+  Event first) and those running are waited for (their outputs are written whole), so
+  the record matches the store.
 - Workers cap their threads to their machine's cores shared among its worker threads,
   as local workers do.
 """
@@ -18,6 +19,7 @@ import contextlib
 import logging
 import os
 import re
+import uuid
 
 from .._parallel import set_num_threads
 from ..errors import ClusterError, InvalidParameterError
@@ -73,14 +75,11 @@ def connect(scheduler):
     distributed = require_distributed()
     import dask
 
-    for name in ("distributed", "tornado", "bokeh"):  # our stderr carries our lines only
-        logging.getLogger(name).setLevel(logging.CRITICAL)
     with contextlib.ExitStack() as stack:
         try:
             if kind == "local":
                 threads = max(1, (os.cpu_count() or 1) // value)
-                stack.enter_context(dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-                                                     "distributed.worker.daemon": False}))
+                stack.enter_context(dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}))
                 cluster = stack.enter_context(distributed.LocalCluster(
                     n_workers=value, threads_per_worker=1, processes=True, host="127.0.0.1",
                     dashboard_address=None, silence_logs=logging.CRITICAL,
@@ -96,23 +95,28 @@ def connect(scheduler):
         yield client
 
 
+def _host(address):
+    """The machine of a worker address such as tcp://10.0.0.5:40123."""
+    return address.split("://")[-1].rsplit(":", 1)[0]
+
+
 def _thread_shares(client):
     """Worker threads per machine of the cluster (host -> threads)."""
     shares = {}
     for address, worker in client.scheduler_info(n_workers=-1)["workers"].items():
-        host = worker.get("host") or address.rsplit(":", 1)[0]
-        shares[host] = shares.get(host, 0) + worker.get("nthreads", 1)
+        shares[_host(address)] = shares.get(_host(address), 0) + worker.get("nthreads", 1)
     return shares
 
 
-def _capped(function, item, shares):
+def _capped(function, item, shares, stop=None):
     """Run ``function(item)`` on a worker with the package's threads capped to this
-    machine's cores shared among its worker threads."""
-    from distributed import get_worker
+    machine's cores shared among its worker threads; not at all once the Event named
+    ``stop`` is set (the batch was interrupted before this task started)."""
+    from distributed import Event, get_worker
 
-    address = get_worker().address
-    host = address.split("://")[-1].rsplit(":", 1)[0]
-    set_num_threads(max(1, (os.cpu_count() or 1) // max(1, shares.get(host, 1))))
+    if stop is not None and Event(stop).is_set():
+        return NotRun("the batch was stopped before this file started")
+    set_num_threads(max(1, (os.cpu_count() or 1) // max(1, shares.get(_host(get_worker().address), 1))))
     return function(item)
 
 
@@ -130,49 +134,47 @@ def _outcome(future):
         return WorkerDied(f"the cluster lost this file ({type(e).__name__}: {e})")
 
 
-def _submit(client, function, items):
+def _submit(client, function, items, stop=None):
     shares = _thread_shares(client)
-    return client.map(_capped, [function] * len(items), items, [shares] * len(items), pure=False)
-
-
-def _wind_down(client, futures):
-    """Cancel the tasks no worker has started; wait for the running ones."""
-    from distributed import wait
-
-    processing = {key for keys in client.processing().values() for key in keys}
-    waiting = [f for f in futures if not f.done() and f.key not in processing]
-    client.cancel(waiting)
-    running = [f for f in futures if not f.done() and f.key in processing]
-    with contextlib.suppress(Exception):
-        wait(running, timeout=STOP_GRACE)
+    n = len(items)
+    return client.map(_capped, [function] * n, items, [shares] * n, [stop] * n, pure=False)
 
 
 class ClusterRun:
     """One pass of a function over items as futures on the cluster: iterate
     :meth:`unordered` for the results as they finish; after an interruption,
-    :meth:`finish` cancels the tasks not started, waits for the running ones and
-    gives the results not given yet."""
+    :meth:`finish` stops the tasks not started and gives every result there is (the
+    caller keeps those it has not recorded: an interruption can fall between a result
+    given and its record).
+
+    Cancelling a future does not stop a task a worker has just begun, which could then
+    write its output unrecorded; instead every task checks a stop Event first, so that
+    each one either runs whole or returns NotRun, and all of them are waited for."""
 
     def __init__(self, client):
         self.client = client
-        self._futures, self._reported = [], set()
+        self._futures, self._stop = [], None
 
     def unordered(self, function, items):
         """(index, function(item)) for every item as it finishes."""
         from distributed import as_completed
 
-        self._futures = _submit(self.client, function, list(items))
+        self._stop = f"quantize-stop-{uuid.uuid4().hex}"
+        self._futures = _submit(self.client, function, list(items), self._stop)
         index = {future.key: i for i, future in enumerate(self._futures)}
         for future in as_completed(self._futures):
-            self._reported.add(future.key)
             yield index[future.key], _outcome(future)
 
     def finish(self):
+        from distributed import Event, wait
+
         if not self._futures:
             return []
-        _wind_down(self.client, self._futures)
-        return [(i, _outcome(future)) for i, future in enumerate(self._futures)
-                if future.key not in self._reported and future.status == "finished"]
+        Event(self._stop, client=self.client).set()
+        with contextlib.suppress(Exception):  # a timeout: the laggards are cancelled below
+            wait(self._futures, timeout=STOP_GRACE)
+        self.client.cancel([future for future in self._futures if not future.done()])
+        return [(i, _outcome(future)) for i, future in enumerate(self._futures) if future.status == "finished"]
 
 
 def cluster_unordered(client, function, items):

@@ -188,11 +188,12 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
     except KeyboardInterrupt as e:
         interrupted, terminated = True, getattr(e, "signum", signal.SIGINT) == signal.SIGTERM
         # Wherever the interruption landed, the files in a worker's hands end and are
-        # recorded as they are on disk.
+        # recorded as they are on disk (those whose record it cut short, too).
         finished_late = pool.finish()
         if quantizing:
             for position, outcome in finished_late:
-                record_outcome(position, outcome)
+                if outcomes[tasks[position][0]] is None:
+                    record_outcome(position, outcome)
     files = [
         outcome or FileOutcome(str(source), str(target), Status.NOT_RUN, "the batch was interrupted")
         for outcome, source, target in zip(outcomes, inputs, outputs)

@@ -29,8 +29,24 @@ class _WorkerStopped(BaseException):
     removed on the way out) and recorded as not run."""
 
 
+#: Whether this worker process has a file in hand (set around each task).
+_holding = False
+
+
 def _stop_worker(signum, frame):
+    if not _holding:  # idle between files: nothing to drop, no traceback to print
+        os._exit(0)
     raise _WorkerStopped()
+
+
+def _in_hand(function, item):
+    """Run one task in a worker, marked as in hand for SIGTERM."""
+    global _holding
+    _holding = True
+    try:
+        return function(item)
+    finally:
+        _holding = False
 
 
 def _watch_parent(parent):
@@ -109,13 +125,13 @@ class NotRun(str):
 class ProcessRun:
     """One pass of a function over items on ``jobs`` processes (in this process when
     jobs is 1): iterate :meth:`unordered` for the results as they finish; after an
-    interruption (Ctrl-C, wherever it landed), :meth:`finish` gives the results that
-    finished but were not yet given."""
+    interruption (Ctrl-C, wherever it landed), :meth:`finish` gives every result there
+    is (the caller keeps those it has not recorded)."""
 
     def __init__(self, jobs):
         self.jobs = jobs
         self._executor = None
-        self._futures, self._reported = {}, set()
+        self._futures = {}
 
     def unordered(self, function, items):
         """(index, function(item)) for every item as it finishes.  When the iteration
@@ -135,21 +151,21 @@ class ProcessRun:
             # Workers start during the submissions: with the stop signals blocked, and
             # the thread limits in their environment.
             with _thread_limits(threads), _stop_signals_blocked():
-                self._futures.update((self._executor.submit(function, item), index) for index, item in enumerate(items))
+                self._futures.update((self._executor.submit(_in_hand, function, item), index)
+                                     for index, item in enumerate(items))
             for future in concurrent.futures.as_completed(self._futures):
-                self._reported.add(future)
                 yield self._futures[future], _result_of(future)
         finally:
             self._executor.shutdown(wait=True, cancel_futures=True)
 
     def finish(self):
         """Cancel what has not started, wait for what runs; (index, result) of every
-        item that finished and was not given yet."""
+        item that finished."""
         if self._executor is None:
             return []
         self._executor.shutdown(wait=True, cancel_futures=True)
         return [(index, _result_of(future)) for future, index in self._futures.items()
-                if future not in self._reported and future.done() and not future.cancelled()]
+                if future.done() and not future.cancelled()]
 
 
 

@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import logging
 import sys
 
 import click
@@ -104,6 +105,8 @@ def batch(ctx, input_dir, output_dir, scheduler, as_json, force, **options):
                 raise click.BadParameter(str(e), param_hint="--scheduler") from e
         progress = ProgressBar(verbosity() >= 0 and not as_json and sys.stderr.isatty())
         with contextlib.ExitStack() as stack:
+            for name in ("distributed", "tornado", "bokeh"):  # stderr carries our lines only
+                logging.getLogger(name).setLevel(logging.CRITICAL)
             try:
                 client = stack.enter_context(connect(scheduler))
             except ClusterError as e:  # not a problem of INPUT_DIR: no name before it

@@ -151,3 +151,16 @@ def test_an_unreachable_scheduler_is_one_error(monkeypatch):
 def test_no_client_is_the_local_pool():
     with connect(None) as client:
         assert client is None
+
+
+def _threads(item):
+    from quantize import get_num_threads
+
+    return get_num_threads()
+
+
+def test_workers_cap_their_threads_to_their_share_of_the_cores(client):
+    results = dict(cluster_unordered(client, _threads, [0, 1, 2, 3]))
+    assert set(results.values()) == {max(1, (os.cpu_count() or 1) // 2)}  # 2 one-thread workers on this machine
+    env = client.run(lambda: os.environ.get("OMP_NUM_THREADS"))
+    assert set(env.values()) == {str(max(1, (os.cpu_count() or 1) // 2))}
