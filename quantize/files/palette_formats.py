@@ -10,8 +10,9 @@ import json
 import re
 
 import numpy as np
-from PIL import Image, ImageColor, PngImagePlugin
+from PIL import Image, PngImagePlugin
 
+from ..color.names import color_names, color_table
 from ..color.spaces import hex_code, srgb_to_lab
 from ..errors import InvalidParameterError, PaletteError
 
@@ -22,22 +23,15 @@ _HEX = re.compile(r"#([0-9a-fA-F]{6})\b")
 _PNG_KEY = "quantize-palette"
 
 
-def css_name(colors):
-    """The nearest CSS named colour (by CIELAB distance) of each (n, 3) uint8 colour."""
-    names = list(ImageColor.colormap)
-    named = np.array([ImageColor.getrgb(n)[:3] for n in names], dtype=np.uint8)
-    ours, theirs = srgb_to_lab(colors), srgb_to_lab(named)
-    nearest = ((ours[:, None] - theirs[None]) ** 2).sum(-1).argmin(1)
-    return [names[i] for i in nearest]
-
-
 def describe(palette, shares=None):
-    """One dict per entry: hex, rgb, lab (CIELAB, rounded to 0.01), share and the
-    nearest CSS colour name; sorted by decreasing share when shares are given."""
+    """One dict per entry: hex, rgb, lab (CIELAB, rounded to 0.01), share and a name
+    of its own (the nearest of the xkcd survey's names by CIEDE2000 that no closer entry
+    took, see :func:`quantize.color.names.color_names`); sorted by decreasing share
+    when shares are given."""
     palette = np.asarray(palette, dtype=np.uint8)[:, :3]
     order = np.arange(len(palette)) if shares is None else np.argsort(-np.asarray(shares), kind="stable")
     lab = srgb_to_lab(palette)
-    names = css_name(palette)
+    names = color_names(palette, distinct=len(palette) <= len(color_table()[0]))
     return [
         {"hex": hex_code(palette[i]), "rgb": palette[i].tolist(), "lab": [round(float(v), 2) for v in lab[i]],
          "share": None if shares is None else float(shares[i]), "name": names[i]}

@@ -437,7 +437,7 @@ def test_describe_sorts_by_share_and_names_colours():
 
     entries = describe(np.array([[250, 250, 250], [255, 0, 0], [0, 0, 128]], np.uint8), [0.2, 0.5, 0.3])
     assert [e["hex"] for e in entries] == ["#ff0000", "#000080", "#fafafa"]
-    assert [e["name"] for e in entries] == ["red", "navy", "white"]
+    assert [e["name"] for e in entries] == ["fire engine red", "deep blue", "pale grey"]  # the xkcd survey's
     assert entries[0]["lab"] == [53.24, 80.09, 67.2] and entries[0]["share"] == 0.5
 
 
