@@ -117,7 +117,7 @@ class BatchReport:
         """manifest.csv: one row per file."""
         buffer = stdio.StringIO()
         columns = ["input", "output", "status", "reason", "width", "height", "colors_used", "psnr",
-                   "ssim", "input_bytes", "output_bytes", "compression_ratio", "seconds"]
+                   "delta_e", "delta_e_p95", "ssim", "input_bytes", "output_bytes", "compression_ratio", "seconds"]
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for f in self.files:

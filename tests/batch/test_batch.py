@@ -1,3 +1,5 @@
+import csv
+import io
 import json
 
 import numpy as np
@@ -62,8 +64,13 @@ def test_recursive_batch_mirrors_the_tree_and_records_failures(folder, tmp_path)
     assert manifest["parameters"]["seed"] == 0 and manifest["versions"]["numpy"]
     assert manifest["totals"]["output_bytes"] == sum(
         (out / n).stat().st_size for n in ("cat.png", "sub/deeper/vignette.png", "sub/no-extension.png", "sub/rocket.png"))
-    rows = (out / "manifest.csv").read_text().splitlines()
-    assert len(rows) == 7 and rows[0].startswith("input,output,status,reason")
+    rows = list(csv.DictReader(io.StringIO((out / "manifest.csv").read_text())))
+    assert len(rows) == 6 and list(rows[0])[:4] == ["input", "output", "status", "reason"]
+    cat = next(row for row in rows if row["input"].endswith("cat.png"))
+    report = files[str(folder / "cat.png")].report
+    for column in ("psnr", "delta_e", "delta_e_p95", "colors_used"):  # CIEDE2000 mean and 95th percentile too
+        assert float(cat[column]) == pytest.approx(report[column])
+    assert float(cat["delta_e_p95"]) >= float(cat["delta_e"]) > 0
 
 
 def test_worker_processes_give_the_same_outputs(folder, tmp_path):
