@@ -113,6 +113,7 @@ def batch(ctx, input_dir, output_dir, scheduler, as_json, force, **options):
                 raise click.ClickException(str(e)) from e
             report = quantize_folder(input_dir, output_dir, settings=settings, batch=folder, progress=progress,
                                      client=client)
+        progress.close()  # an interrupted batch leaves its bar short of the end
     for outcome in report.files:
         detail(f"{outcome.input}: {outcome.status}" + (f" ({outcome.reason})" if outcome.reason else ""))
     if as_json:

@@ -1,49 +1,77 @@
-"""Progress lines on stderr: files done in a batch, k fitted by suggest-k."""
+"""Progress on stderr for the long runs (files done in a batch, k fitted by suggest-k),
+drawn by click's progress bar: shown only when stderr is a terminal, and as wide as
+the terminal, never wider (the bar shrinks; below :data:`NARROW` columns the extras go).
+"""
 
+import shutil
 import time
 
 import click
 
+#: Terminal width below which the bar drops its extras (failures, rate).
+NARROW = 60
+#: Seconds a run must last before its bar appears (short runs stay quiet).
+DELAY = 1.0
 
 
+class _Bar:
+    """click's progress bar for ``total`` steps on stderr, made on first use."""
 
-class ProgressBar:
-    """files done / total, failures, rate and time left on one stderr line."""
+    def __init__(self, enabled, label, delay=0.0):
+        self.enabled, self.label, self.delay = enabled, label, delay
+        self.start = time.perf_counter()
+        self._bar = None
+        self._closed = False
+
+    def _narrow(self):
+        return shutil.get_terminal_size().columns < NARROW
+
+    def extras(self):
+        """Text after the counts, or None."""
+        return None
+
+    def show(self, done, total):
+        if not self.enabled or (self._bar is None and time.perf_counter() - self.start < self.delay):
+            return
+        if self._bar is None:
+            # width=0: as wide as the terminal leaves room for; the ETA and counts stay.
+            self._bar = click.progressbar(length=total, label=self.label, width=0, show_pos=True,
+                                          show_percent=False, show_eta=True, file=click.get_text_stream("stderr"),
+                                          item_show_func=lambda _: None if self._narrow() else self.extras())
+            self._bar.render_progress()
+        self._bar.update(done - self._bar.pos, done)
+        if done >= total:
+            self.close()
+
+    def close(self):
+        """End the bar's line (when one was drawn)."""
+        if self._bar is not None and not self._closed:  # click's own "finished" is set at the last step
+            self._bar.render_finish()
+            self._closed = True
+
+
+class ProgressBar(_Bar):
+    """Files done / total, failures, rate and time left, for ``quantize batch``; called
+    as ``progress(outcome, finished, total)`` after each file."""
 
     def __init__(self, enabled):
-        self.enabled = enabled
-        self.start = time.perf_counter()
+        super().__init__(enabled, "files")
         self.failed = 0
+
+    def extras(self):
+        rate = self._bar.pos / max(time.perf_counter() - self.start, 1e-9) if self._bar else 0.0
+        return f"{self.failed} failed, {rate:.1f}/s"
 
     def __call__(self, outcome, finished, total):
         self.failed += outcome.status == "failed"
-        if not self.enabled:
-            return
-        elapsed = time.perf_counter() - self.start
-        rate = finished / elapsed if elapsed > 0 else 0.0
-        left = (total - finished) / rate if rate > 0 else 0.0
-        filled = int(30 * finished / max(total, 1))
-        click.echo(
-            f"\r[{'#' * filled}{'.' * (30 - filled)}] {finished}/{total} files, {self.failed} failed, "
-            f"{rate:.1f} files/s, {int(left) // 60}:{int(left) % 60:02d} left ",
-            nl=finished == total, err=True,
-        )
+        self.show(finished, total)
 
 
-class KProgress:
-    """"k 12/31" on one stderr line while suggest-k runs, when stderr is a terminal
-    and the run lasts more than a second."""
+class KProgress(_Bar):
+    """k fitted / k to fit while suggest-k runs (from its first second on)."""
 
     def __init__(self, enabled):
-        self.enabled = enabled
-        self.start = time.perf_counter()
-        self.shown = False
+        super().__init__(enabled, "fitting k", delay=DELAY)
 
     def __call__(self, done, total):
-        if self.enabled and time.perf_counter() - self.start > 1.0:
-            click.echo(f"\rfitting k: {done}/{total} ", nl=False, err=True)
-            self.shown = True
-
-    def close(self):
-        if self.shown:
-            click.echo("\r" + " " * 24 + "\r", nl=False, err=True)
+        self.show(done, total)

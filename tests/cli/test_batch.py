@@ -95,22 +95,56 @@ def test_batch_ctrl_c_keeps_finished_files_and_resumes(tmp_path):
     assert (totals["skipped"], totals["done"]) == (len(done), 24 - len(done))
 
 
-def test_progress_bar_line(capsys):
-    from types import SimpleNamespace
+def _in_a_terminal(command, columns, cwd):
+    """Run ``command`` with stdin, stdout and stderr on a pseudo-terminal of ``columns``
+    columns; all it wrote there."""
+    import fcntl
+    import pty
+    import struct
+    import termios
 
-    from quantize.cli.progress import ProgressBar
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env)
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=60)
+    os.close(master)
+    return output.decode("utf-8", "replace")
 
-    bar = ProgressBar(True)
-    bar(SimpleNamespace(status="done"), 1, 4)
-    bar(SimpleNamespace(status="failed"), 2, 4)
-    line = capsys.readouterr().err.split("\r")[-1]
-    assert line.startswith("[" + "#" * 15 + "." * 15 + "] 2/4 files, 1 failed, ")
-    assert "files/s" in line and "left" in line and not line.endswith("\n")
-    bar(SimpleNamespace(status="done"), 4, 4)
-    assert capsys.readouterr().err.endswith("\n")  # the finished bar ends its line
-    silent = ProgressBar(False)
-    silent(SimpleNamespace(status="failed"), 1, 1)
-    assert capsys.readouterr().err == "" and silent.failed == 1
+
+@pytest.mark.parametrize("columns", [40, 60, 100])
+def test_progress_bar_fits_the_terminal(tmp_path, columns):
+    import re
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    picture = Image.open(IMAGES / "rocket.jpg").resize((640, 427))
+    for i in range(8):
+        picture.rotate(i * 40).save(folder / f"p{i}.jpg")
+    text = _in_a_terminal([sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(tmp_path / "out"),
+                           "--jobs", "1"], columns, tmp_path)
+    text = re.sub(r"\x1b\[\?25[lh]", "", text)  # the bar hides the cursor while it draws
+    pieces = [piece for line in text.split("\n") for piece in line.split("\r")]
+    bars = [piece for piece in pieces if piece.startswith("files")]
+    assert bars and any("8/8" in bar for bar in bars), text
+    assert max(len(piece) for piece in pieces if not piece.strip() or piece in bars) <= columns, text  # no staircase
+    assert ("failed" in bars[-1]) == (columns >= 60)  # narrow terminals drop the extras
+    assert "8 done, 0 skipped, 0 failed" in text
+
+
+def test_progress_is_silent_off_a_terminal(photos, tmp_path):
+    result = run("batch", photos, "-o", tmp_path / "out")
+    assert "files" not in result.stderr and "[" not in result.stderr
 
 
 def test_batch_quality_target_per_image(photos, tmp_path):
