@@ -33,7 +33,9 @@ class FileOutcome:
     """What happened to one input file.
 
     ``status`` is one of :data:`STATUSES`; ``reason`` says why for every status but
-    "done"; ``report`` is the quantisation report (``Report.to_dict()``) when done.
+    "done"; ``report`` is the quantisation report (``Report.to_dict()``) when done;
+    ``thumbnails`` the file's :class:`~quantize.batch.pictures.Pictures` for the HTML
+    report, when asked.
     """
 
     input: str
@@ -41,7 +43,7 @@ class FileOutcome:
     status: str
     reason: str | None = None
     report: dict | None = None
-    thumbnails: tuple | None = field(default=None, repr=False)
+    thumbnails: object = field(default=None, repr=False)
 
     def to_dict(self):
         return {"input": self.input, "output": self.output, "status": self.status,

@@ -2,15 +2,12 @@
 its outcome, or compute its colour histogram for a shared palette.  Every failure
 becomes an outcome with its reason: a bad file never sinks the batch."""
 
-import base64
-import io as stdio
 import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from ..errors import InputFileError, OutputError, QuantizeError
 from ..files.encode import output_format
@@ -18,10 +15,8 @@ from ..files.remote import RemotePath, load_image_at
 from ..files.write import check_output_path, make_folder
 from ..quantization.api import apply_palette, color_histogram, quantize_image
 from ..quantization.settings import QuantizeSettings
+from .pictures import pictures
 from .report import FileOutcome, Status
-
-
-THUMBNAIL_SIZE = 192
 
 
 @dataclass
@@ -39,14 +34,6 @@ class Task:
     #: The output (and segments folder) did not exist when the batch began, so one
     #: found now was left by an earlier attempt of this task (a retried task).
     outputs_are_ours: bool = False
-
-
-def _thumbnail(pixels):
-    image = Image.fromarray(pixels)
-    image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
-    buffer = stdio.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def failed(task, reason):
@@ -95,8 +82,8 @@ def quantize_file(task):
                 segments = segment_image(loaded, task.n_segments, colorspace=s.colorspace, effort=s.effort,
                                          random_state=s.random_state)
                 _save_segments(segments, task.segment_dir, task.overwrite or task.outputs_are_ours)
-        thumbnails = (_thumbnail(loaded.pixels), _thumbnail(result.image)) if task.thumbnails else None
-        return FileOutcome(str(task.input), str(task.output), Status.DONE, None, report.to_dict(), thumbnails)
+        shown = pictures(loaded.pixels, result.image, result.palette) if task.thumbnails else None
+        return FileOutcome(str(task.input), str(task.output), Status.DONE, None, report.to_dict(), shown)
     except (InputFileError, OutputError) as e:
         return failed(task, e.reason)
     except QuantizeError as e:

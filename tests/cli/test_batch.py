@@ -58,7 +58,7 @@ def test_batch_shared_palette_report_segment_and_suffix(photos, tmp_path):
     palettes = {tuple(Image.open(p).getpalette()[:18]) for p in (out / "cat-s.png", out / "sub" / "rocket-s.png")}
     assert len(palettes) == 1
     assert (out / "cat-s-segments" / "mask_1.png").exists()
-    assert page.read_text().count("data:image/png;base64,") == 4
+    assert page.read_text().count("data:image/webp;base64,") == 8  # thumbnails and 1:1 crops, before and after
     again = run("batch", photos, "-o", out, "--report", page, "--exclude", "fake.jpg", "--skip-existing")
     assert again.exit_code == 1 and "report.html: file exists" in again.stderr
 
