@@ -1,6 +1,7 @@
 """Shared fixtures: generated images of every kind the pipeline accepts."""
 
 import hashlib
+import shutil
 import struct
 import zlib
 from pathlib import Path
@@ -141,3 +142,22 @@ def write_animation(path, frames, *, durations=(40, 60, 80), loop=0, **options):
     durations = [durations[i % len(durations)] for i in range(len(frames))]
     images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=loop, **options)
     return durations
+
+
+#: Debian's Chromium, which the tests of our HTML pages drive through Playwright.
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (skipped, with the reason, where Playwright or Chromium is missing)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed")
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(f"{CHROMIUM} is not installed (Debian package chromium)")
+    with sync_api.sync_playwright() as playwright:
+        # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -27,6 +27,7 @@ img.pic { display: block; max-width: 160px; max-height: 160px;
   background: repeating-conic-gradient(#ccc 0 25%, #fff 0 50%) 0 0 / 16px 16px; }
 img.crop { display: inline-block; width: 96px; height: 96px; image-rendering: pixelated;
   background: repeating-conic-gradient(#ccc 0 25%, #fff 0 50%) 0 0 / 16px 16px; }
+td.crops { white-space: nowrap; }
 .failed, .larger { color: #a00; }
 tr.larger { background: #fff0f0; }
 .badge { font-weight: bold; font-size: 12px; }
@@ -67,11 +68,11 @@ def _number(value, pattern="{:,}"):
     return pattern.format(value)
 
 
-def _cell(text, value=None, number=False):
-    """A table cell with its sort value."""
+def _cell(text, value=None, css=None):
+    """A table cell with its sort value (and a class)."""
     value = text if value is None else value
     attribute = html.escape("" if value is None else str(value), quote=True)
-    return f'<td{" class=num" if number else ""} data-value="{attribute}">{text}</td>'
+    return f'<td{f" class={css}" if css else ""} data-value="{attribute}">{text}</td>'
 
 
 def _order(files):
@@ -100,15 +101,15 @@ def _row(f, pictured):
     cells = [
         _cell(e(f.input) + (f"<br>&rarr; {e(f.output)}" if f.output else ""), f.input),
         _cell(status, f.status),
-        _cell(before, ""), _cell(after, ""), _cell(crop, ""), _cell(strip, ""),
+        _cell(before, ""), _cell(after, ""), _cell(crop, "", "crops"), _cell(strip, ""),
         _cell("" if not r else ("lossless" if psnr is None else f"{psnr:.2f}"),
-              "" if not r else (1e9 if psnr is None else psnr), True),
-        _cell(_number(r.get("delta_e"), "{:.2f}"), r.get("delta_e"), True),
-        _cell(_number(r.get("delta_e_p95"), "{:.2f}"), r.get("delta_e_p95"), True),
-        _cell(_number(r.get("colors_used")), r.get("colors_used"), True),
-        _cell(_number(r.get("input_bytes")), r.get("input_bytes"), True),
-        _cell(_number(r.get("output_bytes")), r.get("output_bytes"), True),
-        _cell(_number(r.get("compression_ratio"), "{:.2f}x"), r.get("compression_ratio"), True),
+              "" if not r else (1e9 if psnr is None else psnr), "num"),
+        _cell(_number(r.get("delta_e"), "{:.2f}"), r.get("delta_e"), "num"),
+        _cell(_number(r.get("delta_e_p95"), "{:.2f}"), r.get("delta_e_p95"), "num"),
+        _cell(_number(r.get("colors_used")), r.get("colors_used"), "num"),
+        _cell(_number(r.get("input_bytes")), r.get("input_bytes"), "num"),
+        _cell(_number(r.get("output_bytes")), r.get("output_bytes"), "num"),
+        _cell(_number(r.get("compression_ratio"), "{:.2f}x"), r.get("compression_ratio"), "num"),
     ]
     classes = " ".join(c for c, on in (("larger", larger), ("failed", f.status in ("failed", "not run"))) if on)
     return f'<tr class="{classes}">' + "".join(cells) + "</tr>"

@@ -5,7 +5,6 @@ from PIL import Image
 
 from quantize.batch import quantize_folder
 
-from ..browser import browser  # noqa: F401  (the fixture)
 from ..conftest import IMAGES
 
 
@@ -23,7 +22,7 @@ def page_file(tmp_path):
     return page
 
 
-def test_report_page_in_chromium(browser, page_file):  # noqa: F811
+def test_report_page_in_chromium(browser, page_file):
     page = browser.new_page()
     requests = []
     page.on("request", lambda request: requests.append(request.url))

@@ -1,0 +1,49 @@
+"""``quantize preview``: look at the quantised image while choosing its settings."""
+
+import webbrowser
+
+import click
+
+from ..files.read import check_input_file, load_image
+from .app import one_line_errors, say
+from .options import input_arg, max_pixels_opt, verbosity_opts
+
+
+@click.command()
+@input_arg
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1; 0 takes a free one.")
+@click.option("--no-browser", is_flag=True, help="Print the page's address instead of opening it.")
+@max_pixels_opt
+@verbosity_opts
+def preview(input, port, no_browser, max_pixels):
+    """Open a local page to choose INPUT's colours by looking.
+
+    \b
+    A before/after slider over the image at 1:1 (zoom with the wheel, pan by
+    dragging), controls for the colours, colour space, dithering and effort, the
+    palette with its shares, PSNR, mean CIEDE2000 and the estimated file size, and a
+    button that writes the file beside INPUT as `quantize compress` would (never over
+    an existing one) and shows that command.  The server listens on 127.0.0.1 only
+    and every request must carry the random token of the printed address.  Ctrl-C
+    stops it.
+    """
+    from ..preview import PreviewServer, PreviewSession
+
+    with one_line_errors(input):
+        check_input_file(input)
+        session = PreviewSession(load_image(input, max_pixels=max_pixels))
+        try:
+            server = PreviewServer(session, port)
+        except OSError as e:
+            raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}") from e
+    say(f"quantize preview of {input}: {server.url}")
+    say("Ctrl-C stops it.")
+    if not no_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
