@@ -17,10 +17,12 @@ def sum_histograms(parts):
         return None
     codes = np.concatenate([codes for codes, _ in parts])
     counts = np.concatenate([counts for _, counts in parts]).astype(np.int64)
+    if not len(codes):
+        return codes, counts
     order = np.argsort(codes, kind="stable")
     codes, counts = codes[order], counts[order]
-    starts = np.flatnonzero(np.append(True, codes[1:] != codes[:-1])) if len(codes) else np.zeros(0, np.intp)
-    return codes[starts], np.add.reduceat(counts, starts) if len(codes) else counts
+    starts = np.flatnonzero(np.append(True, codes[1:] != codes[:-1]))
+    return codes[starts], np.add.reduceat(counts, starts)
 
 
 def packed_histogram(task):
@@ -52,7 +54,8 @@ class LocalPool:
 
     def finish(self):
         """After an interruption: what has not started is cancelled, what runs ends;
-        (index, result) of the items that finished but were not given."""
+        (index, result) of every item that finished (the caller keeps those it has not
+        recorded)."""
         return self._run.finish()
 
     def merged_histogram(self, tasks):

@@ -28,7 +28,7 @@ class Task:
     settings: QuantizeSettings
     overwrite: bool = False
     palette: np.ndarray | None = None
-    segment_dir: Path | None = None
+    segment_dir: Path | RemotePath | None = None
     n_segments: int = 4
     thumbnails: bool = False
     #: The output (and segments folder) did not exist when the batch began, so one

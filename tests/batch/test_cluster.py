@@ -164,3 +164,18 @@ def test_workers_cap_their_threads_to_their_share_of_the_cores(client):
     assert set(results.values()) == {max(1, (os.cpu_count() or 1) // 2)}  # 2 one-thread workers on this machine
     env = client.run(lambda: os.environ.get("OMP_NUM_THREADS"))
     assert set(env.values()) == {str(max(1, (os.cpu_count() or 1) // 2))}
+
+
+def test_sum_histograms_is_exact_and_sorted():
+    import numpy as np
+
+    from quantize.batch.pool import sum_histograms
+
+    big = np.int64(3) << 33  # past 2^32: a tree of sums of many large photos
+    a = (np.array([5, 9], np.uint32), np.array([big, 1], np.int64))
+    b = (np.array([1, 5], np.uint32), np.array([2, big], np.int64))
+    codes, counts = sum_histograms([a, None, b])
+    assert codes.tolist() == [1, 5, 9] and counts.tolist() == [2, 2 * big, 1]
+    assert sum_histograms([None]) is None
+    empty = sum_histograms([(np.zeros(0, np.uint32), np.zeros(0, np.int64))])
+    assert len(empty[0]) == len(empty[1]) == 0
