@@ -37,7 +37,7 @@ def preview(input, port, no_browser, max_pixels):
             server = PreviewServer(session, port)
         except OSError as e:
             raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}") from e
-    say(f"quantize preview of {input}: {server.url}")
+    click.echo(f"quantize preview of {input}: {server.url}")  # even with -q: the address is the output
     say("Ctrl-C stops it.")
     if not no_browser:
         webbrowser.open(server.url)

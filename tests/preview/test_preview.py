@@ -116,3 +116,13 @@ def test_cli_bad_input_and_options(tmp_path):
     assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "missing.png" in result.stderr
     result = run("preview", IMAGES / "chelsea.png", "--port", "70000")
     assert result.exit_code == 2 and "70000 is not in the range" in result.stderr
+
+
+def test_cli_quiet_still_prints_the_address(image):
+    process = subprocess.Popen([sys.executable, "-m", "quantize", "preview", str(image), "--no-browser", "-q"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    assert "token=" in line
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0 and stdout == "" and stderr == ""  # -q: nothing but the address
