@@ -2,6 +2,7 @@
 input after the other (a failure does not stop the rest), from files or stdin."""
 
 import json
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,12 +21,13 @@ from ..quantization.animation import WEIGHTS, quantize_animation
 from ..quantization.api import apply_palette, quantize_image
 from ..quantization.report import JSON_KEYS
 from ..quantization.settings import MAX_PALETTE, QuantizeSettings
-from .app import detail, error_line, one_line_errors, say
+from .app import detail, error_line, one_line_errors, say, verbosity
 from .options import (
     algorithm_opt, colors_opt, colorspace_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
     json_opt, lock_opt, max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, quality_range_opt,
     quantize_settings, seed_opt, ssim_opt, verbosity_opts,
 )
+from .progress import FrameProgress
 
 #: Exit codes of compress (with several inputs, the first of these that any input gave).
 EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED = 1, 3, 98
@@ -297,8 +299,13 @@ def _run(mode, input, palette_file):
         )
     if animation is not None:
         detail(f"{input}: {animation.size[0]}x{animation.size[1]} px, {animation.n_frames} frames")
-        result, missed = _quantized(mode, lambda **kw: quantize_animation(
-            animation, frame_palettes=mode.frame_palettes, weight=mode.frame_weight, palette=mode.palette, **kw))
+        bar = FrameProgress(enabled=verbosity() >= 0 and not mode.as_json and sys.stderr.isatty())
+        try:
+            result, missed = _quantized(mode, lambda **kw: quantize_animation(
+                animation, frame_palettes=mode.frame_palettes, weight=mode.frame_weight, palette=mode.palette,
+                progress=bar, **kw))
+        finally:
+            bar.close()
         read_seconds = animation.seconds
     else:
         if data is not None:

@@ -1,9 +1,12 @@
-"""Progress on stderr for the long runs (files done in a batch, k fitted by suggest-k),
+"""Progress on stderr for the long runs (files done in a batch, k fitted by suggest-k,
+frames of an animation),
 drawn by click's progress bar: shown only when stderr is a terminal, and as wide as
 the terminal, never wider (the bar shrinks; below :data:`NARROW` columns the extras go).
 """
 
+import os
 import shutil
+import sys
 import time
 
 import click
@@ -22,6 +25,10 @@ class _Bar:
         self.start = time.perf_counter()
         self._bar = None
         self._closed = False
+        # The terminal as it is now: decoders send file descriptor 2 elsewhere while
+        # they run (their C libraries' messages become notes), and an animation's
+        # frames are decoded while its bar is drawn.
+        self._file = os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding="utf-8") if enabled else None
 
     def _narrow(self):
         return shutil.get_terminal_size().columns < NARROW
@@ -31,12 +38,12 @@ class _Bar:
         return None
 
     def show(self, done, total):
-        if not self.enabled or (self._bar is None and time.perf_counter() - self.start < self.delay):
-            return
+        if self._file is None or (self._bar is None and time.perf_counter() - self.start < self.delay):
+            return  # disabled, closed, or not yet
         if self._bar is None:
             # width=0: as wide as the terminal leaves room for; the ETA and counts stay.
             self._bar = click.progressbar(length=total, label=self.label, width=0, show_pos=True,
-                                          show_percent=False, show_eta=True, file=click.get_text_stream("stderr"),
+                                          show_percent=False, show_eta=True, file=self._file,
                                           item_show_func=lambda _: None if self._narrow() else self.extras())
             self._bar.render_progress()
         self._bar.update(done - self._bar.pos, done)
@@ -48,6 +55,9 @@ class _Bar:
         if self._bar is not None and not self._closed:  # click's own "finished" is set at the last step
             self._bar.render_finish()
             self._closed = True
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 class ProgressBar(_Bar):
@@ -65,6 +75,17 @@ class ProgressBar(_Bar):
     def __call__(self, outcome, finished, total):
         self.failed += outcome.status == "failed"
         self.show(finished, total)
+
+
+class FrameProgress(_Bar):
+    """Frames done / to do while an animation is quantised (two passes with a shared
+    palette)."""
+
+    def __init__(self, enabled):
+        super().__init__(enabled, "frames")
+
+    def __call__(self, done, total):
+        self.show(done, total)
 
 
 class KProgress(_Bar):

@@ -149,7 +149,7 @@ def as_animation(animation, max_pixels):
 
 
 def quantize_animation(animation, n_colors=None, *, settings=None, frame_palettes=False, weight="pixels",
-                       palette=None, **options):
+                       palette=None, progress=None, **options):
     """Quantise every frame of an animation (GIF, APNG, animated WebP).
 
     Parameters
@@ -169,6 +169,9 @@ def quantize_animation(animation, n_colors=None, *, settings=None, frame_palette
         their duration.
     palette : (n, 3) array of uint8, optional, keyword-only
         Map every frame to this palette instead of fitting one.
+    progress : callable, optional, keyword-only
+        Called as ``progress(done, total)`` after each frame of each pass (two
+        passes with a shared palette: the histograms, then the mapping).
 
     Returns
     -------
@@ -202,8 +205,17 @@ def quantize_animation(animation, n_colors=None, *, settings=None, frame_palette
     start = time.perf_counter()
     notes = []
     shared = None
+    passes = 1 if frame_palettes else 2
+    done = 0
+
+    def step():
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, passes * animation.n_frames)
+
     if not frame_palettes:
-        merged, timing = _merged_colors(animation, s.colorspace, weight, notes, opaque=palette is not None)
+        merged, timing = _merged_colors(animation, s.colorspace, weight, notes, step, opaque=palette is not None)
         if palette is not None:
             shared, miss = palette, None
             if merged.premultiplied:
@@ -212,7 +224,7 @@ def quantize_animation(animation, n_colors=None, *, settings=None, frame_palette
             shared, _, miss = fitted_palette(merged, s, seed=seed, rng=rng, notes=notes)
     else:
         timing = None
-    frames = _map_frames(animation, s, shared, timing, seed, rng, notes)
+    frames = _map_frames(animation, s, shared, timing, seed, rng, notes, step)
     result = _result(animation, s, frames, shared is not None, seed, notes, start)
     miss = miss if not frame_palettes else next((f["miss"] for f in frames["stats"] if f["miss"]), None)
     if miss is not None:
@@ -221,7 +233,7 @@ def quantize_animation(animation, n_colors=None, *, settings=None, frame_palette
     return result
 
 
-def _merged_colors(animation, space, weight, notes, *, opaque=False):
+def _merged_colors(animation, space, weight, notes, step, *, opaque=False):
     """Pass 1: the merged histogram of every frame, as ImageColors, and what the
     frames' timing and alpha are.  ``opaque``: partial alpha is not clustered (a
     given palette has none)."""
@@ -241,6 +253,7 @@ def _merged_colors(animation, space, weight, notes, *, opaque=False):
         parts.append((codes, counts * factor))
         if len(parts) >= _MERGE_EVERY:
             parts = [merge_histograms(parts)]
+        step()
     codes, counts = merge_histograms(parts) if len(parts) > 1 else parts[0]
     premultiplied = timing["partial"] and not opaque
     timing["alpha"] = timing["transparent"] or premultiplied
@@ -253,7 +266,7 @@ def _merged_colors(animation, space, weight, notes, *, opaque=False):
     return merged, timing
 
 
-def _map_frames(animation, s, shared, timing, seed, rng, notes):
+def _map_frames(animation, s, shared, timing, seed, rng, notes, step):
     """Pass 2: every frame's palette, labels and measures."""
     out = {"palettes": [], "labels": [], "stats": [], "durations": [], "disposals": [], "blends": []}
     shared_out = None
@@ -293,6 +306,7 @@ def _map_frames(animation, s, shared, timing, seed, rng, notes):
         out["labels"].append(labels)
         out["stats"].append({"psnr": frame_psnr, "delta_e": delta_e, "ssim": frame_ssim, "miss": miss,
                              "pixels": labels.size, "transparent": colors.transparent})
+        step()
     if timing is not None:
         out.update({key: timing[key] for key in ("durations", "disposals", "blends")})
     for note in dict.fromkeys(frame_notes):  # each once, not once per frame

@@ -1,5 +1,8 @@
-"""What the CLI tests share: running the app in-process and listing outputs."""
+"""What the CLI tests share: running the app in-process or in a pseudo-terminal, and
+listing outputs."""
 
+import os
+import subprocess
 
 from click.testing import CliRunner
 
@@ -40,3 +43,30 @@ SEGMENT_FILES = ["labels.png", "labels-color.png", "overlay.png", "palette.png",
 
 def segment_listing(folder, k):
     return sorted(SEGMENT_FILES + [f"mask_{i}.png" for i in range(k)])
+
+
+def in_a_terminal(command, columns, cwd):
+    """Run ``command`` with stdin, stdout and stderr on a pseudo-terminal of ``columns``
+    columns; all it wrote there."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env)
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=60)
+    os.close(master)
+    return output.decode("utf-8", "replace")

@@ -8,7 +8,7 @@ from PIL import Image
 
 
 from ..conftest import IMAGES, sha256
-from .helpers import run, listing
+from .helpers import in_a_terminal, listing, run
 
 
 def test_batch_summary_exit_code_and_outputs(photos, tmp_path):
@@ -95,33 +95,6 @@ def test_batch_ctrl_c_keeps_finished_files_and_resumes(tmp_path):
     assert (totals["skipped"], totals["done"]) == (len(done), 24 - len(done))
 
 
-def _in_a_terminal(command, columns, cwd):
-    """Run ``command`` with stdin, stdout and stderr on a pseudo-terminal of ``columns``
-    columns; all it wrote there."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env)
-    os.close(slave)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the other side closed
-            break
-        if not chunk:
-            break
-        output += chunk
-    process.wait(timeout=60)
-    os.close(master)
-    return output.decode("utf-8", "replace")
-
-
 @pytest.mark.parametrize("columns", [40, 60, 100])
 def test_progress_bar_fits_the_terminal(tmp_path, columns):
     import re
@@ -131,7 +104,7 @@ def test_progress_bar_fits_the_terminal(tmp_path, columns):
     picture = Image.open(IMAGES / "rocket.jpg").resize((640, 427))
     for i in range(8):
         picture.rotate(i * 40).save(folder / f"p{i}.jpg")
-    text = _in_a_terminal([sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(tmp_path / "out"),
+    text = in_a_terminal([sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(tmp_path / "out"),
                            "--jobs", "1"], columns, tmp_path)
     text = re.sub(r"\x1b\[\?25[lh]", "", text)  # the bar hides the cursor while it draws
     pieces = [piece for line in text.split("\n") for piece in line.split("\r")]

@@ -84,3 +84,25 @@ def test_animation_quality_target_and_skip_if_larger(gif, tmp_path):
     assert skipped.exit_code in (0, 98)
     assert (json.loads(skipped.stdout)["status"] == "skipped") == (skipped.exit_code == 98)
     assert (tmp_path / "s.gif").exists() == (skipped.exit_code == 0)
+
+
+def test_frames_progress_in_a_terminal(tmp_path):
+    """An animation shows a frames bar that fits the terminal."""
+    import re
+    import sys
+
+    from .helpers import in_a_terminal
+
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    frames = [np.roll(base, 4 * i, axis=1) for i in range(120)]
+    path = tmp_path / "long.gif"
+    Image.fromarray(frames[0]).save(path, save_all=True, append_images=[Image.fromarray(f) for f in frames[1:]],
+                                    duration=40, loop=0)
+    text = in_a_terminal([sys.executable, "-m", "quantize", "compress", str(path), "-k", "64", "-o",
+                          str(tmp_path / "out.gif")], 50, tmp_path)
+    text = re.sub(r"\x1b\[\?25[lh]", "", text)
+    bars = [piece for line in text.split("\n") for piece in line.split("\r") if piece.startswith("frames")]
+    assert bars and "240/240" in bars[-1], text
+    assert max(len(bar) for bar in bars) <= 50
+    assert (tmp_path / "out.gif").exists()

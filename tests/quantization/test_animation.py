@@ -137,3 +137,12 @@ def test_exported_at_the_top_level():
     import quantize
 
     assert quantize.quantize_animation is quantize_animation and "quantize_animation" in quantize.__all__
+
+
+@pytest.mark.parametrize("frame_palettes, passes", [(False, 2), (True, 1)])
+def test_progress_counts_every_frame_of_every_pass(frame_palettes, passes):
+    frames = animation_frames(n=5)
+    seen = []
+    quantize_animation(frames, 8, frame_palettes=frame_palettes, random_state=0,
+                       progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(i, passes * 5) for i in range(1, passes * 5 + 1)]
