@@ -11,7 +11,7 @@ from .._parallel import thread_map
 RESIDUAL_NOISE = 5.0
 #: Widest automatic smoothing, in pixels.
 MAX_AUTO_SIGMA = 3.0
-#: Below this, a Gaussian changes almost nothing (its neighbours' weights are < 2 %).
+#: Below this, a Gaussian changes almost nothing (at 0.4 each neighbour weighs 4 %).
 MIN_USEFUL_SIGMA = 0.4
 #: Smallest region kept by default, as a share of the image's pixels: at most 2,000
 #: regions can remain, and in photos tens to a few hundred do.
