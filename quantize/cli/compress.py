@@ -27,7 +27,7 @@ from .options import (
     json_opt, lock_opt, max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, quality_range_opt,
     quantize_settings, seed_opt, ssim_opt, verbosity_opts,
 )
-from .progress import FrameProgress
+from .progress import FitProgress, FrameProgress
 
 #: Exit codes of compress (with several inputs, the first of these that any input gave).
 EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED = 1, 3, 98
@@ -344,7 +344,13 @@ def _still(mode, loaded, settings):
     if mode.palette is not None:
         return apply_palette(loaded, mode.palette, colorspace=settings.colorspace, dither=settings.dither,
                              dither_strength=settings.dither_strength, ssim=settings.ssim)
-    return quantize_image(loaded, settings=settings)
+    if not settings.targeted:
+        return quantize_image(loaded, settings=settings)
+    bar = FitProgress(enabled=verbosity() >= 0 and not mode.as_json and sys.stderr.isatty())
+    try:  # a quality target: several fits, the bar shows them after the first second
+        return quantize_image(loaded, settings=settings, progress=bar)
+    finally:
+        bar.close()
 
 
 def _quantized(mode, quantize):

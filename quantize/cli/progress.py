@@ -1,5 +1,5 @@
 """Progress on stderr for the long runs (files done in a batch, k fitted by suggest-k,
-frames of an animation),
+frames of an animation, fits of a quality search),
 drawn by click's progress bar: shown only when stderr is a terminal, and as wide as
 the terminal, never wider (the bar shrinks; below :data:`NARROW` columns the extras go).
 """
@@ -83,6 +83,17 @@ class FrameProgress(_Bar):
 
     def __init__(self, enabled):
         super().__init__(enabled, "frames")
+
+    def __call__(self, done, total):
+        self.show(done, total)
+
+
+class FitProgress(_Bar):
+    """Palettes fitted / most to fit while a quality target is searched for (from its
+    first second on)."""
+
+    def __init__(self, enabled):
+        super().__init__(enabled, "fits", delay=DELAY)
 
     def __call__(self, done, total):
         self.show(done, total)

@@ -52,7 +52,7 @@ def fit_palette(
     return pixel_labels(colors, palette, color_labels)
 
 
-def quantize_image(image, n_colors=None, *, settings=None, **options):
+def quantize_image(image, n_colors=None, *, settings=None, progress=None, **options):
     """Reduce an image to at most ``n_colors`` colours with weighted k-means.
 
     The distinct colours are clustered, weighted by their pixel counts (the same
@@ -70,6 +70,10 @@ def quantize_image(image, n_colors=None, *, settings=None, **options):
     settings : QuantizeSettings, optional, keyword-only
         All the options below at once (``n_colors`` and keywords given beside it
         replace its fields).
+    progress : callable, optional, keyword-only
+        With a quality target, called as ``progress(fits, most)`` after each palette
+        the search fits (``most`` bounds the number of fits; the last call has
+        ``fits == most``).
     **options
         The fields of :class:`QuantizeSettings`, as keywords:
     algorithm : {"lloyd", "minibatch"}, keyword-only
@@ -145,7 +149,7 @@ def quantize_image(image, n_colors=None, *, settings=None, **options):
     colors = image_colors(loaded.pixels, s.colorspace, notes)
     if s.lock is not None and colors.premultiplied:
         raise InvalidParameterError("locked colours need an image without partly transparent pixels")
-    palette, color_labels, miss = fitted_palette(colors, s, seed=seed, rng=rng, notes=notes)
+    palette, color_labels, miss = fitted_palette(colors, s, seed=seed, rng=rng, notes=notes, progress=progress)
     palette, labels, delta_e, exact_psnr = final_labels(loaded, colors, palette, color_labels, s.dither,
                                                         s.dither_strength, notes)
     if miss is not None:

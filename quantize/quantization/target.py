@@ -14,7 +14,7 @@ _PRIOR_SLOPES = {"psnr": -10 / np.log(10), "delta_e": 0.5}
 _MODEL_PROBES = 6
 
 
-def fitted_palette(colors, settings, *, seed, rng, notes):
+def fitted_palette(colors, settings, *, seed, rng, notes, progress=None):
     """The palette ``settings`` (a QuantizeSettings) ask for, fitted to ``colors``: K
     colours (:func:`.colors.palette_for`, locked ones kept) or, with a target, the
     fewest meeting it (:func:`smallest_palette`).  Returns (palette, colour labels,
@@ -25,13 +25,13 @@ def fitted_palette(colors, settings, *, seed, rng, notes):
                                             lock=settings.lock)
         return palette, color_labels, None
     palette, color_labels, miss = smallest_palette(colors, settings, fresh_rng=lambda: fresh_stream(seed, rng),
-                                                   notes=notes)
+                                                   notes=notes, progress=progress)
     if miss is not None:
         visible_colors(colors, settings.n_colors, notes)
     return palette, color_labels, miss
 
 
-def smallest_palette(colors, settings, *, fresh_rng, notes):
+def smallest_palette(colors, settings, *, fresh_rng, notes, progress=None):
     """The palette with the fewest colours (at most ``settings.n_colors``, k_max)
     meeting the targets of ``settings`` (a QuantizeSettings), its colours' labels, and
     None; or, when even k_max colours miss, that palette, its labels and ``(message,
@@ -44,7 +44,8 @@ def smallest_palette(colors, settings, *, fresh_rng, notes):
     metrics reached by the probes so far are modelled as linear in its logarithm (PSNR
     directly, the mean CIEDE2000 as a logarithm), which predicts the k to probe next.
     The search ends at a k that meets the targets where k - 1 does not (bisection
-    takes over if the model has not closed in after a few probes).
+    takes over if the model has not closed in after a few probes).  ``progress``, if
+    given, is called as ``progress(fits, most)`` after each fit and at the end.
     """
     k_max, quality, max_delta_e = settings.n_colors, settings.quality, settings.max_delta_e
     targets = {}
@@ -57,6 +58,8 @@ def smallest_palette(colors, settings, *, fresh_rng, notes):
     sse = np.maximum(splits.sse, splits.sse[0] * 1e-12 + 1e-30)
     curve = np.log(np.concatenate([sse, np.full(k_top - len(sse), sse[-1])]))  # curve[k - 1]
     probes = {}
+    # The model's probes, then bisection of what is left of the bracket.
+    most = min(k_top, _MODEL_PROBES + 1 + int(np.ceil(np.log2(k_top + 1))))
 
     def probe(k):
         if k not in probes:
@@ -68,6 +71,8 @@ def smallest_palette(colors, settings, *, fresh_rng, notes):
             meets = (quality is None or reached["psnr"] >= quality) and (
                 max_delta_e is None or reached["delta_e"] <= max_delta_e)
             probes[k] = (meets, reached, palette, color_labels)
+            if progress is not None:
+                progress(min(len(probes), most - 1), most)
         return probes[k]
 
     def modelled(name, k):
@@ -99,6 +104,8 @@ def smallest_palette(colors, settings, *, fresh_rng, notes):
         if low == k_top:
             _, reached, palette, color_labels = probe(k_top)
             message = f"the target is not met with {k_max} colours: {_describe(reached, quality, max_delta_e)}"
+            if progress is not None:
+                progress(most, most)
             return palette, color_labels, (message, reached)
         if high == low + 1:
             break
@@ -111,6 +118,8 @@ def smallest_palette(colors, settings, *, fresh_rng, notes):
     _, reached, palette, color_labels = probe(high)
     notes.append(f"{len(palette)} colours, the smallest k meeting the target ({high - 1} do not, "
                  f"{len(probes)} fits): {_describe(reached, quality, max_delta_e)}")
+    if progress is not None:
+        progress(most, most)
     return palette, color_labels, None
 
 

@@ -327,3 +327,25 @@ def test_keep_icc_with_a_format_that_cannot_carry_it(workdir):
     assert "GIF cannot carry an ICC profile: the profile was dropped" in notes[-1]
     assert not any("is kept in the output" in note for note in notes)
     assert "icc_profile" not in Image.open(workdir / "k.gif").info
+
+
+def test_quality_search_shows_its_fits_in_a_terminal(tmp_path):
+    """A quality search of more than a second shows a fits bar that fits the terminal."""
+    import re
+    import sys
+
+    from ..conftest import IMAGES
+    from .helpers import in_a_terminal
+
+    photo = np.asarray(Image.open(IMAGES / "chelsea.png").convert("RGB"))
+    rng = np.random.default_rng(0)
+    big = np.clip(np.tile(photo, (4, 4, 1)).astype(int) + rng.integers(-6, 7, (1200, 1804, 3)), 0, 255)
+    Image.fromarray(big.astype(np.uint8)).save(tmp_path / "big.png")
+    text = in_a_terminal([sys.executable, "-m", "quantize", "compress", str(tmp_path / "big.png"), "--quality", "33",
+                          "-k", "256", "-o", str(tmp_path / "out.png")], 45, tmp_path)
+    text = re.sub(r"\x1b\[\?25[lh]", "", text)
+    bars = [piece for line in text.split("\n") for piece in line.split("\r") if piece.startswith("fits")]
+    assert bars, text
+    done, most = map(int, re.search(r"(\d+)/(\d+)", bars[-1]).groups())
+    assert done == most and max(len(bar) for bar in bars) <= 45
+    assert (tmp_path / "out.png").exists()
