@@ -27,7 +27,7 @@ from .options import (
     json_opt, lock_opt, max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, quality_range_opt,
     quantize_settings, seed_opt, ssim_opt, verbosity_opts,
 )
-from .progress import FitProgress, FrameProgress
+from .progress import FitProgress, FrameProgress, StepProgress
 
 #: Exit codes of compress (with several inputs, the first of these that any input gave).
 EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED = 1, 3, 98
@@ -308,21 +308,38 @@ def _run(mode, input, palette_file):
             bar.close()
         read_seconds = animation.seconds
     else:
-        if data is not None:
-            loaded = load_image_bytes(data, max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
-        else:
-            loaded = load_image(input, max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
-        detail(f"{input}: {loaded.pixels.shape[1]}x{loaded.pixels.shape[0]} px read in {loaded.seconds:.2f} s")
-        result, missed = _quantized(mode, lambda **kw: _still(mode, loaded, **kw))
+        # A big image's reading, quantising and encoding are shown as steps (a quality
+        # search shows its fits instead).
+        steps = StepProgress(enabled=verbosity() >= 0 and not mode.as_json and not s.targeted
+                             and sys.stderr.isatty(), label="read, quantise, encode")
+        try:
+            if data is not None:
+                loaded = load_image_bytes(data, max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
+            else:
+                loaded = load_image(input, max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
+            steps(1, 3)
+            detail(f"{input}: {loaded.pixels.shape[1]}x{loaded.pixels.shape[0]} px read in {loaded.seconds:.2f} s")
+            result, missed = _quantized(mode, lambda **kw: _still(mode, loaded, **kw))
+            steps(2, 3)
+        except BaseException:
+            steps.close()
+            raise
         read_seconds = loaded.seconds
     if missed is not None and not mode.force_output:
+        if animation is None:
+            steps.close()
         report = replace(result.report, notes=[*result.report.notes,
                                                f"nothing written: {missed} (--force-output writes it anyway)"])
         error_line(f"{input}: {missed}{_scale_hint(s)} (nothing written; --force-output writes it anyway)")
         return "not met", report, EXIT_NOT_MET
     detail(f"{input}: {result.report.colors_used} colours in {result.report.seconds - read_seconds:.2f} s")
-    encoded = (result.encode(image_format, name=output) if animation is not None
-               else result.encode(image_format, smallest=smallest, name=output))
+    try:
+        encoded = (result.encode(image_format, name=output) if animation is not None
+                   else result.encode(image_format, smallest=smallest, name=output))
+    finally:
+        if animation is None:
+            steps(3, 3)  # and closed: what is left (writing) is quick
+            steps.close()
     report = encoded.report
     if smallest and output != STDIO:
         output = output.with_suffix(FORMAT_EXTENSIONS[encoded.image_format.lower()])

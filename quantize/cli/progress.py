@@ -99,6 +99,17 @@ class FitProgress(_Bar):
         self.show(done, total)
 
 
+class StepProgress(_Bar):
+    """Steps done / all steps of one long job (reading a big image, then quantising
+    it; starting the preview), from its first second on."""
+
+    def __init__(self, enabled, label="steps"):
+        super().__init__(enabled, label, delay=DELAY)
+
+    def __call__(self, done, total):
+        self.show(done, total)
+
+
 class KProgress(_Bar):
     """k fitted / k to fit while suggest-k runs (from its first second on)."""
 
