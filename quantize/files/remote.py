@@ -13,6 +13,7 @@ import posixpath
 from pathlib import PurePosixPath
 
 from ..errors import InputFileError, InvalidParameterError, OutputError
+from .read import DEFAULT_MAX_PIXELS, load_image, load_image_bytes
 
 #: What ``pip install`` brings each protocol's file system, for the error that says so.
 _PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs",
@@ -206,11 +207,9 @@ class RemotePath:
         return self.write_bytes(text.encode("utf-8"), overwrite=overwrite)
 
 
-def load_image_at(location, *, max_pixels=None, **options):
+def load_image_at(location, *, max_pixels=DEFAULT_MAX_PIXELS, **options):
     """:func:`~quantize.files.read.load_image` of a local path or a RemotePath (read in
     one request); the image's ``path`` names the URL for a remote one."""
-    from .read import load_image, load_image_bytes
-
     if not isinstance(location, RemotePath):
         return load_image(location, max_pixels=max_pixels, **options)
     return load_image_bytes(location.read_bytes(), name=str(location), max_pixels=max_pixels, **options)
