@@ -3,7 +3,6 @@
 import contextlib
 import json
 import logging
-import sys
 
 import click
 
@@ -16,7 +15,7 @@ from .options import (
     max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, png_colors_opt, quality_opt, quantize_settings,
     seed_opt, ssim_opt, verbosity_opts,
 )
-from .progress import ProgressBar
+from .progress import ProgressBar, wanted
 
 
 @click.command()
@@ -103,7 +102,7 @@ def batch(ctx, input_dir, output_dir, scheduler, as_json, force, **options):
                 require_distributed()
             except InvalidParameterError as e:
                 raise click.BadParameter(str(e), param_hint="--scheduler") from e
-        progress = ProgressBar(verbosity() >= 0 and not as_json and sys.stderr.isatty())
+        progress = ProgressBar(wanted(as_json=as_json))
         with contextlib.ExitStack() as stack:
             for name in ("distributed", "tornado", "bokeh"):  # stderr carries our lines only
                 logging.getLogger(name).setLevel(logging.CRITICAL)

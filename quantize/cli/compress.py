@@ -2,15 +2,13 @@
 input after the other (a failure does not stop the rest), from files or stdin."""
 
 import json
-import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import click
-import numpy as np
 
 from ..errors import OutputError, TargetNotMetError
-from ..files.animation import ANIMATED_EXTENSIONS, ANIMATED_FORMATS, open_animation
+from ..files.animation import ANIMATED_FORMATS, open_animation
 from ..files.encode import PALETTE_FORMATS, output_format
 from ..files.palette_formats import FORMATS as PALETTE_FILE_FORMATS
 from ..files.palettes import load_palette
@@ -20,89 +18,22 @@ from ..files.write import atomic_write, check_outputs
 from ..quantization.animation import WEIGHTS, quantize_animation
 from ..quantization.api import apply_palette, quantize_image
 from ..quantization.report import JSON_KEYS
-from ..quantization.settings import MAX_PALETTE, QuantizeSettings
-from .app import detail, error_line, one_line_errors, say, verbosity
+from ..quantization.settings import MAX_PALETTE
+from .app import detail, error_line, one_line_errors, say
+from .compress_mode import FORMAT_EXTENSIONS, STDIO, CompressMode
 from .options import (
     algorithm_opt, colors_opt, colorspace_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
     json_opt, lock_opt, max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, quality_range_opt,
     quantize_settings, seed_opt, ssim_opt, verbosity_opts,
 )
-from .progress import FitProgress, FrameProgress, StepProgress
+from .progress import FitProgress, FrameProgress, StepProgress, wanted
 
 #: Exit codes of compress (with several inputs, the first of these that any input gave).
 EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED = 1, 3, 98
-#: "-" as an input is stdin, as an output stdout.
-STDIO = Path("-")
-#: --format's names of the image formats, and the extension each writes.
-FORMAT_EXTENSIONS = {"png": ".png", "gif": ".gif", "webp": ".webp", "jpeg": ".jpg", "tiff": ".tif", "bmp": ".bmp"}
 #: Keys of the JSON of one input: what happened to it, then the report's.
 STATUS_KEYS = ("status", "reason")
 #: Above this, a --quality is probably meant on pngquant's 0-100 scale.
 _PNGQUANT_SCALE_HINT = 60
-
-
-@dataclass(frozen=True)
-class CompressMode:
-    """What every input of one ``compress`` call shares (as black's ``Mode``)."""
-
-    settings: QuantizeSettings
-    quality_min: float | None = None
-    palette: np.ndarray | None = None
-    output: Path | None = None
-    suffix: str | None = None
-    ext: str | None = None
-    image_format: str = "auto"
-    keep_icc: bool = False
-    force: bool = False
-    force_output: bool = False
-    skip_if_larger: bool = False
-    save_palette: Path | None = None
-    as_json: bool = False
-    report_to_stderr: bool = False
-    first_frame: bool = False
-    frame_palettes: bool = False
-    frame_weight: str = "pixels"
-
-    def default_suffix(self):
-        """``-q<K>``, or the targets (``-q35dB``, ``-q30-40dB``, ``-de2.5``), so that
-        runs with different settings never want the same file."""
-        s = self.settings
-        if not s.targeted:
-            return f"-q{s.n_colors}"
-        parts = []
-        if s.quality is not None:
-            low = f"{self.quality_min:g}-" if self.quality_min is not None else ""
-            parts.append(f"-q{low}{s.quality:g}dB")
-        if s.max_delta_e is not None:
-            parts.append(f"-de{s.max_delta_e:g}")
-        return "".join(parts)
-
-    def output_for(self, input, animated=None):
-        """The output of ``input``: -o, stdout for stdin, else beside the input (an
-        animation keeps its format: GIF, APNG or WebP, unless --ext or --format)."""
-        if self.output is not None:
-            return self.output
-        if input == STDIO:
-            return STDIO
-        default = ANIMATED_EXTENSIONS[animated] if animated else ".png"
-        ending = self.ext or FORMAT_EXTENSIONS.get(self.image_format, default)
-        if not ending.startswith("."):  # pngquant's form, "-fs8.png": the whole ending
-            return input.with_name(input.stem + ending)
-        suffix = self.default_suffix() if self.suffix is None else self.suffix
-        return input.with_name(input.stem + suffix + ending)
-
-    def format_of(self, output, animated=None):
-        """Pillow's format of ``output``: --format for stdout (else PNG, or the
-        animation's own), else the extension (which --format, when it names one,
-        must agree with)."""
-        named = None if self.image_format in ("auto", "smallest") else output_format(
-            Path("x" + FORMAT_EXTENSIONS[self.image_format]))
-        if output == STDIO:
-            return named or animated or "PNG"
-        image_format = output_format(output)
-        if named is not None and named != image_format:
-            raise click.UsageError(f"--format {self.image_format} disagrees with the extension of {output}")
-        return image_format
 
 
 def _ending(ctx, param, value):
@@ -299,7 +230,7 @@ def _run(mode, input, palette_file):
         )
     if animation is not None:
         detail(f"{input}: {animation.size[0]}x{animation.size[1]} px, {animation.n_frames} frames")
-        bar = FrameProgress(enabled=verbosity() >= 0 and not mode.as_json and sys.stderr.isatty())
+        bar = FrameProgress(enabled=wanted(as_json=mode.as_json))
         try:
             result, missed = _quantized(mode, lambda **kw: quantize_animation(
                 animation, frame_palettes=mode.frame_palettes, weight=mode.frame_weight, palette=mode.palette,
@@ -310,8 +241,7 @@ def _run(mode, input, palette_file):
     else:
         # A big image's reading, quantising and encoding are shown as steps (a quality
         # search shows its fits instead).
-        steps = StepProgress(enabled=verbosity() >= 0 and not mode.as_json and not s.targeted
-                             and sys.stderr.isatty(), label="read, quantise, encode")
+        steps = StepProgress(enabled=wanted(as_json=mode.as_json) and not s.targeted, label="read, quantise, encode")
         try:
             if data is not None:
                 loaded = load_image_bytes(data, max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
@@ -363,7 +293,7 @@ def _still(mode, loaded, settings):
                              dither_strength=settings.dither_strength, ssim=settings.ssim)
     if not settings.targeted:
         return quantize_image(loaded, settings=settings)
-    bar = FitProgress(enabled=verbosity() >= 0 and not mode.as_json and sys.stderr.isatty())
+    bar = FitProgress(enabled=wanted(as_json=mode.as_json))
     try:  # a quality target: several fits, the bar shows them after the first second
         return quantize_image(loaded, settings=settings, progress=bar)
     finally:

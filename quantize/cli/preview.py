@@ -1,14 +1,13 @@
 """``quantize preview``: look at the quantised image while choosing its settings."""
 
-import sys
 import webbrowser
 
 import click
 
 from ..files.read import check_input_file, load_image
-from .app import one_line_errors, say, verbosity
+from .app import one_line_errors, say
 from .options import input_arg, max_pixels_opt, verbosity_opts
-from .progress import StepProgress
+from .progress import StepProgress, wanted
 
 
 @click.command()
@@ -34,7 +33,7 @@ def preview(input, port, no_browser, max_pixels):
 
     with one_line_errors(input):
         check_input_file(input)
-        steps = StepProgress(enabled=verbosity() >= 0 and sys.stderr.isatty(), label="start")
+        steps = StepProgress(enabled=wanted(), label="start")
         try:  # a big image takes a while to read and to encode for the page
             loaded = load_image(input, max_pixels=max_pixels)
             steps(1, 2)

@@ -11,10 +11,17 @@ import time
 
 import click
 
+from .app import verbosity
+
 #: Terminal width below which the bar drops its extras (failures, rate).
 NARROW = 60
 #: Seconds a run must last before its bar appears (short runs stay quiet).
 DELAY = 1.0
+
+
+def wanted(*, as_json=False):
+    """Whether a bar may be drawn: stderr is a terminal, and neither -q nor --json."""
+    return verbosity() >= 0 and not as_json and sys.stderr.isatty()
 
 
 class _Bar:

@@ -1,18 +1,17 @@
 """``quantize suggest-k``: the classic curves over a range of k, elbow and silhouette."""
 
 import json
-import sys
 
 import click
 
 from ..files.read import check_input_file, load_image
 from ..files.write import check_outputs
-from .app import detail, one_line_errors, say, verbosity
+from .app import detail, one_line_errors, say
 from .options import (
     algorithm_opt, colorspace_opt, effort_opt, force_opt, init_opt, input_arg, json_opt, max_pixels_opt,
     output_path, quantize_settings, seed_opt, verbosity_opts,
 )
-from .progress import KProgress
+from .progress import KProgress, wanted
 
 
 @click.command("suggest-k")
@@ -52,7 +51,7 @@ def suggest_k(ctx, input, k_min, k_max, plot_path, as_json, force, **options):
             check_outputs([(plot_path, "the --plot file")], reads=[(input, "the input image")], overwrite=force)
         loaded = load_image(input, max_pixels=s.max_pixels)
         detail(f"{input}: read in {loaded.seconds:.2f} s")
-        progress = KProgress(enabled=not as_json and verbosity() >= 0 and sys.stderr.isatty())
+        progress = KProgress(enabled=wanted(as_json=as_json))
         suggestion = suggest(loaded, k_min=k_min, k_max=k_max, settings=s, progress=progress)
         progress.close()
         detail(f"{input}: k = {k_min}..{k_max} fitted in {suggestion.seconds:.2f} s")
