@@ -33,6 +33,12 @@ def _shapes(height, width):
     yield ((np.abs(x - 0.12) < 0.05) | (np.abs(y - 0.62) < 0.025)) & (x < 0.35) & (y > 0.55) & (y < 0.95)  # a T
 
 
+def _check_scene(shape, n_regions, noise):
+    """The checked height, width, number of regions and noise of a generated scene."""
+    return (check_int(shape[0], "height", low=16), check_int(shape[1], "width", low=16),
+            check_int(n_regions, "n_regions", low=2, high=8), check_float(noise, "noise", low=0.0))
+
+
 def make_regions(shape=(192, 256), n_regions=5, *, noise=25.0, blur=1.0, colors=None, random_state=None):
     """A piecewise-constant colour image of non-convex regions, blurred, with noise.
 
@@ -57,10 +63,7 @@ def make_regions(shape=(192, 256), n_regions=5, *, noise=25.0, blur=1.0, colors=
     truth : (H, W) ndarray of int32
         The region of every pixel, 0..n_regions-1; each region is non-empty.
     """
-    height = check_int(shape[0], "height", low=16)
-    width = check_int(shape[1], "width", low=16)
-    n_regions = check_int(n_regions, "n_regions", low=2, high=8)
-    noise = check_float(noise, "noise", low=0.0)
+    height, width, n_regions, noise = _check_scene(shape, n_regions, noise)
     blur = check_float(blur, "blur", low=0.0)
     palette = REGION_COLORS if colors is None else np.asarray(colors, dtype=np.uint8)
     if palette.ndim != 2 or palette.shape[1] != 3 or len(palette) < n_regions:
@@ -104,10 +107,7 @@ def make_shapes(shape=(240, 320), n_regions=6, *, noise=25.0, random_state=None)
     truth : (H, W) ndarray of int32
         The region of every pixel, 0..n_regions-1; each region is non-empty.
     """
-    height = check_int(shape[0], "height", low=16)
-    width = check_int(shape[1], "width", low=16)
-    n_regions = check_int(n_regions, "n_regions", low=2, high=8)
-    noise = check_float(noise, "noise", low=0.0)
+    height, width, n_regions, noise = _check_scene(shape, n_regions, noise)
     rng = check_random_state(random_state)
     colors = np.zeros((0, 3))
     while len(colors) < n_regions:  # rejection: 8 colours 96 apart fit easily in the cube

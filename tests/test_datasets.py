@@ -29,3 +29,28 @@ def test_bad_arguments():
         make_regions((8, 64), 3)
     with pytest.raises(InvalidParameterError, match="colors must be"):
         make_regions((64, 64), 3, colors=[(0, 0, 0)])
+
+
+def test_make_shapes_every_region_visible_and_colours_apart():
+    from quantize.datasets import SHAPE_COLOR_GAP, make_shapes
+
+    for seed in range(3):
+        image, truth = make_shapes((120, 160), 8, noise=0.0, random_state=seed)
+        assert image.shape == (120, 160, 3) and truth.dtype == np.int32
+        areas = np.bincount(truth.ravel(), minlength=8)
+        assert len(areas) == 8 and areas.min() >= 0.01 * 120 * 160
+        colors = np.array([image[truth == label][0] for label in range(8)], float)
+        gaps = np.linalg.norm(colors[:, None] - colors[None], axis=2)[np.triu_indices(8, 1)]
+        assert gaps.min() >= SHAPE_COLOR_GAP
+    a, _ = make_shapes(random_state=4)
+    b, _ = make_shapes(random_state=4)
+    assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("options, message", [({"shape": (8, 40)}, "height=8"), ({"n_regions": 9}, "n_regions=9"),
+                                              ({"noise": -1.0}, "noise=-1.0")])
+def test_make_shapes_bad_options(options, message):
+    from quantize.datasets import make_shapes
+
+    with pytest.raises(InvalidParameterError, match=message):
+        make_shapes(**options)

@@ -40,23 +40,34 @@ def as_colors(histogram):
     return unpack_colors(histogram[0].astype(np.uint32), 3), histogram[1]
 
 
-class LocalPool:
-    """``jobs`` worker processes on this machine (see :mod:`.runner`)."""
+class _Pool:
+    """What both pools do with their runs: each pass over items is a new run, whose
+    :meth:`finish` ends it after an interruption."""
 
-    def __init__(self, jobs):
-        self.jobs = jobs
-        self._run = ProcessRun(jobs)
+    def _new_run(self):
+        raise NotImplementedError
 
     def unordered(self, function, items):
         """(index, function(item)) for every item as it finishes."""
-        self._run = ProcessRun(self.jobs)
+        self._run = self._new_run()
         return self._run.unordered(function, items)
 
     def finish(self):
         """After an interruption: what has not started is cancelled, what runs ends;
         (index, result) of every item that finished (the caller keeps those it has not
         recorded)."""
-        return self._run.finish()
+        return self._run.finish() if self._run is not None else []
+
+
+class LocalPool(_Pool):
+    """``jobs`` worker processes on this machine (see :mod:`.runner`)."""
+
+    def __init__(self, jobs):
+        self.jobs = jobs
+        self._run = None
+
+    def _new_run(self):
+        return ProcessRun(self.jobs)
 
     def merged_histogram(self, tasks):
         """The files' histograms added up as they come, into one count per 24-bit colour
@@ -79,23 +90,17 @@ class LocalPool:
         return reasons, as_colors((codes.astype(np.uint32), counts[codes]))
 
 
-class ClusterPool:
+class ClusterPool(_Pool):
     """The workers of a Dask cluster (see :mod:`.cluster`)."""
 
     def __init__(self, client):
-        from .cluster import ClusterRun
-
         self.client = client
-        self._run = ClusterRun(client)
+        self._run = None
 
-    def unordered(self, function, items):
+    def _new_run(self):
         from .cluster import ClusterRun
 
-        self._run = ClusterRun(self.client)
-        return self._run.unordered(function, items)
-
-    def finish(self):
-        return self._run.finish()
+        return ClusterRun(self.client)
 
     def merged_histogram(self, tasks):
         """The files' histograms computed and added up on the workers, in a tree of

@@ -151,56 +151,48 @@ class RemotePath:
     def fs(self):
         return _file_system(self.protocol)
 
-    def exists(self):
+    def _ask(self, request, error=InputFileError):
+        """``request(fs, path)``, with the store's failures raised as ``error`` naming
+        this path (a missing package stays its own error: the file system is made
+        first)."""
         fs = self.fs
         try:
-            return bool(fs.exists(self.path))
+            return request(fs, self.path)
         except (OSError, ValueError) as e:
-            raise InputFileError(_reason(e), self) from e
+            raise error(_reason(e), self) from e
+
+    def exists(self):
+        return bool(self._ask(lambda fs, path: fs.exists(path)))
 
     def is_dir(self):
         """Whether this is a folder (a bucket or a prefix with objects below it)."""
-        fs = self.fs
-        try:
-            return bool(fs.isdir(self.path))
-        except (OSError, ValueError) as e:
-            raise InputFileError(_reason(e), self) from e
+        return bool(self._ask(lambda fs, path: fs.isdir(path)))
 
     def is_file(self):
-        fs = self.fs
-        try:
-            return bool(fs.isfile(self.path))
-        except (OSError, ValueError) as e:
-            raise InputFileError(_reason(e), self) from e
+        return bool(self._ask(lambda fs, path: fs.isfile(path)))
 
     def files(self, *, recursive=False):
         """Every file below this folder (one level unless ``recursive``), sorted."""
-        fs = self.fs
-        try:
-            fs.invalidate_cache(self.path)
-            found = fs.find(self.path, maxdepth=None if recursive else 1, withdirs=False)
-        except (OSError, ValueError) as e:
-            raise InputFileError(_reason(e), self) from e
-        return sorted(RemotePath(f"{self.protocol}://{p}") for p in found)
+        def find(fs, path):
+            fs.invalidate_cache(path)
+            return fs.find(path, maxdepth=None if recursive else 1, withdirs=False)
+
+        return sorted(RemotePath(f"{self.protocol}://{p}") for p in self._ask(find))
 
     def read_bytes(self, start=None, end=None):
-        fs = self.fs
-        try:
-            return fs.cat_file(self.path, start=start, end=end)
-        except (OSError, ValueError) as e:
-            raise InputFileError(_reason(e), self) from e
+        return self._ask(lambda fs, path: fs.cat_file(path, start=start, end=end))
 
     def write_bytes(self, data, *, overwrite=False):
         """Store ``data`` in one PUT; refuse an existing object unless ``overwrite``.
         Returns the number of bytes written."""
         if not overwrite and self.exists():
             raise OutputError("file exists (use --force to overwrite it)", self)
-        fs = self.fs
-        try:
-            fs.pipe_file(self.path, bytes(data))
+
+        def put(fs, path):
+            fs.pipe_file(path, bytes(data))
             fs.invalidate_cache(self.parent.path)
-        except (OSError, ValueError) as e:
-            raise OutputError(_reason(e), self) from e
+
+        self._ask(put, OutputError)
         return len(data)
 
     def write_text(self, text, *, overwrite=False):
