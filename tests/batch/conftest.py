@@ -27,6 +27,21 @@ def folder(tmp_path):
     return root
 
 
+@pytest.fixture
+def report_folder(tmp_path):
+    """in/ for the batch report: three photos (one with transparency), a JPEG whose
+    PNG-8 is LARGER, and a broken PNG."""
+    from PIL import Image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("chelsea.png", "rocket.jpg", "rocket-vignette.png"):
+        (folder / name).write_bytes((IMAGES / name).read_bytes())
+    Image.open(IMAGES / "rocket.jpg").resize((96, 64)).save(folder / "tiny.jpg", quality=15)
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    return folder
+
+
 def timeless(manifest, *replace):
     """A manifest (dict, or the text of manifest.json) without its timing fields, with
     each (old, new) of ``replace`` applied to its text (folder names, say)."""

@@ -12,7 +12,6 @@ from quantize.batch import html as page_module
 from quantize.batch.html import render
 from quantize.batch.pictures import CROP_SIZE, THUMBNAIL_SIZE, crop_origin
 
-from ..conftest import IMAGES
 
 
 class _Collect(HTMLParser):
@@ -43,15 +42,9 @@ def decode(source):
 
 
 @pytest.fixture
-def batch(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name in ("chelsea.png", "rocket.jpg", "rocket-vignette.png"):
-        (folder / name).write_bytes((IMAGES / name).read_bytes())
-    small = Image.open(IMAGES / "rocket.jpg").resize((96, 64))
-    small.save(folder / "tiny.jpg", quality=15)  # a PNG-8 of it is LARGER
-    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
-    return quantize_folder(folder, tmp_path / "out", jobs=1, thumbnails=True, random_state=0), folder
+def batch(report_folder, tmp_path):
+    report = quantize_folder(report_folder, tmp_path / "out", jobs=1, thumbnails=True, random_state=0)
+    return report, report_folder
 
 
 def test_report_embeds_every_picture_and_lists_failures_first(batch):

@@ -5,19 +5,12 @@ from PIL import Image
 
 from quantize.batch import quantize_folder
 
-from ..conftest import IMAGES
 
 
 @pytest.fixture
-def page_file(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name in ("chelsea.png", "rocket.jpg", "rocket-vignette.png"):
-        (folder / name).write_bytes((IMAGES / name).read_bytes())
-    Image.open(IMAGES / "rocket.jpg").resize((96, 64)).save(folder / "tiny.jpg", quality=15)  # PNG-8 is LARGER
-    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+def page_file(report_folder, tmp_path):
     page = tmp_path / "report.html"
-    report = quantize_folder(folder, tmp_path / "out", jobs=1, html_report=page, random_state=0)
+    report = quantize_folder(report_folder, tmp_path / "out", jobs=1, html_report=page, random_state=0)
     assert report.count("done") == 4
     return page
 

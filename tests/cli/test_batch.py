@@ -67,43 +67,61 @@ def test_batch_ctrl_c_keeps_finished_files_and_resumes(tmp_path):
     """A real SIGINT to `quantize batch --jobs 2`: exit 130, every file the manifest
     calls done exists and no other output does, no partial file; --skip-existing
     then finishes the rest."""
+    folder, out = _rotated_photos(tmp_path / "in", 24, 15), tmp_path / "out"
+    command = [sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(out), "--jobs", "2", "-k", "64"]
+    process, stdout, stderr, _ = _stop_at_first_output(command, out, "SIGINT")
+    assert process.returncode == 130, stdout + stderr
+    assert "re-run with --skip-existing to resume" in stderr and "not run (interrupted)" in stdout
+    done = _record_matches_disk(out, 24)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    _resume_finishes(command, done, 24)
+
+
+def _rotated_photos(folder, count, degrees, size=(1280, 854)):
+    """``folder`` with ``count`` JPEGs of a photo, each turned by ``degrees`` more."""
+    folder.mkdir()
+    picture = Image.open(IMAGES / "rocket.jpg").resize(size)
+    for i in range(count):
+        picture.rotate(i * degrees).save(folder / f"p{i:02d}.jpg", quality=90)
+    return folder
+
+
+def _stop_at_first_output(command, out, signum, wait=90):
+    """Run ``command`` and send it ``signum`` once its first output exists: the
+    process, its stdout and stderr, and the processes it had started by then."""
     import signal
     import time
 
-    folder = tmp_path / "in"
-    folder.mkdir()
-    big = Image.open(IMAGES / "rocket.jpg").resize((1280, 854))
-    for i in range(24):
-        big.rotate(i * 15).save(folder / f"p{i:02d}.jpg", quality=90)
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(out), "--jobs", "2", "-k", "64"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + wait
     while not list(out.glob("*.png")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    helpers = _descendants(process.pid)
+    process.send_signal(getattr(signal, signum))
     stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stdout + stderr
-    assert "re-run with --skip-existing to resume" in stderr and "not run (interrupted)" in stdout
+    return process, stdout, stderr, helpers
+
+
+def _record_matches_disk(out, count):
+    """The outputs the manifest calls done: exactly those on disk, some but not all."""
     manifest = json.loads((out / "manifest.json").read_text())
     done = {f["output"] for f in manifest["files"] if f["status"] == "done"}
-    assert done == {str(p) for p in out.glob("*.png")} and 0 < len(done) < 24
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert done == {str(p) for p in out.glob("*.png")} and 0 < len(done) < count
+    return done
+
+
+def _resume_finishes(command, done, count):
     resumed = subprocess.run(command + ["--skip-existing", "--json"], capture_output=True, text=True)
-    assert resumed.returncode == 0
+    assert resumed.returncode == 0, resumed.stderr
     totals = json.loads(resumed.stdout)["totals"]
-    assert (totals["skipped"], totals["done"]) == (len(done), 24 - len(done))
+    assert (totals["skipped"], totals["done"]) == (len(done), count - len(done))
 
 
 @pytest.mark.parametrize("columns", [40, 60, 100])
 def test_progress_bar_fits_the_terminal(tmp_path, columns):
     import re
 
-    folder = tmp_path / "in"
-    folder.mkdir()
-    picture = Image.open(IMAGES / "rocket.jpg").resize((640, 427))
-    for i in range(8):
-        picture.rotate(i * 40).save(folder / f"p{i}.jpg")
+    folder = _rotated_photos(tmp_path / "in", 8, 40, size=(640, 427))
     text = in_a_terminal([sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(tmp_path / "out"),
                            "--jobs", "1"], columns, tmp_path)
     text = re.sub(r"\x1b\[\?25[lh]", "", text)  # the bar hides the cursor while it draws
@@ -188,33 +206,16 @@ def test_batch_on_a_local_cluster_stops_cleanly(tmp_path, signum, code):
     """A real signal to `quantize batch --scheduler local:2`: the files in the workers'
     hands end, the record matches the disk, no process is left; a resume finishes."""
     pytest.importorskip("distributed")
-    import signal
     import time
 
-    folder = tmp_path / "in"
-    folder.mkdir()
-    big = Image.open(IMAGES / "rocket.jpg").resize((1280, 854))
-    for i in range(16):
-        big.rotate(i * 20).save(folder / f"p{i:02d}.jpg", quality=90)
-    out = tmp_path / "out"
+    folder, out = _rotated_photos(tmp_path / "in", 16, 20), tmp_path / "out"
     command = [sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(out), "--scheduler", "local:2",
                "-k", "64"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 90
-    while not list(out.glob("*.png")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    helpers = _descendants(process.pid)
+    process, stdout, stderr, helpers = _stop_at_first_output(command, out, signum)
     assert helpers  # the cluster's processes
-    process.send_signal(getattr(signal, signum))
-    stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == code, stdout + stderr
     assert stderr.count("\n") == 1 and "re-run with --skip-existing to resume" in stderr
-    manifest = json.loads((out / "manifest.json").read_text())
-    done = {f["output"] for f in manifest["files"] if f["status"] == "done"}
-    assert done == {str(p) for p in out.glob("*.png")} and 0 < len(done) < 16
+    done = _record_matches_disk(out, 16)
     time.sleep(1)
     assert [pid for pid in helpers if _running(pid)] == []  # no process left
-    resumed = subprocess.run(command + ["--skip-existing", "--json"], capture_output=True, text=True)
-    assert resumed.returncode == 0, resumed.stderr
-    totals = json.loads(resumed.stdout)["totals"]
-    assert (totals["skipped"], totals["done"]) == (len(done), 16 - len(done))
+    _resume_finishes(command, done, 16)
