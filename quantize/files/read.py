@@ -20,7 +20,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .._validation import check_image
 from ..errors import ImageError, ImageTooLargeError, InvalidParameterError, PaletteError
-from .write import _UMASK
 
 
 #: Pillow's own decompression-bomb limit (about 89.5 megapixels).
@@ -35,7 +34,6 @@ _MAX_DECODER_NOTES = 3
 _pixel_limit_lock = threading.Lock()
 _stderr_lock = threading.Lock()
 _stderr_users = 0
-os.umask(_UMASK)
 
 
 @dataclass(frozen=True)

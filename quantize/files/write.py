@@ -6,7 +6,7 @@ rename), so that it appears whole or not at all."""
 import contextlib
 import errno
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ from ..errors import OutputError
 
 #: Suffix of the temporary files of atomic writes.
 PART_SUFFIX = ".part"
-_UMASK = os.umask(0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 def _publish(tmp, path, overwrite):
@@ -103,6 +103,24 @@ def _write_failure(error, path):
     return OutputError(f"cannot write: {reason}", path)
 
 
+def _temporary_file(path):
+    """A new ``.<name>.<random>.part`` beside ``path``, open for writing.  Created with
+    mode 0666 so that the kernel applies the process's umask as it is now (the umask
+    is never read: reading it means setting it, a race with other threads)."""
+    directory = path.parent
+    for _ in range(100):
+        tmp = directory / f".{path.name}.{secrets.token_hex(4)}{PART_SUFFIX}"
+        try:
+            return os.open(tmp, _CREATE, 0o666), tmp
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            raise OutputError(f"folder {directory} does not exist", path) from None
+        except OSError as e:
+            raise OutputError(f"cannot write in folder {directory}: {e.strerror}", path) from e
+    raise OutputError(f"cannot create a temporary file in folder {directory}", path)
+
+
 def atomic_write(path, write, *, overwrite=False, protect=None):
     """Write a file through ``write(file_object)`` so it appears whole or not at all.
 
@@ -119,19 +137,12 @@ def atomic_write(path, write, *, overwrite=False, protect=None):
     """
     path = Path(path)
     check_output_path(path, overwrite=overwrite, protect=protect)
-    directory = path.parent
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PART_SUFFIX, dir=directory)
-    except FileNotFoundError:
-        raise OutputError(f"folder {directory} does not exist", path) from None
-    except OSError as e:
-        raise OutputError(f"cannot write in folder {directory}: {e.strerror}", path) from e
+    fd, tmp = _temporary_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
         size = os.path.getsize(tmp)
         _publish(tmp, path, overwrite)
     except BaseException as e:
