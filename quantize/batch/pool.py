@@ -4,25 +4,16 @@ outcome as it finishes, and the merged colour histogram of a shared palette."""
 
 import numpy as np
 
-from ..color.histogram import pack_colors, unpack_colors
+from ..color.histogram import merge_histograms, pack_colors, unpack_colors
 from .runner import NotRun, ProcessRun
 from .work import histogram_file
 
 
 def sum_histograms(parts):
-    """The sum of (codes, counts) histograms, sorted by code: exact int64 counts
-    whatever their size (a tree of merges can pass 2^32 of one colour)."""
+    """The sum of (codes, counts) histograms, sorted by code, skipping None (a file
+    that could not be read): :func:`~quantize.color.histogram.merge_histograms`."""
     parts = [p for p in parts if p is not None]
-    if not parts:
-        return None
-    codes = np.concatenate([codes for codes, _ in parts])
-    counts = np.concatenate([counts for _, counts in parts]).astype(np.int64)
-    if not len(codes):
-        return codes, counts
-    order = np.argsort(codes, kind="stable")
-    codes, counts = codes[order], counts[order]
-    starts = np.flatnonzero(np.append(True, codes[1:] != codes[:-1]))
-    return codes[starts], np.add.reduceat(counts, starts)
+    return merge_histograms(parts) if parts else None
 
 
 def packed_histogram(task):
@@ -85,7 +76,7 @@ class LocalPool(_Pool):
             if isinstance(found, str):  # the reason it cannot be read (NotRun too)
                 reasons.append((index, found))
             else:
-                np.add.at(counts, pack_colors(found[0]), found[1])
+                counts[pack_colors(found[0])] += found[1]  # one file's colours are distinct
         codes = np.flatnonzero(counts)
         return reasons, as_colors((codes.astype(np.uint32), counts[codes]))
 

@@ -93,16 +93,28 @@ def count_colors(pixels):
 
 def merge_histograms(parts):
     """Add up several (codes, counts) histograms, each sorted by code (strips of one
-    image, or several images); returns the (codes, counts) of their sum."""
-    # Code in the high half, count in the low half: each part is sorted by code, so a
-    # stable sort only merges runs, and the counts travel with their codes.
-    keys = np.concatenate([(codes.astype(np.uint64) << 32) | counts.astype(np.uint64)
-                           for codes, counts in parts])
-    keys.sort(kind="stable")
-    codes = (keys >> 32).astype(np.uint32)
+    image, frames, or several images); returns the (codes, counts) of their sum, with
+    exact int64 counts whatever their size."""
+    parts = [(np.asarray(codes), np.asarray(counts)) for codes, counts in parts]
+    if not parts:
+        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    if all(not len(counts) or int(counts.max()) < 1 << 32 for _, counts in parts):
+        # Code in the high half, count in the low half: each part is sorted by code, so
+        # a stable sort only merges runs, and the counts travel with their codes.
+        keys = np.concatenate([(codes.astype(np.uint64) << 32) | counts.astype(np.uint64)
+                               for codes, counts in parts])
+        keys.sort(kind="stable")
+        codes = (keys >> 32).astype(np.uint32)
+        counts = (keys & 0xFFFFFFFF).astype(np.int64)
+    else:  # a count of 2^32 or more does not fit beside its code
+        codes = np.concatenate([codes for codes, _ in parts]).astype(np.uint32)
+        counts = np.concatenate([counts for _, counts in parts]).astype(np.int64)
+        order = np.argsort(codes, kind="stable")
+        codes, counts = codes[order], counts[order]
+    if not len(codes):
+        return codes, counts
     starts = _runs(codes)
-    counts = np.add.reduceat((keys & 0xFFFFFFFF).astype(np.int64), starts)
-    return codes[starts], counts
+    return codes[starts], np.add.reduceat(counts, starts)
 
 
 def _dense_histogram(pixels):

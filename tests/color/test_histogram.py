@@ -102,3 +102,26 @@ def test_dense_count_table_gives_the_same_histogram(monkeypatch, photo):
     monkeypatch.setattr(histogram, "_DENSE_STRIP", 10_000)
     dense = ColorHistogram(pixels)
     assert_same_histogram(dense, sorted_strips, pixels)
+
+
+def test_merge_keeps_counts_past_two_to_the_32():
+    from quantize.color.histogram import merge_histograms
+
+    big = (1 << 32) + 5
+    a = (np.array([3, 7], np.uint32), np.array([big, 1], np.int64))
+    b = (np.array([7, 9], np.uint32), np.array([2, 4], np.int64))
+    codes, counts = merge_histograms([a, b])
+    assert codes.tolist() == [3, 7, 9] and counts.tolist() == [big, 3, 4]
+    small = merge_histograms([(np.array([1, 2], np.uint32), np.array([5, 6])), b])
+    assert small[0].tolist() == [1, 2, 7, 9] and small[1].tolist() == [5, 6, 2, 4]
+    empty = merge_histograms([])
+    assert len(empty[0]) == len(empty[1]) == 0
+
+
+def test_a_shared_palette_weighs_counts_past_two_to_the_32():
+    from quantize import fit_shared_palette
+
+    red = (np.array([[255, 0, 0]], np.uint8), np.array([1 << 32]))
+    blue = (np.array([[0, 0, 255]], np.uint8), np.array([1]))
+    palette = fit_shared_palette([red, blue], 1, random_state=0)
+    assert palette[0, 0] > 250 and palette[0, 2] < 5

@@ -146,3 +146,16 @@ def test_progress_counts_every_frame_of_every_pass(frame_palettes, passes):
     quantize_animation(frames, 8, frame_palettes=frame_palettes, random_state=0,
                        progress=lambda done, total: seen.append((done, total)))
     assert seen == [(i, passes * 5) for i in range(1, passes * 5 + 1)]
+
+
+def test_duration_weights_past_two_to_the_32_keep_their_colour():
+    """GIF durations go up to 655,350 ms: a frame's pixels times its duration passes
+    2^32, which the merged histogram once truncated (pure red was lost)."""
+    red = np.zeros((2, 3277, 3), np.uint8)  # 6,554 pixels x 655,350 ms = 2^32 + 196,604
+    red[..., 0] = 255
+    mix = np.zeros((2, 3277, 3), np.uint8)
+    mix[0] = (0, 200, 0)
+    mix[1] = (0, 0, 200)
+    animation = Animation.from_arrays([red, mix], durations=[655_350, 100])
+    result = quantize_animation(animation, 2, weight="duration", random_state=0)
+    assert [255, 0, 0] in result.palette[:, :3].tolist()
