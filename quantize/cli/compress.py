@@ -2,7 +2,7 @@
 input after the other (a failure does not stop the rest), from files or stdin."""
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -14,7 +14,7 @@ from ..files.palette_formats import FORMATS as PALETTE_FILE_FORMATS
 from ..files.palettes import load_palette
 from ..files.palettes import save_palette as write_palette
 from ..files.read import check_input_file, load_image, load_image_bytes, read_stdin
-from ..files.write import atomic_write, check_outputs
+from ..files.write import atomic_write, check_outputs, check_plan
 from ..quantization.animation import WEIGHTS, quantize_animation
 from ..quantization.api import apply_palette, quantize_image
 from ..quantization.report import JSON_KEYS
@@ -162,16 +162,71 @@ def compress(ctx, inputs, output, suffix, ext, save_palette, as_json, force, **o
     to_stdout = output == STDIO or (output is None and STDIO in inputs)
     mode = CompressMode(s, quality_min, palette, output, suffix, ext, force=force, save_palette=save_palette,
                         as_json=as_json, report_to_stderr=to_stdout, **mode_options)
-    codes = [_compress_one(mode, input, palette_file) for input in inputs]
+    with one_line_errors(inputs[0]):
+        plan = _plan(mode, inputs, palette_file)
+    codes = [_compress_one(mode, planned, palette_file) for planned in plan]
     return next((code for code in (EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED) if code in codes), 0)
 
 
-def _compress_one(mode, input, palette_file):
+@dataclass
+class _Planned:
+    """One input of the call: its output (and what it was found to be), or why it
+    cannot be run."""
+
+    input: Path
+    output: Path | None = None
+    targets: tuple = ()
+    animation: object = None
+    error: click.ClickException | None = None
+
+
+def _plan(mode, inputs, palette_file):
+    """Every input's output, checked as a whole before anything is written: no output
+    may be an input of the call (or the palette file), and no two inputs may want one
+    output, whatever --force says.  An input that cannot be read fails on its turn."""
+    plan = []
+    for input in inputs:
+        planned = _Planned(input)
+        if input == STDIO:
+            planned.output = mode.output_for(input)  # -o, else stdout; read on its turn
+        else:
+            try:
+                with one_line_errors(input):
+                    check_input_file(input)
+                    planned.animation = None if mode.first_frame else open_animation(
+                        input, max_pixels=mode.settings.max_pixels)
+                    planned.output = mode.output_for(input, _format(planned.animation))
+            except click.ClickException as e:
+                planned.error = e
+        if planned.output not in (None, STDIO):
+            smallest = mode.image_format == "smallest"
+            output = planned.output
+            planned.targets = (output.with_suffix(".png"), output.with_suffix(".webp")) if smallest else (output,)
+        plan.append(planned)
+    several = len(plan) > 1
+    outputs = [(path, f"the output of {p.input}" if several else "the output") for p in plan for path in p.targets]
+    if mode.save_palette is not None:
+        outputs.append((mode.save_palette, "the --save-palette file"))
+    reads = [(p.input, f"the input image {p.input}" if several else "the input image")
+             for p in plan if p.input != STDIO]
+    # a clash refuses the whole call (exit 1): nothing is written
+    check_plan(outputs, reads=[*reads, (palette_file, "the palette file")])
+    return plan
+
+
+def _format(animation):
+    return animation.format if animation is not None else None
+
+
+def _compress_one(mode, planned, palette_file):
     """Compress one input, print its report, and return its exit code (errors are
     printed as one line: the next input still runs)."""
+    input = planned.input
     try:
+        if planned.error is not None:
+            raise planned.error
         with one_line_errors(input):
-            status, report, code = _run(mode, input, palette_file)
+            status, report, code = _run(mode, planned, palette_file)
     except click.UsageError:
         raise
     except click.ClickException as e:
@@ -200,22 +255,19 @@ def _reason(report, status):
     return None if status == "done" else report.notes[-1]
 
 
-def _run(mode, input, palette_file):
+def _run(mode, planned, palette_file):
     """(status, report, exit code) of one input; raises the library's errors."""
     s = mode.settings
+    input, output, animation = planned.input, planned.output, planned.animation
     data = None
     if input == STDIO:
         data = read_stdin()
-    else:
-        check_input_file(input)  # first: the default output is named after it
-    animation = None if mode.first_frame else open_animation(
-        None if data is not None else input, data=data, max_pixels=s.max_pixels)
-    animated = animation.format if animation is not None else None
-    output = mode.output_for(input, animated)
+        if not mode.first_frame:
+            animation = open_animation(data=data, max_pixels=s.max_pixels)
+    animated = _format(animation)
     smallest = mode.image_format == "smallest"
-    if output != STDIO:
-        targets = [output.with_suffix(".png"), output.with_suffix(".webp")] if smallest else [output]
-        check_outputs([(path, "the output") for path in targets]
+    if output != STDIO:  # the plan is checked; what exists now is checked again
+        check_outputs([(path, "the output") for path in planned.targets]
                       + ([(mode.save_palette, "the --save-palette file")] if mode.save_palette else []),
                       reads=[(input, "the input image"), (palette_file, "the palette file")], overwrite=mode.force)
     image_format = mode.format_of(output, animated)

@@ -53,23 +53,56 @@ def _check_writable(path, overwrite):
         raise OutputError("file exists (use --force to overwrite it)", path)
 
 
-def _same_path(a, b):
-    """Whether two paths name one file: the same file on disk (hard and symbolic links
-    included), or the same place once resolved when one does not exist yet."""
-    a, b = Path(a), Path(b)
-    with contextlib.suppress(OSError):
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+def _identity(path):
+    """What names one file: its device and inode when it exists (hard and symbolic
+    links included), else its resolved path."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return ("path", os.path.normcase(os.path.realpath(path)))
+    return ("file", info.st_dev, info.st_ino)
+
+
+def check_plan(outputs, *, reads=()):
+    """Check that no output is a file that is read and no two outputs are one file,
+    whatever may be overwritten: the plan of a whole command, before anything is
+    written.
+
+    Parameters
+    ----------
+    outputs : sequence of (str or Path, str)
+        Each output path and what it is ("the output of a.png"...), for the errors.
+    reads : sequence of (str or Path, str)
+        Each file read and what it is ("the input image", "the palette file"...);
+        None and remote files (a RemotePath is never a local file) are skipped.
+
+    Raises
+    ------
+    OutputError
+        Naming the output and the file it would replace.
+    """
+    read = {}
+    for source, what in reads:
+        if isinstance(source, (str, os.PathLike)):
+            read.setdefault(_identity(source), what)
+    planned = {}
+    for path, role in outputs:
+        key = _identity(path)
+        if key in read:
+            raise OutputError(f"{role} would overwrite {read[key]} (outputs never replace a file that is read)",
+                              path)
+        if key in planned:
+            raise OutputError(f"{role} is also {planned[key]}: two outputs cannot share a path", path)
+        planned[key] = role
 
 
 def check_outputs(outputs, *, reads=(), overwrite=False):
     """Check, before any work, every output a command will write.
 
     No output may be a file the command reads (``reads``: the input image, a palette
-    file...), whatever ``overwrite`` says; no two outputs may be one path; and each
-    must be a writable path: not a folder, and not an existing file unless
-    ``overwrite``.
+    file...), whatever ``overwrite`` says; no two outputs may be one path
+    (:func:`check_plan`); and each must be a writable path: not a folder, and not an
+    existing file unless ``overwrite``.
 
     Parameters
     ----------
@@ -83,18 +116,10 @@ def check_outputs(outputs, *, reads=(), overwrite=False):
     OutputError
         Naming the output and the problem.
     """
-    checked = []
-    for path, role in outputs:
-        path = Path(path)
-        for source, what in reads:
-            if source is not None and _same_path(path, source):
-                raise OutputError(f"{role} would overwrite {what} (outputs never replace a file that is read)",
-                                  path)
-        for earlier, earlier_role in checked:
-            if _same_path(path, earlier):
-                raise OutputError(f"{role} is also {earlier_role}: two outputs cannot share a path", path)
+    outputs = [(Path(path), role) for path, role in outputs]
+    check_plan(outputs, reads=reads)
+    for path, _ in outputs:
         _check_writable(path, overwrite)
-        checked.append((path, role))
 
 
 def _write_failure(error, path):
