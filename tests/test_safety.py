@@ -227,6 +227,18 @@ def test_a_foreign_manifest_is_not_replaced(work):
     assert (work / "out" / "manifest.json").read_text() == '{"mine": true}'
 
 
+def test_a_foreign_manifest_csv_is_not_replaced_without_force(work):
+    (work / "out").mkdir()
+    (work / "out" / "manifest.csv").write_text("sku,price\n1,2\n")
+    result = run("batch", work / "in", "-o", work / "out", "--jobs", 1)
+    assert result.exit_code == 1
+    _one_error_line(result, "manifest.csv: exists without a manifest.json beside it")
+    assert sorted(p.name for p in (work / "out").iterdir()) == ["manifest.csv"]
+    assert (work / "out" / "manifest.csv").read_text() == "sku,price\n1,2\n"
+    forced = run("batch", work / "in", "-o", work / "out", "--jobs", 1, "--force")
+    assert forced.exit_code == 0 and (work / "out" / "manifest.csv").read_text().startswith("input,")
+
+
 def test_batch_records_fifos_and_link_loops_as_skipped(work):
     os.mkfifo(work / "in" / "pipe.png")
     (work / "in" / "loop.png").symlink_to(work / "in" / "loop.png")

@@ -134,7 +134,7 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
     inputs = find_images(input_dir, recursive=b.recursive, include=b.include, exclude=exclude,
                          skip=[output_dir] if inside else [], unreadable=unreadable)
     outputs = plan_outputs(inputs, input_dir, output_dir, b.suffix)
-    earlier = earlier_reports(output_dir)
+    earlier = earlier_reports(output_dir, overwrite=b.overwrite)
     _check_batch_outputs(input_dir, output_dir, inputs, outputs, b.html_report, b.overwrite)
     outcomes = [None] * len(inputs)
     tasks = []

@@ -31,15 +31,22 @@ def write_records(report, output_dir, html_report, overwrite):
             report.write_errors.append(f"{path}: {e.reason}")
 
 
-def earlier_reports(output_dir):
+def earlier_reports(output_dir, *, overwrite=False):
     """(input, output) → file entry of the manifest an earlier run left in
     ``output_dir`` (empty when there is none).
 
-    Raises OutputError when manifest.json exists and is not a quantize manifest: it is
-    someone else's file, and the batch would replace it.
+    Raises OutputError when manifest.json exists and is not a quantize manifest, or
+    when manifest.csv exists without a manifest.json beside it and ``overwrite`` is
+    false: they are someone else's files, and the batch would replace them.
     """
-    path = as_location(output_dir) / "manifest.json"
+    folder = as_location(output_dir)
+    path = folder / "manifest.json"
     if not path.is_file():
+        table = folder / "manifest.csv"
+        if not overwrite and table.exists():
+            raise OutputError("exists without a manifest.json beside it: not a quantize batch's record, and the "
+                              "batch would replace it (move it, choose another output folder, or use --force)",
+                              table)
         return {}
     try:
         manifest = json.loads(path.read_bytes())
