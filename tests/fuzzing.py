@@ -62,6 +62,19 @@ def seeds(seed=0):
     ]
 
 
+def hostile_gif(offsets, *, canvas=(1, 1), size=(1, 1)):
+    """A tiny GIF of one 1-colour frame per (x, y) offset, each ``size`` pixels: frames
+    placed outside the ``canvas`` make Pillow grow it as they are reached, and many
+    frames on a large canvas make an animation bomb of a few bytes a frame."""
+    out = bytearray(b"GIF89a" + struct.pack("<HH", *canvas) + bytes([0x80, 0, 0]) + bytes([0, 0, 0, 255, 255, 255]))
+    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop for ever
+    for x, y in offsets:
+        out += b"\x21\xf9\x04\x00\x0a\x00\x00\x00"  # 100 ms
+        out += b"\x2c" + struct.pack("<HHHH", x, y, *size) + b"\x00"
+        out += b"\x02\x02\x44\x01\x00"  # LZW data of one pixel of colour 1
+    return bytes(out + b"\x3b")
+
+
 def _png_chunks(data):
     """(offset, length, tag) of each chunk of a PNG."""
     chunks, offset = [], 8

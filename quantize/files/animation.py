@@ -9,6 +9,7 @@ palette index per pixel, are what is held then.
 """
 
 import io
+import math
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,12 +19,39 @@ from PIL import Image
 
 from ..color.alpha import lookup_table
 from ..errors import ImageError, InvalidParameterError, OutputError
-from .read import DEFAULT_MAX_PIXELS, check_input_file, opened
+from .read import DEFAULT_MAX_PIXELS, check_input_file, opened, too_large
 
 #: Formats that hold an animation, and what an animated output may be.
 ANIMATED_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
 #: The extension of each animated format.
 ANIMATED_EXTENSIONS = {"GIF": ".gif", "PNG": ".png", "WEBP": ".webp"}
+#: An animation's frames may hold this many times ``max_pixels`` in all (canvas x
+#: frames): its palette indices are kept for the encoder, about 5 bytes a pixel.
+ANIMATION_BUDGET = 2
+#: The longest frame each format can store, in milliseconds (GIF: 16 bits of
+#: centiseconds; APNG: 16 bits of seconds; WebP: 24 bits of milliseconds).
+MAX_DURATION = {"GIF": 655_350, "PNG": 65_535_000, "WEBP": (1 << 24) - 1}
+#: The most loops each format can store (0 is for ever).
+MAX_LOOP = 65_535
+
+
+def duration_ms(value):
+    """A frame's duration as whole milliseconds: 0 for what is not a finite,
+    positive number (files can say NaN, infinity or nothing)."""
+    try:
+        value = float(value or 0)
+    except (TypeError, ValueError):
+        return 0
+    return int(min(round(value), 1 << 31)) if math.isfinite(value) and value > 0 else 0
+
+
+def check_budget(size, n_frames, max_pixels, path=None):
+    """ImageTooLargeError when ``n_frames`` frames of ``size`` (width, height) are over
+    the animation's budget, :data:`ANIMATION_BUDGET` times ``max_pixels``."""
+    total = size[0] * size[1] * n_frames
+    if max_pixels is not None and total > ANIMATION_BUDGET * max_pixels:
+        raise too_large(f"animation has {n_frames:,} frames of {size[0]}x{size[1]} = {total:,} pixels in all",
+                        ANIMATION_BUDGET * max_pixels, path)
 
 
 @dataclass(frozen=True)
@@ -85,11 +113,14 @@ class Animation:
         if len(shapes) > 1 or any(a.dtype != np.uint8 or a.ndim != 3 or a.shape[2] not in (3, 4) for a in arrays):
             raise InvalidParameterError("animation frames must be (H, W, 3) or (H, W, 4) uint8 arrays of one size")
         durations = (durations,) * len(arrays) if np.isscalar(durations) else tuple(durations)
-        if len(durations) != len(arrays) or any(d < 0 for d in durations):
-            raise InvalidParameterError("durations: one non-negative number of milliseconds per frame")
+        if len(durations) != len(arrays) or not all(
+                isinstance(d, (int, float, np.number)) and 0 <= d <= 1 << 31 for d in durations):
+            raise InvalidParameterError("durations: one number of milliseconds per frame, 0 to 2^31")
+        if loop is not None and not (isinstance(loop, (int, np.integer)) and 0 <= loop <= MAX_LOOP):
+            raise InvalidParameterError(f"loop={loop!r} must be None or an integer in [0, {MAX_LOOP}]")
         height, width = arrays[0].shape[:2]
         return cls(None, None, None, (width, height), len(arrays), loop, _arrays=arrays,
-                   _durations=tuple(int(d) for d in durations))
+                   _durations=tuple(duration_ms(d) for d in durations))
 
     def frames(self):
         """Yield every :class:`Frame` in order, decoded as it is reached."""
@@ -103,11 +134,11 @@ class Animation:
         with opened(source, self.path, self._max_pixels, []) as image:
             for index in range(self.n_frames):
                 image.seek(index)
-                pixels = np.asarray(image.convert("RGBA"))
-                if pixels.shape[:2] != (self.size[1], self.size[0]):
-                    raise ImageError(f"frame {index + 1} is {pixels.shape[1]}x{pixels.shape[0]}, not the "
+                if image.size != tuple(self.size):  # before decoding: a frame can grow the canvas
+                    raise ImageError(f"frame {index + 1} is {image.size[0]}x{image.size[1]}, not the "
                                      f"canvas's {self.size[0]}x{self.size[1]}", self.path)
-                yield Frame(pixels, int(image.info.get("duration", 0) or 0), _disposal(image),
+                pixels = np.asarray(image.convert("RGBA"))
+                yield Frame(pixels, duration_ms(image.info.get("duration")), _disposal(image),
                             image.info.get("blend"))
 
 
@@ -124,8 +155,9 @@ def open_animation(path=None, *, data=None, name="-", max_pixels=DEFAULT_MAX_PIX
     Raises
     ------
     ImageError
-        As :func:`.read.load_image`: missing, not an image, corrupt, over ``max_pixels``
-        (per frame).
+        As :func:`.read.load_image`: missing, not an image, corrupt, a frame over
+        ``max_pixels``, or the frames over :data:`ANIMATION_BUDGET` times
+        ``max_pixels`` in all (ImageTooLargeError).
     """
     start = time.perf_counter()
     if data is None:
@@ -138,9 +170,11 @@ def open_animation(path=None, *, data=None, name="-", max_pixels=DEFAULT_MAX_PIX
     with opened(source, path, max_pixels, []) as image:
         if not getattr(image, "is_animated", False) or image.format not in ANIMATED_FORMATS:
             return None
+        check_budget(image.size, image.n_frames, max_pixels, path)
+        loop = image.info.get("loop")
         animation = Animation(path, file_bytes, image.format, image.size, image.n_frames,
-                              image.info.get("loop"), _source=data if data is not None else path,
-                              _max_pixels=max_pixels)
+                              None if loop is None else min(int(loop), MAX_LOOP),
+                              _source=data if data is not None else path, _max_pixels=max_pixels)
     return replace(animation, seconds=time.perf_counter() - start)
 
 
@@ -177,11 +211,37 @@ def frame_image(labels, palette, image_format, *, transparent):
     return image
 
 
+def _merged(images, durations):
+    """The frames to write: consecutive frames that show the same picture become one,
+    shown for their summed durations.  The encoders merge them too, but Pillow's GIF
+    encoder fails when a single frame is left; merged here, that case is a still.
+    Returns the kept images, their durations and the index of each run's last frame
+    (whose disposal follows the run)."""
+    kept, times, last, previous = [], [], [], None
+    for index, (image, duration) in enumerate(zip(images, durations)):
+        # converting a copy: Pillow's convert() of a "P" image with transparency changes
+        # the image's own palette to RGBA, which its GIF encoder then writes wrongly
+        shown = np.array(image.copy().convert("RGBA"))
+        shown[shown[..., 3] == 0] = 0  # invisible pixels are equal whatever their colour
+        if previous is not None and np.array_equal(shown, previous):
+            times[-1] += duration
+            last[-1] = index
+            continue
+        kept.append(image)
+        times.append(duration)
+        last.append(index)
+        previous = shown
+    return kept, times, last
+
+
 def encode_animation(images, image_format, *, durations, loop, disposals=None, blends=None, shared_palette=True,
-                     path=None):
+                     path=None, notes=None):
     """The bytes of an animation of Pillow frame images (see :func:`frame_image`).
 
-    GIF frames share one global colour table when ``shared_palette`` (else each has
+    Consecutive frames that show the same picture are written once, for their summed
+    durations; durations longer than the format can store (:data:`MAX_DURATION`) are
+    shortened to its longest, with a line in ``notes`` (a list) when given.  GIF
+    frames share one global colour table when ``shared_palette`` (else each has
     its own, a local colour table); unchanged pixels become transparent where the
     palette has room, and every frame is cropped to what changed (Pillow's
     optimisation).  APNG is written without a default image; WebP lossless.
@@ -194,10 +254,18 @@ def encode_animation(images, image_format, *, durations, loop, disposals=None, b
     OutputError
         The encoder refused the frames.
     """
-    first, rest = images[0], images[1:]
-    options = {"save_all": True, "append_images": rest, "duration": list(durations)}
+    if image_format not in ANIMATED_FORMATS:
+        raise OutputError(f"{image_format} cannot hold an animation; write .gif, .png (APNG) or .webp", path)
+    kept, times, last = _merged(images, durations)
+    longest = MAX_DURATION[image_format]
+    if max(times) > longest:
+        if notes is not None:
+            notes.append(f"frames longer than {longest:,} ms were shortened to that ({image_format}'s longest)")
+        times = [min(t, longest) for t in times]
+    first, rest = kept[0], kept[1:]
+    options = {"save_all": True, "append_images": rest, "duration": times if rest else times[0]}
     if loop is not None:
-        options["loop"] = loop
+        options["loop"] = min(loop, MAX_LOOP)
     if image_format == "GIF":
         options["optimize"] = True
         if shared_palette:
@@ -205,16 +273,15 @@ def encode_animation(images, image_format, *, durations, loop, disposals=None, b
         if "transparency" in first.info:
             options["transparency"] = first.info["transparency"]
         if disposals is not None:
-            options["disposal"] = [d or 0 for d in disposals]
+            disposal = [disposals[i] or 0 for i in last]
+            options["disposal"] = disposal if rest else disposal[0]
     elif image_format == "PNG":
         # Frames are whole canvases as displayed: each replaces what it covers (blend
         # "source", disposal "none"), which shows exactly the input's frames whatever
         # its own disposal and blending were.
         options.update(default_image=False, compress_level=9, disposal=0, blend=0)
-    elif image_format == "WEBP":
-        options.update(lossless=True, method=4, minimize_size=True, allow_mixed=False)
     else:
-        raise OutputError(f"{image_format} cannot hold an animation; write .gif, .png (APNG) or .webp", path)
+        options.update(lossless=True, method=4, minimize_size=True, allow_mixed=False)
     buffer = io.BytesIO()
     try:
         first.save(buffer, format=image_format, **options)

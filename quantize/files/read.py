@@ -31,7 +31,7 @@ ICC_KEPT_NOTE = "the embedded ICC profile is kept in the output; colours were cl
 _16BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
 #: Decoder messages kept as notes, at most.
 _MAX_DECODER_NOTES = 3
-_pixel_limit_lock = threading.Lock()
+_pixel_limit_lock = threading.RLock()
 _stderr_lock = threading.Lock()
 _stderr_users = 0
 
@@ -185,15 +185,29 @@ def decoder_messages(notes):
 
 
 @contextlib.contextmanager
-def _own_pixel_limit():
-    """Switch off Pillow's global bomb check while we apply our own, per call."""
+def _pillow_limit(max_pixels):
+    """Pillow's own bomb check stays on: besides the size read at open, which we check
+    against ``max_pixels``, it guards what only appears later (a GIF frame placed
+    far outside the canvas grows it as it is reached).  It is lifted for the call
+    only when ``max_pixels`` allows more than it does (None: no limit); that changes
+    Pillow's global, so such calls take turns."""
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is None or (max_pixels is not None and max_pixels <= limit):
+        yield
+        return
     with _pixel_limit_lock:
         saved = Image.MAX_IMAGE_PIXELS
-        Image.MAX_IMAGE_PIXELS = None
+        Image.MAX_IMAGE_PIXELS = max_pixels
         try:
             yield
         finally:
             Image.MAX_IMAGE_PIXELS = saved
+
+
+def too_large(what, max_pixels, path):
+    """The :class:`ImageTooLargeError` of ``what`` ("image has 9x9 = 81 pixels"...)."""
+    return ImageTooLargeError(f"{what}, over the limit of {max_pixels:,} (decompression-bomb guard; raise it with "
+                              "--max-pixels if you trust this file)", path)
 
 
 def image_to_array(image):
@@ -334,18 +348,15 @@ def opened(source, path, max_pixels, notes):
     """Pillow's image of ``source`` (a path or a BytesIO) with the bomb guard applied
     and every decoder failure turned into an :class:`ImageError` naming ``path``."""
     try:
-        with _own_pixel_limit(), decoder_messages(notes), Image.open(source) as image:
+        with _pillow_limit(max_pixels), decoder_messages(notes), Image.open(source) as image:
             width, height = image.size
             if max_pixels is not None and width * height > max_pixels:
-                raise ImageTooLargeError(
-                    f"image has {width}x{height} = {width * height:,} pixels, over the "
-                    f"limit of {max_pixels:,} (decompression-bomb guard; raise it with "
-                    f"--max-pixels if you trust this file)",
-                    path,
-                )
+                raise too_large(f"image has {width}x{height} = {width * height:,} pixels", max_pixels, path)
             if width == 0 or height == 0:
                 raise ImageError(f"image has no pixels ({width}x{height})", path)
             yield image
+    except Image.DecompressionBombError as e:  # max_pixels is set: Pillow's check is on
+        raise too_large("a frame grows the canvas as it is decoded", max_pixels, path) from e
     except ImageError as e:
         raise ImageError(e.reason, path) if e.path is None else e
     except UnidentifiedImageError as e:

@@ -104,13 +104,14 @@ class AnimationResult:
         images = [frame_image(labels, palette, image_format,
                               transparent=self.transparent if self.shared else bool((labels < 0).any()))
                   for labels, palette in zip(self.labels, self.palettes)]
+        notes = list(self.report.notes)
         data = encode_animation(images, image_format, durations=self.durations, loop=self.loop,
                                 disposals=self.disposals if any(d is not None for d in self.disposals) else None,
                                 blends=self.blends if any(b is not None for b in self.blends) else None,
-                                shared_palette=self.shared, path=name)
+                                shared_palette=self.shared, path=name, notes=notes)
         del images
         report = replace(self.report, output=None if name is None else str(name), output_bytes=len(data),
-                         notes=list(self.report.notes))
+                         notes=notes)
         written = count_frames(data)
         if written != report.frames:
             report.notes.append(f"{report.frames - written} frames identical to the one before were merged into it "
