@@ -2,6 +2,9 @@
 handled alike; the commands live in a module each and are added in ``__init__``."""
 
 import contextlib
+import errno
+import io
+import os
 import signal
 import sys
 import threading
@@ -50,6 +53,10 @@ class _Group(click.Group):
         try:
             with stop.installed():
                 code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                sys.stdout.flush()  # a full or closed stdout fails here, not at exit
+        except OSError as e:  # what no command catches: standard output full or closed
+            _discard_stdout()
+            fail(_stream_failure(e))
         except click.UsageError as e:
             hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
             fail(f"{e.format_message()}{hint}", e.exit_code)
@@ -60,6 +67,28 @@ class _Group(click.Group):
             click.echo(f"quantize: {'terminated' if terminated else 'interrupted'}", err=True)
             sys.exit(143 if terminated else 130)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+#: Errors of writing to a stream (stdout to a full disk, a closed pipe...).
+_STREAM_ERRNOS = {errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, getattr(errno, "EDQUOT", -1)}
+
+
+def _stream_failure(error):
+    """One line for an OSError that reached the group: a failed write to standard
+    output (the commands turn their files' errors into their own)."""
+    reason = (error.strerror or str(error) or type(error).__name__).lower()
+    if error.filename is None and error.errno in _STREAM_ERRNOS:
+        return f"cannot write to standard output: {reason}"
+    return f"{error.filename}: {reason}" if error.filename else reason
+
+
+def _discard_stdout():
+    """Point stdout at /dev/null once it has failed, so that what Python still holds
+    for it is not written, and failing, again at exit (a second message)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

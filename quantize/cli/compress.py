@@ -261,7 +261,7 @@ def _run(mode, planned, palette_file):
     input, output, animation = planned.input, planned.output, planned.animation
     data = None
     if input == STDIO:
-        data = read_stdin()
+        data = read_stdin(max_pixels=s.max_pixels)
         if not mode.first_frame:
             animation = open_animation(data=data, max_pixels=s.max_pixels)
     animated = _format(animation)

@@ -329,11 +329,39 @@ def load_image_bytes(data, *, name="-", max_pixels=DEFAULT_MAX_PIXELS, keep_icc=
     return _decode(io.BytesIO(data), Path(name), len(data), start, max_pixels=max_pixels, keep_icc=keep_icc)
 
 
-def read_stdin():
-    """All the bytes of standard input (``-`` as an input)."""
+#: Standard input may bring this many bytes a pixel of ``max_pixels`` (16-bit RGBA
+#: stored raw), and this many more of metadata, before it is refused.
+STDIN_BYTES_PER_PIXEL, STDIN_SLACK = 8, 16 << 20
+
+
+def read_stdin(*, max_pixels=DEFAULT_MAX_PIXELS):
+    """All the bytes of standard input (``-`` as an input), read in pieces and
+    refused past what an image of ``max_pixels`` pixels can take
+    (:data:`STDIN_BYTES_PER_PIXEL` a pixel): an endless or huge stream is never
+    held whole.
+
+    Raises
+    ------
+    ImageError
+        Standard input is closed, cannot be read, or brings too many bytes.
+    """
     import sys
 
-    return sys.stdin.buffer.read()
+    limit = None if max_pixels is None else STDIN_BYTES_PER_PIXEL * max_pixels + STDIN_SLACK
+    if sys.stdin is None:
+        raise ImageError("standard input is closed", "-")
+    buffer = io.BytesIO()
+    try:
+        stream = sys.stdin.buffer
+        while (chunk := stream.read(1 << 20)) and (limit is None or buffer.tell() <= limit):
+            buffer.write(chunk)
+    except (OSError, ValueError) as e:  # a closed or unreadable stream
+        reason = getattr(e, "strerror", None) or str(e)
+        raise ImageError(f"cannot read standard input: {reason.lower()}", "-") from e
+    if limit is not None and buffer.tell() > limit:
+        raise ImageTooLargeError(f"more than {limit:,} bytes on standard input, more than an image of "
+                                 f"{max_pixels:,} pixels takes (raise --max-pixels if you trust this stream)", "-")
+    return buffer.getvalue()
 
 
 def _head(source):
