@@ -68,6 +68,9 @@ def test_an_unreadable_stdin_is_an_image_error(monkeypatch):
     from quantize.files.read import read_stdin
 
     class Broken(io.RawIOBase):
+        def readable(self):
+            return True
+
         def readinto(self, buffer):
             raise OSError(5, "Input/output error")
 
