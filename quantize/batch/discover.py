@@ -3,7 +3,7 @@
 import fnmatch
 import stat
 from collections import Counter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from PIL import Image
 
@@ -25,7 +25,20 @@ def _sniffs_as_image(path):
 
 
 def _matches(relative, patterns):
-    return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(Path(relative).name, p) for p in patterns)
+    name = relative.rpartition("/")[2]
+    return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in patterns)
+
+
+def _hidden(relative):
+    """Whether a relative name has a hidden part (".x"); an object key's "." and ".."
+    parts are names of their own, not hidden ones."""
+    return any(part.startswith(".") and part not in (".", "..") for part in relative.split("/"))
+
+
+def _mirrored(relative):
+    """Whether a relative name can be mirrored as a local path: no empty, "." or ".."
+    part (object keys can have them; a local path with them would land elsewhere)."""
+    return all(part not in ("", ".", "..") for part in relative.split("/"))
 
 
 def find_images(folder, *, recursive=False, include=(), exclude=(), skip=(), unreadable=None):
@@ -48,10 +61,9 @@ def find_images(folder, *, recursive=False, include=(), exclude=(), skip=(), unr
     extensions = _image_extensions()
     found = []
     for path in sorted(folder.rglob("*") if recursive else folder.glob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
+        name = path.relative_to(folder).as_posix()
+        if _hidden(name):
             continue
-        name = relative.as_posix()
         if (include and not _matches(name, include)) or _matches(name, exclude):
             continue
         try:
@@ -80,10 +92,9 @@ def _find_remote(folder, *, recursive, include, exclude, skip):
     skip = [str(s) + "/" for s in skip]
     found = []
     for path in folder.files(recursive=recursive):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or any(str(path).startswith(s) for s in skip):
+        name = path.relative_to(folder)  # the key below the folder, as it is
+        if _hidden(name) or any(str(path).startswith(s) for s in skip):
             continue
-        name = relative.as_posix()
         if (include and not _matches(name, include)) or _matches(name, exclude):
             continue
         if path.suffix.lower() in extensions or sniff_remote(path, sniff_format) is not None:
@@ -94,18 +105,37 @@ def _find_remote(folder, *, recursive, include, exclude, skip):
 def plan_outputs(inputs, input_dir, output_dir, suffix=""):
     """One distinct output path per input: ``<stem><suffix>.png`` in the mirrored folder;
     inputs of one folder that share a stem (a.jpg, a.png) keep their whole name
-    (a.jpg.png, a.png.png).  Folders are Paths or RemotePaths."""
+    (a.jpg.png, a.png.png).  Folders are Paths or RemotePaths.  An object whose key
+    cannot be mirrored in a local output folder (a "..", "." or empty part) gets
+    None: it has no output."""
     input_dir, output_dir = as_location(input_dir), as_location(output_dir)
-    relatives = [as_location(p).relative_to(input_dir) for p in inputs]
-    stems = Counter((r.parent, r.stem.lower()) for r in relatives)
+    relatives = [_relative(as_location(p), input_dir) for p in inputs]
+    split = [r.rpartition("/") for r in relatives]  # (parent, "/" or "", name)
+    stems = Counter((parent, _stem(name).lower()) for parent, _, name in split)
+    local = not isinstance(output_dir, RemotePath)
     outputs, taken = [], set()
-    for r in relatives:
-        name = r.stem if stems[(r.parent, r.stem.lower())] == 1 else r.name
-        output = output_dir / r.parent / f"{name}{suffix}.png"
+    for relative, (parent, below, name) in zip(relatives, split):
+        if local and not _mirrored(relative):
+            outputs.append(None)
+            continue
+        base = _stem(name) if stems[(parent, _stem(name).lower())] == 1 else name
+        folder = output_dir / parent if below else output_dir
+        output = folder / f"{base}{suffix}.png"
         number = 1
         while str(output).lower() in taken:  # only for names built to collide
             number += 1
-            output = output_dir / r.parent / f"{name}{suffix}-{number}.png"
+            output = folder / f"{base}{suffix}-{number}.png"
         taken.add(str(output).lower())
         outputs.append(output)
     return outputs
+
+
+def _relative(path, folder):
+    relative = path.relative_to(folder)
+    return relative if isinstance(relative, str) else relative.as_posix()
+
+
+def _stem(name):
+    """The name without its extension, as pathlib has it ("a.b.png" -> "a.b"); an
+    object key's "." and ".." parts stay as they are."""
+    return PurePosixPath(name).stem if name not in ("", ".", "..") else name

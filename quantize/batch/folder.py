@@ -139,7 +139,9 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
     outcomes = [None] * len(inputs)
     tasks = []
     for index, (source, target) in enumerate(zip(inputs, outputs)):
-        if b.skip_existing and target.exists():
+        if target is None:
+            outcomes[index] = FileOutcome(str(source), None, Status.FAILED, UNMIRRORED)
+        elif b.skip_existing and target.exists():
             before = earlier.get((str(source), str(target)))
             outcomes[index] = FileOutcome(str(source), str(target), Status.SKIPPED, "output exists",
                                           before.get("report") if before else None)
@@ -198,7 +200,8 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
         outcome or FileOutcome(str(source), str(target), Status.NOT_RUN, "the batch was interrupted")
         for outcome, source, target in zip(outcomes, inputs, outputs)
     ] + [FileOutcome(str(path), None, Status.SKIPPED, reason) for path, reason in unreadable]
-    folders = [] if isinstance(output_dir, RemotePath) else sorted({output_dir, *(o.parent for o in outputs)})
+    folders = [] if isinstance(output_dir, RemotePath) else sorted(
+        {output_dir, *(o.parent for o in outputs if o is not None)})
     report = BatchReport(
         str(input_dir), str(output_dir), _parameters(s, b, exclude, palette is not None), files, started, now(),
         time.perf_counter() - clock, interrupted,
@@ -207,6 +210,10 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
     )
     write_records(report, output_dir, b.html_report, b.overwrite)
     return report
+
+
+#: Why an object has no output in a local folder.
+UNMIRRORED = "its key has an empty, '.' or '..' part: no local path mirrors it (write to an object store instead)"
 
 
 def _parameters(s, b, exclude, has_palette):
@@ -238,7 +245,7 @@ def _check_batch_outputs(input_dir, output_dir, inputs, outputs, html_report, ov
     check_outputs(
         [(output_dir / "manifest.json", "the manifest"), (output_dir / "manifest.csv", "the manifest"),
          (html_report, "the HTML report")],
-        reads=[(p, "an input image") for p in inputs] + [(p, "an output image") for p in outputs],
+        reads=[(p, "an input image") for p in inputs] + [(p, "an output image") for p in outputs if p is not None],
         overwrite=True,
     )
     check_output_path(html_report, overwrite=overwrite)

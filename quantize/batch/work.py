@@ -84,8 +84,10 @@ def quantize_file(task):
                 _save_segments(segments, task.segment_dir, task.overwrite or task.outputs_are_ours)
         shown = pictures(loaded.pixels, result.image, result.palette) if task.thumbnails else None
         return FileOutcome(str(task.input), str(task.output), Status.DONE, None, report.to_dict(), shown)
-    except (InputFileError, OutputError) as e:
+    except InputFileError as e:
         return failed(task, e.reason)
+    except OutputError as e:  # naming the output: the outcome already names the input
+        return failed(task, str(e))
     except QuantizeError as e:
         return failed(task, str(e))
     except MemoryError:

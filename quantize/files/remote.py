@@ -9,7 +9,6 @@ S3: the AWS environment variables and files, ``AWS_ENDPOINT_URL`` included) or f
 ever sees part of an object at its final key.
 """
 
-import posixpath
 from pathlib import PurePosixPath
 
 from ..errors import InputFileError, InvalidParameterError, OutputError
@@ -67,6 +66,11 @@ class RemotePath:
     """A file or folder on an fsspec file system, with the pathlib operations a batch
     uses.  It pickles as its URL, so worker processes reach the same store.
 
+    Object keys are strings, not paths: a key is kept exactly as the store lists it
+    (``a/../b.png``, ``a//b.png`` and ``./b.png`` are objects of their own, never
+    normalised into another's name); only the URL a user gives loses its leading and
+    trailing slashes.
+
     Parameters
     ----------
     url : str
@@ -76,7 +80,14 @@ class RemotePath:
     def __init__(self, url):
         protocol, _, path = str(url).partition("://")
         self.protocol = protocol.lower()
-        self.path = posixpath.normpath(path).strip("/") if path.strip("/") else ""
+        self.path = path.strip("/")
+
+    @classmethod
+    def key(cls, protocol, path):
+        """The object ``path`` of ``protocol``, exactly as given (a listing's key)."""
+        location = cls.__new__(cls)
+        location.protocol, location.path = protocol, path
+        return location
 
     # -- names -------------------------------------------------------------------
     def __str__(self):
@@ -95,27 +106,28 @@ class RemotePath:
         return hash(str(self))
 
     def __reduce__(self):
-        return RemotePath, (str(self),)
+        return RemotePath.key, (self.protocol, self.path)
 
     def __truediv__(self, part):
-        parts = [p for p in PurePosixPath(str(part)).parts if p not in (".", "/")]
-        return RemotePath(f"{self.protocol}://{posixpath.join(self.path, *parts)}" if parts else str(self))
+        """The key ``part`` below this one, joined by one "/" (``part`` as it is, an
+        empty one too: "a" / "" / "b" is "a//b")."""
+        return RemotePath.key(self.protocol, f"{self.path}/{part}" if self.path else str(part))
 
     @property
     def name(self):
-        return posixpath.basename(self.path)
+        return self.path.rpartition("/")[2]
 
     @property
     def suffix(self):
-        return PurePosixPath(self.name).suffix
+        return PurePosixPath(self.name).suffix if self.name not in ("", ".", "..") else ""
 
     @property
     def stem(self):
-        return PurePosixPath(self.name).stem
+        return self.name[:len(self.name) - len(self.suffix)] if self.suffix else self.name
 
     @property
     def parent(self):
-        return RemotePath(f"{self.protocol}://{posixpath.dirname(self.path)}")
+        return RemotePath.key(self.protocol, self.path.rpartition("/")[0])
 
     @property
     def parents(self):
@@ -131,7 +143,7 @@ class RemotePath:
         file system without buckets (memory://, say)."""
         if self.protocol not in _PACKAGES:
             return None
-        return RemotePath(f"{self.protocol}://{self.path.split('/')[0]}")
+        return RemotePath.key(self.protocol, self.path.split("/")[0])
 
     def with_name(self, name):
         return self.parent / name
@@ -140,8 +152,11 @@ class RemotePath:
         return self.with_name(self.stem + suffix)
 
     def relative_to(self, other):
-        """The path below ``other``, as a PurePosixPath (ValueError if it is not)."""
-        return PurePosixPath(self.path).relative_to(PurePosixPath(other.path))
+        """The key below ``other``, as a string (ValueError if it is not below it)."""
+        prefix = f"{other.path}/" if other.path else ""
+        if self.protocol != other.protocol or not self.path.startswith(prefix) or self.path == other.path:
+            raise ValueError(f"{self} is not below {other}")
+        return self.path[len(prefix):]
 
     def resolve(self):
         return self
@@ -172,12 +187,16 @@ class RemotePath:
         return bool(self._ask(lambda fs, path: fs.isfile(path)))
 
     def files(self, *, recursive=False):
-        """Every file below this folder (one level unless ``recursive``), sorted."""
+        """Every file below this folder (one level unless ``recursive``), sorted, with
+        their keys as the store lists them."""
         def find(fs, path):
             fs.invalidate_cache(path)
-            return fs.find(path, maxdepth=None if recursive else 1, withdirs=False)
+            marker = getattr(fs, "root_marker", "")  # memory:// lists "/x/a.png" for x/a.png
+            found = fs.find(path, maxdepth=None if recursive else 1, withdirs=False)
+            return [p[len(marker):] if marker and p.startswith(marker) else p for p in found]
 
-        return sorted(RemotePath(f"{self.protocol}://{p}") for p in self._ask(find))
+        # a key that ends in "/" is a folder marker, not a file
+        return sorted(RemotePath.key(self.protocol, p) for p in self._ask(find) if not p.endswith("/"))
 
     def read_bytes(self, start=None, end=None):
         return self._ask(lambda fs, path: fs.cat_file(path, start=start, end=end))

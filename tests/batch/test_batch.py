@@ -258,5 +258,6 @@ def test_a_retried_task_adopts_its_own_earlier_output(tmp_path):
     assert output.stat().st_mtime_ns == before and output.read_bytes() == written  # not written again
     output.write_bytes(written[:-1] + b"x")  # someone else's file meanwhile
     clash = quantize_file(Task(source, output, settings, outputs_are_ours=True))
-    assert clash.status == "failed" and clash.reason == "file exists (written by something else during the batch)"
-    assert quantize_file(Task(source, output, settings)).reason.startswith("file exists")
+    assert clash.status == "failed"
+    assert clash.reason == f"{output}: file exists (written by something else during the batch)"  # the output named
+    assert quantize_file(Task(source, output, settings)).reason == f"{output}: file exists (use --force to overwrite it)"

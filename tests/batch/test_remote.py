@@ -3,9 +3,12 @@ started by these tests on a free 127.0.0.1 port and stopped by them) through fss
 s3fs, and fsspec's memory:// file system."""
 
 import os
+import pickle
+import posixpath
 import socket
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +24,7 @@ from quantize.batch import find_images, quantize_folder  # noqa: E402
 from quantize.files.remote import RemotePath, as_location  # noqa: E402
 
 from ..cli.helpers import run  # noqa: E402
+from ..conftest import IMAGES  # noqa: E402
 from .conftest import timeless  # noqa: E402
 
 
@@ -103,8 +107,8 @@ def test_resume_and_no_overwrite_on_s3(bucket):
     assert cat.status == "skipped" and cat.report == first.files[0].report  # the first run's report, kept
     assert images(objects(bucket, "out/")) == images(written)
     again = quantize_folder(source, out, jobs=1, random_state=1)
-    assert [f.reason for f in again.files if f.output.endswith("cat.png")] == [
-        "file exists (use --force to overwrite it)"]
+    assert [f.reason for f in again.files if f.output.endswith("cat.png")] == [  # naming the output
+        f"{out}/cat.png: file exists (use --force to overwrite it)"]
     assert images(objects(bucket, "out/")) == images(written)  # nothing replaced
     forced = quantize_folder(source, out, jobs=1, random_state=0, overwrite=True)
     assert forced.count("done") == 1 and images(objects(bucket, "out/")) == images(written)
@@ -149,7 +153,7 @@ def test_memory_store_discovery_and_outputs(folder):
         fs.pipe_file(f"{root}/{path.relative_to(folder).as_posix()}", path.read_bytes())
     fs.pipe_file(f"{root}/.hidden.png", (folder / "cat.png").read_bytes())
     source = RemotePath(f"memory://{root}")
-    found = [p.relative_to(source).as_posix() for p in find_images(source, recursive=True)]
+    found = [p.relative_to(source) for p in find_images(source, recursive=True)]
     assert found == ["cat.png", "corrupt.png", "notes.jpg", "sub/deeper/vignette.png", "sub/no-extension",
                      "sub/rocket.jpg"]  # by extension or by content; hidden and text files left out
     assert [p.name for p in find_images(source, recursive=True, include=["sub/*"], exclude=["*.jpg"])] == [
@@ -191,12 +195,86 @@ def test_a_protocol_without_its_package_says_what_to_install(monkeypatch):
 
 
 def test_remote_paths_behave_as_paths():
-    path = as_location("s3://shop//photos/./sub/cat.jpg")
+    path = as_location("s3://shop/photos/sub/cat.jpg/")
     assert str(path) == "s3://shop/photos/sub/cat.jpg" and path == RemotePath("s3://shop/photos/sub/cat.jpg")
     assert (path.name, path.stem, path.suffix) == ("cat.jpg", "cat", ".jpg")
     assert path.parent == RemotePath("s3://shop/photos/sub") and path.bucket == RemotePath("s3://shop")
     assert path.with_suffix(".png") == RemotePath("s3://shop/photos/sub/cat.png")
-    assert path.relative_to(RemotePath("s3://shop/photos")).as_posix() == "sub/cat.jpg"
-    assert RemotePath("s3://shop") / "a" / "." / "b.png" == RemotePath("s3://shop/a/b.png")
+    assert path.relative_to(RemotePath("s3://shop/photos")) == "sub/cat.jpg"
+    assert RemotePath("s3://shop") / "a" / "b.png" == RemotePath("s3://shop/a/b.png")
+
+
+@pytest.mark.parametrize("key", ["in/a/../good.png", "in/./x.png", "in//x.png", "in/..", "in/../x.png"])
+def test_object_keys_are_strings_not_paths(key):
+    """A key is an object of its own: never normalised into another's name."""
+    path = RemotePath.key("s3", f"shop/{key}")
+    assert str(path) == f"s3://shop/{key}" and path != RemotePath(f"s3://shop/{posixpath.normpath(key)}")
+    folder = RemotePath("s3://shop/in")
+    assert folder / path.relative_to(folder) == path
+    assert pickle.loads(pickle.dumps(path)) == path
+    with pytest.raises(ValueError):
+        folder.relative_to(path)
     assert as_location("file:///tmp/x") == __import__("pathlib").Path("/tmp/x")
     assert os.fspath(as_location("photos")) == "photos"
+
+
+#: Keys a path library would normalise into another object's name, or out of the folder.
+_DOT_KEYS = ["in/..", "in/../x.png", "in/a/../good.png", "in/./y.png", "in//z.png"]
+
+
+@pytest.fixture
+def dotted(endpoint):
+    """A bucket whose in/ holds good.png (the rocket) and, under the keys above, the cat."""
+    name = f"keys-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=name)
+    client.put_object(Bucket=name, Key="in/good.png", Body=(IMAGES / "rocket-vignette.png").read_bytes())
+    for key in _DOT_KEYS:
+        client.put_object(Bucket=name, Key=key, Body=(IMAGES / "chelsea.png").read_bytes())
+    return name
+
+
+def test_keys_with_dot_parts_are_objects_of_their_own(dotted):
+    """Each object is read under its own key (in/a/../good.png is the cat, not
+    in/good.png read twice) and written under the mirrored key."""
+    report = quantize_folder(f"s3://{dotted}/in", f"s3://{dotted}/out", recursive=True, jobs=1, random_state=0)
+    assert report.exit_code == 0 and report.count("done") == 6
+    assert {f.input for f in report.files} == {f"s3://{dotted}/{k}" for k in [*_DOT_KEYS, "in/good.png"]}
+    written = objects(dotted, "out/")
+    cat = quantize_folder(f"s3://{dotted}/in", f"s3://{dotted}/one", include=["good.png"], jobs=1,
+                          random_state=0)
+    assert cat.count("done") == 1
+    mirrored = {"...png", "../x.png", "a/../good.png", "./y.png", "/z.png", "good.png"}
+    assert {k for k in written if k.endswith(".png")} == mirrored
+    assert written["a/../good.png"] == written["./y.png"] != written["good.png"]
+    assert written["good.png"] == objects(dotted, "one/")["good.png"]
+    shallow = quantize_folder(f"s3://{dotted}/in", f"s3://{dotted}/flat", jobs=1, random_state=0)
+    assert shallow.exit_code == 0 and {Path(f.input).name for f in shallow.files} == {"..", "good.png"}
+
+
+def test_an_object_store_to_a_local_folder(dotted, tmp_path):
+    """Stores and local folders mix either way; a key no local path mirrors fails
+    with the reason, and nothing lands outside the output folder."""
+    out = tmp_path / "deep" / "out"
+    report = quantize_folder(f"s3://{dotted}/in", out, recursive=True, jobs=1, random_state=0)
+    outcomes = {f.input.rpartition(f"{dotted}/")[2]: f for f in report.files}
+    assert outcomes["in/good.png"].status == "done" and (out / "good.png").exists()
+    for key in _DOT_KEYS:
+        assert outcomes[key].status == "failed" and outcomes[key].output is None
+        assert "no local path mirrors it" in outcomes[key].reason
+    assert report.exit_code == 1
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
+        "deep/out/good.png", "deep/out/manifest.csv", "deep/out/manifest.json"]
+    pooled = run("batch", f"s3://{dotted}/in", "-o", tmp_path / "cli", "--include", "good.png", "--scheduler",
+                 "local:1", "--json") if _has_dask() else None
+    if pooled is not None:
+        assert pooled.exit_code == 0, pooled.output
+        assert (tmp_path / "cli" / "good.png").exists()
+
+
+def _has_dask():
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return False
+    return True
