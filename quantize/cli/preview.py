@@ -45,13 +45,13 @@ def preview(input, port, no_browser, max_pixels):
             server = PreviewServer(session, port)
         except OSError as e:
             raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}") from e
-    click.echo(f"quantize preview of {input}: {server.url}")  # even with -q: the address is the output
-    say("Ctrl-C stops it.")
-    if not no_browser:
-        webbrowser.open(server.url)
-    try:
+    try:  # from here on Ctrl-C (or SIGTERM) is the way to stop: exit 0, whenever it comes
+        click.echo(f"quantize preview of {input}: {server.url}")  # even with -q: the address is the output
+        say("Ctrl-C stops it.")
+        if not no_browser:
+            webbrowser.open(server.url)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()

@@ -1,5 +1,11 @@
 """One image being previewed: the results of the settings asked for, each computed once
-and kept, and the writing of one as ``quantize compress`` would write it."""
+and kept, and the writing of one as ``quantize compress`` would write it.
+
+Settings are computed one at a time, on one worker thread, whatever the number of
+requests: the newest setting asked for goes next and older ones still waiting are
+cancelled (a slider that moves asks for many), so memory holds one computation and
+the results kept (at most :data:`CACHE_SIZE` of them and :data:`CACHE_BYTES` in all).
+"""
 
 import io
 import shlex
@@ -20,8 +26,29 @@ from ..quantization.dither import METHODS as DITHERS
 from ..quantization.search import DEFAULT_EFFORT, EFFORTS
 from ..quantization.settings import MAX_PALETTE
 
-#: Results kept per image (the least recently asked for is dropped first).
-CACHE_SIZE = 64
+#: Results kept per image, and their bytes at most (the least recently asked for is
+#: dropped first).
+CACHE_SIZE, CACHE_BYTES = 64, 256 << 20
+#: Settings that a write waits for (never cancelled) at most at once.
+MAX_KEPT = 8
+
+
+class Superseded(Exception):
+    """A setting was cancelled before it was computed: a newer one was asked for, or
+    the preview is stopping."""
+
+
+class Busy(Exception):
+    """Too many writes wait for their settings."""
+
+
+class _Job:
+    """One setting to compute, and who waits for it."""
+
+    def __init__(self, setting, keep):
+        self.setting, self.keep = setting, keep
+        self.done = threading.Event()
+        self.preview = self.error = None
 
 
 @dataclass(frozen=True)
@@ -90,10 +117,13 @@ class PreviewSession:
 
     def __init__(self, loaded):
         self.loaded = loaded
-        self._results = {}
-        self._order = []
+        self._results = {}  # setting -> Preview, least recently asked for first
         self._lock = threading.Lock()
-        self._computing = {}
+        self._wake = threading.Condition(self._lock)
+        self._pending = []  # jobs not started, oldest first
+        self._jobs = {}  # setting -> its pending or running job
+        self._worker = None
+        self._closed = False
         self.original = _png(loaded.pixels)
 
     @property
@@ -104,33 +134,76 @@ class PreviewSession:
         """``<stem>-q<k>.png`` beside the image, as compress names it."""
         return self.path.with_name(f"{self.path.stem}-q{setting.k}.png")
 
-    def result(self, setting):
-        """The :class:`Preview` of ``setting``, computed on first request."""
+    def result(self, setting, *, keep=False):
+        """The :class:`Preview` of ``setting``, computed on first request.
+
+        Raises :class:`Superseded` when a newer setting was asked for before this one
+        was started (unless ``keep``: a write's setting is never cancelled), or the
+        session is closed; :class:`Busy` when :data:`MAX_KEPT` writes already wait.
+        """
         with self._lock:
             if setting in self._results:
-                self._order.remove(setting)
-                self._order.append(setting)
-                return self._results[setting]
-            event = self._computing.get(setting)
-            if event is None:
-                event = self._computing[setting] = threading.Event()
-                mine = True
-            else:
-                mine = False
-        if not mine:  # another request computes it: wait for it
-            event.wait()
-            return self.result(setting)
-        try:
-            preview = self._compute(setting)
+                preview = self._results.pop(setting)
+                self._results[setting] = preview  # now the most recently asked for
+                return preview
+            if self._closed:
+                raise Superseded("the preview is stopping")
+            job = self._jobs.get(setting)
+            if job is None:
+                if keep and sum(j.keep for j in self._pending) >= MAX_KEPT:
+                    raise Busy(f"{MAX_KEPT} writes are waiting already")
+                if not keep:  # the newest setting wins over those still waiting
+                    for old in [j for j in self._pending if not j.keep]:
+                        self._cancel(old, "superseded by a newer setting")
+                job = self._jobs[setting] = _Job(setting, keep)
+                self._pending.append(job)
+                if self._worker is None:
+                    self._worker = threading.Thread(target=self._work, name="quantize-preview-work", daemon=True)
+                    self._worker.start()
+                self._wake.notify()
+            job.keep |= keep
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.preview
+
+    def close(self):
+        """Cancel what waits and stop the worker once its computation (if any) ends."""
+        with self._lock:
+            self._closed = True
+            for job in list(self._pending):
+                self._cancel(job, "the preview is stopping")
+            self._wake.notify_all()
+
+    def _cancel(self, job, why):
+        self._pending.remove(job)
+        self._jobs.pop(job.setting, None)
+        job.error = Superseded(why)
+        job.done.set()
+
+    def _work(self):
+        while True:
             with self._lock:
-                self._results[setting] = preview
-                self._order.append(setting)
-                while len(self._order) > CACHE_SIZE:
-                    self._results.pop(self._order.pop(0))
-            return preview
-        finally:
+                while not self._pending and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                job = self._pending.pop(0)
+            try:
+                job.preview = self._compute(job.setting)
+            except Exception as e:  # given to every request that waits for it
+                job.error = e
             with self._lock:
-                self._computing.pop(setting).set()
+                self._jobs.pop(job.setting, None)
+                if job.preview is not None:
+                    self._keep(job.setting, job.preview)
+            job.done.set()
+
+    def _keep(self, setting, preview):
+        self._results[setting] = preview
+        while len(self._results) > 1 and (len(self._results) > CACHE_SIZE or sum(
+                len(p.picture) + len(p.data) for p in self._results.values()) > CACHE_BYTES):
+            del self._results[next(iter(self._results))]
 
     def _compute(self, setting):
         result = quantize_image(self.loaded, **setting.options())
@@ -160,7 +233,7 @@ class PreviewSession:
         if self.path is None:
             raise OutputError("an image read from a stream has no place to write beside it")
         output = self.output_for(setting)
-        data = self.result(setting).data
+        data = self.result(setting, keep=True).data
         atomic_write(output, lambda handle: handle.write(data), overwrite=False, protect=self.path)
         return output
 
