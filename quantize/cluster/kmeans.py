@@ -50,10 +50,14 @@ def _power_of_two_scale(X):
     return float(2.0 ** np.round(np.log2(largest)))
 
 
-
-
-
-
+def _weight_exponent(w):
+    """The power of two (its exponent) that brings the largest weight near 1 when their
+    sum (or a weighted sum of squares) could overflow; 0 otherwise.  Centres do not
+    depend on the weights' scale, and a power of two changes no rounding."""
+    largest = float(w.max())
+    if largest <= np.finfo(w.dtype).max / (1 << 40) / w.shape[0]:
+        return 0
+    return int(np.ceil(np.log2(largest)))
 
 
 
@@ -310,11 +314,13 @@ class KMeans:
         rng = check_random_state(self.random_state)
         # Squares of values near the float limits overflow (or underflow to 0): such
         # data is scaled by a power of two, which is exact, so the fit is the same.
-        scale = _power_of_two_scale(X)
+        scale, exponent = _power_of_two_scale(X), _weight_exponent(w)
         if scale != 1.0:
             X = X / scale
             if not isinstance(init, str):
                 init = init / scale
+        if exponent:
+            w = np.ldexp(w, -exponent).astype(w.dtype)
         # Centring keeps ||x||² small, which keeps the distance expansion accurate.
         offset = (w @ X / w.sum()).astype(X.dtype)
         Xc = X - offset
@@ -338,7 +344,8 @@ class KMeans:
         self._offset, self._scale = offset, scale
         self.cluster_centers_ = (centers + offset) * scale
         self.labels_ = labels
-        self.inertia_ = inertia * scale * scale  # inf when the true value is beyond float64
+        with np.errstate(over="ignore"):  # inf when the true value is beyond float64
+            self.inertia_ = float(np.ldexp(np.float64(inertia) * scale * scale, exponent))
         self.n_iter_ = n_iter
         self.n_steps_ = n_steps
         self.n_clusters_ = centers.shape[0]

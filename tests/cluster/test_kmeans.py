@@ -376,3 +376,17 @@ def test_minibatch_batches_are_no_larger_than_the_data():
     km = KMeans(3, random_state=0).fit(X)
     assert km.n_steps_ <= km.max_iter  # one 10-row batch per epoch, not 1,024 rows
     assert km.n_clusters_ == 3
+
+
+@pytest.mark.parametrize("weight", [1e308, 1e-300, 3.0])
+def test_the_scale_of_the_weights_does_not_move_the_centres(weight):
+    """Equal weights of any size give the unweighted centres (1e308 once gave NaN
+    centres and a false 'only 1 distinct point' warning); the inertia scales with
+    them, to infinity past float64."""
+    X = np.random.default_rng(0).normal(size=(100, 2))
+    plain = KMeans(3, random_state=0).fit(X)
+    weighted = KMeans(3, random_state=0).fit(X, sample_weight=np.full(100, weight))
+    np.testing.assert_allclose(weighted.cluster_centers_, plain.cluster_centers_, rtol=1e-12, atol=1e-12)
+    assert (weighted.labels_ == plain.labels_).all() and weighted.n_clusters_ == 3
+    expected = np.inf if weight > 1e300 else plain.inertia_ * weight
+    assert weighted.inertia_ == pytest.approx(expected, rel=1e-9)
