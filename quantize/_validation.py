@@ -47,13 +47,15 @@ def check_int(value, name, *, low=None, high=None):
     return value
 
 
-def check_float(value, name, *, low=None):
-    """Return ``value`` as float after checking that it is a finite real >= low."""
+def check_float(value, name, *, low=None, high=None):
+    """Return ``value`` as float after checking that it is a finite real in [low, high]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidParameterError(f"{name}={value!r} must be a real number")
     value = float(value)
     if not np.isfinite(value) or (low is not None and value < low):
         raise InvalidParameterError(f"{name}={value} must be a finite number >= {low}")
+    if high is not None and value > high:
+        raise InvalidParameterError(f"{name}={value:g} must be <= {high:g}")
     return value
 
 

@@ -8,7 +8,7 @@ import click
 from ..errors import OutputError
 from ..files.read import check_input_file, load_image
 from ..files.write import check_outputs
-from ..segmentation import MAX_SEGMENTS, MAX_SIGMA, OVERLAY_MODES, SegmentSettings, output_names, segment_image
+from ..segmentation import MAX_SEGMENTS, MAX_SIGMA, MAX_SPATIAL, OVERLAY_MODES, SegmentSettings, output_names, segment_image
 from .app import detail, one_line_errors, say
 from .options import (
     AutoOr, FiniteFloatRange, colorspace_opt, effort_opt, force_opt, input_arg, json_opt, max_pixels_opt, seed_opt,
@@ -27,7 +27,7 @@ from .options import (
     help="Folder for the outputs, created if needed.  [default: <stem>-segments/]",
 )
 @click.option(
-    "--spatial", type=FiniteFloatRange(min=0), default=0.0, show_default=True,
+    "--spatial", type=FiniteFloatRange(0, MAX_SPATIAL), default=0.0, show_default=True,
     help="Weight of pixel position against colour, as SLIC's compactness: larger values "
     "give more compact regions; 0 clusters by colour alone.",
 )

@@ -10,7 +10,7 @@ position), :mod:`.regions` (connected regions, merging, statistics) and
 from .api import segment_image
 from .auto import estimate_noise
 from .result import OVERLAY_MODES, SegmentResult, output_names
-from .settings import AUTO, MAX_SEGMENTS, MAX_SIGMA, SegmentSettings
+from .settings import AUTO, MAX_SEGMENTS, MAX_SIGMA, MAX_SPATIAL, SegmentSettings
 
-__all__ = ["AUTO", "MAX_SEGMENTS", "MAX_SIGMA", "OVERLAY_MODES", "SegmentResult", "SegmentSettings",
+__all__ = ["AUTO", "MAX_SEGMENTS", "MAX_SIGMA", "MAX_SPATIAL", "OVERLAY_MODES", "SegmentResult", "SegmentSettings",
            "estimate_noise", "output_names", "segment_image"]

@@ -16,6 +16,9 @@ MAX_SEGMENTS = 256
 #: Widest Gaussian smoothing, in pixels: its cost grows with sigma (8 sigma + 1 taps per
 #: pixel and axis), and smoothing meant for noise (SLIC's sigma) is 1 to 5.
 MAX_SIGMA = 16.0
+#: The largest ``spatial``: past it position alone decides (SLIC's compactness is
+#: 0.01 to 100), and larger weights overflow the float32 distances.
+MAX_SPATIAL = 1e4
 #: The value of ``sigma`` and ``min_region`` that lets the image decide them.
 AUTO = "auto"
 
@@ -48,7 +51,7 @@ class SegmentSettings(SettingsMixin):
             object.__setattr__(self, name, value)
 
         put("n_segments", check_int(self.n_segments, "n_segments", low=1, high=MAX_SEGMENTS))
-        put("spatial", check_float(self.spatial, "spatial", low=0.0))
+        put("spatial", check_float(self.spatial, "spatial", low=0.0, high=MAX_SPATIAL))
         if not _is_auto(self.min_region, "min_region"):
             put("min_region", check_int(self.min_region, "min_region", low=0))
         if not _is_auto(self.sigma, "sigma"):

@@ -256,6 +256,7 @@ def test_path_input_is_recorded(tmp_path, photo):
         ({"n_segments": 0}, "n_segments=0"),
         ({"n_segments": 2.5}, "must be an integer"),
         ({"spatial": -1.0}, "spatial=-1.0"),
+        ({"spatial": 1e308}, "spatial=1e\\+308 must be <= 10000"),
         ({"min_region": -3}, "min_region=-3"),
         ({"min_region": "big"}, "min_region='big' must be a number or 'auto'"),
         ({"min_region": 2.5}, "must be an integer"),
