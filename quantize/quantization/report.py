@@ -104,8 +104,10 @@ class Report:
         ratio = self.compression_ratio
         if ratio is not None:
             sizes = f"  {self.input_bytes:,} B -> {self.output_bytes:,} B"
-            if ratio > 1:
+            if self.output_bytes < self.input_bytes:
                 sizes += f": {ratio:.2f}x smaller"
+            elif self.output_bytes == self.input_bytes:
+                sizes += ": the same size as the input (no gain)"
             else:
                 sizes += f": output is {1 / ratio:.2f}x LARGER than the input (no gain)"
             lines.append(f"{sizes}, {self.bits_per_pixel:.2f} bits per pixel")

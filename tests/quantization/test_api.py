@@ -303,6 +303,11 @@ def test_report_text_never_claims_a_false_gain(tmp_path):
     assert "LARGER than the input (no gain)" in report.to_text()
     small = quantize_image(IMAGES / "chelsea.png", 4, random_state=0).save(tmp_path / "s.png")
     assert "x smaller" in small.to_text()
+    for output_bytes, claim in [(small.input_bytes, "the same size as the input (no gain)"),
+                                (small.input_bytes - 1, "1.00x smaller"),
+                                (small.input_bytes + 1, "1.00x LARGER than the input (no gain)")]:
+        small.output_bytes = output_bytes
+        assert claim in small.to_text()
 
 
 @settings(max_examples=30, deadline=None)
