@@ -202,7 +202,11 @@ def fit_shared_palette(
                          random_state=random_state)
     check_int(s.n_colors, "n_colors", high=MAX_PALETTE)
     rng = check_random_state(s.random_state)
-    parts = [(pack_colors(colors), counts) for colors, counts in map(check_histogram, histograms)]
+    checked = list(map(check_histogram, histograms))
+    if sum(float(counts.sum(dtype=np.float64)) for _, counts in checked) >= 2.0**62:
+        raise InvalidParameterError("the histograms' counts add up to 2^62 pixels or more")
+    # colours of no pixel carry no weight: they are no part of the fit
+    parts = [(pack_colors(colors[counts > 0]), counts[counts > 0]) for colors, counts in checked]
     parts = [part for part in parts if len(part[0])]
     if not parts:
         raise InvalidParameterError("no visible pixel in any image: nothing to fit a palette to")

@@ -582,6 +582,8 @@ def test_premultiplied_la_pillow_image():
     (([[np.nan, 2, 3]], [1]), "colors must be integers in 0..255"),
     (([[1, 2, 300]], [1]), "colors must be integers in 0..255"),
     ((1, 2, 3), "a histogram is a \\(colors, counts\\) pair"),
+    ((np.arange(15).reshape(5, 3), [0] * 5), "no visible pixel in any image"),  # once a sample_weight message
+    ((np.arange(15).reshape(5, 3), [2**61] * 5), "add up to 2\\^62 pixels or more"),
 ])
 def test_fit_shared_palette_checks_the_histograms(histogram, message):
     from quantize import InvalidParameterError, fit_shared_palette
