@@ -401,10 +401,23 @@ def opened(source, path, max_pixels, notes):
         raise ImageError(f"truncated or corrupt image ({reason})", path) from e
 
 
+def _check_covered(image, path):
+    """A TIFF's strips or tiles must cover the whole image: Pillow decodes those the
+    file lists and leaves the rest blank (a 9 KB file claiming 96x131072 pixels)."""
+    if image.format != "TIFF" or not image.tile:
+        return
+    covered = sum(max(0, min(x1, image.width) - max(x0, 0)) * max(0, min(y1, image.height) - max(y0, 0))
+                  for x0, y0, x1, y1 in (tile[1] for tile in image.tile))
+    if covered < image.width * image.height:
+        raise ImageError(f"truncated or corrupt image (its data covers {covered:,} of its "
+                         f"{image.width * image.height:,} pixels)", path)
+
+
 def _decode(source, path, file_bytes, start, *, max_pixels, keep_icc):
     notes = []
     with opened(source, path, max_pixels, notes) as image:
         frames = getattr(image, "n_frames", 1)
+        _check_covered(image, path)
         image.load()
         image_format, mode = image.format, image.mode
         ImageOps.exif_transpose(image, in_place=True)
