@@ -1,7 +1,7 @@
 """quantize: colour quantisation and segmentation with a vectorised k-means core.
 
-The public API is here; docs/ARCHITECTURE.md says where everything lives.  Heavy
-parts (segmentation's scipy and scikit-image, suggest-k, batch) load on first use.
+The public API is here; docs/ARCHITECTURE.md says where everything lives.  Each
+public name but the errors loads its module on first use.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -12,8 +12,6 @@ except PackageNotFoundError:  # running from a checkout without installing
     __version__ = "0.1.0"
 
 from . import compat
-from ._parallel import get_num_threads, set_num_threads
-from .cluster import KMeans
 from .errors import (
     ClusterError,
     FewDistinctPointsWarning,
@@ -28,16 +26,16 @@ from .errors import (
     QuantizeWarning,
     TargetNotMetError,
 )
-from .files.read import load_image
-from .quantization import (
-    QuantizeResult, QuantizeSettings, Report, apply_palette, color_histogram, fit_palette, fit_shared_palette,
-    quantize_image,
-)
 
 compat.install()
 
-#: Names loaded on first use, and the module that holds each.
+#: The public names loaded on first use, and the module that holds each: importing
+#: quantize (and so starting the command line) loads neither NumPy nor Pillow.
 _LAZY = {
+    "get_num_threads": "_parallel", "set_num_threads": "_parallel", "KMeans": "cluster",
+    "load_image": "files.read",
+    **dict.fromkeys(["QuantizeResult", "QuantizeSettings", "Report", "apply_palette", "color_histogram",
+                     "fit_palette", "fit_shared_palette", "quantize_image"], "quantization"),
     "SegmentResult": "segmentation", "SegmentSettings": "segmentation", "segment_image": "segmentation",
     "KSuggestion": "quantization.choose_k", "suggest_k": "quantization.choose_k",
     "BatchSettings": "batch", "quantize_folder": "batch",
@@ -83,11 +81,14 @@ __all__ = [
 
 
 def __getattr__(name):
-    # Segmentation pulls in scipy.ndimage and parts of scikit-image (a quarter of a
-    # second); load it and the other heavy parts on first use, so that
-    # `quantize compress` starts fast.
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # found directly from now on
+        return value
     raise AttributeError(f"module 'quantize' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

@@ -84,3 +84,27 @@ def test_quiet_batch_prints_its_failures_as_errors(tmp_path):
     result = run("batch", tmp_path / "in", "-o", tmp_path / "out", "-q", "--jobs", 1)
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr == f"quantize: error: {tmp_path / 'in' / 'bad.png'}: not an image file that Pillow can read\n"
+
+
+def test_ctrl_c_while_the_commands_load_is_one_line(tmp_path):
+    """An interruption that lands while the console script imports the commands
+    (simulated by a finder that raises it on one import) exits 130 with one line."""
+    code = """
+import sys
+class Interrupting:
+    def find_spec(self, name, path=None, target=None):
+        if name == "quantize.cli.compress":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, Interrupting())
+sys.argv = ["quantize", "--version"]
+from quantize.cli.launch import run
+run()
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 130 and done.stderr == "quantize: interrupted\n" and done.stdout == ""
+
+
+def test_importing_quantize_loads_no_numpy():
+    code = "import sys, quantize, quantize.cli.launch; print('numpy' in sys.modules, 'PIL' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
