@@ -42,7 +42,13 @@ MAX_CONNECTIONS = 64
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "quantize-preview"
-    timeout = READ_TIMEOUT
+    # answers to malformed requests get a status line and headers (HTTP/0.9's have
+    # neither); a request without a version then has no Host and is refused
+    default_request_version = "HTTP/1.0"
+
+    def setup(self):
+        self.timeout = self.server.read_timeout  # of each read of the connection
+        super().setup()
 
     def log_message(self, format, *args):  # stderr carries our own lines only
         pass
@@ -115,13 +121,16 @@ class PreviewServer(ThreadingHTTPServer):
     session : PreviewSession
     port : int, optional
         0 (the default) takes a free port.
+    read_timeout : float, optional, keyword-only
+        Seconds a connection may stay silent while its request is read.
     """
 
     daemon_threads = True
     request_queue_size = MAX_CONNECTIONS
 
-    def __init__(self, session, port=0):
+    def __init__(self, session, port=0, *, read_timeout=READ_TIMEOUT):
         self.session = session
+        self.read_timeout = read_timeout
         self.token = secrets.token_urlsafe(24)
         self._open = {}  # connection -> (accepted at, answering a request)
         self._open_lock = threading.Lock()

@@ -90,14 +90,17 @@ def test_idle_connections_cannot_starve_a_request(served):
             connection.close()
 
 
-def test_a_silent_connection_is_closed_after_the_read_timeout(monkeypatch, served):
-    monkeypatch.setattr(server_module._Handler, "timeout", 0.3)
-    with socket.create_connection(("127.0.0.1", served.server_address[1])) as connection:
-        connection.sendall(b"GET / HTTP/1.1\r\n")  # and then nothing: a slow-loris client
-        connection.settimeout(5)
-        start = time.perf_counter()
-        assert connection.recv(100) == b""
-        assert time.perf_counter() - start < 3
+def test_a_silent_connection_is_closed_after_the_read_timeout():
+    served = PreviewServer(PreviewSession(load_image(IMAGES / "chelsea.png")), read_timeout=0.3).start()
+    try:
+        with socket.create_connection(("127.0.0.1", served.server_address[1])) as connection:
+            connection.sendall(b"GET / HTTP/1.1\r\n")  # and then nothing: a slow-loris client
+            connection.settimeout(5)
+            start = time.perf_counter()
+            assert connection.recv(100) == b""
+            assert time.perf_counter() - start < 3
+    finally:
+        served.stop()
 
 
 def test_many_settings_at_once_are_computed_one_at_a_time_newest_first(served, slow):
