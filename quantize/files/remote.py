@@ -195,8 +195,10 @@ class RemotePath:
             found = fs.find(path, maxdepth=None if recursive else 1, withdirs=False)
             return [p[len(marker):] if marker and p.startswith(marker) else p for p in found]
 
-        # a key that ends in "/" is a folder marker, not a file
-        return sorted(RemotePath.key(self.protocol, p) for p in self._ask(find) if not p.endswith("/"))
+        # a key that ends in "/" is a folder marker, and the folder itself (a store
+        # can list an object under the folder's own name) is not below it
+        return sorted(RemotePath.key(self.protocol, p) for p in self._ask(find)
+                      if not p.endswith("/") and p != self.path)
 
     def read_bytes(self, start=None, end=None):
         return self._ask(lambda fs, path: fs.cat_file(path, start=start, end=end))

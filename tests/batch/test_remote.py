@@ -278,3 +278,17 @@ def _has_dask():
     except ImportError:
         return False
     return True
+
+
+def test_an_object_named_as_its_folder_is_not_below_it():
+    """A store can list an object under the folder's own key ("in/" on memory://
+    is stored as "in"): it is not a file of the folder (found by the fuzz)."""
+    fs = fsspec.filesystem("memory")
+    root = f"own-{uuid.uuid4().hex[:8]}"
+    fs.pipe_file(f"{root}/in/a.png", (IMAGES / "chelsea.png").read_bytes())
+    fs.pipe_file(f"{root}/in/", b"a marker")
+    try:  # memory:// then lists the marker alone
+        found = find_images(as_location(f"memory://{root}/in"))
+        assert f"memory://{root}/in" not in [str(p) for p in found]
+    finally:
+        fs.rm(root, recursive=True)
