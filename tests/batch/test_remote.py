@@ -137,6 +137,17 @@ def test_missing_buckets(endpoint, bucket):
     assert objects(bucket, "out/") == {}
 
 
+def test_a_bucket_that_vanishes_during_the_batch_is_named_in_the_failures(bucket):
+    """Each file's failure names the output it could not write, not the input."""
+    from quantize import QuantizeSettings
+    from quantize.batch.work import Task, quantize_file
+
+    source = RemotePath(f"s3://{bucket}/photos/cat.png")
+    output = RemotePath("s3://vanished-bucket-here/out/cat.png")
+    outcome = quantize_file(Task(source, output, QuantizeSettings(n_colors=4, random_state=0)))
+    assert outcome.status == "failed" and outcome.reason.startswith(f"{output}: ")
+
+
 def test_cli_between_s3_folders(bucket):
     result = run("batch", f"s3://{bucket}/photos", "-o", f"s3://{bucket}/cli", "-k", 8, "--json")
     assert result.exit_code == 1  # two bad files among three
