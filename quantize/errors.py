@@ -56,6 +56,10 @@ class ClusterError(QuantizeError, ConnectionError):
     """A Dask cluster cannot be reached, or lost what it held for the whole batch."""
 
 
+class BuildError(QuantizeError, ImportError):
+    """quantize's compiled kernels are missing, or were built from other sources."""
+
+
 class NotFittedError(QuantizeError, ValueError, AttributeError):
     """An estimator was used before ``fit`` (as scikit-learn's NotFittedError)."""
 

@@ -8,7 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..cluster.distances import assign_with_bounds, row_norms_sq
+from ..cluster.distances import assign_with_bounds
 from ..cluster.lloyd import lloyd_with_fixed
 from ..color.alpha import to_features, to_palette, visible_pixels
 from ..color.difference import ciede2000_rows
@@ -192,7 +192,7 @@ def nearest_entries(colors, palette, space):
     if space == "rgb" or len(palette) < 2:  # integer coordinates: float32 is exact
         return colors.nearest(features)
     X = colors.features
-    labels, nearest, second = assign_with_bounds(X, features, row_norms_sq(X))
+    labels, nearest, second = assign_with_bounds(X, features)
     unsure = np.flatnonzero(second - nearest <= _FLOAT32_FEATURE_ERROR)
     if unsure.size:
         exact = to_space(colors.histogram.colors[unsure, :3], space, np.float64)

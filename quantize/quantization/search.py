@@ -186,7 +186,7 @@ class Levels:
         fine = self._bounding_bins()
         if fine is None or k == 1 or len(fine) * 2 > len(self):
             return assign(self.exact.X, centers, with_distances=False)[0]
-        bin_labels, nearest, second = assign_with_bounds(fine.X, centers, row_norms_sq(fine.X))
+        bin_labels, nearest, second = assign_with_bounds(fine.X, centers)
         sure = (second - nearest) > 2 * fine.radius * (1 + 1e-6)
         labels = bin_labels[fine.bins]
         unsure = np.flatnonzero(~sure[fine.bins])

@@ -299,7 +299,7 @@ def test_guarantees(X, k, algorithm, init, seed):
 
 @pytest.mark.parametrize("k", [5, 40])
 def test_bounded_lloyd_matches_plain_lloyd_steps(k):
-    """Hamerly's bounds (per group of centres from 32 centres on) only skip work: the
+    """Hamerly's bounds only skip work: the
     centres after each iteration are those of plain Lloyd (recomputed here from
     scratch with dense distances)."""
     grid = [[3 * i, 3 * j] for i in range(7) for j in range(6)][:k] if k > 5 else \
@@ -314,23 +314,6 @@ def test_bounded_lloyd_matches_plain_lloyd_steps(k):
         if km.n_iter_ < iterations:  # converged earlier
             break
         np.testing.assert_allclose(km.cluster_centers_, centers, rtol=1e-9, atol=1e-9)
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_group_bounds_of_a_group_without_other_centres_are_infinite(dtype):
-    """Per-group lower bounds: a group that holds only a point's own centre has no
-    other centre, so its bound is +inf (never NaN, which would stop every check)."""
-    from quantize.cluster.distances import assign_with_bounds, row_norms_sq
-
-    centers = np.array([[0, 0, 0], [10, 0, 0], [11, 0, 0], [50, 0, 0]], dtype=dtype)
-    X = np.array([[0.5, 0, 0], [10.2, 0, 0], [49, 0, 0]], dtype=dtype)
-    starts = np.array([0, 1, 3])  # groups {0}, {1, 2}, {3}
-    labels, nearest, second = assign_with_bounds(X, centers, row_norms_sq(X), starts)
-    assert labels.tolist() == [0, 1, 3] and not np.isnan(second).any()
-    assert np.isinf(second[0, 0]) and np.isinf(second[2, 2])  # alone in their group
-    exact = np.sqrt(((X[:, None].astype(float) - centers[None].astype(float)) ** 2).sum(-1))
-    assert second[1, 1] <= exact[1, 2] * (1 + 1e-6) and second[1, 0] <= exact[0, 2] * (1 + 1e-6)
-    assert (nearest >= exact[np.arange(3), labels] * (1 - 1e-6)).all()
 
 
 def test_lloyd_reseeding_reaches_a_fixed_point():

@@ -1,0 +1,91 @@
+# The exact nearest and second-nearest centre of a point, shared by the compiled
+# kernels (assignment, Lloyd steps, dithering).
+#
+# The centres are sorted by their projection on one axis (unit length): for any
+# point x and centre c, |u.x - u.c| <= ||x - c||, so a scan outwards from the
+# point's own projection can stop on each side as soon as the gap in projection
+# squared passes the second-nearest distance found so far.  Distances are computed
+# directly as sums of squared differences in float64, features in order, so the
+# result is exactly that of the straightforward computation (ties go to the
+# centre with the lower index).
+
+from libc.math cimport INFINITY
+
+cdef struct Centres:
+    Py_ssize_t k, d
+    const double* axis          # (d,) the unit axis
+    const double* proj          # (k,) projections, ascending
+    const double* points        # (k, d) the centres in that order
+    const Py_ssize_t* index     # (k,) each one's index among the centres given
+    const Py_ssize_t* position  # (k,) where each centre given went in that order
+
+
+cdef class SortedCentres:
+    cdef readonly object axis, proj, points, index, position
+    cdef Centres view
+    cdef void _fill(self)
+    cdef const Centres* centres(self)
+
+
+cdef inline double sq_distance(const double* x, const double* c, Py_ssize_t d) noexcept nogil:
+    cdef double acc = 0.0, diff
+    cdef Py_ssize_t j
+    for j in range(d):
+        diff = x[j] - c[j]
+        acc = acc + diff * diff
+    return acc
+
+
+cdef inline Py_ssize_t lower_position(const Centres* s, double p) noexcept nogil:
+    """The first sorted position whose projection is >= p."""
+    cdef Py_ssize_t lo = 0, hi = s.k, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if s.proj[mid] < p:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef inline void nearest_two(const Centres* s, const double* x, Py_ssize_t* label, double* first,
+                             double* second) noexcept nogil:
+    """The nearest centre of x (its index among the centres given), its squared
+    distance and the squared distance of the second nearest (inf with one centre)."""
+    cdef double p = 0.0, gap, dist, best = INFINITY, runner = INFINITY
+    cdef Py_ssize_t j, up, down, best_index = -1, index
+    cdef bint go_up, go_down
+    for j in range(s.d):
+        p = p + s.axis[j] * x[j]
+    up = lower_position(s, p)
+    down = up - 1
+    while True:
+        # the side whose next centre is nearer in projection goes first; a side stops
+        # once that gap, squared (less a hair for rounding), passes the runner-up
+        go_up = up < s.k
+        if go_up:
+            gap = s.proj[up] - p
+            go_up = gap * gap * 0.999999 <= runner
+        go_down = down >= 0
+        if go_down:
+            gap = p - s.proj[down]
+            go_down = gap * gap * 0.999999 <= runner
+        if not go_up and not go_down:
+            break
+        if go_up and (not go_down or s.proj[up] - p <= p - s.proj[down]):
+            j = up
+            up = up + 1
+        else:
+            j = down
+            down = down - 1
+        dist = sq_distance(x, s.points + j * s.d, s.d)
+        index = s.index[j]
+        if dist < best or (dist == best and index < best_index):
+            runner = best
+            best = dist
+            best_index = index
+        elif dist < runner:
+            runner = dist
+    label[0] = best_index
+    first[0] = best
+    second[0] = runner
