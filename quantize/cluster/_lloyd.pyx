@@ -9,7 +9,7 @@ from cython.parallel cimport parallel, prange
 from libc.math cimport sqrt
 from libc.stdlib cimport free, malloc
 
-from ._nearest cimport Centres, SortedCentres, nearest_two, sq_distance
+from ._nearest cimport Centres, SortedCentres, nearest_two_from, sq_distance
 
 cnp.import_array()
 
@@ -81,7 +81,7 @@ def bounded_step(const floating[:, ::1] X, SortedCentres centres, Py_ssize_t[::1
                     # assigned here so that the loop makes them private to each thread
                     found = -1
                     first = second = 0.0
-                    nearest_two(s, x, &found, &first, &second)
+                    nearest_two_from(s, x, label, &found, &first, &second)
                     upper[i] = sqrt(first)
                     lower[i] = sqrt(second)
                     if found != label:

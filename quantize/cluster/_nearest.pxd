@@ -8,8 +8,14 @@
 # directly as sums of squared differences in float64, features in order, so the
 # result is exactly that of the straightforward computation (ties go to the
 # centre with the lower index).
+#
+# With a guess (the label a point had, its neighbour's), the search starts from
+# that centre g instead: every other centre c is at least D(g, c) - ||x - g|| from
+# x, so a scan of g's nearest neighbours, nearest first, stops as soon as that
+# bound passes the runner-up; only when g's list runs out first does the scan of
+# projections take over.
 
-from libc.math cimport INFINITY
+from libc.math cimport INFINITY, sqrt
 
 cdef struct Centres:
     Py_ssize_t k, d
@@ -18,10 +24,14 @@ cdef struct Centres:
     const double* points        # (k, d) the centres in that order
     const Py_ssize_t* index     # (k,) each one's index among the centres given
     const Py_ssize_t* position  # (k,) where each centre given went in that order
+    const double* given         # (k, d) the centres in the order given
+    Py_ssize_t n_near           # neighbours listed per centre
+    const Py_ssize_t* near      # (k, n_near) each centre's nearest others, nearest first
+    const double* near_dist     # (k, n_near) their distances (Euclidean)
 
 
 cdef class SortedCentres:
-    cdef readonly object axis, proj, points, index, position
+    cdef readonly object axis, proj, points, index, position, given, near, near_dist
     cdef Centres view
     cdef void _fill(self)
     cdef const Centres* centres(self)
@@ -89,3 +99,37 @@ cdef inline void nearest_two(const Centres* s, const double* x, Py_ssize_t* labe
     label[0] = best_index
     first[0] = best
     second[0] = runner
+
+
+cdef inline void nearest_two_from(const Centres* s, const double* x, Py_ssize_t guess, Py_ssize_t* label,
+                                  double* first, double* second) noexcept nogil:
+    """nearest_two, starting from the centre ``guess`` (-1: no guess)."""
+    cdef double r, dist, bound, best, runner = INFINITY
+    cdef Py_ssize_t t, c, best_index
+    if guess < 0:
+        nearest_two(s, x, label, first, second)
+        return
+    best = sq_distance(x, s.given + guess * s.d, s.d)
+    best_index = guess
+    r = sqrt(best)
+    for t in range(s.n_near):
+        bound = s.near_dist[guess * s.n_near + t] - r
+        if bound > 0 and bound * bound * 0.999999 > runner:
+            label[0] = best_index
+            first[0] = best
+            second[0] = runner
+            return
+        c = s.near[guess * s.n_near + t]
+        dist = sq_distance(x, s.given + c * s.d, s.d)
+        if dist < best or (dist == best and c < best_index):
+            runner = best
+            best = dist
+            best_index = c
+        elif dist < runner:
+            runner = dist
+    if s.n_near == s.k - 1:  # every centre was seen
+        label[0] = best_index
+        first[0] = best
+        second[0] = runner
+        return
+    nearest_two(s, x, label, first, second)

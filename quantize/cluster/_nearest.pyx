@@ -6,6 +6,7 @@ import numpy as np
 
 cimport numpy as cnp
 from cython.parallel cimport parallel, prange
+from libc.math cimport sqrt
 from libc.stdlib cimport free, malloc
 
 cnp.import_array()
@@ -19,6 +20,50 @@ cdef extern from *:
 
 #: The hash of the kernels' sources this module was built from (see quantize/_compiled.py).
 SOURCE_HASH = QUANTIZE_SOURCE_HASH.decode()
+
+
+#: Points per block of work of a thread.
+cdef Py_ssize_t BLOCK = 4096
+
+#: Neighbours listed per centre for searches that start from a guess: in three or
+#: four dimensions the scan stops long before the end of the list.
+cdef Py_ssize_t NEIGHBOURS = 32
+
+
+def _neighbours(const double[:, ::1] centers, Py_ssize_t n_near):
+    """Each centre's ``n_near`` nearest others (index, Euclidean distance), nearest
+    first (the lower index first on ties), by insertion into a short sorted list."""
+    cdef Py_ssize_t k = centers.shape[0], d = centers.shape[1], a, b, t, u
+    near_array = np.empty((k, max(n_near, 1)), dtype=np.intp)[:, :n_near]
+    dist_array = np.empty((k, max(n_near, 1)), dtype=np.float64)[:, :n_near]
+    near_array = np.ascontiguousarray(near_array)
+    dist_array = np.ascontiguousarray(dist_array)
+    if n_near == 0:
+        return near_array, dist_array
+    cdef Py_ssize_t[:, ::1] near = near_array
+    cdef double[:, ::1] dist = dist_array
+    cdef double value
+    cdef Py_ssize_t filled
+    with nogil:
+        for a in range(k):
+            filled = 0
+            for b in range(k):
+                if b == a:
+                    continue
+                value = sqrt(sq_distance(&centers[a, 0], &centers[b, 0], d))
+                if filled == n_near and value >= dist[a, n_near - 1]:
+                    continue
+                t = filled if filled < n_near else n_near - 1
+                while t > 0 and dist[a, t - 1] > value:  # b comes after equal ones: lower index first
+                    if t < n_near:
+                        dist[a, t] = dist[a, t - 1]
+                        near[a, t] = near[a, t - 1]
+                    t -= 1
+                dist[a, t] = value
+                near[a, t] = b
+                if filled < n_near:
+                    filled += 1
+    return near_array, dist_array
 
 
 cdef class SortedCentres:
@@ -41,12 +86,16 @@ cdef class SortedCentres:
         self.index = order
         self.position = np.empty_like(order)
         self.position[order] = np.arange(k, dtype=np.intp)
+        self.given = centers
+        self.near, self.near_dist = _neighbours(centers, min(k - 1, NEIGHBOURS))
         self._fill()
 
     cdef void _fill(self):
         cdef double[::1] axis = self.axis, proj = self.proj
         cdef double[:, ::1] points = self.points
         cdef Py_ssize_t[::1] index = self.index, position = self.position
+        cdef double[:, ::1] given = self.given, near_dist = self.near_dist
+        cdef Py_ssize_t[:, ::1] near = self.near
         self.view.k = points.shape[0]
         self.view.d = points.shape[1]
         self.view.axis = &axis[0]
@@ -54,6 +103,10 @@ cdef class SortedCentres:
         self.view.points = &points[0, 0]
         self.view.index = &index[0]
         self.view.position = &position[0]
+        self.view.given = &given[0, 0]
+        self.view.n_near = near.shape[1]
+        self.view.near = &near[0, 0] if near.shape[1] else NULL
+        self.view.near_dist = &near_dist[0, 0] if near.shape[1] else NULL
 
     cdef const Centres* centres(self):
         return &self.view
@@ -85,11 +138,20 @@ def nearest(const floating[:, ::1] X, centers, int n_threads=1):
     cdef double* x = NULL
     if d != s.d:
         raise ValueError(f"X has {d} features, the centres {s.d}")
+    cdef Py_ssize_t block, start, stop, guess
+    cdef Py_ssize_t n_blocks = (n + BLOCK - 1) // BLOCK
     with nogil, parallel(num_threads=n_threads):
         x = <double*> malloc(d * sizeof(double))  # the point in float64, one per thread
-        for i in prange(n, schedule="static"):
-            for j in range(d):
-                x[j] = X[i, j]
-            nearest_two(s, x, &labels[i], &first[i], &second[i])
+        for block in prange(n_blocks, schedule="dynamic"):
+            # points come in runs of similar ones (histograms are sorted by colour):
+            # each starts from the previous one's nearest centre
+            start = block * BLOCK
+            stop = start + BLOCK if start + BLOCK < n else n
+            guess = -1
+            for i in range(start, stop):
+                for j in range(d):
+                    x[j] = X[i, j]
+                nearest_two_from(s, x, guess, &labels[i], &first[i], &second[i])
+                guess = labels[i]
         free(x)
     return labels_array, first_array, second_array
