@@ -133,3 +133,35 @@ cdef inline void nearest_two_from(const Centres* s, const double* x, Py_ssize_t 
         second[0] = runner
         return
     nearest_two(s, x, label, first, second)
+
+
+cdef inline Py_ssize_t nearest_one_from(const Centres* s, const double* x, Py_ssize_t guess) noexcept nogil:
+    """The nearest centre alone (dithering needs no runner-up), from ``guess`` (>= 0):
+    when x is nearer the guess than half the guess's distance to its nearest other
+    centre, the guess is nearest (triangle inequality), at the cost of one distance."""
+    cdef double r, best, dist, bound, best_e
+    cdef Py_ssize_t t, c, best_index = guess, label
+    cdef double first, second
+    best = sq_distance(x, s.given + guess * s.d, s.d)
+    if s.n_near == 0:
+        return guess
+    r = sqrt(best)
+    if 2 * r < s.near_dist[guess * s.n_near] * 0.999999:
+        return guess
+    best_e = r
+    for t in range(s.n_near):
+        bound = s.near_dist[guess * s.n_near + t] - r
+        if bound > best_e * 1.000001:
+            return best_index
+        c = s.near[guess * s.n_near + t]
+        dist = sq_distance(x, s.given + c * s.d, s.d)
+        if dist < best or (dist == best and c < best_index):
+            best = dist
+            best_index = c
+            best_e = sqrt(dist)
+    if s.n_near == s.k - 1:
+        return best_index
+    label = -1
+    first = second = 0.0
+    nearest_two(s, x, &label, &first, &second)
+    return label

@@ -149,9 +149,11 @@ def spread_labels(histogram, visible, shape, color_labels):
     return labels.reshape(height, width)
 
 
-def pixel_labels(colors, palette, color_labels):
-    """The output palette and the (H, W) label of every pixel (-1 where fully transparent)."""
-    labels = spread_labels(colors.histogram, colors.visible, colors.shape, color_labels)
+def pixel_labels(colors, palette, color_labels, *, labels=None):
+    """The output palette and the (H, W) label of every pixel (-1 where fully
+    transparent): each colour's label, unless ``labels`` gives them (dithered)."""
+    if labels is None:
+        labels = spread_labels(colors.histogram, colors.visible, colors.shape, color_labels)
     if colors.shape[2] == 4 and not colors.premultiplied:
         palette = np.column_stack([palette, np.full(len(palette), 255, np.uint8)])
     return palette, labels

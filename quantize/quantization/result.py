@@ -15,8 +15,11 @@ from ..files.encode import (
 )
 from ..files.read import ICC_KEPT_NOTE, load_image_bytes
 from ..files.write import atomic_write, check_outputs
-from ..metrics.image import delta_e_2000, psnr, ssim
+from ..color.difference import ciede2000_rows
+from ..color.spaces import srgb_to_lab
+from ..metrics.image import delta_e_2000, mean_and_p95, psnr, ssim
 from .colors import color_delta_e, color_psnr, pixel_labels
+from .dither import color_index, pixel_squared_error
 from .dither import dither as dither_labels
 from .report import Report, raw_ratio
 
@@ -193,32 +196,28 @@ def compared_pixels(pixels, rebuilt):
 
 def final_labels(loaded, colors, palette, color_labels, dither, strength, notes):
     """The output palette, every pixel's label (dithered when asked and possible), the
-    (mean, p95) CIEDE2000 of the result and its PSNR when the histogram gives it
-    exactly (not dithered; else None)."""
-    dithered = dither != "none" and not colors.premultiplied
+    (mean, p95) CIEDE2000 of the result and its PSNR, exactly (from the histogram, or
+    from the pixels' colours and labels when dithered)."""
+    dithered = dither != "none" and not colors.premultiplied and len(palette) > 1 and strength > 0
     if dither != "none" and colors.premultiplied:
         notes.append("not dithered: the image has partly transparent pixels")
-    exact_psnr = None
     if not dithered:
         delta_e = color_delta_e(colors, palette, color_labels)
         exact_psnr = color_psnr(colors, palette, color_labels)
-    palette, labels = pixel_labels(colors, palette, color_labels)
-    if dithered:
-        labels, delta_e = _dithered(loaded.pixels, palette, labels, dither, strength)
-        notes.append(f"{dither} dithering at strength {strength:g}; CIEDE2000 measured on "
-                     f"up to {_DELTA_E_SAMPLE:,} sampled pixels")
-    return palette, labels, delta_e, exact_psnr
-
-
-def _dithered(pixels, palette, labels, method, strength):
-    """Dithered labels (transparent pixels stay -1) and the CIEDE2000 of the result,
-    on a sample of pixels (dithering makes every pixel's colour its own) drawn from a
-    fixed stream, so that the report does not depend on how the palette was found."""
-    rgb = np.ascontiguousarray(pixels[..., :3])
-    dithered = dither_labels(rgb, palette[:, :3], labels, method=method, strength=strength)
-    dithered[labels < 0] = -1
-    rows = _sample(np.flatnonzero(dithered.reshape(-1) >= 0))
-    return dithered, delta_e_2000(rgb.reshape(-1, 3)[rows], palette[dithered.reshape(-1)[rows], :3])
+        return *pixel_labels(colors, palette, color_labels), delta_e, exact_psnr
+    index = color_index(colors)
+    plain = np.where(index >= 0, color_labels.astype(np.int16)[np.maximum(index, 0)], -1).astype(np.int16)
+    labels = dither_labels(colors, palette[:, :3], color_labels, index, plain, method=dither, strength=strength)
+    exact_psnr = color_psnr(colors, palette, color_labels, sse=pixel_squared_error(colors, palette, index, labels))
+    rows = _sample(np.flatnonzero(labels.reshape(-1) >= 0))
+    # a difference depends on the (colour, entry) pair alone: each pair is computed once
+    pairs = index.reshape(-1)[rows].astype(np.int64) * len(palette) + labels.reshape(-1)[rows]
+    distinct, inverse = np.unique(pairs, return_inverse=True)
+    differences = ciede2000_rows(colors.lab[distinct // len(palette)], srgb_to_lab(palette[:, :3], np.float32),
+                                 distinct % len(palette), dtype=np.float32)[inverse]
+    notes.append(f"{dither} dithering at strength {strength:g}; CIEDE2000 measured on "
+                 f"up to {_DELTA_E_SAMPLE:,} sampled pixels")
+    return pixel_labels(colors, palette, color_labels, labels=labels)[0], labels, mean_and_p95(differences), exact_psnr
 
 
 def _sample(rows):

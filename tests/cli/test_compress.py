@@ -339,7 +339,7 @@ def test_quality_search_shows_its_fits_in_a_terminal(tmp_path):
 
     photo = np.asarray(Image.open(IMAGES / "chelsea.png").convert("RGB"))
     rng = np.random.default_rng(0)
-    big = np.clip(np.tile(photo, (4, 4, 1)).astype(int) + rng.integers(-6, 7, (1200, 1804, 3)), 0, 255)
+    big = np.clip(np.tile(photo, (8, 8, 1)).astype(int) + rng.integers(-9, 10, (2400, 3608, 3)), 0, 255)
     Image.fromarray(big.astype(np.uint8)).save(tmp_path / "big.png")
     text = in_a_terminal([sys.executable, "-m", "quantize", "compress", str(tmp_path / "big.png"), "--quality", "33",
                           "-k", "256", "-o", str(tmp_path / "out.png")], 45, tmp_path)
