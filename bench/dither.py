@@ -3,8 +3,10 @@
     python bench/dither.py [IMAGE ...] [--k 16 64 256] [--runs 3] [--no-crops]
 
 For each photo (../shared/images, else images/) and k, on the same decoded pixels:
-quantize's default call undithered, with Floyd–Steinberg and with ordered dithering
-(time: median of --runs; the dithered calls' time over the undithered one), and
+quantize's default call (CIELAB) undithered, with Floyd–Steinberg and with ordered
+dithering, and in sRGB (``colorspace="rgb"``, the PSNR mode) undithered and with
+Floyd–Steinberg (time: median of --runs; a dithered call's time over the undithered
+one in its space), and
 `pngquant K` (its default Floyd–Steinberg) and `pngquant --nofs K` on a lossless PNG
 of the image (a new process each, as users run it).  For each result: PSNR against
 the input, the share of pixels with a channel more than 100 off ("outliers": the
@@ -33,6 +35,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _images import default_images  # noqa: E402
 
 from quantize import load_image, quantize_image  # noqa: E402
+
+
+#: Our calls: (dither, colour space); the default space, and sRGB (the PSNR mode).
+OURS = [("none", "lab"), ("floyd-steinberg", "lab"), ("ordered", "lab"), ("none", "rgb"), ("floyd-steinberg", "rgb")]
+
+
+def _name(method, space):
+    return method if space == "lab" else f"{method}, rgb"
 
 
 def _psnr(a, b):
@@ -84,15 +94,16 @@ def main():
             Image.fromarray(pixels).save(png, compress_level=1)
             for k in args.k:
                 line = {"image": f"{path.name} ({pixels.shape[1]}x{pixels.shape[0]})", "k": k}
-                plain_seconds = None
-                for method in ("none", "floyd-steinberg", "ordered"):
-                    seconds, result = _timed(lambda: quantize_image(pixels, k, random_state=0, dither=method),
-                                             args.runs)
+                plain_seconds = {}
+                for method, space in OURS:
+                    seconds, result = _timed(lambda: quantize_image(pixels, k, random_state=0, dither=method,
+                                                                    colorspace=space), args.runs)
                     data = result.encode("PNG").data
-                    plain_seconds = plain_seconds or seconds
-                    line[method] = (seconds, seconds / plain_seconds, _psnr(result.image[..., :3], pixels),
-                                    _outliers(result.image[..., :3], pixels), len(data))
-                    if method == "floyd-steinberg":
+                    plain_seconds.setdefault(space, seconds)
+                    line[_name(method, space)] = (seconds, seconds / plain_seconds[space],
+                                                  _psnr(result.image[..., :3], pixels),
+                                                  _outliers(result.image[..., :3], pixels), len(data))
+                    if (method, space) == ("floyd-steinberg", "lab"):
                         ours = result.image[..., :3]
                 if have_pngquant:
                     for dithered, name in ((True, "pngquant"), (False, "pngquant --nofs")):
@@ -102,7 +113,7 @@ def main():
                             worst = (line[name][3], pixels, image, ours, path.name, k)
                 rows.append(line)
                 print(line, flush=True)
-    methods = ["none", "floyd-steinberg", "ordered"] + (["pngquant", "pngquant --nofs"] if have_pngquant else [])
+    methods = [_name(*m) for m in OURS] + (["pngquant", "pngquant --nofs"] if have_pngquant else [])
     out = ["# Dithering against pngquant", "",
            f"`python bench/dither.py --k {' '.join(map(str, args.k))} --runs {args.runs}` "
            f"({'pngquant ' + subprocess.run(['pngquant', '--version'], capture_output=True, text=True).stdout.strip() if have_pngquant else 'no pngquant'}). "

@@ -42,9 +42,27 @@ class _StopSignals:
                 signal.signal(number, handler)
 
 
+#: Each command and the module of this package that holds it, imported when the
+#: command is run (or listed): ``quantize --version`` imports none of them.
+COMMANDS = {"apply": "apply", "batch": "batch", "compress": "compress", "palette": "palette", "preview": "preview",
+            "segment": "segment", "suggest-k": "suggest_k"}
+
+
 class _Group(click.Group):
     """A click group whose errors are one line on stderr: ``quantize: error: ...``;
-    SIGTERM is handled as Ctrl-C is, with exit code 143 instead of 130."""
+    SIGTERM is handled as Ctrl-C is, with exit code 143 instead of 130.  Its
+    commands are imported on first use (:data:`COMMANDS`)."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        import importlib
+
+        module = importlib.import_module(f"{__package__}.{COMMANDS[name]}")
+        return getattr(module, COMMANDS[name])
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
