@@ -111,6 +111,14 @@ cdef class SortedCentres:
     cdef const Centres* centres(self):
         return &self.view
 
+    @property
+    def half_gaps(self):
+        """Half the distance from each centre to its nearest other one (inf alone),
+        (k,) float64, in the order given."""
+        if self.near_dist.shape[1] == 0:
+            return np.full(len(self.given), np.inf)
+        return 0.5 * self.near_dist[:, 0]
+
 
 def nearest(const floating[:, ::1] X, centers, int n_threads=1):
     """Nearest centre of every row of X, its squared distance and the second

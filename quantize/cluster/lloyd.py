@@ -21,11 +21,6 @@ def cluster_sums(X, labels, weights, k):
                                                  np.ascontiguousarray(labels, dtype=np.intp), k)
 
 
-def _half_gaps(centers):
-    """Half the distance from each centre to its nearest other centre, shape (k,)."""
-    return 0.5 * assign_with_bounds(centers, centers)[2]
-
-
 def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
     """Full-batch weighted Lloyd iterations from ``centers``, accelerated with
     Hamerly's bounds, on valid input (X centred for accuracy, w of X's dtype).
@@ -73,8 +68,9 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
             reseeded = relocate_empty(X, w, new_centers, counts, assign(X, new_centers[filled])[1])
         moved = np.sqrt(((new_centers.astype(np.float64) - centers) ** 2).sum(axis=1))
         centers = new_centers
-        changed = steps.bounded_step(X, sorted_centres(centers), labels, upper, lower, moved, float(moved.max()),
-                                     _half_gaps(centers), threads)
+        searched = sorted_centres(centers)
+        changed = steps.bounded_step(X, searched, labels, upper, lower, moved, float(moved.max()), searched.half_gaps,
+                                     threads)
         if changed:
             counts, sums = steps.cluster_sums(X, w64, labels, k)
         # A fixed point has no empty cluster, unless none can be re-seeded (every

@@ -5,19 +5,19 @@ k-means objective as clustering every pixel, while the cost grows with the numbe
 distinct colours (a photo has far fewer than it has pixels).  Labels found for the
 distinct colours go back to the pixels through a lookup.
 
-Below a million pixels, one sort of (code, position) keys gives the histogram and
-each pixel's colour at once.  Larger images are read in strips of about a million:
-each strip is packed into 32-bit codes and sorted while it is in cache, strips run in
-parallel threads, and the strips' histograms are merged at the end.  Above 32 megapixels, RGB pixels are
-counted in a table over all 2^24 colours instead, which bounds the memory whatever
-the number of distinct colours.  Nothing of the size of the image is allocated
-besides the result of :meth:`ColorHistogram.lookup` (and, below a million pixels, the
-4-byte colour index of each pixel).
+Below 32 megapixels one compiled pass (``quantize.color._histogram``: a hash table
+per thread, no sort of the pixels) gives the histogram and every pixel's colour
+index at once.  Above, RGB pixels are counted in a table over all 2^24 colours,
+which bounds the memory whatever the number of distinct colours, and RGBA pixels
+are read in strips of about a million, each packed into 32-bit codes and sorted
+while it is in cache, the strips' histograms merged at the end; nothing of the size
+of the image is then allocated besides the result of :meth:`ColorHistogram.lookup`.
 """
 
 import numpy as np
 
-from .._parallel import map_slices, slices, thread_map
+from .._compiled import kernel
+from .._parallel import get_num_threads, map_slices, slices, thread_map
 
 
 _RGB_CODES = 1 << 24
@@ -29,6 +29,9 @@ _DENSE_KEYS = 1 << 21
 # distinct colours, the strips' histograms and their merge take gigabytes.
 _DENSE_MIN_PIXELS = 1 << 25
 _DENSE_STRIP = 1 << 22
+# Below this many pixels the compiled pass counts them and keeps each pixel's colour
+# index (4 bytes a pixel); above it, memory is bounded as described above.
+_KERNEL_MAX_PIXELS = _DENSE_MIN_PIXELS
 
 
 def pack_colors(pixels):
@@ -56,22 +59,6 @@ def _runs(ordered):
     is_start = np.ones(len(ordered), dtype=bool)
     np.not_equal(ordered[1:], ordered[:-1], out=is_start[1:])
     return np.flatnonzero(is_start)
-
-
-def _histogram_and_inverse(pixels):
-    """(codes, counts) and the index of every pixel's colour in them (int32): one
-    sort of (code, position) keys gives both, which beats a binary search of every
-    pixel afterwards by a factor of two to three."""
-    keys = pack_colors(pixels).astype(np.uint64) << np.uint64(32)
-    keys |= np.arange(len(pixels), dtype=np.uint64)
-    keys.sort()
-    codes = (keys >> np.uint64(32)).astype(np.uint32)
-    starts = _runs(codes)
-    is_start = np.zeros(len(codes), dtype=np.int32)
-    is_start[starts] = 1
-    inverse = np.empty(len(codes), dtype=np.int32)
-    inverse[(keys & np.uint64(0xFFFFFFFF)).astype(np.intp)] = np.cumsum(is_start, dtype=np.int32) - 1
-    return codes[starts], np.diff(np.append(starts, len(codes))), inverse
 
 
 def _strip_histogram(pixels):
@@ -151,8 +138,9 @@ class ColorHistogram:
         self.channels = pixels.shape[1]
         self._pixels = pixels
         self._inverse = None
-        if len(pixels) < _TABLE_MIN_PIXELS:
-            self._distinct, self.counts, self._inverse = _histogram_and_inverse(pixels)
+        if len(pixels) < _KERNEL_MAX_PIXELS:  # one compiled pass; each pixel's colour kept
+            self._distinct, self.counts, self._inverse = kernel("color._histogram").histogram(
+                np.ascontiguousarray(pixels), get_num_threads())
             self.colors = unpack_colors(self._distinct, self.channels)
             return
         if self.channels == 3 and len(pixels) >= _DENSE_MIN_PIXELS:

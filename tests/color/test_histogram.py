@@ -78,11 +78,13 @@ def test_coarse_bins_table_and_sort_agree(monkeypatch, photo, channels):
 @pytest.mark.parametrize("channels", [3, 4])
 @pytest.mark.parametrize("table_min", [0, 1 << 40])
 def test_strips_are_merged_exactly(monkeypatch, photo, channels, table_min):
-    """Small strips force the threaded per-strip histograms and their merge; the
-    lookup goes through the 2^24 table or the binary search."""
+    """Small strips force the threaded per-strip histograms (of images too big for
+    the compiled pass) and their merge; the lookup goes through the 2^24 table or
+    the binary search."""
     import quantize.color.histogram as histogram
 
     monkeypatch.setattr(histogram, "_TABLE_MIN_PIXELS", table_min)
+    monkeypatch.setattr(histogram, "_KERNEL_MAX_PIXELS", 0)
     pixels = photo.reshape(-1, 3)
     if channels == 4:
         pixels = np.column_stack([pixels, (pixels[:, 0] // 64 * 85).astype(np.uint8)])
@@ -125,3 +127,22 @@ def test_a_shared_palette_weighs_counts_past_two_to_the_32():
     blue = (np.array([[0, 0, 255]], np.uint8), np.array([1]))
     palette = fit_shared_palette([red, blue], 1, random_state=0)
     assert palette[0, 0] > 250 and palette[0, 2] < 5
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("levels", [2, 40, 256])
+def test_the_compiled_histogram_equals_numpy_unique(channels, threads, levels):
+    """Codes in increasing order, their counts and every pixel's index, as
+    np.unique gives them, whatever the threads (strips merged)."""
+    from quantize._compiled import kernel
+
+    rng = np.random.default_rng(levels)
+    pixels = rng.integers(0, levels, (200_003, channels)).astype(np.uint8)
+    pixels[1000:5000] = pixels[999]  # a run of one colour
+    codes, counts, inverse = kernel("color._histogram").histogram(pixels, threads)
+    want, want_inverse, want_counts = np.unique(pack_colors(pixels), return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(codes, want)
+    np.testing.assert_array_equal(counts, want_counts)
+    np.testing.assert_array_equal(inverse, want_inverse.reshape(-1))
+    assert codes.dtype == np.uint32 and counts.dtype == np.int64 and inverse.dtype == np.int32
