@@ -123,3 +123,17 @@ def test_the_kernels_were_built_from_these_sources():
     from quantize import _compiled
 
     assert nearest_kernel.SOURCE_HASH == lloyd_kernel.SOURCE_HASH == _compiled.source_hash()
+
+
+@pytest.mark.parametrize("given, kept", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_threads_sleep_unless_told_otherwise(given, kept):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    code = "import os, quantize._compiled as c; c.kernel('cluster._nearest'); print(os.environ['OMP_WAIT_POLICY'])"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == kept
