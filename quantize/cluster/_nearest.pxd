@@ -46,6 +46,17 @@ cdef inline double sq_distance(const double* x, const double* c, Py_ssize_t d) n
     return acc
 
 
+cdef inline void consider(double dist, Py_ssize_t index, double* best, double* runner,
+                          Py_ssize_t* best_index) noexcept nogil:
+    """Keep the nearest and the runner-up's distance (the lower index first on ties)."""
+    if dist < best[0] or (dist == best[0] and index < best_index[0]):
+        runner[0] = best[0]
+        best[0] = dist
+        best_index[0] = index
+    elif dist < runner[0]:
+        runner[0] = dist
+
+
 cdef inline Py_ssize_t lower_position(const Centres* s, double p) noexcept nogil:
     """The first sorted position whose projection is >= p."""
     cdef Py_ssize_t lo = 0, hi = s.k, mid
@@ -62,8 +73,8 @@ cdef inline void nearest_two(const Centres* s, const double* x, Py_ssize_t* labe
                              double* second) noexcept nogil:
     """The nearest centre of x (its index among the centres given), its squared
     distance and the squared distance of the second nearest (inf with one centre)."""
-    cdef double p = 0.0, gap, dist, best = INFINITY, runner = INFINITY
-    cdef Py_ssize_t j, up, down, best_index = -1, index
+    cdef double p = 0.0, gap, best = INFINITY, runner = INFINITY
+    cdef Py_ssize_t j, up, down, best_index = -1
     cdef bint go_up, go_down
     for j in range(s.d):
         p = p + s.axis[j] * x[j]
@@ -88,14 +99,7 @@ cdef inline void nearest_two(const Centres* s, const double* x, Py_ssize_t* labe
         else:
             j = down
             down = down - 1
-        dist = sq_distance(x, s.points + j * s.d, s.d)
-        index = s.index[j]
-        if dist < best or (dist == best and index < best_index):
-            runner = best
-            best = dist
-            best_index = index
-        elif dist < runner:
-            runner = dist
+        consider(sq_distance(x, s.points + j * s.d, s.d), s.index[j], &best, &runner, &best_index)
     label[0] = best_index
     first[0] = best
     second[0] = runner
@@ -104,7 +108,7 @@ cdef inline void nearest_two(const Centres* s, const double* x, Py_ssize_t* labe
 cdef inline void nearest_two_from(const Centres* s, const double* x, Py_ssize_t guess, Py_ssize_t* label,
                                   double* first, double* second) noexcept nogil:
     """nearest_two, starting from the centre ``guess`` (-1: no guess)."""
-    cdef double r, dist, bound, best, runner = INFINITY
+    cdef double r, bound, best, runner = INFINITY
     cdef Py_ssize_t t, c, best_index
     if guess < 0:
         nearest_two(s, x, label, first, second)
@@ -120,13 +124,7 @@ cdef inline void nearest_two_from(const Centres* s, const double* x, Py_ssize_t 
             second[0] = runner
             return
         c = s.near[guess * s.n_near + t]
-        dist = sq_distance(x, s.given + c * s.d, s.d)
-        if dist < best or (dist == best and c < best_index):
-            runner = best
-            best = dist
-            best_index = c
-        elif dist < runner:
-            runner = dist
+        consider(sq_distance(x, s.given + c * s.d, s.d), c, &best, &runner, &best_index)
     if s.n_near == s.k - 1:  # every centre was seen
         label[0] = best_index
         first[0] = best
