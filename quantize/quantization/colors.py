@@ -149,6 +149,13 @@ def spread_labels(histogram, visible, shape, color_labels):
     return labels.reshape(height, width)
 
 
+def color_index(colors):
+    """(H, W) int32: each pixel's row of the histogram, -1 where not visible."""
+    distinct = np.arange(len(colors.features), dtype=np.int32)
+    return np.ascontiguousarray(spread_labels(colors.histogram, colors.visible, colors.shape, distinct),
+                                dtype=np.int32)
+
+
 def pixel_labels(colors, palette, color_labels, *, labels=None):
     """The output palette and the (H, W) label of every pixel (-1 where fully
     transparent): each colour's label, unless ``labels`` gives them (dithered)."""

@@ -27,6 +27,7 @@ import numpy as np
 
 from .._compiled import kernel
 from .._parallel import get_num_threads
+from ..color.alpha import to_features
 from ..color.spaces import to_space
 
 METHODS = ("none", "floyd-steinberg", "ordered")
@@ -53,11 +54,6 @@ def bayer_matrix(order=3):
     return (matrix + 0.5) / matrix.size - 0.5
 
 
-def _neighbour_distances(entries):
-    """Each entry's distance to its nearest other entry (inf for a single entry)."""
-    return np.sqrt(kernel("cluster._nearest").nearest(entries, entries, 1)[2])
-
-
 def dither(colors, palette, color_labels, index, labels, *, method, strength=1.0):
     """Palette index of every pixel, dithered in the colours' clustering space.
 
@@ -69,7 +65,7 @@ def dither(colors, palette, color_labels, index, labels, *, method, strength=1.0
     color_labels : (m,) ndarray of int
         Each distinct colour's nearest entry.
     index : (H, W) ndarray of int32
-        Each pixel's distinct colour, -1 where transparent (:func:`color_index`).
+        Each pixel's distinct colour, -1 where transparent (``colors.color_index``).
     labels : (H, W) ndarray of int
         The undithered labels (each pixel's nearest entry), -1 where transparent.
     method : {"floyd-steinberg", "ordered"}
@@ -89,10 +85,10 @@ def dither(colors, palette, color_labels, index, labels, *, method, strength=1.0
     features = np.ascontiguousarray(colors.features[:, :3], dtype=np.float32)
     entries = to_space(palette[:, :3], colors.space)
     sorted_entries = kernel("cluster._nearest").SortedCentres(entries)
-    gaps = _neighbour_distances(entries)
+    gaps = 2 * sorted_entries.half_gaps  # each entry's distance to its nearest other
+    spread = float(np.median(gaps))  # the typical distance between palette colours
     threads = get_num_threads()
     if method == "ordered":
-        spread = float(np.median(gaps))
         threshold = np.ascontiguousarray(strength * spread * bayer_matrix())
         return dithering.ordered(index, features, sorted_entries, threshold, np.asarray(_GREY[colors.space]),
                                  threads)
@@ -100,7 +96,7 @@ def dither(colors, palette, color_labels, index, labels, *, method, strength=1.0
     both = np.concatenate([features, entries.astype(np.float32)])
     low, high = both.min(axis=0).astype(np.float64), both.max(axis=0).astype(np.float64)
     span = high - low
-    weight = dithering.weights(index, features, labels, 4.0 * float(np.median(gaps)), threads)
+    weight = dithering.weights(index, features, labels, 4.0 * spread, threads)
     plain_error = _mean_squared_error(colors, features, entries, color_labels)
     return dithering.floyd_steinberg(
         index, features, sorted_entries, labels, weight, low - _OVERSHOOT * span, high + _OVERSHOOT * span,
@@ -108,20 +104,9 @@ def dither(colors, palette, color_labels, index, labels, *, method, strength=1.0
         threads)
 
 
-def color_index(colors):
-    """(H, W) int32: each pixel's row of the histogram, -1 where not visible."""
-    from .colors import spread_labels
-
-    distinct = np.arange(len(colors.features), dtype=np.int32)
-    return np.ascontiguousarray(spread_labels(colors.histogram, colors.visible, colors.shape, distinct),
-                                dtype=np.int32)
-
-
 def pixel_squared_error(colors, palette, index, labels):
     """Sum over the pixels of the squared error of their entries (in what PSNR
     compares: RGB, 0..255), row by row in order (the same whatever the threads)."""
-    from ..color.alpha import to_features
-
     rows = kernel("quantization._dither").row_squared_errors(
         index, np.ascontiguousarray(colors.rgb_features[:, :3]), np.ascontiguousarray(to_features(palette[:, :3], False)),
         np.ascontiguousarray(labels, dtype=np.int16), get_num_threads())

@@ -18,8 +18,8 @@ from ..files.write import atomic_write, check_outputs
 from ..color.difference import ciede2000_rows
 from ..color.spaces import srgb_to_lab
 from ..metrics.image import delta_e_2000, mean_and_p95, psnr, ssim
-from .colors import color_delta_e, color_psnr, pixel_labels
-from .dither import color_index, pixel_squared_error
+from .colors import color_delta_e, color_index, color_psnr, pixel_labels
+from .dither import pixel_squared_error
 from .dither import dither as dither_labels
 from .report import Report, raw_ratio
 

@@ -37,9 +37,7 @@ def test_dithering_helps_the_eye(photo, method):
 
 def _colors_and_labels(photo, palette, space="lab"):
     from quantize.color.spaces import to_space
-    from quantize.quantization.colors import image_colors, pixel_labels
-
-    from quantize.quantization.dither import color_index
+    from quantize.quantization.colors import color_index, image_colors, pixel_labels
 
     colors = image_colors(photo, space)
     color_labels = colors.nearest(to_space(palette, space))
