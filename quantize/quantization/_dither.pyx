@@ -28,7 +28,7 @@ cdef Py_ssize_t BLOCK = 128, WARM = 2
 
 
 cdef inline void _row(const int[:, ::1] index, const float[:, ::1] features, const Centres* s,
-                      const float[:, ::1] weight, const double* low, const double* high, Py_ssize_t y,
+                      const unsigned char[:, ::1] weight, const double* low, const double* high, Py_ssize_t y,
                       double* this_err, double* next_err, double* target, short[:, ::1] out,
                       const short[:, ::1] plain, const double* reach, double level, double tiny,
                       double limit, bint store) noexcept nogil:
@@ -50,7 +50,7 @@ cdef inline void _row(const int[:, ::1] index, const float[:, ::1] features, con
                 out[y, x] = -1
             continue
         f = &features[c, 0]
-        w = level * weight[y, x]
+        w = level * weight[y, x] * (1.0 / 255.0)
         size = 0.0
         for j in range(d):
             size = size + (w * err[j]) * (w * err[j])
@@ -111,7 +111,7 @@ cdef inline void _row(const int[:, ::1] index, const float[:, ::1] features, con
 
 
 def floyd_steinberg(const int[:, ::1] index, const float[:, ::1] features, SortedCentres entries,
-                    const short[:, ::1] plain, const float[:, ::1] weight, const double[::1] low,
+                    const short[:, ::1] plain, const unsigned char[:, ::1] weight, const double[::1] low,
                     const double[::1] high, const double[::1] reach, double level, double tiny, double limit,
                     int n_threads=1):
     """Serpentine Floyd-Steinberg in the clustering space.
@@ -126,8 +126,9 @@ def floyd_steinberg(const int[:, ::1] index, const float[:, ::1] features, Sorte
         The palette entries in the same space.
     plain : (H, W) int16
         The undithered labels (each pixel's nearest entry).
-    weight : (H, W) float32
-        How much each pixel is dithered, 0 to 1 (less on edges and in noise).
+    weight : (H, W) uint8
+        How much each pixel is dithered, 0 to 255 for 0 to 1 (less on edges and in
+        noise).
     low, high : (d,) float64
         How far, per feature, a pixel plus its error may reach.
     reach : (k,) float64
@@ -222,13 +223,13 @@ def weights(const int[:, ::1] index, const float[:, ::1] features, const short[:
     L equal labels, with e of its two vertical neighbours equal too, keeps
     1 - 20 / (20 + 10 L + 15 e).
 
-    Returns (H, W) float32.
+    Returns (H, W) uint8, 255 for 1.
     """
     cdef Py_ssize_t height = index.shape[0], width = index.shape[1], d = features.shape[1]
     cdef Py_ssize_t y, x, j, start, run, up, down, left, right, c, same
     cdef double edge, second, flat
-    out_array = np.zeros((height, width), dtype=np.float32)
-    cdef float[:, ::1] out = out_array
+    out_array = np.zeros((height, width), dtype=np.uint8)
+    cdef unsigned char[:, ::1] out = out_array
     with nogil:
         for y in prange(height, schedule="static", num_threads=n_threads):
             up = y - 1 if y > 0 else y
@@ -259,8 +260,8 @@ def weights(const int[:, ::1] index, const float[:, ::1] features, const short[:
                                 edge = second
                     flat = 1.0 - edge / scale if edge < scale else 0.0
                     same = (plain[up, x] == plain[y, x] and up != y) + (plain[down, x] == plain[y, x] and down != y)
-                    out[y, x] = <float> ((1.0 + 2.0 * flat) / 3.0 * (1.0 - 20.0 / (20.0 + 10.0 * (run - start)
-                                                                                      + 15.0 * same)))
+                    out[y, x] = <unsigned char> (255.0 * (1.0 + 2.0 * flat) / 3.0
+                                                 * (1.0 - 20.0 / (20.0 + 10.0 * (run - start) + 15.0 * same)) + 0.5)
                 start = run
     return out_array
 
