@@ -143,7 +143,7 @@ class QuantizeResult:
         flat = decoded.reshape(-1, 3)
         before = "identical to the input" if np.isinf(report.psnr) else f"{report.psnr:.2f} dB"
         report.psnr = psnr(reference, decoded)
-        rows = _sample(np.arange(len(flat)))
+        rows = _sample(len(flat))
         report.delta_e, report.delta_e_p95 = delta_e_2000(reference.reshape(-1, 3)[rows], flat[rows])
         if report.ssim is not None:
             report.ssim = ssim(reference, decoded)
@@ -209,7 +209,8 @@ def final_labels(loaded, colors, palette, color_labels, dither, strength, notes)
     plain = np.where(index >= 0, color_labels.astype(np.int16)[np.maximum(index, 0)], -1).astype(np.int16)
     labels = dither_labels(colors, palette[:, :3], color_labels, index, plain, method=dither, strength=strength)
     exact_psnr = color_psnr(colors, palette, color_labels, sse=pixel_squared_error(colors, palette, index, labels))
-    rows = _sample(np.flatnonzero(labels.reshape(-1) >= 0))
+    rows = _sample(labels.size)
+    rows = rows[labels.reshape(-1)[rows] >= 0]  # the visible ones among them
     # a difference depends on the (colour, entry) pair alone: each pair is computed once
     pairs = index.reshape(-1)[rows].astype(np.int64) * len(palette) + labels.reshape(-1)[rows]
     distinct, inverse = np.unique(pairs, return_inverse=True)
@@ -220,9 +221,10 @@ def final_labels(loaded, colors, palette, color_labels, dither, strength, notes)
     return pixel_labels(colors, palette, color_labels, labels=labels)[0], labels, mean_and_p95(differences), exact_psnr
 
 
-def _sample(rows):
-    """Up to _DELTA_E_SAMPLE of ``rows`` (sorted), drawn from a fixed stream so that a
-    sampled CIEDE2000 does not depend on how the palette was found."""
-    if len(rows) > _DELTA_E_SAMPLE:
-        rows = np.sort(np.random.default_rng(0).choice(rows, _DELTA_E_SAMPLE, replace=False))
-    return rows
+def _sample(n):
+    """Up to _DELTA_E_SAMPLE of the n pixels' indices (sorted), drawn from a fixed
+    stream so that a sampled CIEDE2000 does not depend on how the palette was found;
+    only the sample is allocated (not one index per pixel)."""
+    if n <= _DELTA_E_SAMPLE:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, _DELTA_E_SAMPLE, replace=False))
