@@ -7,7 +7,8 @@ import numpy as np
 
 from ..errors import OutputError, PaletteError
 from . import palette_formats
-from .read import check_input_file, decoder_messages
+from .decoder_notes import decoder_messages
+from .read import check_input_file
 from .write import atomic_write
 
 

@@ -1,17 +1,15 @@
 """Reading image files: anything Pillow opens becomes (H, W, 3) or (H, W, 4) uint8
 pixels, with the EXIF orientation applied and an ICC profile converted to sRGB; the
-checks that an input is a regular, readable file; decoder messages kept as notes."""
+checks that an input is a regular, readable file (decoder messages become notes:
+:mod:`.decoder_notes`)."""
 
 import contextlib
 import errno
 import io
-import logging
 import os
 import stat
-import tempfile
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .._validation import check_image
 from ..errors import ImageError, ImageTooLargeError, InvalidParameterError, PaletteError
+from .decoder_notes import decoder_messages
 
 
 #: Pillow's own decompression-bomb limit (about 89.5 megapixels).
@@ -29,11 +28,7 @@ DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS
 #: The note of an image loaded with ``keep_icc`` whose profile was kept.
 ICC_KEPT_NOTE = "the embedded ICC profile is kept in the output; colours were clustered as they are"
 _16BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
-#: Decoder messages kept as notes, at most.
-_MAX_DECODER_NOTES = 3
 _pixel_limit_lock = threading.RLock()
-_stderr_lock = threading.Lock()
-_stderr_users = 0
 
 
 @dataclass(frozen=True)
@@ -127,61 +122,6 @@ def not_regular(mode):
     a FIFO or a device can block or never end, so such paths are refused."""
     kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
     return f"is {kind}, not a regular file"
-
-
-@contextlib.contextmanager
-def _native_stderr(messages):
-    """Send what C libraries print on file descriptor 2 (libtiff's "Using code not yet
-    in table.", say) to ``messages`` instead of the user's terminal.  Decoders on
-    several threads share one redirection; the last to finish collects the text."""
-    global _stderr_users
-    with _stderr_lock:
-        if _stderr_users == 0:
-            _native_stderr.sink = tempfile.TemporaryFile()
-            _native_stderr.saved = os.dup(2)
-            os.dup2(_native_stderr.sink.fileno(), 2)
-        _stderr_users += 1
-    try:
-        yield
-    finally:
-        with _stderr_lock:
-            _stderr_users -= 1
-            if _stderr_users == 0:
-                os.dup2(_native_stderr.saved, 2)
-                os.close(_native_stderr.saved)
-                sink = _native_stderr.sink
-                sink.seek(0)
-                messages.extend(sink.read(4096).decode("utf-8", "replace").splitlines())
-                sink.close()
-
-
-@contextlib.contextmanager
-def decoder_messages(notes):
-    """Pillow's warnings and log records and the C decoders' messages while decoding
-    become ``notes`` (deduplicated, at most a few) instead of lines on stderr."""
-    messages = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            messages.append(record.getMessage())
-
-    logger = logging.getLogger("PIL")
-    handler, propagate = Collect(logging.WARNING), logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
-        with warnings.catch_warnings(record=True) as caught, _native_stderr(messages):
-            warnings.simplefilter("always")
-            yield
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
-        messages[:0] = [str(w.message) for w in caught]
-        seen = []
-        for message in (m.strip() for m in messages):
-            if message and message not in seen:
-                seen.append(message)
-        notes.extend(f"decoder: {m}" for m in seen[:_MAX_DECODER_NOTES])
 
 
 @contextlib.contextmanager
