@@ -9,6 +9,7 @@ from cython.parallel cimport parallel, prange
 from libc.math cimport sqrt
 from libc.stdlib cimport free, malloc
 
+from .._build cimport QUANTIZE_SOURCE_HASH
 from ._nearest cimport Centres, SortedCentres, nearest_two_from, sq_distance
 
 cnp.import_array()
@@ -16,9 +17,6 @@ cnp.import_array()
 ctypedef fused floating:
     float
     double
-
-cdef extern from *:
-    const char* QUANTIZE_SOURCE_HASH
 
 #: The hash of the kernels' sources this module was built from (see quantize/_compiled.py).
 SOURCE_HASH = QUANTIZE_SOURCE_HASH.decode()

@@ -15,10 +15,9 @@ from cython.parallel cimport prange
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 
-cnp.import_array()
+from .._build cimport QUANTIZE_SOURCE_HASH
 
-cdef extern from *:
-    const char* QUANTIZE_SOURCE_HASH
+cnp.import_array()
 
 #: The hash of the kernels' sources this module was built from (see quantize/_compiled.py).
 SOURCE_HASH = QUANTIZE_SOURCE_HASH.decode()

@@ -11,12 +11,10 @@ from cython.parallel cimport parallel, prange
 from libc.math cimport fabs, sqrt
 from libc.stdlib cimport calloc, free, malloc
 
+from .._build cimport QUANTIZE_SOURCE_HASH
 from ..cluster._nearest cimport Centres, SortedCentres, nearest_one_from, nearest_two_from, sq_distance
 
 cnp.import_array()
-
-cdef extern from *:
-    const char* QUANTIZE_SOURCE_HASH
 
 #: The hash of the kernels' sources this module was built from (see quantize/_compiled.py).
 SOURCE_HASH = QUANTIZE_SOURCE_HASH.decode()
