@@ -19,7 +19,6 @@ pngquant's result has the most outliers.
 import argparse
 import io
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _images import default_images  # noqa: E402
+from _timing import timed  # noqa: E402
 
 from quantize import load_image, quantize_image  # noqa: E402
 
@@ -52,15 +52,6 @@ def _psnr(a, b):
 
 def _outliers(a, b):
     return float((np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2) > 100).mean())
-
-
-def _timed(function, runs):
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def _pngquant(png, k, dithered, folder):
@@ -96,7 +87,7 @@ def main():
                 line = {"image": f"{path.name} ({pixels.shape[1]}x{pixels.shape[0]})", "k": k}
                 plain_seconds = {}
                 for method, space in OURS:
-                    seconds, result = _timed(lambda: quantize_image(pixels, k, random_state=0, dither=method,
+                    seconds, result = timed(lambda: quantize_image(pixels, k, random_state=0, dither=method,
                                                                     colorspace=space), args.runs)
                     data = result.encode("PNG").data
                     plain_seconds.setdefault(space, seconds)

@@ -15,25 +15,16 @@ import argparse
 import math
 import statistics
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from _images import cases, default_images
+from _timing import timed
 from quantize import quantize_image
 
 EFFORTS = ("fast", "normal", "thorough")
-
-
-def timed(function, runs):
-    seconds, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = function()
-        seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds), result
 
 
 def main():
