@@ -31,9 +31,9 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
     bounds (an upper bound on the distance to their centre, a lower bound on the
     distance to any other, both moved by how far the centres moved) no longer prove
     their label (Hamerly 2010): usually a small fraction after the first iterations.
-    Bounds that hold prove the nearest centre, so the labels are always exact: with
-    ``exact_labels`` (the default) a last step against the returned centres gives
-    their labels and squared distances.
+    Bounds that hold prove the nearest centre, so the labels of each step are exact:
+    with ``exact_labels`` (the default) those of the last step are returned, with
+    the squared distances to the returned centres.
 
     Returns
     -------
@@ -56,7 +56,6 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
             labels, upper, lower = assign_with_bounds(X, centers)
             counts, sums = steps.cluster_sums(X, w64, labels, k)
     n_iter = 0
-    moved = np.zeros(k)
     for n_iter in range(1, max_iter + 1):
         new_centers = centers.copy()
         filled = counts > 0
