@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._compiled import kernel
 from .._validation import check_array, check_int, check_sample_weight
 from ..errors import InvalidParameterError
 
@@ -141,18 +142,16 @@ def _grid(X, w, bins):
 
 
 class _Boxes:
-    """Box bounds on the grid and the moments lookups of the greedy search."""
+    """The cumulated moment table and the grid's frame; the moments of boxes on it
+    are looked up by the compiled kernel (``quantize.cluster._wu``)."""
 
     def __init__(self, table, bins, frame):
-        self.table = table
-        self.bins = bins
+        self.table = np.ascontiguousarray(table, dtype=np.float64)
+        self.bins = np.asarray(bins, dtype=np.intp)
         self.frame = frame  # offset, rotation, grid origin and scale
-        self.d = d = len(bins)
-        sides = bins + 1
-        self.strides = np.append(np.cumprod(sides[::-1])[::-1][1:], 1)
-        corners = (np.arange(1 << d)[:, None] >> np.arange(d - 1, -1, -1)) & 1  # (2^d, d), 1 = upper
-        self.corners = corners.astype(bool)
-        self.signs = np.where((d - corners.sum(axis=1)) % 2 == 0, 1.0, -1.0)
+        self.d = len(bins)
+        sides = self.bins + 1
+        self.strides = np.ascontiguousarray(np.append(np.cumprod(sides[::-1])[::-1][1:], 1), dtype=np.intp)
 
     def cells_of(self, X):
         """Grid cell of points given in the original coordinates."""
@@ -161,42 +160,12 @@ class _Boxes:
 
     def moments(self, lower, upper):
         """Moments of boxes (lower, upper] given as (m, d) bounds: (m, d + 2)."""
-        index = np.where(self.corners[:, None, :], upper[None], lower[None]) @ self.strides
-        return np.tensordot(self.signs, self.table[index], axes=1)
-
-    def best_cut(self, lower, upper, total):
-        """The cut of box (lower, upper] that most reduces its SSE: (gain, axis,
-        position), gain -inf when the box cannot be cut into two weighted halves."""
-        axes, positions = [], []
-        for axis in range(self.d):
-            cuts = np.arange(lower[axis] + 1, upper[axis])
-            axes.append(np.full(len(cuts), axis))
-            positions.append(cuts)
-        axes, positions = np.concatenate(axes), np.concatenate(positions)
-        if not len(axes):
-            return -np.inf, 0, 0
-        tops = np.repeat(upper[None], len(axes), axis=0)
-        tops[np.arange(len(axes)), axes] = positions
-        low_half = self.moments(np.repeat(lower[None], len(axes), axis=0), tops)
-        high_half = total - low_half
-        w_low, w_high = low_half[:, 0], high_half[:, 0]
-        # Real weights can leave a rounding residue in an empty half (pixel counts,
-        # integers, cannot): a half needs 1e-9 of the box's weight to hold points.
-        valid = (w_low > 1e-9 * total[0]) & (w_high > 1e-9 * total[0])
-        if not valid.any():
-            return -np.inf, 0, 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            score = ((low_half[:, 1:-1] ** 2).sum(axis=1) / w_low
-                     + (high_half[:, 1:-1] ** 2).sum(axis=1) / w_high)
-        score[~valid] = -np.inf
-        best = int(np.argmax(score))
-        gain = score[best] - (total[1:-1] ** 2).sum() / total[0]
-        return max(float(gain), 0.0), int(axes[best]), int(positions[best])
+        return kernel("cluster._wu").box_moments(self.table, self.strides, np.ascontiguousarray(lower, dtype=np.intp),
+                                                 np.ascontiguousarray(upper, dtype=np.intp))
 
 
 def _wu_impl(X, w, n_boxes, cells):
     """:class:`WuSplits` of valid data (see :func:`wu_splits`)."""
-    n, d = X.shape
     offset = (w @ X) / w.sum()  # centred coordinates keep the squared sums small
     centred = X.astype(np.float64) - offset
     covariance = (centred * w[:, None]).T @ centred / w.sum()
@@ -205,34 +174,11 @@ def _wu_impl(X, w, n_boxes, cells):
     bins = _axis_bins(rotated, w, cells)
     table, low, scale = _grid(rotated, w, bins)
     boxes = _Boxes(table, bins, (offset, rotation, low, scale))
-    lower = np.zeros((n_boxes, d), dtype=np.intp)
-    upper = np.tile(bins, (n_boxes, 1))
-    moments = np.zeros((n_boxes, d + 2))
-    moments[0] = boxes.moments(lower[:1], upper[:1])[0]
-    best = np.zeros((n_boxes, 3))  # gain, axis, position of each box's best cut
-    best[0] = boxes.best_cut(lower[0], upper[0], moments[0])
-    cuts = np.zeros((n_boxes - 1, 3), dtype=np.intp)
-    gains = np.zeros(n_boxes)
-    count = 1
-    while count < n_boxes:
-        parent = int(np.argmax(best[:count, 0]))
-        gain, axis, position = best[parent]
-        if not np.isfinite(gain):  # no box can be cut again
-            break
-        axis, position = int(axis), int(position)
-        lower[count], upper[count] = lower[parent], upper[parent]
-        upper[parent, axis] = lower[count, axis] = position
-        pair = [parent, count]
-        moments[pair] = boxes.moments(lower[pair], upper[pair])
-        for box in pair:
-            best[box] = boxes.best_cut(lower[box], upper[box], moments[box])
-        cuts[count - 1] = parent, axis, position
-        gains[count] = gain
-        count += 1
-    total = moments[0] if count == 1 else boxes.moments(np.zeros((1, d), np.intp), bins[None])[0]
+    lower, upper, cuts, gains = kernel("cluster._wu").greedy_cuts(boxes.table, boxes.strides, boxes.bins, n_boxes)
+    total = boxes.moments(np.zeros((1, len(bins)), np.intp), boxes.bins[None])[0]
     initial_sse = max(total[-1] - (total[1:-1] ** 2).sum() / total[0], 0.0)
-    sse = np.maximum(initial_sse - np.cumsum(gains[:count]), 0.0)
-    return WuSplits(lower[:count], upper[:count], cuts[: count - 1], sse, boxes, offset, rotation)
+    sse = np.maximum(initial_sse - np.cumsum(gains), 0.0)
+    return WuSplits(lower, upper, cuts, sse, boxes, offset, rotation)
 
 
 def wu_splits(X, n_clusters, *, sample_weight=None, cells=None):
