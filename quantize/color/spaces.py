@@ -8,11 +8,8 @@ SciPy), which every ``quantize compress`` would pay.
 
 import numpy as np
 
-from .._parallel import fill_slices
-
-# Rows per chunk of the conversions: their float64 temporaries stay a few megabytes
-# each however many colours an image has (a noisy 100 MP one has 11 million).
-CHUNK = 1 << 16
+from .._compiled import kernel
+from .._parallel import get_num_threads
 
 #: Spaces colours can be clustered in (compress, segment, batch).
 CLUSTER_SPACES = ("rgb", "lab", "oklab")
@@ -56,8 +53,7 @@ def to_space(rgb, space, dtype=np.float32):
         return rgb.astype(dtype)
     if space == "lab":
         return srgb_to_lab(rgb, dtype)
-    return fill_slices(lambda part: 100.0 * np.cbrt(_LINEAR[rgb[part]] @ _OKLAB_M1.T) @ _OKLAB_M2.T,
-                       len(rgb), CHUNK, dtype, (3,))
+    return _converted("srgb_to_oklab", rgb, dtype, _OKLAB_M1, _OKLAB_M2)
 
 
 def from_space(coordinates, space):
@@ -89,19 +85,18 @@ def relative_luminance(rgb):
 
 
 def srgb_to_lab(rgb, dtype=np.float64):
-    """(..., 3) uint8 sRGB → (..., 3) CIELAB (D65) of ``dtype``, equal to skimage's rgb2lab.
-
-    Computed in chunks of rows on the package's threads, so memory is the output's.
-    """
+    """(..., 3) uint8 sRGB → (..., 3) CIELAB (D65) of ``dtype``, equal to skimage's rgb2lab
+    (computed in float64 by the compiled kernel, on the package's threads)."""
     rgb = np.asarray(rgb).astype(np.uint8, copy=False)
-    rows = rgb.reshape(-1, 3)
+    return _converted("srgb_to_lab", rgb, dtype, _XYZ_FROM_RGB, _D65)
 
-    def lab(part):
-        f = _LINEAR[rows[part]] @ _XYZ_FROM_RGB.T / _D65
-        f = np.where(f > 0.008856, np.cbrt(f), 7.787 * f + 16.0 / 116.0)
-        return np.column_stack([116.0 * f[:, 1] - 16.0, 500.0 * (f[:, 0] - f[:, 1]), 200.0 * (f[:, 1] - f[:, 2])])
 
-    return fill_slices(lab, len(rows), CHUNK, dtype, (3,)).reshape(rgb.shape)
+def _converted(name, rgb, dtype, *constants):
+    """(..., 3) uint8 → (..., 3) of ``dtype`` by the kernel ``name`` of quantize.color._convert."""
+    rows = np.ascontiguousarray(rgb.reshape(-1, 3))
+    out = np.empty(rows.shape, dtype=dtype)
+    getattr(kernel("color._convert"), name)(rows, _LINEAR, *constants, out, get_num_threads())
+    return out.reshape(rgb.shape)
 
 
 def lab_to_srgb(lab):

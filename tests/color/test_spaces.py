@@ -72,3 +72,14 @@ def test_premultiplied_centres_keep_their_own_straight_colour():
         other[:, :3] = np.clip(other[:, :3] + offset, 0, 255)
         assert (np.abs(shown - centres[:, :3]) <= np.abs(premultiply(other.astype(np.uint8))[:, :3] - centres[:, :3])
                 + 1e-6).all()
+
+
+def test_oklab_equals_the_plain_formula_on_every_sampled_colour():
+    """The compiled conversion (its own cube root) against NumPy's cbrt, black included."""
+    from quantize.color.spaces import _LINEAR, _OKLAB_M1, _OKLAB_M2
+
+    colors = np.random.default_rng(1).integers(0, 256, (50_000, 3), dtype=np.uint8)
+    colors[:4] = [[0, 0, 0], [255, 255, 255], [1, 0, 0], [0, 0, 1]]
+    want = 100.0 * np.cbrt(_LINEAR[colors] @ _OKLAB_M1.T) @ _OKLAB_M2.T
+    np.testing.assert_allclose(to_space(colors, "oklab", np.float64), want, atol=1e-9)
+    assert to_space(colors, "oklab").dtype == np.float32
