@@ -8,6 +8,7 @@ of megabytes rather than gigabytes.
 
 import numpy as np
 
+from .._compiled import kernel
 from .._parallel import slices, thread_map
 from ..errors import InvalidParameterError
 from .._validation import weights_or_ones
@@ -156,15 +157,13 @@ def delta_e_2000(reference_rgb, rgb, *, sample_weight=None):
 
 def mean_and_p95(values, sample_weight=None, *, p95=True):
     """Weighted mean and weighted 95th percentile of (n,) values; (0, 0) with no weight.
-    Without ``p95`` the percentile, which takes a sort, is None."""
-    values = np.asarray(values, dtype=np.float64)
+    Without ``p95`` the percentile (a selection pass over a copy) is None."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
     w = weights_or_ones(sample_weight, len(values))
     if w.sum() == 0:
         return 0.0, 0.0 if p95 else None
     if not p95:
         return float(w @ values / w.sum()), None
-    order = np.argsort(values)
-    cumulative = w[order]
-    np.cumsum(cumulative, out=cumulative)  # in place: these are image-sized
-    p95 = values[order[min(np.searchsorted(cumulative, 0.95 * cumulative[-1]), len(order) - 1)]]
+    p95 = kernel("metrics._quantile").weighted_quantile(values, np.ascontiguousarray(w, dtype=np.float64),
+                                                         0.95 * float(w.sum()))
     return float(w @ values / w.sum()), float(p95)

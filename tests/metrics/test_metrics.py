@@ -169,3 +169,20 @@ def test_labellings_of_different_lengths_are_refused():
     for function in (adjusted_rand_index, rand_index):
         with pytest.raises(InvalidParameterError, match="labellings must be 1-D and of the same length"):
             function([0, 1, 1], [0, 1])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_weighted_p95_equals_a_walk_of_the_sorted_values(seed):
+    """The selection kernel against the plain definition: sort, cumulate the weights,
+    take the first value whose cumulated weight reaches 95 % (ties and zero weights in)."""
+    from quantize.metrics import mean_and_p95
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    values = rng.integers(0, 20, n).astype(float) if seed % 2 else rng.gamma(2.0, 1.0, n)
+    weights = rng.integers(0, 5, n).astype(float)
+    weights[0] += 1
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    want = values[order[min(np.searchsorted(cumulative, 0.95 * cumulative[-1]), n - 1)]]
+    assert mean_and_p95(values, weights)[1] == want
