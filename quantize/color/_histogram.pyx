@@ -4,7 +4,7 @@
 Each thread takes a strip of the pixels and counts their 32-bit codes (the pixel's
 bytes read little-endian, as histogram.pack_colors makes them) in a hash table of
 its own, numbering its colours as it meets them and writing each pixel's number;
-the strips' colours are then merged in code order and a second pass turns each
+the strips' colours are then merged in code order (a radix sort) and a second pass turns each
 pixel's number into its colour's index.
 """
 
@@ -135,6 +135,63 @@ cdef void _count(Table* t, const uint8_t[:, ::1] pixels, Py_ssize_t start, Py_ss
         last, last_code = n, code
 
 
+cdef void radix_order(const uint32_t* keys, Py_ssize_t n, Py_ssize_t* order, Py_ssize_t* spare) noexcept nogil:
+    """``order`` (n) becomes the positions of ``keys`` in increasing key order, equal
+    keys in their order (three stable counting passes of 11 bits)."""
+    cdef Py_ssize_t i, pass_, total, c
+    cdef Py_ssize_t counts[2048]
+    cdef Py_ssize_t* source = order
+    cdef Py_ssize_t* target = spare
+    cdef Py_ssize_t* swap
+    cdef int shift
+    for i in range(n):
+        order[i] = i
+    for pass_ in range(3):
+        shift = 11 * pass_
+        for c in range(2048):
+            counts[c] = 0
+        for i in range(n):
+            counts[(keys[source[i]] >> shift) & 2047] += 1
+        total = 0
+        for c in range(2048):
+            total, counts[c] = total + counts[c], total
+        for i in range(n):
+            c = (keys[source[i]] >> shift) & 2047
+            target[counts[c]] = source[i]
+            counts[c] += 1
+        swap = source
+        source = target
+        target = swap
+    if source != order:  # an odd number of passes leaves the result in spare
+        for i in range(n):
+            order[i] = source[i]
+
+
+def merged(const uint32_t[::1] codes, const int64_t[::1] counts):
+    """The distinct ``codes`` in increasing order, the index of each input code among
+    them, and their summed counts (a radix sort: no comparison sort)."""
+    cdef Py_ssize_t n = codes.shape[0], i, m = 0
+    order_array = np.empty(n, dtype=np.intp)
+    spare_array = np.empty(n, dtype=np.intp)
+    distinct_array = np.empty(n, dtype=np.uint32)
+    sums_array = np.zeros(n, dtype=np.int64)
+    where_array = np.empty(n, dtype=np.intp)
+    cdef Py_ssize_t[::1] order = order_array, spare = spare_array, where = where_array
+    cdef uint32_t[::1] distinct = distinct_array
+    cdef int64_t[::1] sums = sums_array
+    if n == 0:
+        return distinct_array, where_array, sums_array
+    with nogil:
+        radix_order(&codes[0], n, &order[0], &spare[0])
+        for i in range(n):
+            if i == 0 or codes[order[i]] != distinct[m - 1]:
+                distinct[m] = codes[order[i]]
+                m = m + 1
+            sums[m - 1] += counts[order[i]]
+            where[order[i]] = m - 1
+    return distinct_array[:m].copy(), where_array, sums_array[:m].copy()
+
+
 def histogram(const uint8_t[:, ::1] pixels, int n_threads=1):
     """The distinct colours of (n, 3|4) uint8 pixels, in code order, their counts, and
     each pixel's colour index.
@@ -176,10 +233,7 @@ def histogram(const uint8_t[:, ::1] pixels, int n_threads=1):
             _release(&tables[p])
         free(tables)
     every = np.concatenate(strip_codes)
-    codes, where = np.unique(every, return_inverse=True)
-    # a colour is in each strip once at most: the sums are exact in float64 below 2^53
-    counts = np.bincount(where, weights=np.concatenate(strip_counts).astype(np.float64),
-                         minlength=len(codes)).astype(np.int64)
+    codes, where, counts = merged(every, np.concatenate(strip_counts))
     # each strip's numbers become indices into the merged colours
     cdef int32_t[::1] index = where.astype(np.int32)
     cdef int32_t[::1] offset = np.cumsum([0] + [len(c) for c in strip_codes]).astype(np.int32)
