@@ -11,7 +11,7 @@ import numpy as np
 from .._parallel import thread_map
 from .._validation import check_array, check_choice, check_float, check_int, check_random_state, check_sample_weight
 from ..errors import FewDistinctPointsWarning, InvalidParameterError, NotFittedError
-from .distances import assign, sq_distances
+from .distances import assign, sq_dist_to_assigned, sq_distances
 from .lloyd import cluster_sums, lloyd, relocate_empty, worst_served
 from .seeding import initial_centers, sample_proportional
 from .wu import MAX_FEATURES as WU_MAX_FEATURES
@@ -291,8 +291,9 @@ class KMeans:
             max_iter = self.polish_iter
         else:
             max_iter = self.max_iter
-        centers, labels, sq_dist, n_iter = lloyd(X, w, centers, max_iter=max_iter, tol_abs=tol_abs)
-        centers, labels, sq_dist = _finalize(X, w, centers, labels, sq_dist)
+        centers, assignment, n_iter = lloyd(X, w, centers, max_iter=max_iter, tol_abs=tol_abs)
+        labels = assignment.labels
+        centers, labels, sq_dist = _finalize(X, w, centers, labels, sq_dist_to_assigned(X, centers, labels))
         return centers, labels, float(w @ sq_dist), n_iter, n_steps
 
     def fit(self, X, sample_weight=None):

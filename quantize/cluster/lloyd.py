@@ -5,6 +5,8 @@ nothing of images.  The passes over the points are compiled
 (``quantize.cluster._lloyd``); the loop and its decisions are here.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .._compiled import kernel
@@ -21,7 +23,41 @@ def cluster_sums(X, labels, weights, k):
                                                  np.ascontiguousarray(labels, dtype=np.intp), k)
 
 
-def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
+@dataclass
+class Assignment:
+    """Every point's nearest centre and Hamerly's bounds on its distances: ``upper``
+    from above to its own centre, ``lower`` from below to any other (float64).
+
+    Valid for some centres; :meth:`moved` keeps it valid for others, and
+    :meth:`settle` makes its labels exact for them again.
+    """
+
+    labels: np.ndarray
+    upper: np.ndarray
+    lower: np.ndarray
+
+    @classmethod
+    def exact(cls, X, centers):
+        """Labels and tight bounds from a full search."""
+        return cls(*assign_with_bounds(X, centers))
+
+    def settle(self, X, centers, moved=None):
+        """Exact labels for ``centers`` after each moved by ``moved`` (k,) from the
+        centres the assignment was valid for (none: it is valid for them), in place:
+        only the points whose bounds no longer prove their label are searched.
+
+        Returns the number of labels that changed.
+        """
+        threads = get_num_threads()
+        if moved is None:
+            moved = np.zeros(len(centers))
+        searched = kernel("cluster._nearest").SortedCentres(centers, threads)
+        return kernel("cluster._lloyd").bounded_step(np.ascontiguousarray(X), searched, self.labels, self.upper,
+                                                     self.lower, moved, float(moved.max(initial=0.0)),
+                                                     searched.half_gaps, threads)
+
+
+def lloyd(X, w, centers, *, max_iter, tol_abs, start=None):
     """Full-batch weighted Lloyd iterations from ``centers``, accelerated with
     Hamerly's bounds, on valid input (X centred for accuracy, w of X's dtype).
 
@@ -31,30 +67,33 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
     bounds (an upper bound on the distance to their centre, a lower bound on the
     distance to any other, both moved by how far the centres moved) no longer prove
     their label (Hamerly 2010): usually a small fraction after the first iterations.
-    Bounds that hold prove the nearest centre, so the labels of each step are exact:
-    with ``exact_labels`` (the default) those of the last step are returned, with
-    the squared distances to the returned centres.
+    Bounds that hold prove the nearest centre, so the labels of each step are exact.
+
+    ``start``, an :class:`Assignment` valid for ``centers`` (bounds carried over from
+    coarser points, say), replaces the first full search; it is updated in place.
 
     Returns
     -------
-    centers, labels, sq_dist, n_iter
-        ``labels`` and ``sq_dist`` are None with ``exact_labels=False``.
+    centers, assignment, n_iter
+        ``assignment`` holds the exact labels of the returned centres, and bounds.
     """
     steps = kernel("cluster._lloyd")
-    sorted_centres = kernel("cluster._nearest").SortedCentres
-    threads = get_num_threads()
     k = centers.shape[0]
     X = np.ascontiguousarray(X)
     w64 = np.ascontiguousarray(w, dtype=np.float64)
-    labels, upper, lower = assign_with_bounds(X, centers)
-    counts, sums = steps.cluster_sums(X, w64, labels, k)
+    if start is None:
+        state = Assignment.exact(X, centers)
+    else:
+        state = start
+        state.settle(X, centers)
+    counts, sums = steps.cluster_sums(X, w64, state.labels, k)
     if not (counts > 0).all():
         # Starting centres that serve no point (duplicates, say) are re-seeded before
         # the first step, so that no step has to undo a mean moved for their sake.
         centers = centers.copy()
-        if relocate_empty(X, w, centers, counts, sq_dist_to_assigned(X, centers, labels)):
-            labels, upper, lower = assign_with_bounds(X, centers)
-            counts, sums = steps.cluster_sums(X, w64, labels, k)
+        if relocate_empty(X, w, centers, counts, sq_dist_to_assigned(X, centers, state.labels)):
+            state = Assignment.exact(X, centers)
+            counts, sums = steps.cluster_sums(X, w64, state.labels, k)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         new_centers = centers.copy()
@@ -67,19 +106,15 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, exact_labels=True):
             reseeded = relocate_empty(X, w, new_centers, counts, assign(X, new_centers[filled])[1])
         moved = np.sqrt(((new_centers.astype(np.float64) - centers) ** 2).sum(axis=1))
         centers = new_centers
-        searched = sorted_centres(centers)
-        changed = steps.bounded_step(X, searched, labels, upper, lower, moved, float(moved.max()), searched.half_gaps,
-                                     threads)
+        changed = state.settle(X, centers, moved)
         if changed:
-            counts, sums = steps.cluster_sums(X, w64, labels, k)
+            counts, sums = steps.cluster_sums(X, w64, state.labels, k)
         # A fixed point has no empty cluster, unless none can be re-seeded (every
         # point already sits on a centre): an emptied one is re-seeded next step.
         settled = (counts > 0).all() or (not filled.all() and reseeded == 0)
         if (float((moved**2).sum()) <= tol_abs or changed == 0) and settled:
             break
-    if not exact_labels:
-        return centers, None, None, n_iter
-    return centers, labels, sq_dist_to_assigned(X, centers, labels), n_iter
+    return centers, state, n_iter
 
 
 _LOCKED_MAX_ITER = 100

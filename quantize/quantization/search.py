@@ -36,7 +36,7 @@ import numpy as np
 
 from ..cluster.distances import assign, assign_with_bounds, row_norms_sq
 from ..cluster.kmeans import KMeans
-from ..cluster.lloyd import cluster_sums
+from ..cluster.lloyd import Assignment, cluster_sums
 from ..cluster.lloyd import lloyd as lloyd_steps
 from ..cluster.seeding import initial_centers
 from ..cluster.wu import wu_splits
@@ -112,6 +112,9 @@ class Levels:
         self.exact = Points(features - self.offset, counts)
         self.colors = colors
         self._binned = {}
+        # the exact colours' assignment to the centres of the latest Lloyd steps on
+        # them: its bounds make the next exact labels cheap (:meth:`exact_labels`)
+        self._fitted = None
 
     def __len__(self):
         return len(self.exact)
@@ -180,9 +183,17 @@ class Levels:
         return float(_TOL * (w @ (X**2)).sum() / w.sum())
 
     def exact_labels(self, centers):
-        """Nearest centre of every distinct colour (exact, first on ties), whole
-        bins at a time where their bounds allow (see the module docstring)."""
+        """Nearest centre of every distinct colour (exact, first on ties): from the
+        bounds of the latest Lloyd steps on the colours when there were some (only
+        the colours whose bounds fail are searched), else whole bins at a time where
+        their bounds allow (see the module docstring)."""
         k = len(centers)
+        if self._fitted is not None and len(self._fitted[0]) == k:
+            fitted, assignment = self._fitted
+            moved = np.sqrt(((centers.astype(np.float64) - fitted) ** 2).sum(axis=1))
+            assignment.settle(self.exact.X, centers.astype(self.exact.X.dtype), moved)
+            self._fitted = (centers.astype(np.float64), assignment)
+            return assignment.labels.copy()
         fine = self._bounding_bins()
         if fine is None or k == 1 or len(fine) * 2 > len(self):
             return assign(self.exact.X, centers, with_distances=False)[0]
@@ -194,6 +205,20 @@ class Levels:
             labels[unsure] = assign(self.exact.X[unsure], centers, with_distances=False)[0]
         return labels
 
+    def carried(self, coarse, assignment, fine):
+        """An :class:`Assignment` of the points of level ``fine`` from ``assignment``
+        of the coarser level ``coarse`` whose bins hold them: each takes its bin's
+        label, and its bounds widened by its distance from the bin's mean (triangle
+        inequality), so that Lloyd steps on ``fine`` start without a full search."""
+        if fine.bins is None:
+            parent = coarse.bins
+        else:
+            parent = np.empty(len(fine), dtype=np.intp)
+            parent[fine.bins] = coarse.bins
+        reach = np.sqrt(row_norms_sq(fine.X.astype(np.float64) - coarse.X[parent]))
+        return Assignment(assignment.labels[parent], assignment.upper[parent] + reach,
+                          assignment.lower[parent] - reach)
+
     def objective(self, centers):
         """Weighted sum of squared distances of the distinct colours to their
         nearest centre, and their labels."""
@@ -202,13 +227,19 @@ class Levels:
         return float(self.exact.w @ np.einsum("ij,ij->i", diff, diff)), labels
 
 
-def lloyd(points, centers, *, max_iter, tol_abs):
+def lloyd(levels, points, centers, *, max_iter, tol_abs, start=None):
     """Weighted Lloyd steps with Hamerly's bounds until a fixed point, a step that
     moves the centres less than ``tol_abs`` (total squared distance), or
-    ``max_iter`` steps."""
+    ``max_iter`` steps; from the :class:`Assignment` ``start`` when given.
+
+    Returns the centres and the points' assignment to them (kept by ``levels`` when
+    the points are its exact colours, for the final labels)."""
     X = points.X
-    return lloyd_steps(X, points.w.astype(X.dtype), centers.astype(X.dtype), max_iter=max_iter, tol_abs=tol_abs,
-                       exact_labels=False)[0]
+    centers, assignment, _ = lloyd_steps(X, points.w.astype(X.dtype), centers.astype(X.dtype), max_iter=max_iter,
+                                         tol_abs=tol_abs, start=start)
+    if points is levels.exact:
+        levels._fitted = (centers.astype(np.float64), assignment)
+    return centers, assignment
 
 
 def start_centers(levels, k, *, init, rng, splits=None):
@@ -235,23 +266,32 @@ def start_centers(levels, k, *, init, rng, splits=None):
 
 def _first_stage(levels, plan, centers, *, algorithm, rng, tol_abs):
     """Lloyd steps to convergence on the first binned level of ``plan``, or Sculley's
-    mini-batch k-means on the finest bins."""
+    mini-batch k-means on the finest bins: the centres, and the level's
+    :class:`Assignment` to them (None after mini-batch or with no plan)."""
     if algorithm == "minibatch":
         where = plan[-1] if plan else levels.exact
         model = KMeans(len(centers), init=centers, algorithm="minibatch", polish_iter=_COARSE_ITER,
                        init_size=len(where), random_state=rng)
-        return model.fit(where.X, sample_weight=where.w).cluster_centers_
-    return lloyd(plan[0], centers, max_iter=_COARSE_ITER, tol_abs=tol_abs) if plan else centers
+        return model.fit(where.X, sample_weight=where.w).cluster_centers_, None
+    if not plan:
+        return centers, None
+    return lloyd(levels, plan[0], centers, max_iter=_COARSE_ITER, tol_abs=tol_abs)
 
 
-def _finer_stages(levels, finer, centers, *, fine_steps, exact_steps, tol_abs):
+def _finer_stages(levels, finer, first, *, coarse=None, fine_steps, exact_steps, tol_abs):
     """Up to ``fine_steps`` Lloyd steps on each of the ``finer`` binned levels, then
-    ``exact_steps`` on the exact colours (none above :data:`EXACT_STEPS_MAX` of them)."""
-    for level in finer:
-        centers = lloyd(level, centers, max_iter=fine_steps, tol_abs=tol_abs)
-    if len(levels) > EXACT_STEPS_MAX:
-        return centers
-    return lloyd(levels.exact, centers, max_iter=exact_steps, tol_abs=tol_abs)
+    ``exact_steps`` on the exact colours (none above :data:`EXACT_STEPS_MAX` of them);
+    ``first`` is (centres, assignment of the level ``coarse``), each level starting
+    from the bounds of the one before."""
+    centers, assignment = first
+    for level in [*finer, levels.exact]:
+        if level is levels.exact and len(levels) > EXACT_STEPS_MAX:
+            break
+        start = None if assignment is None else levels.carried(coarse, assignment, level)
+        steps = fine_steps if level is not levels.exact else exact_steps
+        centers, assignment = lloyd(levels, level, centers, max_iter=steps, tol_abs=tol_abs, start=start)
+        coarse = level
+    return centers
 
 
 def _refined(levels, centers, *, effort, algorithm, rng, tol_abs, first=None):
@@ -261,11 +301,11 @@ def _refined(levels, centers, *, effort, algorithm, rng, tol_abs, first=None):
     if first is None:
         first = _first_stage(levels, plan, centers, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
     if effort == "fast" and plan:
-        return first
+        return first[0]
     fine_steps, exact_steps = STEPS[effort]
     # mini-batch ran on the finest bins already; with no bins, the colours converge
     finer = plan[1:] if algorithm == "lloyd" else []
-    return _finer_stages(levels, finer, first, fine_steps=fine_steps,
+    return _finer_stages(levels, finer, first, coarse=plan[0] if plan else None, fine_steps=fine_steps,
                          exact_steps=exact_steps if plan else _COARSE_ITER, tol_abs=tol_abs)
 
 
@@ -321,8 +361,8 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
     best = candidates[int(np.argmin(scores))]
     if algorithm != "minibatch":  # the best, further: more steps on the finer levels and the colours
         fine_steps, exact_steps = STEPS["thorough"]
-        further = _finer_stages(levels, levels.plan(k)[1:], best, fine_steps=fine_steps, exact_steps=exact_steps,
-                                tol_abs=tol_abs)
+        further = _finer_stages(levels, levels.plan(k)[1:], (best, None), fine_steps=fine_steps,
+                                exact_steps=exact_steps, tol_abs=tol_abs)
         candidates.append(further)
         scores.append(score(further))
     return candidates[int(np.argmin(scores))]

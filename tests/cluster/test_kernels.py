@@ -1,7 +1,8 @@
 """The compiled kernels against plain NumPy oracles: the nearest and second-nearest
-centre (brute force, float64 sums feature by feature, first on ties), the cluster
-sums (bincount), and a bounded Lloyd step (a plain assignment), on random data with
-ties, one centre, 256 centres, 1 to 8 features; and the build checks."""
+centre (brute force, float64 sums feature by feature, first on ties), each centre's
+neighbour list (a sort), the cluster sums (bincount), and a bounded Lloyd step (a
+plain assignment), on random data with ties, one centre, 256 centres, 1 to 8
+features; and the build checks."""
 
 import numpy as np
 import pytest
@@ -137,3 +138,31 @@ def test_openmp_threads_sleep_unless_told_otherwise(given, kept):
     code = "import os, quantize._compiled as c; c.kernel('cluster._nearest'); print(os.environ['OMP_WAIT_POLICY'])"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == kept
+
+
+@pytest.mark.parametrize("name, X, centers", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_neighbour_lists_equal_a_sort_of_every_distance(name, X, centers, threads):
+    """Each centre's nearest others, nearest first and the lower index first on ties."""
+    centers = centers.astype(np.float64)
+    near, near_dist = nearest_kernel._neighbours(centers, 32, threads)
+    k = len(centers)
+    assert near.shape == (k, min(32, k - 1))
+    distances = oracle_distances(centers, centers)
+    for a in range(k):
+        others = [b for b in range(k) if b != a]
+        want = sorted(others, key=lambda b: (distances[a, b], b))[: near.shape[1]]
+        np.testing.assert_array_equal(near[a], want)
+        np.testing.assert_allclose(near_dist[a], np.sqrt(distances[a, want]), rtol=1e-12)
+
+
+def test_sorted_centres_are_sorted_along_a_unit_axis():
+    rng = np.random.default_rng(3)
+    for centers in (rng.normal(size=(50, 3)) * [30, 5, 1], np.zeros((4, 3)), np.ones((1, 2)), np.zeros((0, 3))):
+        s = nearest_kernel.SortedCentres(centers, 2)
+        assert np.linalg.norm(s.axis) == pytest.approx(1.0)
+        np.testing.assert_allclose(s.proj, centers[s.index] @ s.axis)
+        assert (np.diff(s.proj) >= 0).all()
+        np.testing.assert_array_equal(s.position[s.index], np.arange(len(centers)))
+    spread = rng.normal(size=(200, 3)) * [1, 40, 2]
+    assert abs(nearest_kernel.SortedCentres(spread).axis[1]) > 0.99  # the principal axis

@@ -71,3 +71,41 @@ def test_cluster_colors_on_few_colours_and_random_inits():
         centers = cluster_colors(Levels(colors.astype(np.float32), counts, colors), 5, Search(init=init),
                                  rng=np.random.default_rng(0))
         np.testing.assert_allclose(np.unique(centers.round(3), axis=0), np.unique(colors, axis=0), atol=1e-3)
+
+
+def _brute_labels(X, centers):
+    distances = ((X[:, None, :].astype(np.float64) - centers[None].astype(np.float64)) ** 2).sum(-1)
+    return distances.argmin(axis=1)
+
+
+@pytest.mark.parametrize("k", [2, 16, 256])
+def test_bounds_carried_from_coarser_bins_give_the_exact_labels(levels, k):
+    """A bin's label and bounds, widened by each colour's distance from the bin's mean,
+    are bounds for its colours: once settled, the labels are the brute-force nearest."""
+    from quantize.cluster.lloyd import Assignment
+
+    rng = np.random.default_rng(k)
+    coarse, fine = levels.binned(5), levels.binned(6)
+    centers = coarse.X[rng.choice(len(coarse), k, replace=False)]
+    assignment = Assignment.exact(coarse.X, centers)
+    for level in (fine, levels.exact):
+        carried = levels.carried(coarse, assignment, level)
+        exact = _brute_labels(level.X, centers)
+        own = np.sqrt(((level.X.astype(np.float64) - centers[carried.labels]) ** 2).sum(axis=1))
+        assert (carried.upper >= own * (1 - 1e-9)).all()
+        others = ((level.X[:, None, :].astype(np.float64) - centers[None].astype(np.float64)) ** 2).sum(-1)
+        others[np.arange(len(level.X)), carried.labels] = np.inf
+        assert (carried.lower <= np.sqrt(others.min(axis=1)) * (1 + 1e-9) + 1e-9).all()
+        carried.settle(level.X, centers)
+        np.testing.assert_array_equal(carried.labels, exact)
+
+
+def test_exact_labels_after_a_search_use_its_bounds_and_stay_exact(levels):
+    """The search leaves the colours' assignment to its centres; the labels of other
+    centres (rounded palette entries, or any) computed from it are still exact."""
+    centers = search(levels, 64, rng=np.random.default_rng(0))
+    assert levels._fitted is not None
+    rng = np.random.default_rng(1)
+    for shift in (0.0, 0.3, 5.0):
+        moved = (centers + rng.normal(0, shift, centers.shape)).astype(np.float32)
+        np.testing.assert_array_equal(levels.exact_labels(moved), _brute_labels(levels.exact.X, moved))
