@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from .._parallel import thread_map
+from .._parallel import blas_on_one_thread, thread_map
 from .._validation import check_array, check_choice, check_float, check_int, check_random_state, check_sample_weight
 from ..errors import FewDistinctPointsWarning, InvalidParameterError, NotFittedError
 from .distances import assign, sq_dist_to_assigned, sq_distances
@@ -296,6 +296,7 @@ class KMeans:
         centers, labels, sq_dist = _finalize(X, w, centers, labels, sq_dist_to_assigned(X, centers, labels))
         return centers, labels, float(w @ sq_dist), n_iter, n_steps
 
+    @blas_on_one_thread()
     def fit(self, X, sample_weight=None):
         """Compute the clustering.
 
@@ -364,6 +365,7 @@ class KMeans:
         dtype = self.cluster_centers_.dtype
         return X.astype(dtype, copy=False) / self._scale - self._offset, self.cluster_centers_ / self._scale - self._offset
 
+    @blas_on_one_thread()
     def predict(self, X):
         """Index of the nearest centre for each row of X, shape (n,)."""
         Xc, centers = self._check_fitted_X(X)
@@ -373,6 +375,7 @@ class KMeans:
         """``fit(X, sample_weight).labels_``."""
         return self.fit(X, sample_weight).labels_
 
+    @blas_on_one_thread()
     def transform(self, X):
         """Euclidean distance of each row of X to each centre, shape (n, n_clusters_)."""
         Xc, centers = self._check_fitted_X(X)

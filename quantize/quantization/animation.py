@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._parallel import blas_on_one_thread
 from .._validation import check_choice, resolve_seed
 from ..color.alpha import lookup_table, to_features, visible_pixels
 from ..color.histogram import ColorHistogram, count_colors, merge_histograms, unpack_colors
@@ -149,6 +150,7 @@ def as_animation(animation, max_pixels):
     return Animation.from_arrays(animation)
 
 
+@blas_on_one_thread()
 def quantize_animation(animation, n_colors=None, *, settings=None, frame_palettes=False, weight="pixels",
                        palette=None, progress=None, **options):
     """Quantise every frame of an animation (GIF, APNG, animated WebP).

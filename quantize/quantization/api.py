@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 
+from .._parallel import blas_on_one_thread
 from .._validation import check_int, check_random_state, resolve_seed
 from ..color.alpha import visible_pixels
 from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
@@ -23,6 +24,7 @@ from .settings import MAX_PALETTE, QuantizeSettings, check_histogram, check_pale
 from .target import fitted_palette
 
 
+@blas_on_one_thread()
 def fit_palette(
     image, n_colors=16, *, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT, colorspace=DEFAULT_SPACE,
     random_state=None,
@@ -52,6 +54,7 @@ def fit_palette(
     return pixel_labels(colors, palette, color_labels)
 
 
+@blas_on_one_thread()
 def quantize_image(image, n_colors=None, *, settings=None, progress=None, **options):
     """Reduce an image to at most ``n_colors`` colours with weighted k-means.
 
@@ -163,6 +166,7 @@ def quantize_image(image, n_colors=None, *, settings=None, progress=None, **opti
     return result
 
 
+@blas_on_one_thread()
 def color_histogram(image, *, max_pixels=DEFAULT_MAX_PIXELS):
     """Distinct RGB colours of an image's visible pixels (alpha > 0) and their counts.
 
@@ -178,6 +182,7 @@ def color_histogram(image, *, max_pixels=DEFAULT_MAX_PIXELS):
     return histogram.colors, histogram.counts
 
 
+@blas_on_one_thread()
 def fit_shared_palette(
     histograms, n_colors=16, *, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT, colorspace=DEFAULT_SPACE,
     random_state=None,
@@ -219,6 +224,7 @@ def fit_shared_palette(
     return np.unique(from_space(centers, s.colorspace), axis=0)
 
 
+@blas_on_one_thread()
 def apply_palette(
     image, palette, *, colorspace=DEFAULT_SPACE, dither="none", dither_strength=1.0,
     max_pixels=DEFAULT_MAX_PIXELS, ssim=False,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._parallel import blas_on_one_thread
 from .._validation import check_int, fresh_stream, resolve_seed
 from ..color.spaces import DEFAULT_SPACE
 from ..errors import InvalidParameterError
@@ -115,6 +116,7 @@ class KSuggestion:
         return "\n".join(lines)
 
 
+@blas_on_one_thread()
 def suggest_k(image, *, k_min=2, k_max=32, sample_size=2000, settings=None, progress=None, **options):
     """Fit every k in [k_min, k_max] and tabulate inertia, PSNR, mean CIEDE2000,
     silhouette and Davies–Bouldin; recommend k by the elbow and by the silhouette.

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from .._parallel import blas_on_one_thread
 from .._validation import resolve_seed
 from ..color.alpha import visible_mask
 from ..files.read import as_loaded
@@ -22,6 +23,7 @@ from .result import SegmentResult
 from .settings import AUTO, SegmentSettings
 
 
+@blas_on_one_thread()
 def segment_image(image, n_segments=None, *, settings=None, **options):
     """Segment an image into clusters of similar colour and their connected regions.
 
