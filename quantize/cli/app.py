@@ -12,7 +12,6 @@ import warnings
 
 import click
 
-from .. import __version__
 from ..errors import Interrupted, QuantizeError
 
 
@@ -109,8 +108,18 @@ def _discard_stdout():
         os.close(null)
 
 
+def _print_version(ctx, param, value):
+    """--version, with the version read only when asked for (see quantize.__version__)."""
+    if value and not ctx.resilient_parsing:
+        import quantize
+
+        click.echo(f"quantize, version {quantize.__version__}")
+        ctx.exit()
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="quantize")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 def main():
     """Colour quantisation and segmentation with k-means: Wu's start, Lloyd refinement.
 
