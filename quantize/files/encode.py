@@ -29,10 +29,12 @@ _SAVE_OPTIONS = {
     "JPEG": [{"quality": 95}],
 }
 #: Up to _PNG_LEVEL_9_MAX_PIXELS, deflate runs at level 9 instead of 7: 2 to 16 % fewer
-#: bytes (16 % on Arc-Colors at k = 16, 6 % on Garden at k = 64) for at most half a
-#: second; on 20 megapixels it would cost 3 s for 2 %.
+#: bytes (16 % on Arc-Colors at k = 16, 6 % on Garden at k = 64) for under a tenth of
+#: a second.  On 2-4 megapixels it took 0.12-0.67 s, three to seven times level 7's
+#: time and more than the whole quantisation, for 0-7 % (median 2 %; Garden,
+#: LadyBird, Dune, FreshFlower at k = 16, 64, 256), so level 7 is kept there.
 _PNG_LEVEL_9 = {"compress_level": 9}
-_PNG_LEVEL_9_MAX_PIXELS = 1 << 22
+_PNG_LEVEL_9_MAX_PIXELS = 1 << 20
 #: Formats whose Pillow encoder embeds an ICC profile.
 _ICC_FORMATS = frozenset({"PNG", "WEBP", "TIFF", "JPEG"})
 #: Formats that do not decode to the pixels encoded (WebP is written lossless).
