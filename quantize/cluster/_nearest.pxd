@@ -137,15 +137,16 @@ cdef inline Py_ssize_t nearest_one_from(const Centres* s, const double* x, Py_ss
     """The nearest centre alone (dithering needs no runner-up), from ``guess`` (>= 0):
     when x is nearer the guess than half the guess's distance to its nearest other
     centre, the guess is nearest (triangle inequality), at the cost of one distance."""
-    cdef double r, best, dist, bound, best_e
+    cdef double r, best, dist, bound, best_e, gap
     cdef Py_ssize_t t, c, best_index = guess, label
     cdef double first, second
     best = sq_distance(x, s.given + guess * s.d, s.d)
     if s.n_near == 0:
         return guess
-    r = sqrt(best)
-    if 2 * r < s.near_dist[guess * s.n_near] * 0.999999:
+    gap = s.near_dist[guess * s.n_near]
+    if 4 * best < gap * gap * 0.999998:  # 2 sqrt(best) < gap, without the root
         return guess
+    r = sqrt(best)
     best_e = r
     for t in range(s.n_near):
         bound = s.near_dist[guess * s.n_near + t] - r

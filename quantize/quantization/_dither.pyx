@@ -28,13 +28,13 @@ cdef Py_ssize_t BLOCK = 128, WARM = 2
 cdef inline void _row(const int[:, ::1] index, const float[:, ::1] features, const Centres* s,
                       const unsigned char[:, ::1] weight, const double* low, const double* high, Py_ssize_t y,
                       double* this_err, double* next_err, double* target, short[:, ::1] out,
-                      const short[:, ::1] plain, const double* reach, double level, double tiny,
+                      const short[:, ::1] plain, const double* fence, double level, double tiny,
                       double limit, bint store) noexcept nogil:
     """One row of Floyd-Steinberg, left to right on even rows, right to left on odd."""
     cdef Py_ssize_t width = index.shape[1], d = s.d, t, x, j, c, entry, plain_entry
     cdef Py_ssize_t guess = -1, found
     cdef bint forward = (y & 1) == 0
-    cdef double w, size, ratio, first, second, value, plain_distance
+    cdef double w, size, ratio, first, second, value
     cdef double* err
     cdef const float* f
     for j in range((width + 2) * d):
@@ -79,8 +79,7 @@ cdef inline void _row(const int[:, ::1] index, const float[:, ::1] features, con
             # is an outlier (a navy dot in a cyan sky): the pixel keeps its own entry
             for j in range(d):
                 target[j + d] = f[j]
-            plain_distance = sqrt(sq_distance(target + d, s.given + plain_entry * d, d))
-            if sqrt(sq_distance(target + d, s.given + found * d, d)) > plain_distance + reach[plain_entry]:
+            if sq_distance(target + d, s.given + found * d, d) > fence[c]:
                 found = plain_entry
         guess = found
         if store:
@@ -110,7 +109,7 @@ cdef inline void _row(const int[:, ::1] index, const float[:, ::1] features, con
 
 def floyd_steinberg(const int[:, ::1] index, const float[:, ::1] features, SortedCentres entries,
                     const short[:, ::1] plain, const unsigned char[:, ::1] weight, const double[::1] low,
-                    const double[::1] high, const double[::1] reach, double level, double tiny, double limit,
+                    const double[::1] high, const double[::1] fence, double level, double tiny, double limit,
                     int n_threads=1):
     """Serpentine Floyd-Steinberg in the clustering space.
 
@@ -129,8 +128,9 @@ def floyd_steinberg(const int[:, ::1] index, const float[:, ::1] features, Sorte
         noise).
     low, high : (d,) float64
         How far, per feature, a pixel plus its error may reach.
-    reach : (k,) float64
-        How much farther than its own nearest entry a pixel's entry may be.
+    fence : (m,) float64
+        The squared distance from each colour past which an entry is refused: its
+        distance to its own nearest entry plus how much farther an entry may be, squared.
     level : float
         The share of the error diffused (the strength).
     tiny, limit : float
@@ -164,7 +164,7 @@ def floyd_steinberg(const int[:, ::1] index, const float[:, ::1] features, Sorte
             stop = start + BLOCK if start + BLOCK < height else height
             for y in range(start - WARM if start >= WARM else 0, stop):
                 _row(index, features, s, weight, &low[0], &high[0], y, this_err, next_err, target, out, plain,
-                     &reach[0], level, tiny, limit, y >= start)
+                     &fence[0], level, tiny, limit, y >= start)
                 swap = this_err
                 this_err = next_err
                 next_err = swap

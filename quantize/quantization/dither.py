@@ -98,10 +98,13 @@ def dither(colors, palette, color_labels, index, labels, *, method, strength=1.0
     span = high - low
     weight = dithering.weights(index, features, labels, 4.0 * spread, threads)
     plain_error = _mean_squared_error(colors, features, entries, color_labels)
+    # an entry farther from a colour than its own nearest entry plus _REACH times that
+    # entry's neighbour distance is refused (squared: the kernel compares squares)
+    own = np.sqrt(np.einsum("ij,ij->i", *(2 * [features.astype(np.float64) - entries[color_labels]])))
+    fence = (own + _REACH * gaps[color_labels]) ** 2
     return dithering.floyd_steinberg(
         index, features, sorted_entries, labels, weight, low - _OVERSHOOT * span, high + _OVERSHOOT * span,
-        np.ascontiguousarray(_REACH * gaps), strength * _LEVEL, (jnd / 3) ** 2, max(2.4 * plain_error, (2 * jnd) ** 2),
-        threads)
+        fence, strength * _LEVEL, (jnd / 3) ** 2, max(2.4 * plain_error, (2 * jnd) ** 2), threads)
 
 
 def pixel_squared_error(colors, palette, index, labels):

@@ -104,7 +104,7 @@ def test_floyd_steinberg_kernel_unlimited_is_the_textbook_one(k):
     labels = np.zeros((21, 34), np.int16)
     unlimited = kernel("quantization._dither").floyd_steinberg(
         index, features, kernel("cluster._nearest").SortedCentres(entries), labels, np.full((21, 34), 255, np.uint8),
-        np.full(3, -np.inf), np.full(3, np.inf), np.full(k, np.inf), 1.0, 0.0, np.inf, 2)
+        np.full(3, -np.inf), np.full(3, np.inf), np.full(len(features), np.inf), 1.0, 0.0, np.inf, 2)
     np.testing.assert_array_equal(unlimited, textbook_floyd_steinberg(index, features, entries))
 
 
