@@ -9,12 +9,16 @@ from bins is the exact centroid of their colours.  The search starts on a coarse
 level with enough bins per cluster, converges there where steps cost least, and
 each finer level starts from the coarser one's fixed point and needs a few more
 steps (Hamerly's bounds make those cheap: see :func:`quantize.cluster.lloyd.lloyd`).
+Bounds carry over too (:meth:`Levels.carried`): a point of a finer level takes its
+bin's label, and its bin's bounds widened by its distance from the bin's mean
+(triangle inequality), so no level starts with a full search.
 
-The final labels of the distinct colours need not compute every colour's distances:
-a fine bin whose radius (from its mean to its farthest colour) is below half the gap
-between its nearest and second-nearest centres has every colour nearest the same
-centre (triangle inequality), so only the colours of the other bins are assigned one
-by one (:meth:`Levels.exact_labels`): exact labels at a fraction of the cost.
+The final labels of the distinct colours need not compute every colour's distances
+(:meth:`Levels.exact_labels`): the bounds of the last Lloyd steps on the colours,
+moved by how far each centre moved to its palette entry, prove most of them; without
+such steps, a fine bin whose radius (from its mean to its farthest colour) is below
+half the gap between its nearest and second-nearest centres has every colour nearest
+the same centre, so only the colours of the other bins are assigned one by one.
 
 ``effort`` sets how far the search goes (:data:`STEPS`; measured in
 bench/effort.py, docs/benchmarks.md "Effort"):
