@@ -98,7 +98,7 @@ def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng, label_in_
         return np.column_stack([colors[index[rows]], x * scale, y * scale]).astype(np.float32)
 
     sample = np.sort(rng.choice(n, size=min(n, SPATIAL_SAMPLE), replace=False))
-    model = KMeans(k, random_state=rng).fit(features(sample))
+    model = KMeans(k, algorithm="minibatch", n_init=1, random_state=rng).fit(features(sample))
     labels = np.empty(n, dtype=np.int32)
 
     def label_strip(part):

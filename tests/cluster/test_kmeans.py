@@ -373,3 +373,39 @@ def test_the_scale_of_the_weights_does_not_move_the_centres(weight):
     assert (weighted.labels_ == plain.labels_).all() and weighted.n_clusters_ == 3
     expected = np.inf if weight > 1e300 else plain.inertia_ * weight
     assert weighted.inertia_ == pytest.approx(expected, rel=1e-9)
+
+
+def test_the_default_is_lloyd_with_five_kmeans_plus_plus_runs_on_small_data(monkeypatch):
+    """n_init="auto": 5 k-means++ runs up to 100,000 samples, 1 above; 10 for random,
+    1 for the deterministic inits and arrays; full Lloyd iterations by default."""
+    import quantize.cluster.kmeans as kmeans_module
+
+    runs = []
+    real = KMeans._fit_once
+    monkeypatch.setattr(KMeans, "_fit_once", lambda self, *a: runs.append(self.algorithm) or real(self, *a))
+    X, _ = make_blobs(300, [[0, 0], [5, 5], [0, 5]], 1.0, seed=1)
+    cases = [({}, 5), ({"init": "random"}, 10), ({"init": "wu"}, 1), ({"init": "sharding"}, 1),
+             ({"init": X[:3]}, 1)]
+    for params, expected in cases:
+        runs.clear()
+        model = KMeans(3, random_state=0, **params).fit(X)
+        assert len(runs) == expected and set(runs) == {"lloyd"}, params
+        assert model.n_steps_ == 0  # no mini-batch steps
+    monkeypatch.setattr(kmeans_module, "_AUTO_N_INIT_MAX_SAMPLES", 299)
+    runs.clear()
+    KMeans(3, random_state=0).fit(X)
+    assert len(runs) == 1
+
+
+def test_the_default_beats_one_kmeans_plus_plus_run_on_a_rugged_data_set():
+    """Data with poor local minima (scikit-learn's wine has them): the best of the
+    default's runs is at least as good as any single run from the same seeds."""
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(c, s, (60, 3)) for c, s in [(0, 0.3), (3, 2.0), (9, 0.4), (12, 3.0)]])
+    better = 0
+    for seed in range(5):
+        default = KMeans(7, random_state=seed).fit(X).inertia_
+        single = KMeans(7, n_init=1, random_state=seed).fit(X).inertia_  # the first of the default's runs
+        assert default <= single * (1 + 1e-12)
+        better += default < single * (1 - 1e-9)
+    assert better  # some seed's single run ended in a worse minimum
