@@ -28,8 +28,8 @@ class Assignment:
     """Every point's nearest centre and Hamerly's bounds on its distances: ``upper``
     from above to its own centre, ``lower`` from below to any other (float64).
 
-    Valid for some centres; :meth:`moved` keeps it valid for others, and
-    :meth:`settle` makes its labels exact for them again.
+    Valid for some centres; :meth:`settle`, told how far each centre moved, makes it
+    valid (and its labels exact) for the new centres, whatever they are.
     """
 
     labels: np.ndarray

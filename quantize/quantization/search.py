@@ -196,7 +196,7 @@ class Levels:
             fitted, assignment = self._fitted
             moved = np.sqrt(((centers.astype(np.float64) - fitted) ** 2).sum(axis=1))
             assignment.settle(self.exact.X, centers.astype(self.exact.X.dtype), moved)
-            self._fitted = (centers.astype(np.float64), assignment)
+            self.keep(centers, assignment)
             return assignment.labels.copy()
         fine = self._bounding_bins()
         if fine is None or k == 1 or len(fine) * 2 > len(self):
@@ -208,6 +208,11 @@ class Levels:
         if unsure.size:
             labels[unsure] = assign(self.exact.X[unsure], centers, with_distances=False)[0]
         return labels
+
+    def keep(self, centers, assignment):
+        """Keep the exact colours' ``assignment`` to ``centers`` for the next
+        :meth:`exact_labels`."""
+        self._fitted = (centers.astype(np.float64), assignment)
 
     def carried(self, coarse, assignment, fine):
         """An :class:`Assignment` of the points of level ``fine`` from ``assignment``
@@ -242,7 +247,7 @@ def lloyd(levels, points, centers, *, max_iter, tol_abs, start=None):
     centers, assignment, _ = lloyd_steps(X, points.w.astype(X.dtype), centers.astype(X.dtype), max_iter=max_iter,
                                          tol_abs=tol_abs, start=start)
     if points is levels.exact:
-        levels._fitted = (centers.astype(np.float64), assignment)
+        levels.keep(centers, assignment)
     return centers, assignment
 
 
