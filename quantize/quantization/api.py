@@ -19,7 +19,8 @@ from ..errors import InvalidParameterError, TargetNotMetError
 from ..files.read import DEFAULT_MAX_PIXELS, as_loaded
 from .colors import histogram_colors, image_colors, nearest_entries, palette_for, pixel_labels
 from .result import build_result, final_labels
-from .search import DEFAULT_EFFORT, Levels, cluster_colors
+from .levels import Levels
+from .search import DEFAULT_EFFORT, cluster_colors
 from .settings import MAX_PALETTE, QuantizeSettings, check_histogram, check_palette
 from .target import fitted_palette
 

@@ -17,7 +17,8 @@ from ..color.spaces import from_space, srgb_to_lab, to_space
 from ..errors import FewDistinctPointsWarning
 from ..metrics.image import mean_and_p95
 from .settings import MAX_PALETTE
-from .search import Levels, cluster_colors
+from .levels import Levels
+from .search import cluster_colors
 
 
 @dataclass

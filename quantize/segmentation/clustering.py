@@ -12,7 +12,8 @@ from ..cluster.kmeans import KMeans
 from ..color.histogram import ColorHistogram
 from ..color.spaces import to_space
 from ..errors import FewDistinctPointsWarning
-from ..quantization.search import Levels, Search, cluster_colors
+from ..quantization.levels import Levels
+from ..quantization.search import Search, cluster_colors
 
 
 #: Pixels whose features are clustered when ``spatial`` > 0 (then the colour
