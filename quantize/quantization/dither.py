@@ -97,11 +97,15 @@ def dither(colors, palette, color_labels, index, labels, *, method, strength=1.0
     low, high = both.min(axis=0).astype(np.float64), both.max(axis=0).astype(np.float64)
     span = high - low
     weight = dithering.weights(index, features, labels, 4.0 * spread, threads)
-    plain_error = _mean_squared_error(colors, features, entries, color_labels)
-    # an entry farther from a colour than its own nearest entry plus _REACH times that
-    # entry's neighbour distance is refused (squared: the kernel compares squares)
-    own = np.sqrt(np.einsum("ij,ij->i", *(2 * [features.astype(np.float64) - entries[color_labels]])))
-    fence = (own + _REACH * gaps[color_labels]) ** 2
+    # each colour's squared distance to its own (undithered) entry gives the mean
+    # squared error past which an error is damped, and the fence past which an entry
+    # is refused: its own entry's distance plus _REACH times that entry's neighbour
+    # distance (squared: the kernel compares squares)
+    diff = features.astype(np.float64) - entries[color_labels]
+    own_sq = np.einsum("ij,ij->i", diff, diff)
+    counts = colors.histogram.counts
+    plain_error = float(counts @ own_sq / max(counts.sum(), 1))
+    fence = (np.sqrt(own_sq) + _REACH * gaps[color_labels]) ** 2
     return dithering.floyd_steinberg(
         index, features, sorted_entries, labels, weight, low - _OVERSHOOT * span, high + _OVERSHOOT * span,
         fence, strength * _LEVEL, (jnd / 3) ** 2, max(2.4 * plain_error, (2 * jnd) ** 2), threads)
@@ -114,10 +118,3 @@ def pixel_squared_error(colors, palette, index, labels):
         index, np.ascontiguousarray(colors.rgb_features[:, :3]), np.ascontiguousarray(to_features(palette[:, :3], False)),
         np.ascontiguousarray(labels, dtype=np.int16), get_num_threads())
     return float(rows.sum())
-
-
-def _mean_squared_error(colors, features, entries, color_labels):
-    """The undithered result's mean squared error in the clustering space, per pixel."""
-    diff = features - entries[color_labels].astype(np.float32)
-    counts = colors.histogram.counts
-    return float(counts @ np.einsum("ij,ij->i", diff, diff) / max(counts.sum(), 1))
