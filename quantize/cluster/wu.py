@@ -149,7 +149,6 @@ class _Boxes:
         self.table = np.ascontiguousarray(table, dtype=np.float64)
         self.bins = np.asarray(bins, dtype=np.intp)
         self.frame = frame  # offset, rotation, grid origin and scale
-        self.d = len(bins)
         sides = self.bins + 1
         self.strides = np.ascontiguousarray(np.append(np.cumprod(sides[::-1])[::-1][1:], 1), dtype=np.intp)
 

@@ -50,7 +50,7 @@ def srgb_to_lab(const unsigned char[:, ::1] rgb, const double[::1] linear, const
     """CIELAB of (n, 3) 8-bit sRGB rows into ``out`` (n, 3): ``linear`` is the linear
     light of each 8-bit value, ``xyz_from_rgb`` the 3x3 matrix, ``white`` the white
     point (computed as skimage's rgb2lab: XYZ / white, f, then L, a, b)."""
-    cdef Py_ssize_t n = rgb.shape[0], i, j
+    cdef Py_ssize_t n = rgb.shape[0], i
     cdef double r, g, b, f0, f1, f2
     for i in prange(n, nogil=True, schedule="static", num_threads=n_threads):
         r = linear[rgb[i, 0]]
