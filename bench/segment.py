@@ -1,9 +1,16 @@
 """Segmentation with default flags: quality on generated scenes with a known answer,
 region counts and speed on the shared photos.
 
-    python bench/segment.py [--size 240 320] [--seeds 3] [--runs 3] [--no-photos]
+    python bench/segment.py [--size 240 320] [--seeds 3] [--family-seeds 2] [--runs 3] [--no-photos]
 
-Quality: the adjusted Rand index (ARI) against the true regions of two generators,
+Scene families: ``quantize.datasets.make_scene`` with every colour family (random, close
+hues, dark, pastel) and layout (even, one dominant region, very different sizes), k = 3..10
+regions, noise σ = 10 and 25, --family-seeds scenes each (384 by default), all drawn from
+one generator seeded 0.  Columns: ``segment_image`` with default flags in CIELAB, sRGB
+and OKLab, and ``effort="thorough"``; the worst, median and count below 0.95 per column,
+and the scenes where thorough falls below normal.
+
+Old scenes: the adjusted Rand index (ARI) against the true regions of two generators,
 ``quantize.datasets.make_shapes`` (flat shapes of random colours, sharp edges) and
 ``make_regions`` (non-convex regions, blurred by 1 px), each with k = 4, 6, 8 regions
 and Gaussian noise σ = 10 and 25 per channel, over --seeds images each.  Columns:
@@ -31,7 +38,7 @@ from skimage.segmentation import slic
 
 from _child import run_quantize
 from quantize import KMeans, segment_image
-from quantize.datasets import make_regions, make_shapes
+from quantize.datasets import SCENE_COLORS, SCENE_LAYOUTS, make_regions, make_scene, make_shapes
 from quantize.metrics import adjusted_rand_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +97,45 @@ def quality(size, seeds):
     return worst
 
 
+FAMILY_METHODS = {
+    "defaults, lab": {}, "defaults, rgb": {"colorspace": "rgb"}, "defaults, oklab": {"colorspace": "oklab"},
+    "thorough, lab": {"effort": "thorough"},
+}
+
+
+def families(size, seeds):
+    rng = np.random.default_rng(0)
+    scores = {name: [] for name in FAMILY_METHODS}
+    scenes = []
+    for colors in SCENE_COLORS:
+        for layout in SCENE_LAYOUTS:
+            for k in range(3, 11):
+                for noise in NOISES:
+                    for _ in range(seeds):
+                        image, truth = make_scene(size, k, colors=colors, layout=layout, noise=noise, random_state=rng)
+                        seed = len(scenes)
+                        for name, options in FAMILY_METHODS.items():
+                            result = segment_image(image, k, random_state=seed, **options)
+                            scores[name].append(adjusted_rand_index(truth.ravel(), result.clusters.ravel()))
+                        scenes.append(f"{colors}, {layout}, k {k}, σ {noise:g}")
+    print(f"## Scene families: ARI against the true regions ({size[1]}x{size[0]}, {len(scenes)} scenes)\n")
+    print("| | " + " | ".join(FAMILY_METHODS) + " |")
+    print("|---|" + "---|" * len(FAMILY_METHODS))
+    for label, figure in (("worst", np.min), ("median", np.median), ("below 0.95", lambda v: np.sum(v < 0.95))):
+        print(f"| {label} | " + " | ".join(f"{figure(np.array(v)):.3f}".rstrip("0").rstrip(".") if label != "below 0.95"
+                                          else str(figure(np.array(v))) for v in scores.values()) + " |")
+    normal, thorough = np.array(scores["defaults, lab"]), np.array(scores["thorough, lab"])
+    print("\nScenes below 0.95 in any column (ARI per column):\n")
+    for i, name in enumerate(scenes):
+        row = [scores[method][i] for method in FAMILY_METHODS]
+        if min(row) < 0.95:
+            print(f"- {name}: " + ", ".join(f"{a:.3f}" for a in row))
+    worse = np.flatnonzero(thorough < normal - 0.001)
+    print(f"\nThorough below normal (by more than 0.001): {len(worse)} scenes"
+          + "".join(f"\n- {scenes[i]}: {normal[i]:.3f} -> {thorough[i]:.3f}" for i in worse))
+    print()
+
+
 def photos(runs):
     paths = sorted(p for p in SHARED.glob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
     if not paths:
@@ -121,11 +167,13 @@ def photos(runs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, nargs=2, default=(240, 320), metavar=("H", "W"))
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="images per old scene")
+    parser.add_argument("--family-seeds", type=int, default=2, help="scenes per family, k and noise")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-photos", action="store_true", help="skip the photos")
     args = parser.parse_args()
     print(f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}\n")
+    families(tuple(args.size), args.family_seeds)
     quality(tuple(args.size), args.seeds)
     if not args.no_photos:
         photos(args.runs)

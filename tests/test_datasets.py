@@ -54,3 +54,43 @@ def test_make_shapes_bad_options(options, message):
 
     with pytest.raises(InvalidParameterError, match=message):
         make_shapes(**options)
+
+
+@pytest.mark.parametrize("colors", ["random", "close hues", "dark", "pastel"])
+@pytest.mark.parametrize("layout", ["even", "dominant", "varied"])
+def test_make_scene_families(colors, layout):
+    from quantize.datasets import SCENE_COLOR_GAP, make_scene
+
+    image, truth = make_scene((96, 128), 10, colors=colors, layout=layout, noise=0.0, random_state=3)
+    assert image.shape == (96, 128, 3) and image.dtype == np.uint8 and truth.dtype == np.int32
+    areas = np.bincount(truth.ravel(), minlength=10)
+    assert len(areas) == 10 and areas.min() >= 0.005 * 96 * 128
+    palette = np.array([image[truth == label][0] for label in range(10)], float)
+    gaps = np.linalg.norm(palette[:, None] - palette[None], axis=2)[np.triu_indices(10, 1)]
+    assert gaps.min() >= SCENE_COLOR_GAP - 1  # the colours are rounded to 8 bits
+    if colors == "dark":
+        assert palette.max() <= 130
+    if colors == "pastel":
+        assert palette.min() >= 120
+    if layout == "dominant":
+        assert areas[0] > 0.5 * truth.size
+    again, _ = make_scene((96, 128), 10, colors=colors, layout=layout, noise=0.0, random_state=3)
+    assert np.array_equal(image, again)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"colors": "neon"}, "colors='neon'"), ({"layout": "grid"}, "layout='grid'"),
+    ({"n_regions": 13}, "n_regions=13"), ({"shape": (8, 40)}, "height=8"), ({"noise": -1.0}, "noise=-1"),
+])
+def test_make_scene_bad_arguments(options, message):
+    from quantize.datasets import make_scene
+
+    with pytest.raises(InvalidParameterError, match=message):
+        make_scene(**options)
+
+
+def test_make_scene_colours_that_do_not_fit():
+    from quantize.datasets import _distinct_colors
+
+    with pytest.raises(InvalidParameterError, match="cannot draw 3 colours 100 apart"):
+        _distinct_colors(np.random.default_rng(0), 3, 100.0, lambda rng: rng.uniform(0, 10, 3))

@@ -70,6 +70,8 @@ def segment(input, output_dir, overlay_mode, as_json, force, seed, **options):
     By default the colours are smoothed as much as the image's estimated noise
     needs (none on a clean photo) and regions smaller than 1/2000 of the image
     are merged into a neighbour: --sigma 0 --min-region 0 turns both off.
+    A noisy image (1.5 sRGB units or more) is clustered in sRGB, where its
+    noise is the same in every direction, whatever --colorspace says.
 
     \b
     Examples:

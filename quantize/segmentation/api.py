@@ -16,7 +16,7 @@ from .._parallel import blas_on_one_thread
 from .._validation import resolve_seed
 from ..color.alpha import visible_mask
 from ..files.read import as_loaded
-from .auto import auto_min_region, auto_sigma, estimate_noise
+from .auto import NOISY, auto_min_region, auto_sigma, clustering_space, estimate_noise, residual_noise
 from .clustering import cluster_pixels, smooth
 from .regions import region_map, statistics
 from .result import SegmentResult
@@ -62,9 +62,12 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
         them; statistics and colours are always taken from the unsmoothed pixels.
     colorspace : {"lab", "rgb", "oklab"}, keyword-only
         Space the cluster centres are searched in: CIELAB (perceptual), sRGB, or
-        OKLab.  On noisy scenes CIELAB and sRGB find the true regions with the
-        default smoothing; OKLab can still split a large noisy region
-        (docs/benchmarks.md, "Segmentation quality").
+        OKLab.  With colour alone (``spatial`` 0), an image whose noise is
+        :data:`~quantize.segmentation.auto.NOISY` sRGB units or more is clustered in
+        sRGB whatever the space: only there is its noise the same in every direction,
+        and k-means in CIELAB or OKLab splits a large noisy region along its noisiest
+        axis instead of separating two regions (docs/benchmarks.md, "Segmentation
+        quality").  The result's ``parameters`` record the noise and the space used.
     effort : {"normal", "fast", "thorough"}, keyword-only
         How far the colour clustering searches, as in :func:`quantize.quantize_image`
         (with ``spatial`` > 0 the clustering is a k-means++ fit on a sample instead).
@@ -96,15 +99,20 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
     where = None if visible is None else np.flatnonzero(visible)
 
     visible_map = None if visible is None else visible.reshape(height, width)
-    sigma = auto_sigma(estimate_noise(rgb, visible_map)) if s.sigma == AUTO else s.sigma
+    noise = estimate_noise(rgb, visible_map)
+    sigma = auto_sigma(noise) if s.sigma == AUTO else s.sigma
+    # the spatial weight is defined against the colour space asked for: it stays there
+    space = clustering_space(s.colorspace, noise) if s.spatial == 0 else s.colorspace
+    noisy = s.spatial == 0 and space == "rgb" and noise >= NOISY
     n_visible = height * width if where is None else len(where)
     min_region = auto_min_region(n_visible) if s.min_region == AUTO else s.min_region
     clusters = None
     centers = np.zeros((0, 3), np.float32)
     if where is None or len(where):
         smoothed = smooth(rgb, sigma) if sigma > 0 else rgb
-        labels, centers = cluster_pixels(smoothed, where, s.n_segments, colorspace=s.colorspace,
-                                         spatial=s.spatial, effort=s.effort, rng=rng, label_in_rgb=sigma > 0)
+        labels, centers = cluster_pixels(smoothed, where, s.n_segments, colorspace=space, spatial=s.spatial,
+                                         effort=s.effort, rng=rng, label_in_rgb=sigma > 0 and space != "rgb",
+                                         noise=residual_noise(noise, sigma) if noisy else None)
         del smoothed
         if where is None:  # the labels are the map: no second copy of it
             clusters = labels.astype(np.int32, copy=False)
@@ -124,7 +132,7 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
         **statistics(rgb, region_map(clusters, centers, min_region)),
         parameters={
             "n_segments": s.n_segments, "colorspace": s.colorspace, "effort": s.effort, "spatial": s.spatial,
-            "min_region": min_region, "sigma": sigma, "seed": seed,
+            "min_region": min_region, "sigma": sigma, "noise": round(noise, 2), "cluster_space": space, "seed": seed,
         },
         input=str(loaded.path) if loaded.path is not None else None,
         notes=notes,

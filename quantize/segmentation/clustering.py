@@ -14,6 +14,7 @@ from ..color.spaces import to_space
 from ..errors import FewDistinctPointsWarning
 from ..quantization.levels import Levels
 from ..quantization.search import Search, cluster_colors
+from .separation import separate, separation_score
 
 
 #: Pixels whose features are clustered when ``spatial`` > 0 (then the colour
@@ -58,13 +59,29 @@ def _nearest_mean_rgb(histogram, labels, k):
     return present[nearest]
 
 
-def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng, label_in_rgb=False):
+def _separated_centers(levels, k, effort, rng, noise):
+    """k-means centres of ``levels``, then :func:`separate` them under ``noise``; the
+    thorough search also tries the normal one's and keeps the better separated (so
+    that it is never worse at telling regions apart), in offset coordinates."""
+    efforts = (effort, "normal") if effort == "thorough" else (effort,)
+    best, best_score = None, None
+    for each in efforts:
+        centers = separate(levels, cluster_colors(levels, k, Search(effort=each), rng=rng) - levels.offset, noise)
+        score = separation_score(levels, centers, noise)
+        if best is None or score > best_score:
+            best, best_score = centers, score
+    return best + levels.offset
+
+
+def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng, label_in_rgb=False, noise=None):
     """Cluster label (0..k-1) of every selected pixel, and the centres' colour features.
 
     ``rgb`` is (H, W, 3) uint8; ``where`` the flat indices of the pixels to cluster,
     or None for all of them.  With ``label_in_rgb`` (colour only), the centres are
     found in ``colorspace`` and each colour then joins the cluster whose mean sRGB
-    colour is nearest.
+    colour is nearest.  With ``noise`` (colour only, in sRGB: the noise left in the
+    colours, per channel), clusters that the noise cannot tell apart are merged and
+    the regions they left out found (:mod:`~quantize.segmentation.separation`).
     """
     width = rgb.shape[1]
     flat = rgb.reshape(-1, 3)
@@ -80,8 +97,11 @@ def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng, label_in_
                 )
             centers = colors
         else:
-            centers = cluster_colors(Levels(colors, histogram.counts, histogram.colors), k, Search(effort=effort),
-                                     rng=rng)
+            levels = Levels(colors, histogram.counts, histogram.colors)
+            if noise is None:
+                centers = cluster_colors(levels, k, Search(effort=effort), rng=rng)
+            else:
+                centers = _separated_centers(levels, k, effort, rng, noise)
         color_labels, _ = assign(colors, centers, with_distances=False)
         if label_in_rgb:
             color_labels = _nearest_mean_rgb(histogram, color_labels, len(centers))

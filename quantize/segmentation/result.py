@@ -55,7 +55,9 @@ class SegmentResult:
     region_colors : (R, 3) ndarray of uint8
         Mean colour of each region's pixels.
     parameters : dict
-        n_segments, colorspace, spatial, min_region, sigma and seed, as used.
+        n_segments, colorspace, spatial, min_region, sigma and seed, as used; the
+        estimated noise (sRGB units) and cluster_space, the space the colours were
+        clustered in.
     input : str or None
     notes : list of str
         What the user should know (conversions of the input, fewer clusters than asked).
