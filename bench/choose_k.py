@@ -36,7 +36,7 @@ def main():
     parser.add_argument("--max-delta-e", type=float, default=3.0)
     parser.add_argument("--no-small", action="store_true")
     args = parser.parse_args()
-    print("| image | compress -k 16 s | suggest-k 2..{0} s | ÷ compress (≤ 3) | elbow, silhouette "
+    print("| image | compress -k 16 s | suggest-k 2..{0} s | ÷ compress (≤ 3) | recommended (ΔE00 ≤ 1 or knee), elbow, silhouette "
           "| --quality {1:g}: k, s | ÷ compress -k (≤ 2) | --max-delta-e {2:g}: k, s | ÷ compress -k (≤ 2) |"
           .format(args.k_max, args.quality, args.max_delta_e))
     print("|---|---|---|---|---|---|---|---|---|")
@@ -49,7 +49,8 @@ def main():
             suggest, stdout = seconds_of(["suggest-k", source, "--k-max", args.k_max, "--json"], runs=1)
             choice = json.loads(stdout)
             cells = [f"{compress:.2f}", f"{suggest:.2f}", f"{suggest / compress:.1f}",
-                     f"{choice['elbow']}, {choice['best_silhouette']}"]
+                     f"{choice['recommended']}{'' if choice['under_delta_e'] else ' (knee)'}, {choice['elbow']}, "
+                     f"{choice['best_silhouette']}"]
             for option, value in (("--quality", args.quality), ("--max-delta-e", args.max_delta_e)):
                 try:
                     targeted, stdout = seconds_of(["compress", source, option, value, "-o", out, "--force",

@@ -1,4 +1,5 @@
-"""``quantize suggest-k``: the classic curves over a range of k, elbow and silhouette."""
+"""``quantize suggest-k``: the curves over a range of k, the recommended k, the elbow and
+the silhouette."""
 
 import json
 
@@ -6,10 +7,11 @@ import click
 
 from ..files.read import check_input_file, load_image
 from ..files.write import check_outputs
+from ..quantization.settings import JND_DELTA_E
 from .app import detail, one_line_errors, say
 from .options import (
-    algorithm_opt, colorspace_opt, effort_opt, force_opt, init_opt, input_arg, json_opt, max_pixels_opt,
-    output_path, quantize_settings, seed_opt, verbosity_opts,
+    FiniteFloatRange, algorithm_opt, colorspace_opt, effort_opt, force_opt, init_opt, input_arg, json_opt,
+    max_pixels_opt, output_path, quantize_settings, seed_opt, verbosity_opts,
 )
 from .progress import KProgress, wanted
 
@@ -18,6 +20,10 @@ from .progress import KProgress, wanted
 @input_arg
 @click.option("--k-min", type=click.IntRange(2, 256), default=2, show_default=True, help="Smallest k tried.")
 @click.option("--k-max", type=click.IntRange(2, 256), default=32, show_default=True, help="Largest k tried.")
+@click.option(
+    "--max-delta-e", type=FiniteFloatRange(min=0), default=JND_DELTA_E, show_default=True, metavar="X",
+    help="Recommend the fewest colours whose mean CIEDE2000 is at most X (1: just noticeable).",
+)
 @click.option(
     "--plot", "plot_path", type=output_path,
     help="Write the curves, with the recommended k marked, to this PNG (needs matplotlib).",
@@ -32,9 +38,12 @@ from .progress import KProgress, wanted
 @verbosity_opts
 @force_opt
 @click.pass_context
-def suggest_k(ctx, input, k_min, k_max, plot_path, as_json, force, **options):
+def suggest_k(ctx, input, k_min, k_max, max_delta_e, plot_path, as_json, force, **options):
     """Tabulate inertia, PSNR, mean ΔE2000, silhouette and Davies–Bouldin for every k
-    in a range, and recommend k by the elbow and by the best silhouette.
+    in a range, and recommend the fewest colours whose mean ΔE2000 is at most
+    --max-delta-e (else the knee of the ΔE2000 curve).  The elbow and the best
+    silhouette are shown too; the silhouette measures how separate the clusters
+    are, and on photos it is usually highest at k = 2.
 
     \b
     Example:
@@ -52,7 +61,8 @@ def suggest_k(ctx, input, k_min, k_max, plot_path, as_json, force, **options):
         loaded = load_image(input, max_pixels=s.max_pixels)
         detail(f"{input}: read in {loaded.seconds:.2f} s")
         progress = KProgress(enabled=wanted(as_json=as_json))
-        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, settings=s, progress=progress)
+        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, max_delta_e=max_delta_e, settings=s,
+                             progress=progress)
         progress.close()
         detail(f"{input}: k = {k_min}..{k_max} fitted in {suggestion.seconds:.2f} s")
         if plot_path is not None:

@@ -1,4 +1,6 @@
-"""Choosing k: the classic curves over a range of k, the elbow and the best silhouette.
+"""Choosing k: the classic curves over a range of k and the recommendation a person can
+act on (the fewest colours whose mean CIEDE2000 is under a just-noticeable difference,
+else the knee of that curve), with the elbow and the best silhouette as information.
 
 Every k is fitted exactly as :func:`quantize.quantize_image` fits it, on the image's
 one colour histogram and its levels, from one pass of Wu's nested boxes (see
@@ -14,13 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._parallel import blas_on_one_thread
-from .._validation import check_int, fresh_stream, resolve_seed
+from .._validation import check_float, check_int, fresh_stream, resolve_seed
 from ..color.spaces import DEFAULT_SPACE
 from ..errors import InvalidParameterError
 from ..files.read import as_loaded
 from ..metrics.clustering import SilhouetteSample, davies_bouldin_score
 from .colors import color_delta_e, color_psnr, image_colors, palette_for, squared_error, visible_colors
-from .settings import MAX_PALETTE, QuantizeSettings
+from .settings import JND_DELTA_E, MAX_PALETTE, QuantizeSettings
 
 
 #: Columns of the table, in order.
@@ -65,16 +67,27 @@ def knee(x, y, *, reference=None):
 
 @dataclass
 class KSuggestion:
-    """The curves of :func:`suggest_k` and the two recommendations.
+    """The curves of :func:`suggest_k`, its recommendation and the classic answers.
 
     Attributes
     ----------
     table : dict of str to (m,) ndarray
         One array per column of :data:`COLUMNS` (one entry per k tried).
+    recommended : int
+        ``under_delta_e`` when a k of the range gets there, else ``delta_e_knee``.
+    under_delta_e : int or None
+        The fewest colours whose mean CIEDE2000 is at most ``max_delta_e``; None when
+        no k of the range gets there.
+    delta_e_knee : int
+        k at the knee of the mean CIEDE2000 curve (:func:`knee`): past it, each colour
+        more buys less.
+    max_delta_e : float
     elbow : int
         k at the knee of the log-inertia curve (:func:`knee`).
     best_silhouette : int
-        k with the highest silhouette.
+        k with the highest silhouette: how far apart the clusters are, not how well the
+        palette renders the image; on colour data it is usually highest at the
+        smallest k (2).
     input : str or None
     seed : int or None
     sample_size : int
@@ -85,6 +98,10 @@ class KSuggestion:
     """
 
     table: dict
+    recommended: int
+    under_delta_e: int | None
+    delta_e_knee: int
+    max_delta_e: float
     elbow: int
     best_silhouette: int
     input: str | None
@@ -99,7 +116,9 @@ class KSuggestion:
              for column, v in zip(COLUMNS, values)}
             for values in zip(*(self.table[c] for c in COLUMNS))
         ]
-        return {"input": self.input, "elbow": self.elbow, "best_silhouette": self.best_silhouette,
+        return {"input": self.input, "recommended": self.recommended, "under_delta_e": self.under_delta_e,
+                "delta_e_knee": self.delta_e_knee, "max_delta_e": self.max_delta_e,
+                "elbow": self.elbow, "best_silhouette": self.best_silhouette,
                 "seed": self.seed, "colorspace": self.colorspace, "silhouette_sample": self.sample_size,
                 "seconds": round(self.seconds, 3), "table": rows}
 
@@ -107,19 +126,30 @@ class KSuggestion:
         lines = ["    k       inertia   PSNR dB  mean ΔE00  silhouette  Davies-Bouldin"]
         for values in zip(*(self.table[c] for c in COLUMNS)):
             k, inertia, psnr, delta_e, silhouette, davies_bouldin = values
-            marks = ("  <- elbow" if k == self.elbow else "") + ("  <- best silhouette" if k == self.best_silhouette else "")
+            marks = ("  <- recommended" if k == self.recommended else "") + (
+                "  <- elbow" if k == self.elbow else "") + ("  <- best silhouette" if k == self.best_silhouette else "")
             lines.append(f"  {int(k):3d}  {inertia:12.4g}  {psnr:8.2f}  {delta_e:9.2f}  {silhouette:10.3f}"
                          f"  {davies_bouldin:14.3f}{marks}")
+        if self.under_delta_e is not None:
+            lines.append(f"recommended: k = {self.recommended}, the fewest colours with mean ΔE00 <= "
+                         f"{self.max_delta_e:g}")
+        else:
+            lines.append(f"recommended: k = {self.recommended}, the knee of the ΔE00 curve (no k up to "
+                         f"{int(self.table['k'][-1])} has mean ΔE00 <= {self.max_delta_e:g}: try a larger --k-max, "
+                         f"or compress --max-delta-e {self.max_delta_e:g})")
         lines.append(f"elbow of the inertia curve (Kneedle on log inertia): k = {self.elbow}")
-        lines.append(f"best silhouette ({self.sample_size} sampled pixels): k = {self.best_silhouette}")
+        lines.append(f"best silhouette ({self.sample_size} sampled pixels; it measures how separate the "
+                     f"clusters are, not the image's quality): k = {self.best_silhouette}")
         lines.append(f"{self.seconds:.2f} s, seed {self.seed}, clustered in {self.colorspace}")
         return "\n".join(lines)
 
 
 @blas_on_one_thread()
-def suggest_k(image, *, k_min=2, k_max=32, sample_size=2000, settings=None, progress=None, **options):
+def suggest_k(image, *, k_min=2, k_max=32, max_delta_e=JND_DELTA_E, sample_size=2000, settings=None, progress=None,
+              **options):
     """Fit every k in [k_min, k_max] and tabulate inertia, PSNR, mean CIEDE2000,
-    silhouette and Davies–Bouldin; recommend k by the elbow and by the silhouette.
+    silhouette and Davies–Bouldin; recommend the fewest colours whose mean CIEDE2000
+    is at most ``max_delta_e``, else the knee of the CIEDE2000 curve.
 
     Parameters
     ----------
@@ -127,6 +157,9 @@ def suggest_k(image, *, k_min=2, k_max=32, sample_size=2000, settings=None, prog
         As in :func:`quantize.quantize_image`.
     k_min, k_max : int, keyword-only
         2 <= k_min <= k_max <= 256 (the silhouette needs two clusters).
+    max_delta_e : float, keyword-only
+        The mean CIEDE2000 the recommended k stays under (>= 0); by default 1, the
+        formula's just-noticeable difference.
     sample_size : int, keyword-only
         Pixels drawn by weight for the silhouette (one sample for every k).
     settings : QuantizeSettings, optional, keyword-only
@@ -152,6 +185,7 @@ def suggest_k(image, *, k_min=2, k_max=32, sample_size=2000, settings=None, prog
     """
     k_min = check_int(k_min, "k_min", low=2, high=MAX_PALETTE)
     k_max = check_int(k_max, "k_max", low=k_min, high=MAX_PALETTE)
+    max_delta_e = check_float(max_delta_e, "max_delta_e", low=0.0)
     sample_size = check_int(sample_size, "sample_size", low=10)
     s = QuantizeSettings.from_options(settings, **options)
     seed, rng = resolve_seed(s.random_state)
@@ -191,8 +225,15 @@ def suggest_k(image, *, k_min=2, k_max=32, sample_size=2000, settings=None, prog
     # The curve at k_min - 1, so that the elbow can fall on k_min itself.
     reference = (ks[0] - 1, squared_error(colors, *fit(ks[0] - 1)))
     log_inertia = np.log(np.maximum(table["inertia"], 1e-12))
+    under = np.flatnonzero(table["delta_e"] <= max_delta_e)
+    under_delta_e = int(table["k"][under[0]]) if len(under) else None
+    delta_e_knee = int(knee(table["k"], table["delta_e"]))
     return KSuggestion(
         table=table,
+        recommended=under_delta_e if under_delta_e is not None else delta_e_knee,
+        under_delta_e=under_delta_e,
+        delta_e_knee=delta_e_knee,
+        max_delta_e=max_delta_e,
         # Inertia falls by factors, so the knee is sought on its logarithm: a small
         # region's cluster then counts by its relative drop, not its absolute one,
         # and the elbow does not stop at the largest regions.

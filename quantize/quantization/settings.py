@@ -13,6 +13,10 @@ from ..files.read import DEFAULT_MAX_PIXELS
 from .dither import METHODS as DITHER_METHODS
 from .search import DEFAULT_EFFORT, EFFORTS, Search
 
+#: The mean CIEDE2000 that suggest-k's recommended palette stays under by default: 1 is
+#: the formula's just-noticeable difference between two flat colours side by side.
+JND_DELTA_E = 1.0
+
 #: PNG-8 and GIF hold 256 palette entries, transparency included.
 MAX_PALETTE = 256
 

@@ -11,6 +11,11 @@ def test_suggest_k_table_json_and_plot(workdir):
     result = run("suggest-k", workdir / "chelsea.png", "--k-min", 2, "--k-max", 8, "--seed", 4)
     assert result.exit_code == 0, result.output
     assert "elbow of the inertia curve" in result.stdout and "best silhouette" in result.stdout
+    assert "recommended: k = " in result.stdout
+    loose = run("suggest-k", workdir / "chelsea.png", "--k-max", 8, "--max-delta-e", 50, "--json")
+    assert loose.exit_code == 0 and json.loads(loose.stdout)["recommended"] == 2  # every k is under 50
+    assert json.loads(loose.stdout)["max_delta_e"] == 50
+    assert run("suggest-k", workdir / "chelsea.png", "--max-delta-e", -1).exit_code == 2
     plot = workdir / "curves.png"
     as_json = run("suggest-k", workdir / "chelsea.png", "--k-max", 8, "--json", "--plot", plot,
                   "--algorithm", "lloyd", "--init", "random", "--max-pixels", 10**6)

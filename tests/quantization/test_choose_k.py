@@ -74,3 +74,36 @@ def test_bad_ranges(photo):
         suggest_k(two, k_min=3, k_max=5)
     with pytest.raises(InvalidParameterError, match="colorspace='hsv'"):
         suggest_k(photo, colorspace="hsv")
+
+
+def test_recommends_the_fewest_colours_under_the_delta_e(photo):
+    suggestion = suggest_k(photo, k_min=2, k_max=24, random_state=0, max_delta_e=4.0)
+    delta_e = suggestion.table["delta_e"]
+    first = int(np.flatnonzero(delta_e <= 4.0)[0])
+    assert suggestion.under_delta_e == suggestion.recommended == suggestion.table["k"][first]
+    assert first == 0 or delta_e[first - 1] > 4.0
+    assert suggestion.delta_e_knee == knee(suggestion.table["k"], delta_e)
+    data = suggestion.to_dict()
+    assert (data["recommended"], data["under_delta_e"], data["max_delta_e"]) == (suggestion.recommended,
+                                                                                 suggestion.recommended, 4.0)
+    assert "<- recommended" in suggestion.to_text() and "the fewest colours with mean ΔE00 <= 4" in suggestion.to_text()
+
+
+def test_without_a_k_under_the_delta_e_the_knee_is_recommended(photo):
+    suggestion = suggest_k(photo, k_min=2, k_max=6, random_state=0)  # 6 colours: far above ΔE00 1
+    assert suggestion.max_delta_e == 1.0 and suggestion.table["delta_e"].min() > 1.0
+    assert suggestion.under_delta_e is None and suggestion.recommended == suggestion.delta_e_knee
+    assert 2 < suggestion.recommended <= 6
+    assert "no k up to 6 has mean ΔE00 <= 1" in suggestion.to_text()
+    assert suggestion.to_dict()["under_delta_e"] is None
+
+
+def test_the_silhouette_is_information_not_the_recommendation(photo):
+    """On colour data the silhouette peaks at the smallest k; the recommendation does not."""
+    suggestion = suggest_k(photo, k_min=2, k_max=16, random_state=0)
+    assert suggestion.best_silhouette == 2 and suggestion.recommended > 2
+
+
+def test_bad_max_delta_e(photo):
+    with pytest.raises(InvalidParameterError, match="max_delta_e=-1"):
+        suggest_k(photo, k_max=4, max_delta_e=-1.0)
