@@ -3,15 +3,15 @@ out: a split-and-merge pass after k-means on the colours.
 
 k-means minimises the squared error, and on a noisy image that is not the same as
 finding its regions: splitting a large noisy region in two halves can lower the error
-more than separating two small regions 60 sRGB units apart, which then share a centre.
-Knowing the noise, the halves are easy to see: their centres lie a fraction of the
+more than keeping apart two small regions 60 sRGB units apart, which then share a
+centre.  Knowing the noise, the halves are easy to see: their centres lie less than two
 noise apart (about 1.6 sigma for a Gaussian), where two regions' lie many times it.
 So, while two centres are closer than :data:`SEPARATION` times the noise, they are
-merged and the centre freed goes to the densest group of colours that the cluster
-with the most error beyond the noise serves far from its centre (Ueda et al.'s
-split-and-merge EM does the same for mixtures, judged by likelihood), and Lloyd's
-steps settle the rest.  A move is kept only if the closest two centres end up further
-apart.
+merged and the centre freed goes to the densest group of colours that a cluster with
+much error beyond the noise (the most, else the second or third) serves far from its
+centre (Ueda et al.'s split-and-merge EM does the same for mixtures, judged by
+likelihood), and Lloyd's steps settle the rest.  A move is kept only if the closest two
+centres end up further apart.
 
 References
 ----------
@@ -33,6 +33,8 @@ _MAX_ITER = 50
 # distance of Gaussian noise in three channels exceeds 4 sigma once in 900).
 _FAR = 4.0
 _TOL = 1e-5
+# Clusters, by decreasing error beyond the noise, that a merge's freed centre may try.
+_TRIES = 3
 
 
 def _pairwise(centers):
@@ -42,13 +44,11 @@ def _pairwise(centers):
     return distances
 
 
-def separation_score(levels, centers, noise):
-    """How well ``centers`` (in ``levels``' offset coordinates) separate regions under
-    ``noise``: (the closest two centres' distance, capped at SEPARATION noise, and the
-    negated squared error); larger is better, compared as a tuple."""
-    _, sq_dist = assign(levels.exact.X, centers.astype(levels.exact.X.dtype))
+def separation(centers, noise):
+    """The distance between the closest two ``centers``, capped at SEPARATION ``noise``:
+    at the cap, no two clusters are one region for all the noise can tell."""
     closest = _pairwise(centers).min() if len(centers) > 1 else np.inf
-    return min(closest, SEPARATION * noise), -float(levels.exact.w @ sq_dist)
+    return min(closest, SEPARATION * noise)
 
 
 def _densest_far(X, w, centre, noise):
@@ -64,6 +64,21 @@ def _densest_far(X, w, centre, noise):
     seed = X[group.ravel() == densest].mean(axis=0)
     near = ((X - seed) ** 2).sum(axis=1) < (SEPARATION * noise) ** 2
     return w[near] @ X[near] / w[near].sum()
+
+
+def _moved(levels, centers, labels, a, b, merged, worst, noise, tol_abs):
+    """The centres after merging ``a`` and ``b`` (into ``a``, at ``merged``) and sending
+    ``b`` to the densest far group of the colours ``worst`` serves, settled by Lloyd's
+    steps; None when ``worst`` serves no far colour."""
+    served = np.isin(labels, (a, b)) if worst == a else labels == worst
+    moved = centers.astype(np.float64)
+    moved[a] = merged
+    X = levels.exact.X
+    target = _densest_far(X[served].astype(np.float64), levels.exact.w[served], moved[worst], noise)
+    if target is None:
+        return None
+    moved[b] = target
+    return lloyd(levels, levels.exact, moved.astype(np.float32), max_iter=_MAX_ITER, tol_abs=tol_abs)[0]
 
 
 def separate(levels, centers, noise):
@@ -98,20 +113,12 @@ def separate(levels, centers, noise):
         error[a] += error[b] + count[b] * (count[a] - count[b]) / count[a] * distances[a, b] ** 2
         excess = error - 3 * noise**2 * count  # the error noise alone does not explain
         excess[b] = -np.inf
-        worst = int(np.argmax(excess))
-        if excess[worst] <= 0:
+        tries = (_moved(levels, centers, labels, a, b, merged, worst, noise, tol_abs)
+                 for worst in np.argsort(-excess)[:_TRIES] if excess[worst] > 0)
+        # a move is kept only if the closest two centres end up further apart
+        moved = next((m for m in tries if m is not None and _pairwise(m).min() > distances.min()), None)
+        if moved is None:
             break
-        served = np.isin(labels, (a, b)) if worst == a else labels == worst
-        moved = centers.astype(np.float64)
-        moved[a] = merged
-        target = _densest_far(X[served].astype(np.float64), w[served], moved[worst], noise)
-        if target is None:
-            break
-        moved[b] = target
-        moved, _ = lloyd(levels, levels.exact, moved.astype(np.float32), max_iter=_MAX_ITER, tol_abs=tol_abs)
-        moved_distances = _pairwise(moved)
-        if moved_distances.min() <= distances.min():
-            break
-        centers, distances = moved, moved_distances
+        centers, distances = moved, _pairwise(moved)
         labels, sq_dist = assign(X, centers)
     return centers

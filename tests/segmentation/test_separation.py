@@ -6,7 +6,7 @@ from quantize.datasets import make_scene
 from quantize.metrics import adjusted_rand_index
 from quantize.quantization.levels import Levels
 from quantize.segmentation.auto import NOISY, clustering_space, residual_noise
-from quantize.segmentation.separation import SEPARATION, separate, separation_score
+from quantize.segmentation.separation import SEPARATION, separate, separation
 
 
 def _blobs():
@@ -23,11 +23,11 @@ def test_a_region_split_in_two_is_merged_and_the_lost_one_found():
     levels, means = _blobs()
     # k-means' trap: the large blob's halves, and one centre between the small blobs
     trapped = np.array([(56.0, 60, 60), (64, 60, 60), (110, 60, 40)], np.float32) - levels.offset
-    assert separation_score(levels, trapped, 5.0)[0] < SEPARATION * 5.0
+    assert separation(trapped, 5.0) < SEPARATION * 5.0
     centers = separate(levels, trapped, 5.0) + levels.offset
     found = centers[np.argsort(centers[:, 0] * 1000 + centers[:, 1])]
     assert np.abs(found - means).max() < 2.0
-    assert separation_score(levels, found - levels.offset, 5.0) > separation_score(levels, trapped, 5.0)
+    assert separation(found, 5.0) == SEPARATION * 5.0 and separation(found[:1], 5.0) == SEPARATION * 5.0
 
 
 def test_separated_centres_are_left_alone():
