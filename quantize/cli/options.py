@@ -100,9 +100,9 @@ max_pixels_opt = click.option(
     help="Refuse larger images (decompression-bomb guard); raise it for trusted huge files.",
 )
 
-def colorspace_opt(help="Space the colours are clustered in: CIELAB, sRGB or OKLab "
-                         "(lab: the lowest mean ΔE2000; rgb: the highest PSNR)."):
-    """--colorspace (CIELAB by default)."""
+def colorspace_opt(help="Space the colours are clustered in: DIN99o, CIELAB, sRGB or OKLab "
+                         "(din99o: the lowest mean ΔE2000; rgb: the highest PSNR)."):
+    """--colorspace (DIN99o by default)."""
     return click.option(
         "--colorspace", type=click.Choice(CLUSTER_SPACES), default=DEFAULT_SPACE, show_default=True, help=help,
     )

@@ -1,4 +1,4 @@
-"""Colours: :mod:`.spaces` (sRGB, CIELAB, OKLab there and back), :mod:`.difference`
+"""Colours: :mod:`.spaces` (sRGB, CIELAB, OKLab, DIN99o there and back), :mod:`.difference`
 (CIEDE2000), :mod:`.alpha` (visible pixels, premultiplied colour, the palette lookup
 table) and :mod:`.histogram` (an image's distinct colours and their counts)."""
 

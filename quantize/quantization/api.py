@@ -103,12 +103,13 @@ def quantize_image(image, n_colors=None, *, settings=None, progress=None, **opti
         gives.  The report's notes say the k chosen and the value reached.
     max_delta_e : float, optional, keyword-only
         A target for the mean CIEDE2000 difference, alone or with ``quality``.
-    colorspace : {"lab", "rgb", "oklab"}, keyword-only
+    colorspace : {"lab", "rgb", "oklab", "din99o"}, keyword-only
         Space the colours are clustered in (CIELAB as skimage's rgb2lab, OKLab from its
-        published matrices); the centres are converted back to sRGB for the palette
-        and every colour takes its nearest entry in the same space.  CIELAB, the
-        default, gives the lowest mean CIEDE2000 on most photos; "rgb" the highest
-        PSNR.  Images with partly transparent pixels are clustered as premultiplied
+        published matrices, DIN99o as DIN 6176 defines it from CIELAB); the centres are
+        converted back to sRGB for the palette and every colour takes its nearest
+        entry in the same space.  DIN99o, the default, is built so that its distances
+        follow CIEDE2000's and gives the lowest mean CIEDE2000 on every opaque photo
+        measured; "rgb" the highest PSNR.  Images with partly transparent pixels are clustered as premultiplied
         RGBA (noted).
     dither : {"none", "floyd-steinberg", "ordered"}, keyword-only
         Dither against the fitted palette (see :mod:`quantize.quantization.dither`); not applied to
@@ -237,7 +238,7 @@ def apply_palette(
     image : str, Path, LoadedImage, PIL.Image.Image or ndarray
         As in :func:`quantize_image`.
     palette : (n, 3) array of uint8, 1 <= n <= 256
-    colorspace : {"lab", "rgb", "oklab"}, keyword-only
+    colorspace : {"lab", "rgb", "oklab", "din99o"}, keyword-only
         The space "nearest" is measured in; the one the palette was fitted in gives
         back :func:`quantize_image`'s pixels.
     dither, dither_strength, ssim : keyword-only

@@ -13,7 +13,7 @@ from ..cluster.lloyd import lloyd_with_fixed
 from ..color.alpha import to_features, to_palette, visible_pixels
 from ..color.difference import ciede2000_rows
 from ..color.histogram import ColorHistogram
-from ..color.spaces import from_space, srgb_to_lab, to_space
+from ..color.spaces import from_space, lab_to_din99o, srgb_to_lab, to_space
 from ..errors import FewDistinctPointsWarning
 from ..metrics.image import mean_and_p95
 from .settings import MAX_PALETTE
@@ -65,7 +65,7 @@ def image_colors(pixels, space, notes=None):
     Fully transparent pixels take no part.  When some visible pixel is partly
     transparent, colours are clustered as premultiplied RGBA (colour weighted by
     coverage, as compositing sees it), whatever ``space``; otherwise in ``space``
-    ("rgb", "lab" or "oklab").
+    ("rgb", "lab", "oklab" or "din99o").
     """
     flat, visible = visible_pixels(pixels)
     premultiplied = flat.shape[1] == 4 and bool((flat[:, 3] != 255).any())
@@ -87,11 +87,16 @@ def clustering_space(space, premultiplied, notes=None):
 def histogram_colors(histogram, space, premultiplied, visible, shape):
     """A histogram's colours in ``space`` (premultiplied only in "rgb")."""
     rgb_features = to_features(histogram.colors, premultiplied)
-    features = rgb_features if space == "rgb" else to_space(histogram.colors, space)
+    lab = None
+    if space in ("lab", "din99o"):  # the clustering's CIELAB serves the report's CIEDE2000 too
+        lab = srgb_to_lab(histogram.colors, np.float32)
+        features = lab if space == "lab" else lab_to_din99o(lab).astype(np.float32)
+    else:
+        features = rgb_features if space == "rgb" else to_space(histogram.colors, space)
     colors = ImageColors(histogram, features, premultiplied, visible, shape, space, rgb_features,
                          transparent=visible is not None)
-    if space == "lab":
-        colors.lab = features  # the clustering's CIELAB serves the report's CIEDE2000 too
+    if lab is not None:
+        colors.lab = lab
     return colors
 
 
@@ -195,7 +200,7 @@ def color_delta_e(colors, palette, color_labels, *, p95=True):
 
 def nearest_entries(colors, palette, space):
     """The nearest palette entry of every distinct colour in ``space``, exactly (first
-    on ties): CIELAB and OKLab features are float32, so colours whose two nearest
+    on ties): CIELAB, OKLab and DIN99o features are float32, so colours whose two nearest
     entries are closer than that precision can tell apart are decided again from
     float64 coordinates."""
     features = to_space(palette, space)
@@ -212,6 +217,6 @@ def nearest_entries(colors, palette, space):
     return labels
 
 
-#: Bound on the error of a distance between float32 CIELAB or OKLab coordinates (at
-#: most about 100) against float64 ones: 1e-3, a hundred times the rounding seen.
+#: Bound on the error of a distance between float32 CIELAB, OKLab or DIN99o coordinates
+#: (at most about 100) against float64 ones: 1e-3, a hundred times the rounding seen.
 _FLOAT32_FEATURE_ERROR = 1e-3

@@ -3,7 +3,7 @@ limited error, and ordered (Bayer 8×8).  The per-pixel work is compiled
 (``quantize.quantization._dither``); what it is given is decided here.
 
 Floyd–Steinberg diffuses each pixel's error (serpentine, the classic 7/16, 3/16,
-5/16, 1/16) in CIELAB by default, so the error is perceptual, and limits it after
+5/16, 1/16) in DIN99o by default, so the error is perceptual, and limits it after
 libimagequant's example, further:
 
 - errors below a third of a just-noticeable difference are not diffused, so flat
@@ -32,8 +32,8 @@ from ..color.spaces import to_space
 
 METHODS = ("none", "floyd-steinberg", "ordered")
 #: A just-noticeable difference in each clustering space's units (OKLab is scaled
-#: like CIELAB, RGB is 0..255).
-_JND = {"lab": 1.0, "oklab": 1.0, "rgb": 2.0}
+#: like CIELAB, DIN99o's distances follow CIEDE2000's, RGB is 0..255).
+_JND = {"lab": 1.0, "oklab": 1.0, "din99o": 1.0, "rgb": 2.0}
 #: How far past the colours of the image and palette a pixel plus its error may go,
 #: as a share of their range (libimagequant allows 10 %).
 _OVERSHOOT = 0.1
@@ -43,7 +43,7 @@ _REACH = 2.0
 #: not pile up).
 _LEVEL = 15 / 16
 #: The direction a threshold moves a colour, per space: lightness, or grey in RGB.
-_GREY = {"lab": (1.0, 0.0, 0.0), "oklab": (1.0, 0.0, 0.0), "rgb": (1.0, 1.0, 1.0)}
+_GREY = {"lab": (1.0, 0.0, 0.0), "oklab": (1.0, 0.0, 0.0), "din99o": (1.0, 0.0, 0.0), "rgb": (1.0, 1.0, 1.0)}
 
 
 def bayer_matrix(order=3):

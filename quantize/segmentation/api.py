@@ -1,6 +1,6 @@
 """Segmentation: colour clusters, their connected regions, speckle cleanup and statistics.
 
-Pixels are clustered by colour (CIELAB by default), optionally with their position,
+Pixels are clustered by colour (DIN99o by default), optionally with their position,
 scaled as SLIC's compactness scales it, after a smoothing the image's noise decides.
 A *cluster* is a set of pixels of similar colour anywhere in the image; a *region* is
 a 4-connected piece of one cluster.  Regions smaller than ``min_region`` pixels
@@ -44,7 +44,7 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
         it.  0 (the default) clusters by colour alone; larger values give more
         compact, blob-like regions (one grid step then weighs as much as a colour
         difference of ``spatial``).  The colour scale is larger in RGB (0..255) than
-        in CIELAB, so the same effect needs larger values there.  Above 0, the clustering runs on a sample of
+        in CIELAB or DIN99o, so the same effect needs larger values there.  Above 0, the clustering runs on a sample of
         :data:`SPATIAL_SAMPLE` pixels instead of the colour histogram.
     min_region : int or "auto", keyword-only
         Regions with fewer pixels are merged into the neighbouring region they share
@@ -60,12 +60,12 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
         not smooth.  With colour alone (``spatial`` 0), smoothed colours are
         labelled by their nearest cluster mean in sRGB, where the smoothing averaged
         them; statistics and colours are always taken from the unsmoothed pixels.
-    colorspace : {"lab", "rgb", "oklab"}, keyword-only
-        Space the cluster centres are searched in: CIELAB (perceptual), sRGB, or
-        OKLab.  With colour alone (``spatial`` 0), an image whose noise is
+    colorspace : {"lab", "rgb", "oklab", "din99o"}, keyword-only
+        Space the cluster centres are searched in: DIN99o (perceptual, the default),
+        CIELAB, sRGB, or OKLab.  With colour alone (``spatial`` 0), an image whose noise is
         :data:`~quantize.segmentation.auto.NOISY` sRGB units or more is clustered in
         sRGB whatever the space: only there is its noise the same in every direction,
-        and k-means in CIELAB or OKLab splits a large noisy region along its noisiest
+        and k-means in DIN99o, CIELAB or OKLab splits a large noisy region along its noisiest
         axis instead of separating two regions (docs/benchmarks.md, "Segmentation
         quality").  The result's ``parameters`` record the noise and the space used.
     effort : {"normal", "fast", "thorough"}, keyword-only

@@ -54,17 +54,17 @@ def test_a_given_palette_with_colorspace_and_dither(workdir, command):
     palette = workdir / "p.hex"
     palette.write_text("#000000\n#ffffff\n#c86432\n#3264c8\n")
     outputs = {}
-    for name, options in [("lab", []), ("rgb", ["--colorspace", "rgb"]),
+    for name, options in [("default", []), ("rgb", ["--colorspace", "rgb"]),
                           ("dithered", ["--dither", "floyd-steinberg", "--dither-strength", 0.7])]:
         out = workdir / f"{name}.png"
         result = run(command, workdir / "chelsea.png", "--palette", palette, "-o", out, "--json", *options)
         assert result.exit_code == 0, result.output
         report = json.loads(result.stdout)
-        assert report["colorspace"] == ("rgb" if name == "rgb" else "lab")
+        assert report["colorspace"] == ("rgb" if name == "rgb" else "din99o")
         assert any("dithering at strength 0.7" in n for n in report["notes"]) == (name == "dithered")
         outputs[name] = np.asarray(Image.open(out).convert("RGB"))
         assert Image.open(out).getpalette()[:12] == [0, 0, 0, 255, 255, 255, 200, 100, 50, 50, 100, 200]
-    assert (outputs["lab"] != outputs["rgb"]).any() and (outputs["lab"] != outputs["dithered"]).any()
+    assert (outputs["default"] != outputs["rgb"]).any() and (outputs["default"] != outputs["dithered"]).any()
     bad = run(command, workdir / "chelsea.png", "--palette", palette, "--dither", "noise")
     assert bad.exit_code == 2 and "'noise' is not one of" in bad.stderr
 

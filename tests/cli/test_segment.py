@@ -137,7 +137,7 @@ def test_segment_defaults_are_chosen_from_the_image_and_can_be_turned_off(workdi
     # --sigma 0 --min-region 0 gives the colour-only output of before the defaults, to the pixel
     off = workdir / "off"
     result = run("segment", workdir / "chelsea.png", "-k", 5, "-o", off, "--sigma", 0, "--min-region", 0,
-                 "--seed", 0)
+                 "--seed", 0, "--colorspace", "lab")
     assert result.exit_code == 0, result.output
     golden = np.asarray(Image.open(DATA / "segment-chelsea-k5-lab.png"))
     np.testing.assert_array_equal(np.asarray(Image.open(off / "labels.png")), golden)

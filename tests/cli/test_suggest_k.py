@@ -22,7 +22,7 @@ def test_suggest_k_table_json_and_plot(workdir):
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.stdout)
     assert [row["k"] for row in data["table"]] == list(range(2, 9)) and 2 <= data["elbow"] <= 8
-    assert data["colorspace"] == "lab" and "clustered in lab" in result.stdout
+    assert data["colorspace"] == "din99o" and "clustered in din99o" in result.stdout
     in_lab, in_rgb = (run("suggest-k", workdir / "chelsea.png", "--k-max", 4, "--colorspace", space, "--json")
                       for space in ("lab", "rgb"))
     assert in_rgb.exit_code == 0 and json.loads(in_rgb.stdout)["colorspace"] == "rgb"

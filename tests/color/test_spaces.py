@@ -7,7 +7,7 @@ from quantize.color.difference import ciede2000
 from quantize.color.spaces import from_space, lab_to_srgb, srgb_to_lab, to_space
 
 
-@pytest.mark.parametrize("space", ["rgb", "lab", "oklab"])
+@pytest.mark.parametrize("space", ["rgb", "lab", "oklab", "din99o"])
 def test_colour_spaces_round_trip_every_sampled_colour(space):
     colors = np.random.default_rng(0).integers(0, 256, (50_000, 3), dtype=np.uint8)
     np.testing.assert_array_equal(from_space(to_space(colors, space), space), colors)
@@ -83,3 +83,38 @@ def test_oklab_equals_the_plain_formula_on_every_sampled_colour():
     want = 100.0 * np.cbrt(_LINEAR[colors] @ _OKLAB_M1.T) @ _OKLAB_M2.T
     np.testing.assert_allclose(to_space(colors, "oklab", np.float64), want, atol=1e-9)
     assert to_space(colors, "oklab").dtype == np.float32
+
+
+def test_din99o_equals_the_polar_formula_of_din_6176():
+    """DIN99o in the standard's own steps (hue angle, chroma, then back to a and b)."""
+    from quantize.color.spaces import din99o_to_lab, lab_to_din99o
+
+    lab = srgb_to_lab(np.random.default_rng(1).integers(0, 256, (20_000, 3), dtype=np.uint8))
+    L, a, b = lab.T
+    turn = np.radians(26)
+    e, f = a * np.cos(turn) + b * np.sin(turn), 0.83 * (-a * np.sin(turn) + b * np.cos(turn))
+    chroma, hue = np.log(1 + 0.075 * np.hypot(e, f)) / 0.0435, np.arctan2(f, e) + turn
+    expected = np.column_stack([303.67 * np.log(1 + 0.0039 * L), chroma * np.cos(hue), chroma * np.sin(hue)])
+    np.testing.assert_allclose(lab_to_din99o(lab), expected, atol=1e-9)
+    np.testing.assert_allclose(din99o_to_lab(expected), lab, atol=1e-9)
+    # white is L99o 100 (to the rounding of 303.67); greys keep the trace of chroma
+    # CIELAB gives them (1e-3, from the sRGB matrix)
+    white = lab_to_din99o(srgb_to_lab(np.array([[255, 255, 255], [128, 128, 128]], np.uint8)))
+    assert white[0, 0] == pytest.approx(100, abs=0.02) and np.abs(white[:, 1:]).max() < 0.01
+
+
+def test_din99o_distances_follow_ciede2000_better_than_cielab():
+    """What it is for: over random pairs of nearby colours, Euclidean DIN99o distance
+    is closer to proportional to CIEDE2000 than CIELAB's ΔE76."""
+    rng = np.random.default_rng(2)
+    first = rng.integers(0, 256, (5_000, 3))
+    second = np.clip(first + rng.integers(-12, 13, first.shape), 0, 255)
+    pairs = [np.asarray(c, np.uint8) for c in (first, second)]
+    reference = ciede2000(*(srgb_to_lab(c) for c in pairs))
+    spread = {}
+    for space in ("lab", "din99o"):
+        distance = np.linalg.norm(to_space(pairs[0], space, np.float64) - to_space(pairs[1], space, np.float64), axis=1)
+        keep = reference > 0.5
+        ratio = distance[keep] / reference[keep]
+        spread[space] = ratio.std() / ratio.mean()
+    assert spread["din99o"] < 0.8 * spread["lab"]

@@ -44,7 +44,7 @@ def get(url, data=None):
 
 def test_setting_from_the_query_and_its_bad_values():
     assert Setting.from_query({"k": ["8"], "dither": ["ordered"], "strength": ["0.5"]}) == Setting(
-        8, "lab", "ordered", 0.5, "normal")
+        8, "din99o", "ordered", 0.5, "normal")
     for query, message in [({"k": ["0"]}, "k=0"), ({"k": ["x"]}, "bad number"), ({"strength": ["2"]}, "strength=2"),
                            ({"colorspace": ["hsv"]}, "colorspace='hsv'"), ({"effort": ["max"]}, "effort='max'"),
                            ({"dither": ["atkinson"]}, "dither='atkinson'"), ({"k": ["300"]}, "k=300")]:

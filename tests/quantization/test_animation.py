@@ -88,7 +88,7 @@ def test_duration_weight_favours_long_frames():
     red[...] = (200, 0, 0)
     red[:8] = (255, 40, 40)
     blue[...] = (0, 0, 200)
-    blue[:8] = (40, 40, 255)
+    blue[:8] = (80, 80, 255)  # the blues further apart than the reds, in every space
     animation = Animation.from_arrays([red, blue], durations=[1000, 10])
     by_pixels = quantize_animation(animation, 3, weight="pixels")
     by_time = quantize_animation(animation, 3, weight="duration")

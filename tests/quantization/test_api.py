@@ -108,12 +108,14 @@ def test_bad_effort(photo):
         quantize_image(photo, 8, effort="slow")
 
 
-def test_default_space_is_cielab(photo):
+def test_default_space_is_din99o(photo):
     default = quantize_image(photo, 12, random_state=0)
-    lab = quantize_image(photo, 12, random_state=0, colorspace="lab")
-    assert default.report.colorspace == "lab"
-    np.testing.assert_array_equal(default.palette, lab.palette)
-    np.testing.assert_array_equal(default.labels, lab.labels)
+    din = quantize_image(photo, 12, random_state=0, colorspace="din99o")
+    assert default.report.colorspace == "din99o"
+    np.testing.assert_array_equal(default.palette, din.palette)
+    np.testing.assert_array_equal(default.labels, din.labels)
+    # the space CIEDE2000 follows: a lower mean CIEDE2000 than CIELAB's on this photo
+    assert default.report.delta_e < quantize_image(photo, 12, random_state=0, colorspace="lab").report.delta_e
 
 
 def test_each_pixel_takes_its_nearest_palette_colour(photo):
@@ -370,14 +372,14 @@ def test_apply_palette_keeps_every_entry_and_picks_the_nearest(photo, space):
 
 
 def test_apply_palette_space_changes_the_choice(photo):
-    """sRGB and CIELAB disagree on which entry is nearest for some colours: the option
-    is used, and the default is CIELAB."""
+    """sRGB, CIELAB and DIN99o disagree on which entry is nearest for some colours: the
+    option is used, and the default is DIN99o."""
     from quantize.quantization.api import apply_palette
 
     palette = quantize_image(photo, 6, random_state=0, colorspace="rgb").palette
-    rgb, lab = (apply_palette(photo, palette, colorspace=space) for space in ("rgb", "lab"))
-    assert (rgb.labels != lab.labels).any()
-    np.testing.assert_array_equal(apply_palette(photo, palette).labels, lab.labels)
+    rgb, lab, din = (apply_palette(photo, palette, colorspace=space) for space in ("rgb", "lab", "din99o"))
+    assert (rgb.labels != lab.labels).any() and (din.labels != lab.labels).any()
+    np.testing.assert_array_equal(apply_palette(photo, palette).labels, din.labels)
 
 
 def test_apply_palette_dithers(photo):
@@ -604,4 +606,4 @@ def test_apply_palette_is_exactly_nearest_in_cielab():
     assert distances[1] < distances[0]
     from quantize import apply_palette
 
-    assert apply_palette(pixel, palette).labels[0, 0] == 1
+    assert apply_palette(pixel, palette, colorspace="lab").labels[0, 0] == 1

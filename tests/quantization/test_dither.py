@@ -3,6 +3,7 @@ import pytest
 from skimage.filters import gaussian
 
 from quantize import InvalidParameterError, quantize_image
+from quantize.color.spaces import DEFAULT_SPACE
 from quantize.quantization.dither import bayer_matrix, dither
 from quantize.metrics import delta_e_2000
 
@@ -35,7 +36,7 @@ def test_dithering_helps_the_eye(photo, method):
     assert dithered.report.delta_e == pytest.approx(mean, rel=1e-6)
 
 
-def _colors_and_labels(photo, palette, space="lab"):
+def _colors_and_labels(photo, palette, space=DEFAULT_SPACE):
     from quantize.color.spaces import to_space
     from quantize.quantization.colors import color_index, image_colors, pixel_labels
 

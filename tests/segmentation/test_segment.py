@@ -40,8 +40,8 @@ def test_photo_invariants(photo):
     check_invariants(result, 5)
     assert len(result.colors) == 5
     assert result.parameters == {  # the values the defaults chose: a clean photo is not smoothed
-        "n_segments": 5, "colorspace": "lab", "effort": "normal", "spatial": 0.0, "min_region": 68, "sigma": 0.0,
-        "noise": 1.07, "cluster_space": "lab", "seed": 0,
+        "n_segments": 5, "colorspace": "din99o", "effort": "normal", "spatial": 0.0, "min_region": 68, "sigma": 0.0,
+        "noise": 1.07, "cluster_space": "din99o", "seed": 0,
     }
     assert result.region_area.min() >= 68 and 10 <= len(result.region_area) <= 300
 
@@ -112,13 +112,13 @@ def test_defaults_find_the_regions_of_noisy_scenes(generate):
 
 
 @pytest.mark.parametrize("name, image, k, options", [
-    ("chelsea-k5-lab", "chelsea.png", 5, {}),
+    ("chelsea-k5-lab", "chelsea.png", 5, {"colorspace": "lab"}),
     ("chelsea-k4-rgb", "chelsea.png", 4, {"colorspace": "rgb"}),
-    ("rocket-vignette-k3-lab", "rocket-vignette.png", 3, {}),
+    ("rocket-vignette-k3-lab", "rocket-vignette.png", 3, {"colorspace": "lab"}),
 ])
 def test_no_smoothing_and_no_cleanup_reproduce_the_colour_only_output(name, image, k, options):
     """The label maps in tests/data were written by segment_image before the defaults
-    (commit 13c925c) with its defaults of then."""
+    (commit 13c925c) with its defaults of then (CIELAB)."""
     pixels = np.asarray(Image.open(IMAGES / image))
     result = segment_image(pixels, k, sigma=0, min_region=0, random_state=0, **options)
     golden = np.asarray(Image.open(DATA / f"segment-{name}.png")).astype(int) - 1

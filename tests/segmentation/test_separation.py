@@ -58,9 +58,9 @@ def test_noisy_scenes_are_clustered_in_srgb_in_any_colorspace(colorspace):
 
 def test_clean_images_and_spatial_keep_the_colorspace():
     image, _ = make_scene((60, 80), 4, noise=0.0, random_state=0)
-    assert segment_image(image, 4, random_state=0).parameters["cluster_space"] == "lab"
+    assert segment_image(image, 4, random_state=0).parameters["cluster_space"] == "din99o"
     noisy, _ = make_scene((60, 80), 4, noise=25.0, random_state=0)
-    assert segment_image(noisy, 4, spatial=10.0, random_state=0).parameters["cluster_space"] == "lab"
+    assert segment_image(noisy, 4, spatial=10.0, random_state=0).parameters["cluster_space"] == "din99o"
 
 
 def test_thorough_separates_at_least_as_well_as_normal():
