@@ -2,8 +2,8 @@
 
     python bench/colorspaces.py [IMAGE ...] [--k 16 64]
 
-For every photo in ../shared/images (else images/) and k, quantises in sRGB, CIELAB and
-OKLab (seed 0) and reports the mean and 95th-percentile CIEDE2000 over the pixels and
+For every photo in ../shared/images (else images/) and k, quantises in every space
+(sRGB, CIELAB, OKLab, DIN99o; seed 0) and reports the mean and 95th-percentile CIEDE2000 over the pixels and
 the PSNR.  Prints markdown, with a count of the wins.
 """
 
