@@ -63,6 +63,7 @@ from _images import cases, default_images
 import quantize as quantize_package
 from quantize import quantize_image
 from quantize.color.alpha import premultiply, to_palette
+from quantize.color.spaces import DEFAULT_SPACE
 from quantize.metrics import delta_e_2000, psnr
 
 SAMPLE = 10_000
@@ -159,7 +160,7 @@ def libimagequant(pixels, k):
     )
 
 
-OURS = ("quantize, default (lab)", "quantize, rgb")
+OURS = (f"quantize, default ({DEFAULT_SPACE})", "quantize, rgb")
 PEERS = [
     (OURS[0], ours_default, None),
     (OURS[1], ours_rgb, None),
@@ -246,7 +247,8 @@ def end_to_end(source_png, reference, k, runs, folder):
     theirs_out = folder / "pngquant.png"
     compress = [sys.executable, "-m", "quantize", "compress", str(source_png), "-k", str(k), "--force", "-o"]
     commands = [
-        ("quantize compress (default: lab)", [*compress, str(folder / "lab.png")], folder / "lab.png"),
+        (f"quantize compress (default: {DEFAULT_SPACE})", [*compress, str(folder / "default.png")],
+         folder / "default.png"),
         ("quantize compress --colorspace rgb", [*compress, str(folder / "rgb.png"), "--colorspace", "rgb"],
          folder / "rgb.png"),
     ]
