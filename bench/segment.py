@@ -6,7 +6,7 @@ region counts and speed on the shared photos.
 Scene families: ``quantize.datasets.make_scene`` with every colour family (random, close
 hues, dark, pastel) and layout (even, one dominant region, very different sizes), k = 3..10
 regions, noise σ = 10 and 25, --family-seeds scenes each (384 by default), all drawn from
-one generator seeded 0.  Columns: ``segment_image`` with default flags in CIELAB, sRGB
+one generator seeded 0.  Columns: ``segment_image`` with default flags (DIN99o), in CIELAB, sRGB
 and OKLab, and ``effort="thorough"``; the worst, median and count below 0.95 per column,
 and the scenes where thorough falls below normal.
 
@@ -14,7 +14,7 @@ Old scenes: the adjusted Rand index (ARI) against the true regions of two genera
 ``quantize.datasets.make_shapes`` (flat shapes of random colours, sharp edges) and
 ``make_regions`` (non-convex regions, blurred by 1 px), each with k = 4, 6, 8 regions
 and Gaussian noise σ = 10 and 25 per channel, over --seeds images each.  Columns:
-``segment_image`` with default flags in CIELAB (the default), sRGB and OKLab; the
+``segment_image`` with default flags (DIN99o), in CIELAB, sRGB and OKLab; the
 same with ``sigma=0, min_region=0`` (colour-only k-means, the behaviour before the
 defaults); and a SLIC baseline (``skimage.segmentation.slic``, 400 superpixels,
 sigma 1, their mean colours clustered by k-means in CIELAB).  Cells are "mean (min)".
@@ -61,12 +61,13 @@ def slic_kmeans(image, k, seed):
 
 
 METHODS = {
-    "defaults, lab": lambda image, k, seed: segment_image(image, k, random_state=seed).clusters,
+    "defaults (din99o)": lambda image, k, seed: segment_image(image, k, random_state=seed).clusters,
+    "defaults, lab": lambda image, k, seed: segment_image(image, k, colorspace="lab", random_state=seed).clusters,
     "defaults, rgb": lambda image, k, seed: segment_image(image, k, colorspace="rgb", random_state=seed).clusters,
     "defaults, oklab": lambda image, k, seed: segment_image(
         image, k, colorspace="oklab", random_state=seed).clusters,
     "sigma 0, min-region 0, lab": lambda image, k, seed: segment_image(
-        image, k, sigma=0, min_region=0, random_state=seed).clusters,
+        image, k, sigma=0, min_region=0, colorspace="lab", random_state=seed).clusters,
     "sigma 0, min-region 0, rgb": lambda image, k, seed: segment_image(
         image, k, sigma=0, min_region=0, colorspace="rgb", random_state=seed).clusters,
     "SLIC(400, sigma 1) + k-means": slic_kmeans,
@@ -98,8 +99,8 @@ def quality(size, seeds):
 
 
 FAMILY_METHODS = {
-    "defaults, lab": {}, "defaults, rgb": {"colorspace": "rgb"}, "defaults, oklab": {"colorspace": "oklab"},
-    "thorough, lab": {"effort": "thorough"},
+    "defaults (din99o)": {}, "lab": {"colorspace": "lab"}, "rgb": {"colorspace": "rgb"},
+    "oklab": {"colorspace": "oklab"}, "thorough": {"effort": "thorough"},
 }
 
 
@@ -124,7 +125,7 @@ def families(size, seeds):
     for label, figure in (("worst", np.min), ("median", np.median), ("below 0.95", lambda v: np.sum(v < 0.95))):
         print(f"| {label} | " + " | ".join(f"{figure(np.array(v)):.3f}".rstrip("0").rstrip(".") if label != "below 0.95"
                                           else str(figure(np.array(v))) for v in scores.values()) + " |")
-    normal, thorough = np.array(scores["defaults, lab"]), np.array(scores["thorough, lab"])
+    normal, thorough = np.array(scores["defaults (din99o)"]), np.array(scores["thorough"])
     print("\nScenes below 0.95 in any column (ARI per column):\n")
     for i, name in enumerate(scenes):
         row = [scores[method][i] for method in FAMILY_METHODS]
