@@ -79,7 +79,17 @@ def estimate_noise(rgb, visible=None):
     if not len(responses):
         return 0.0
     # The operator's weights square-sum to 36; 0.6745 is the median of |N(0, 1)|.
-    return float(np.mean(np.median(responses, axis=0)) / (6 * 0.6745))
+    return float(np.mean([_integer_median(channel) for channel in responses.T]) / (6 * 0.6745))
+
+
+def _integer_median(values):
+    """np.median of non-negative integers, from their counts: linear time, where
+    np.partition slowed to 0.17 s on a million values of two kinds (a transparent
+    image's edge)."""
+    cumulative = np.cumsum(np.bincount(values))
+    n = len(values)
+    low, high = np.searchsorted(cumulative, [(n - 1) // 2 + 1, n // 2 + 1])
+    return (low + high) / 2
 
 
 def auto_sigma(noise):
