@@ -4,7 +4,6 @@ The public API is here; docs/ARCHITECTURE.md says where everything lives.  Each
 public name but the errors loads its module on first use.
 """
 
-from . import compat
 from .errors import (
     ClusterError,
     FewDistinctPointsWarning,
@@ -19,8 +18,6 @@ from .errors import (
     QuantizeWarning,
     TargetNotMetError,
 )
-
-compat.install()
 
 #: The public names loaded on first use, and the module that holds each: importing
 #: quantize (and so starting the command line) loads neither NumPy nor Pillow.

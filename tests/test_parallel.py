@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from quantize import InvalidParameterError
-from quantize import parallel
+from quantize import _parallel as parallel
 
 
 def test_thread_map_keeps_order_with_threads_and_without():

@@ -342,7 +342,7 @@ def test_fit_palette_is_the_quantisation_of_quantize_image(photo):
 
 
 def test_result_does_not_depend_on_the_number_of_threads(photo):
-    from quantize import parallel
+    from quantize import _parallel as parallel
 
     saved = parallel.get_num_threads()
     try:
