@@ -3,7 +3,7 @@
 import numpy as np
 from skimage.filters import gaussian
 
-from ._validation import check_float, check_int, check_random_state
+from ._validation import check_choice, check_float, check_int, check_random_state
 from .errors import InvalidParameterError
 
 
@@ -33,10 +33,11 @@ def _shapes(height, width):
     yield ((np.abs(x - 0.12) < 0.05) | (np.abs(y - 0.62) < 0.025)) & (x < 0.35) & (y > 0.55) & (y < 0.95)  # a T
 
 
-def _check_scene(shape, n_regions, noise):
-    """The checked height, width, number of regions and noise of a generated scene."""
+def _check_scene(shape, n_regions, noise, most=8):
+    """The checked height, width, number of regions (2..``most``) and noise of a
+    generated scene."""
     return (check_int(shape[0], "height", low=16), check_int(shape[1], "width", low=16),
-            check_int(n_regions, "n_regions", low=2, high=8), check_float(noise, "noise", low=0.0))
+            check_int(n_regions, "n_regions", low=2, high=most), check_float(noise, "noise", low=0.0))
 
 
 def make_regions(shape=(192, 256), n_regions=5, *, noise=25.0, blur=1.0, colors=None, random_state=None):
@@ -208,13 +209,9 @@ def make_scene(shape=(240, 320), n_regions=6, *, colors="random", layout="even",
     truth : (H, W) ndarray of int32
         The region of every pixel, 0..n_regions-1; each region is non-empty.
     """
-    height, width = check_int(shape[0], "height", low=16), check_int(shape[1], "width", low=16)
-    n_regions = check_int(n_regions, "n_regions", low=2, high=_MAX_SCENE_REGIONS)
-    noise = check_float(noise, "noise", low=0.0)
-    if colors not in SCENE_COLORS:
-        raise InvalidParameterError(f"colors={colors!r} must be one of {', '.join(SCENE_COLORS)}")
-    if layout not in SCENE_LAYOUTS:
-        raise InvalidParameterError(f"layout={layout!r} must be one of {', '.join(SCENE_LAYOUTS)}")
+    height, width, n_regions, noise = _check_scene(shape, n_regions, noise, most=_MAX_SCENE_REGIONS)
+    check_choice(colors, "colors", SCENE_COLORS)
+    check_choice(layout, "layout", tuple(SCENE_LAYOUTS))
     rng = check_random_state(random_state)
     palette = _distinct_colors(rng, n_regions, SCENE_COLOR_GAP, _scene_color(colors, rng.uniform()))
     truth = _paint_shapes(rng, height, width, n_regions, centres=(0.1, 0.9), radii=SCENE_LAYOUTS[layout],

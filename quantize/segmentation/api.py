@@ -16,7 +16,7 @@ from .._parallel import blas_on_one_thread
 from .._validation import resolve_seed
 from ..color.alpha import visible_mask
 from ..files.read import as_loaded
-from .auto import NOISY, auto_min_region, auto_sigma, clustering_space, estimate_noise, residual_noise
+from .auto import NOISY, auto_min_region, auto_sigma, estimate_noise, residual_noise, space_for_noise
 from .clustering import cluster_pixels, smooth
 from .regions import region_map, statistics
 from .result import SegmentResult
@@ -102,8 +102,8 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
     noise = estimate_noise(rgb, visible_map)
     sigma = auto_sigma(noise) if s.sigma == AUTO else s.sigma
     # the spatial weight is defined against the colour space asked for: it stays there
-    space = clustering_space(s.colorspace, noise) if s.spatial == 0 else s.colorspace
-    noisy = s.spatial == 0 and space == "rgb" and noise >= NOISY
+    noisy = s.spatial == 0 and noise >= NOISY
+    space = space_for_noise(s.colorspace, noise) if s.spatial == 0 else s.colorspace
     n_visible = height * width if where is None else len(where)
     min_region = auto_min_region(n_visible) if s.min_region == AUTO else s.min_region
     clusters = None

@@ -15,7 +15,7 @@ MAX_AUTO_SIGMA = 3.0
 #: Below this, a Gaussian changes almost nothing (at 0.4 each neighbour weighs 4 %).
 MIN_USEFUL_SIGMA = 0.4
 #: Noise, in sRGB units, from which colours are clustered in sRGB whatever the colour
-#: space asked for.  sRGB noise is isotropic in sRGB only: CIELAB or OKLab stretch it
+#: space asked for.  sRGB noise is isotropic in sRGB only: CIELAB, DIN99o or OKLab stretch it
 #: along some axes (a grey's spreads 5.6/11.1/22.3 in CIELAB), and k-means there splits a
 #: large noisy region along its noisiest axis instead of separating two regions.
 #: bench/segment.py's scenes: in CIELAB none fails at noise 2, 2 of 30 at noise 3 and
@@ -110,7 +110,7 @@ def residual_noise(noise, sigma):
     return max(noise / (2 * np.sqrt(np.pi) * sigma) if sigma > 0 else noise, 0.5)
 
 
-def clustering_space(colorspace, noise):
+def space_for_noise(colorspace, noise):
     """The space the colours of an image with ``noise`` (sRGB units) are clustered in
     when ``colorspace`` is asked for: sRGB from :data:`NOISY` on, ``colorspace``
     below it."""

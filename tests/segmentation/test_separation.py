@@ -5,7 +5,7 @@ from quantize import segment_image
 from quantize.datasets import make_scene
 from quantize.metrics import adjusted_rand_index
 from quantize.quantization.levels import Levels
-from quantize.segmentation.auto import NOISY, clustering_space, residual_noise
+from quantize.segmentation.auto import NOISY, residual_noise, space_for_noise
 from quantize.segmentation.separation import SEPARATION, separate, separation
 
 
@@ -40,8 +40,8 @@ def test_separated_centres_are_left_alone():
 
 
 def test_clustering_space_and_residual_noise():
-    assert clustering_space("lab", NOISY) == "rgb" and clustering_space("oklab", 30.0) == "rgb"
-    assert clustering_space("lab", NOISY - 0.1) == "lab"
+    assert space_for_noise("lab", NOISY) == "rgb" and space_for_noise("oklab", 30.0) == "rgb"
+    assert space_for_noise("lab", NOISY - 0.1) == "lab"
     assert residual_noise(25.0, 1.4) == pytest.approx(25.0 / (2 * np.sqrt(np.pi) * 1.4))
     assert residual_noise(3.0, 0.0) == 3.0 and residual_noise(0.2, 0.0) == 0.5
 
