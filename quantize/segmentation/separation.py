@@ -32,7 +32,6 @@ _MAX_ITER = 50
 # A colour this many times the noise from its centre is not noise around it (the
 # distance of Gaussian noise in three channels exceeds 4 sigma once in 900).
 _FAR = 4.0
-_TOL = 1e-5
 # Clusters, by decreasing error beyond the noise, that a merge's freed centre may try.
 _TRIES = 3
 
@@ -66,7 +65,7 @@ def _densest_far(X, w, centre, noise):
     return w[near] @ X[near] / w[near].sum()
 
 
-def _moved(levels, centers, labels, a, b, merged, worst, noise, tol_abs):
+def _moved(levels, centers, labels, a, b, merged, worst, noise):
     """The centres after merging ``a`` and ``b`` (into ``a``, at ``merged``) and sending
     ``b`` to the densest far group of the colours ``worst`` serves, settled by Lloyd's
     steps; None when ``worst`` serves no far colour."""
@@ -78,7 +77,7 @@ def _moved(levels, centers, labels, a, b, merged, worst, noise, tol_abs):
     if target is None:
         return None
     moved[b] = target
-    return lloyd(levels, levels.exact, moved.astype(np.float32), max_iter=_MAX_ITER, tol_abs=tol_abs)[0]
+    return lloyd(levels, levels.exact, moved.astype(np.float32), max_iter=_MAX_ITER, tol_abs=levels.tolerance)[0]
 
 
 def separate(levels, centers, noise):
@@ -99,7 +98,6 @@ def separate(levels, centers, noise):
     """
     k = len(centers)
     X, w = levels.exact.X, levels.exact.w
-    tol_abs = _TOL * float(w @ (X.astype(np.float64) ** 2).sum(axis=1)) / w.sum()
     labels, sq_dist = assign(X, centers)
     distances = _pairwise(centers)
     for _ in range(k):
@@ -113,12 +111,13 @@ def separate(levels, centers, noise):
         error[a] += error[b] + count[b] * (count[a] - count[b]) / count[a] * distances[a, b] ** 2
         excess = error - 3 * noise**2 * count  # the error noise alone does not explain
         excess[b] = -np.inf
-        tries = (_moved(levels, centers, labels, a, b, merged, worst, noise, tol_abs)
+        tries = (_moved(levels, centers, labels, a, b, merged, worst, noise)
                  for worst in np.argsort(-excess)[:_TRIES] if excess[worst] > 0)
         # a move is kept only if the closest two centres end up further apart
-        moved = next((m for m in tries if m is not None and _pairwise(m).min() > distances.min()), None)
-        if moved is None:
+        kept = next(((m, d) for m in tries if m is not None for d in [_pairwise(m)] if d.min() > distances.min()),
+                    None)
+        if kept is None:
             break
-        centers, distances = moved, _pairwise(moved)
+        centers, distances = kept
         labels, sq_dist = assign(X, centers)
     return centers
