@@ -8,6 +8,9 @@ from ..color.histogram import merge_histograms, pack_colors, unpack_colors
 from .runner import NotRun, ProcessRun
 from .work import histogram_file
 
+#: Merge the files' histograms every this many files, to bound the parts held.
+_MERGE_EVERY = 16
+
 
 def sum_histograms(parts):
     """The sum of (codes, counts) histograms, sorted by code, skipping None (a file
@@ -61,8 +64,8 @@ class LocalPool(_Pool):
         return ProcessRun(self.jobs)
 
     def merged_histogram(self, tasks):
-        """The files' histograms added up as they come, into one count per 24-bit colour
-        (128 MB, whatever the number of files).
+        """The files' histograms added up as they come (merged every
+        ``_MERGE_EVERY`` files, so that the parts held stay few).
 
         Returns
         -------
@@ -70,15 +73,15 @@ class LocalPool(_Pool):
             The files that could not be read (or were not run: NotRun), with why.
         merged : (colors, counts) or None
         """
-        counts = np.zeros(1 << 24, dtype=np.int64)
-        reasons = []
-        for index, found in self.unordered(histogram_file, tasks):
+        reasons, parts = [], []
+        for index, found in self.unordered(packed_histogram, tasks):
             if isinstance(found, str):  # the reason it cannot be read (NotRun too)
                 reasons.append((index, found))
-            else:
-                counts[pack_colors(found[0])] += found[1]  # one file's colours are distinct
-        codes = np.flatnonzero(counts)
-        return reasons, as_colors((codes.astype(np.uint32), counts[codes]))
+                continue
+            parts.append(found)
+            if len(parts) >= _MERGE_EVERY:
+                parts = [merge_histograms(parts)]
+        return reasons, as_colors(sum_histograms(parts))
 
 
 class ClusterPool(_Pool):

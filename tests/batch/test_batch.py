@@ -261,3 +261,27 @@ def test_a_retried_task_adopts_its_own_earlier_output(tmp_path):
     assert clash.status == "failed"
     assert clash.reason == f"{output}: file exists (written by something else during the batch)"  # the output named
     assert quantize_file(Task(source, output, settings)).reason == f"{output}: file exists (use --force to overwrite it)"
+
+
+def test_local_pool_merges_the_histograms_of_every_file(tmp_path, monkeypatch):
+    """The local pool's shared histogram is the sum of the files' (merged on the way,
+    every few files) with the unreadable ones named."""
+    from quantize import QuantizeSettings
+    from quantize.batch import pool
+    from quantize.batch.work import Task
+    from quantize.color.histogram import ColorHistogram
+
+    monkeypatch.setattr(pool, "_MERGE_EVERY", 2)  # merged several times over five files
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 4, (8, 9, 3), dtype=np.uint8) * 60 for _ in range(5)]
+    tasks = []
+    for i, image in enumerate(images):
+        Image.fromarray(image).save(tmp_path / f"{i}.png")
+        tasks.append(Task(tmp_path / f"{i}.png", tmp_path / f"{i}-q.png", QuantizeSettings()))
+    (tmp_path / "bad.png").write_bytes(b"not a png")
+    tasks.append(Task(tmp_path / "bad.png", tmp_path / "bad-q.png", QuantizeSettings()))
+    reasons, (colors, counts) = pool.LocalPool(2).merged_histogram(tasks)
+    assert [index for index, _ in reasons] == [5]
+    expected = ColorHistogram(np.concatenate([image.reshape(-1, 3) for image in images]))
+    assert np.array_equal(colors, expected.colors) and np.array_equal(counts, expected.counts)
+    assert counts.sum() == 5 * 72
