@@ -1,6 +1,6 @@
 """Weighted Lloyd iterations, the engine of every k-means here: per-cluster sums,
 Hamerly's bounds, empty clusters re-seeded from the worst-served points, and a
-variant whose first centres stay fixed (locked palette colours).  Any (n, d) data;
+option to keep the first centres fixed (locked palette colours).  Any (n, d) data;
 nothing of images.  The passes over the points are compiled
 (``quantize.cluster._lloyd``); the loop and its decisions are here.
 """
@@ -11,8 +11,7 @@ import numpy as np
 
 from .._compiled import kernel
 from .._parallel import get_num_threads
-from .distances import assign, assign_with_bounds, sq_dist_to_assigned, sq_distances
-from .seeding import sample_proportional
+from .distances import assign, assign_with_bounds, sq_dist_to_assigned
 
 
 def cluster_sums(X, labels, weights, k):
@@ -57,7 +56,7 @@ class Assignment:
                                                      searched.half_gaps, threads)
 
 
-def lloyd(X, w, centers, *, max_iter, tol_abs, start=None):
+def lloyd(X, w, centers, *, max_iter, tol_abs, start=None, fixed=0):
     """Full-batch weighted Lloyd iterations from ``centers``, accelerated with
     Hamerly's bounds, on valid input (X centred for accuracy, w of X's dtype).
 
@@ -71,6 +70,8 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, start=None):
 
     ``start``, an :class:`Assignment` valid for ``centers`` (bounds carried over from
     coarser points, say), replaces the first full search; it is updated in place.
+    The first ``fixed`` centres never move (locked palette colours): they take their
+    points but keep their place, and are not re-seeded when no point is theirs.
 
     Returns
     -------
@@ -87,6 +88,7 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, start=None):
         state = start
         state.settle(X, centers)
     counts, sums = steps.cluster_sums(X, w64, state.labels, k)
+    counts[:fixed] = 1.0  # a fixed centre is never empty: it is neither moved nor re-seeded
     if not (counts > 0).all():
         # Starting centres that serve no point (duplicates, say) are re-seeded before
         # the first step, so that no step has to undo a mean moved for their sake.
@@ -94,11 +96,14 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, start=None):
         if relocate_empty(X, w, centers, counts, sq_dist_to_assigned(X, centers, state.labels)):
             state = Assignment.exact(X, centers)
             counts, sums = steps.cluster_sums(X, w64, state.labels, k)
+            counts[:fixed] = 1.0
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         new_centers = centers.copy()
         filled = counts > 0
-        new_centers[filled] = sums[filled] / counts[filled, None]
+        moving = filled.copy()
+        moving[:fixed] = False
+        new_centers[moving] = sums[moving] / counts[moving, None]
         reseeded = 0
         if not filled.all():
             # The worst served by the updated centres, so that a re-seeded centre never
@@ -109,40 +114,13 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, start=None):
         changed = state.settle(X, centers, moved)
         if changed:
             counts, sums = steps.cluster_sums(X, w64, state.labels, k)
+            counts[:fixed] = 1.0
         # A fixed point has no empty cluster, unless none can be re-seeded (every
         # point already sits on a centre): an emptied one is re-seeded next step.
         settled = (counts > 0).all() or (not filled.all() and reseeded == 0)
         if (float((moved**2).sum()) <= tol_abs or changed == 0) and settled:
             break
     return centers, state, n_iter
-
-
-_LOCKED_MAX_ITER = 100
-
-
-def lloyd_with_fixed(features, weights, locked, k, rng, max_iter=_LOCKED_MAX_ITER):
-    """k centres of which the first len(locked) stay fixed: D² seeding of the free
-    ones around the locked ones, then Lloyd steps that move only the free ones."""
-    centers = list(locked)
-    distance = sq_distances(features, np.asarray(locked, dtype=features.dtype)).min(axis=1)
-    for _ in range(k - len(locked)):  # one draw per free centre
-        if not (weights * distance).any():
-            break
-        pick = sample_proportional(np.cumsum(weights * distance), 1, rng)[0]
-        centers.append(features[pick])
-        distance = np.minimum(distance, ((features - features[pick]) ** 2).sum(axis=1))
-    centers = np.asarray(centers, dtype=features.dtype)
-    fixed = len(locked)
-    for _ in range(max_iter):
-        labels, _ = assign(features, centers, with_distances=False)
-        counts, sums = cluster_sums(features, labels, weights, len(centers))
-        moved = centers.copy()
-        free = np.arange(fixed, len(centers))[counts[fixed:] > 0]
-        moved[free] = sums[free] / counts[free, None]
-        if np.allclose(moved, centers, atol=1e-3):
-            break
-        centers = moved
-    return centers
 
 
 def worst_served(X, w, sq_dist, n_points):

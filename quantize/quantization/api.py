@@ -118,8 +118,10 @@ def quantize_image(image, n_colors=None, *, settings=None, progress=None, **opti
     dither_strength : float in [0, 1], keyword-only
     lock : (m, 3) array of uint8, optional, keyword-only
         Colours kept exactly in the palette (brand colours, pure black and white); the
-        other n_colors - m centres are learnt around them.  Not with a quality target
-        or partly transparent pixels.
+        other n_colors - m centres are learnt around them by the same search (its start,
+        effort and Lloyd steps; mini-batch k-means has no fixed centres, so
+        ``algorithm="minibatch"`` runs Lloyd steps with a lock).  Not with a quality
+        target or partly transparent pixels.
     ssim : bool, keyword-only
         Also measure SSIM for the report (off by default: it is the costliest
         metric, up to a third of the call on a big image).

@@ -9,7 +9,6 @@ from functools import cached_property
 import numpy as np
 
 from ..cluster.distances import assign_with_bounds
-from ..cluster.lloyd import lloyd_with_fixed
 from ..color.alpha import to_features, to_palette, visible_pixels
 from ..color.difference import ciede2000_rows
 from ..color.histogram import ColorHistogram
@@ -107,8 +106,9 @@ def palette_for(colors, n_colors, how, *, rng, notes, lock=None, splits=None):
     ``splits`` shares Wu's boxes between several k of one image."""
     histogram, features = colors.histogram, colors.features
     if lock is not None and len(lock):
-        centers = lloyd_with_fixed(features, histogram.counts.astype(np.float64), to_space(lock, colors.space),
-                                 max(n_colors, len(lock)), rng)
+        # the same search as without a lock, its first centres fixed on the locked colours
+        centers = cluster_colors(colors.levels, max(n_colors, len(lock)), how, rng=rng,
+                                 locked=to_space(lock, colors.space))
         palette = np.vstack([lock, from_space(centers[len(lock):], colors.space)])
         color_labels = colors.nearest(to_space(palette, colors.space))
         keep = np.bincount(color_labels, minlength=len(palette)) > 0

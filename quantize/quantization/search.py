@@ -58,28 +58,35 @@ _COARSE_ITER = 300
 _RESTARTS = ((32, 8), (128, 4), (None, 2))
 
 
-def lloyd(levels, points, centers, *, max_iter, tol_abs, start=None):
+def lloyd(levels, points, centers, *, max_iter, tol_abs, start=None, fixed=0):
     """Weighted Lloyd steps with Hamerly's bounds until a fixed point, a step that
     moves the centres less than ``tol_abs`` (total squared distance), or
-    ``max_iter`` steps; from the :class:`Assignment` ``start`` when given.
+    ``max_iter`` steps; from the :class:`Assignment` ``start`` when given.  The
+    first ``fixed`` centres stay where they are (locked colours).
 
     Returns the centres and the points' assignment to them (kept by ``levels`` when
     the points are its exact colours, for the final labels)."""
     X = points.X
     centers, assignment, _ = lloyd_steps(X, points.w.astype(X.dtype), centers.astype(X.dtype), max_iter=max_iter,
-                                         tol_abs=tol_abs, start=start)
+                                         tol_abs=tol_abs, start=start, fixed=fixed)
     if points is levels.exact:
         levels.keep(centers, assignment)
     return centers, assignment
 
 
-def start_centers(levels, k, *, init, rng, splits=None):
+def start_centers(levels, k, *, init, rng, splits=None, locked=None):
     """k starting centres (relative to ``levels.offset``) from ``levels.start_level()``:
     Wu's boxes (``splits`` when given, to share one pass between several k) or a draw
     of the seeding ``init``; filled up from the worst-served points when the start
-    has fewer than k distinct points."""
+    has fewer than k distinct points.  ``locked`` centres come first, and the start
+    draws the k - len(locked) others."""
     level = levels.start_level()
-    if init == "wu":
+    if locked is not None and len(locked):
+        free = k - len(locked)
+        centers = locked.astype(level.X.dtype)
+        if free:
+            centers = np.concatenate([centers, start_centers(levels, free, init=init, rng=rng)])
+    elif init == "wu":
         if splits is None:
             splits = levels.splits(k)
         centers = splits.centers(min(k, splits.n_boxes)).astype(level.X.dtype)
@@ -95,21 +102,22 @@ def start_centers(levels, k, *, init, rng, splits=None):
     return centers
 
 
-def _first_stage(levels, plan, centers, *, algorithm, rng, tol_abs):
+def _first_stage(levels, plan, centers, *, algorithm, rng, tol_abs, fixed=0):
     """Lloyd steps to convergence on the first binned level of ``plan``, or Sculley's
     mini-batch k-means on the finest bins: the centres, and the level's
-    :class:`Assignment` to them (None after mini-batch or with no plan)."""
-    if algorithm == "minibatch":
+    :class:`Assignment` to them (None after mini-batch or with no plan).  Mini-batch
+    has no fixed centres: with ``fixed`` ones, the Lloyd steps run instead."""
+    if algorithm == "minibatch" and not fixed:
         where = plan[-1] if plan else levels.exact
         model = KMeans(len(centers), init=centers, algorithm="minibatch", polish_iter=_COARSE_ITER,
                        init_size=len(where), random_state=rng)
         return model.fit(where.X, sample_weight=where.w).cluster_centers_, None
     if not plan:
         return centers, None
-    return lloyd(levels, plan[0], centers, max_iter=_COARSE_ITER, tol_abs=tol_abs)
+    return lloyd(levels, plan[0], centers, max_iter=_COARSE_ITER, tol_abs=tol_abs, fixed=fixed)
 
 
-def _finer_stages(levels, finer, first, *, coarse=None, fine_steps, exact_steps, tol_abs):
+def _finer_stages(levels, finer, first, *, coarse=None, fine_steps, exact_steps, tol_abs, fixed=0):
     """Up to ``fine_steps`` Lloyd steps on each of the ``finer`` binned levels, then
     ``exact_steps`` on the exact colours (none above :data:`EXACT_STEPS_MAX` of them);
     ``first`` is (centres, assignment of the level ``coarse``), each level starting
@@ -120,27 +128,29 @@ def _finer_stages(levels, finer, first, *, coarse=None, fine_steps, exact_steps,
             break
         start = None if assignment is None else levels.carried(coarse, assignment, level)
         steps = fine_steps if level is not levels.exact else exact_steps
-        centers, assignment = lloyd(levels, level, centers, max_iter=steps, tol_abs=tol_abs, start=start)
+        centers, assignment = lloyd(levels, level, centers, max_iter=steps, tol_abs=tol_abs, start=start,
+                                    fixed=fixed)
         coarse = level
     return centers
 
 
-def _refined(levels, centers, *, effort, algorithm, rng, tol_abs, first=None):
+def _refined(levels, centers, *, effort, algorithm, rng, tol_abs, first=None, fixed=0):
     """Centres refined from ``centers`` as far as ``effort`` goes (``first``: the
     result of the first stage from them, when already made)."""
     plan = levels.plan(len(centers))
     if first is None:
-        first = _first_stage(levels, plan, centers, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
+        first = _first_stage(levels, plan, centers, algorithm=algorithm, rng=rng, tol_abs=tol_abs, fixed=fixed)
     if effort == "fast" and plan:
         return first[0]
     fine_steps, exact_steps = STEPS[effort]
     # mini-batch ran on the finest bins already; with no bins, the colours converge
-    finer = plan[1:] if algorithm == "lloyd" else []
+    finer = plan[1:] if algorithm == "lloyd" or fixed else []
     return _finer_stages(levels, finer, first, coarse=plan[0] if plan else None, fine_steps=fine_steps,
-                         exact_steps=exact_steps if plan else _COARSE_ITER, tol_abs=tol_abs)
+                         exact_steps=exact_steps if plan else _COARSE_ITER, tol_abs=tol_abs, fixed=fixed)
 
 
-def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None, splits=None, rounded=None):
+def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None, splits=None, rounded=None,
+           locked=None):
     """k centres for the levels' points (fewer only when there are fewer distinct
     points), in the levels' centred coordinates (add ``levels.offset``).
 
@@ -162,15 +172,19 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
         Maps centres (in feature space) to the values they will take (palette
         entries are rounded): the thorough search compares its candidates by the
         objective of those.
+    locked : (m, d) ndarray, m <= k, optional
+        Centres (relative to ``levels.offset``) that stay fixed: the result's first
+        m rows, whatever the start, algorithm and effort (locked palette colours).
 
     Returns
     -------
     (k', d) ndarray of float32, k' <= k
     """
     tol_abs = levels.tolerance
-    start = start_centers(levels, k, init=init, rng=rng, splits=splits)
+    fixed = 0 if locked is None else len(locked)
+    start = start_centers(levels, k, init=init, rng=rng, splits=splits, locked=locked)
     if effort != "thorough":
-        return _refined(levels, start, effort=effort, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
+        return _refined(levels, start, effort=effort, algorithm=algorithm, rng=rng, tol_abs=tol_abs, fixed=fixed)
 
     def score(centers):  # the objective of the palette the centres become
         settled = centers if rounded is None else rounded(centers + levels.offset) - levels.offset
@@ -179,21 +193,22 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
     # With Lloyd steps "fast" and "normal" share their first stage, deterministic: one
     # run of it serves both.  (Mini-batch draws anew for each, from the one stream.)
     first = None
-    if algorithm == "lloyd":
-        first = _first_stage(levels, levels.plan(k), start, algorithm=algorithm, rng=rng, tol_abs=tol_abs)
-    candidates = [_refined(levels, start, effort=level, algorithm=algorithm, rng=rng, tol_abs=tol_abs, first=first)
-                  for level in ("fast", "normal")]
+    if algorithm == "lloyd" or fixed:
+        first = _first_stage(levels, levels.plan(k), start, algorithm=algorithm, rng=rng, tol_abs=tol_abs,
+                             fixed=fixed)
+    candidates = [_refined(levels, start, effort=level, algorithm=algorithm, rng=rng, tol_abs=tol_abs, first=first,
+                           fixed=fixed) for level in ("fast", "normal")]
     n_restarts = next(n for limit, n in _RESTARTS if limit is None or k <= limit)
     for stream in rng.spawn(n_restarts):
-        restart = start_centers(levels, k, init="k-means++", rng=stream)
+        restart = start_centers(levels, k, init="k-means++", rng=stream, locked=locked)
         candidates.append(_refined(levels, restart, effort="normal", algorithm=algorithm, rng=stream,
-                                   tol_abs=tol_abs))
+                                   tol_abs=tol_abs, fixed=fixed))
     scores = [score(centers) for centers in candidates]
     best = candidates[int(np.argmin(scores))]
-    if algorithm != "minibatch":  # the best, further: more steps on the finer levels and the colours
+    if algorithm != "minibatch" or fixed:  # the best, further: more steps on the finer levels and the colours
         fine_steps, exact_steps = STEPS["thorough"]
         further = _finer_stages(levels, levels.plan(k)[1:], (best, None), fine_steps=fine_steps,
-                                exact_steps=exact_steps, tol_abs=tol_abs)
+                                exact_steps=exact_steps, tol_abs=tol_abs, fixed=fixed)
         candidates.append(further)
         scores.append(score(further))
     return candidates[int(np.argmin(scores))]
@@ -209,7 +224,7 @@ class Search:
     effort: str = DEFAULT_EFFORT
 
 
-def cluster_colors(levels, k, how=Search(), *, rng=None, splits=None, rounded=None):
+def cluster_colors(levels, k, how=Search(), *, rng=None, splits=None, rounded=None, locked=None):
     """k centres, in feature space, for the weighted distinct colours of ``levels``
     (fewer only when there are fewer distinct colours): :func:`search` as ``how``
     says, back in the colours' coordinates.
@@ -220,5 +235,7 @@ def cluster_colors(levels, k, how=Search(), *, rng=None, splits=None, rounded=No
     -------
     (k', d) ndarray of float32, k' <= k
     """
+    if locked is not None:
+        locked = (locked - levels.offset).astype(np.float32)
     return search(levels, k, init=how.init, algorithm=how.algorithm, effort=how.effort, rng=rng, splits=splits,
-                  rounded=rounded) + levels.offset
+                  rounded=rounded, locked=locked) + levels.offset

@@ -409,3 +409,25 @@ def test_the_default_beats_one_kmeans_plus_plus_run_on_a_rugged_data_set():
         assert default <= single * (1 + 1e-12)
         better += default < single * (1 - 1e-9)
     assert better  # some seed's single run ended in a worse minimum
+
+
+def test_lloyd_keeps_fixed_centres_and_moves_the_others_as_plain_lloyd():
+    """``fixed`` centres take their points but never move, even when empty; the free
+    ones follow plain Lloyd steps (a NumPy oracle)."""
+    from quantize.cluster.lloyd import lloyd
+
+    X, _ = make_blobs(200, [[0, 0], [6, 0], [0, 6]], 1.0, seed=3)
+    w = np.ones(len(X))
+    start = np.array([[50.0, 50.0], [0.0, 0.5], [6.0, 1.0], [1.0, 5.0]])  # the first serves no point
+    centers, state, _ = lloyd(X, w, start.copy(), max_iter=100, tol_abs=0.0, fixed=2)
+    np.testing.assert_array_equal(centers[:2], start[:2])
+    expected = start.copy()
+    for _ in range(100):
+        labels = ((X[:, None] - expected[None]) ** 2).sum(axis=2).argmin(axis=1)
+        moved = np.array([X[labels == j].mean(axis=0) for j in (2, 3)])
+        if np.array_equal(moved, expected[2:]):
+            break
+        expected[2:] = moved
+    np.testing.assert_allclose(centers, expected, atol=1e-9)
+    np.testing.assert_array_equal(state.labels, labels)
+    assert not (state.labels == 0).any()  # the far fixed centre stayed empty, not re-seeded

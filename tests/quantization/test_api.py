@@ -607,3 +607,21 @@ def test_apply_palette_is_exactly_nearest_in_cielab():
     from quantize import apply_palette
 
     assert apply_palette(pixel, palette, colorspace="lab").labels[0, 0] == 1
+
+
+@pytest.mark.parametrize("how", [dict(effort="fast"), dict(init="k-means++"), dict(effort="thorough")])
+def test_locked_colours_go_through_the_same_search(photo, how):
+    """A lock fixes centres of the ordinary search: its effort, start and algorithm
+    still apply."""
+    lock = np.array([[255, 255, 255], [0, 0, 0]], np.uint8)
+    result = quantize_image(photo, 8, random_state=0, lock=lock, **how)
+    np.testing.assert_array_equal(result.palette[:2], lock)
+    normal = quantize_image(photo, 8, random_state=0, lock=lock)
+    assert not np.array_equal(result.palette, normal.palette)  # another search: another palette
+
+
+def test_locked_colours_with_minibatch_run_lloyd_steps(photo):
+    """Mini-batch k-means has no fixed centres: with a lock it runs the Lloyd steps."""
+    lock = [[255, 255, 255]]
+    minibatch = quantize_image(photo, 8, random_state=0, lock=lock, algorithm="minibatch")
+    np.testing.assert_array_equal(minibatch.palette, quantize_image(photo, 8, random_state=0, lock=lock).palette)
