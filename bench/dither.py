@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _images import default_images  # noqa: E402
 from _timing import timed  # noqa: E402
 
-from quantize import load_image, quantize_image  # noqa: E402
+from quantize import encode, load_image, quantize_image  # noqa: E402
 
 
 #: Our calls: (dither, colour space); the default space, and sRGB (the PSNR mode).
@@ -89,7 +89,7 @@ def main():
                 for method, space in OURS:
                     seconds, result = timed(lambda: quantize_image(pixels, k, random_state=0, dither=method,
                                                                     colorspace=space), args.runs)
-                    data = result.encode("PNG").data
+                    data = encode(result, "PNG").data
                     plain_seconds.setdefault(space, seconds)
                     line[_name(method, space)] = (seconds, seconds / plain_seconds[space],
                                                   _psnr(result.image[..., :3], pixels),

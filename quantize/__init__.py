@@ -23,7 +23,8 @@ from .errors import (
 #: quantize (and so starting the command line) loads neither NumPy nor Pillow.
 _LAZY = {
     "get_num_threads": "_parallel", "set_num_threads": "_parallel", "KMeans": "cluster",
-    "load_image": "files.read",
+    "load_image": "files.read", "save": "files.results", "encode": "files.results",
+    "save_segments": "files.results",
     **dict.fromkeys(["QuantizeResult", "QuantizeSettings", "Report", "apply_palette", "color_histogram",
                      "fit_palette", "fit_shared_palette", "quantize_image"], "quantization"),
     "SegmentResult": "segmentation", "SegmentSettings": "segmentation", "segment_image": "segmentation",
@@ -57,6 +58,7 @@ __all__ = [
     "__version__",
     "apply_palette",
     "color_histogram",
+    "encode",
     "fit_palette",
     "fit_shared_palette",
     "get_num_threads",
@@ -64,6 +66,8 @@ __all__ = [
     "quantize_animation",
     "quantize_folder",
     "quantize_image",
+    "save",
+    "save_segments",
     "segment_image",
     "set_num_threads",
     "suggest_k",

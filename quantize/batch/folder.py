@@ -55,13 +55,15 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
         Outputs and manifest are the same as a local run's.
     **options
         Fields of either settings object, as keywords, replacing theirs:
-    n_colors, algorithm, init, effort, max_pixels, quality, max_delta_e, colorspace, dither, dither_strength, ssim
+    n_colors, algorithm, init, effort, quality, max_delta_e, colorspace, dither, dither_strength, ssim
         As in :func:`quantize.quantize_image`, per image (with a target, n_colors is
         the most colours allowed; an image that cannot meet it fails with the reason).
         ``colorspace``, ``dither`` and ``dither_strength`` also apply to a shared or
         given palette, and ``colorspace`` to the segmentations.  ``random_state`` is
         an int used for every image (default 0; None draws one); the manifest
         records it.  All are checked before any file is read.
+    max_pixels : int or None
+        Decompression-bomb limit of each image read (None: no limit).
     recursive : bool
         Also process subfolders; the tree is mirrored in ``output_dir``.
     include, exclude : sequences of glob patterns
@@ -152,7 +154,7 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
             ours = client is not None and not b.overwrite and not target.exists() and (
                 segment_dir is None or not segment_dir.exists())
             tasks.append((index, Task(source, target, s, b.overwrite, b.palette, segment_dir, b.n_segments,
-                                      b.thumbnails, ours)))
+                                      b.thumbnails, ours, b.max_pixels)))
 
     finished = sum(o is not None for o in outcomes)
 
@@ -220,7 +222,7 @@ def _parameters(s, b, exclude, has_palette):
     """The manifest's record of the settings."""
     return {
         "n_colors": s.n_colors, "algorithm": s.algorithm, "init": s.init, "effort": s.effort, "seed": s.random_state,
-        "max_pixels": s.max_pixels, "n_segments": b.n_segments, "quality": s.quality, "max_delta_e": s.max_delta_e,
+        "max_pixels": b.max_pixels, "n_segments": b.n_segments, "quality": s.quality, "max_delta_e": s.max_delta_e,
         "colorspace": s.colorspace, "dither": s.dither, "dither_strength": s.dither_strength, "ssim": s.ssim,
         "recursive": b.recursive, "include": list(b.include), "exclude": list(exclude), "jobs": b.jobs,
         "skip_existing": b.skip_existing, "overwrite": b.overwrite, "suffix": b.suffix,

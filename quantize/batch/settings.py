@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import SettingsMixin, check_int
+from ..files.read import DEFAULT_MAX_PIXELS
 from ..quantization.settings import QuantizeSettings, check_palette
 from ..segmentation.settings import MAX_SEGMENTS
 
@@ -31,6 +32,7 @@ class BatchSettings(SettingsMixin):
     n_segments: int = 4
     thumbnails: bool = False
     html_report: Path | None = None
+    max_pixels: int | None = DEFAULT_MAX_PIXELS
 
     def __post_init__(self):
         def put(name, value):
@@ -42,6 +44,8 @@ class BatchSettings(SettingsMixin):
             put("palette", check_palette(self.palette))
         put("jobs", check_int(self.jobs if self.jobs is not None else os.cpu_count() or 1, "jobs", low=1))
         put("n_segments", check_int(self.n_segments, "n_segments", low=1, high=MAX_SEGMENTS))
+        if self.max_pixels is not None:
+            put("max_pixels", check_int(self.max_pixels, "max_pixels", low=1))
         if self.html_report is not None:
             put("html_report", Path(self.html_report))
             put("thumbnails", True)  # the page shows them

@@ -11,7 +11,9 @@ import numpy as np
 
 from ..errors import InputFileError, OutputError, QuantizeError
 from ..files.encode import output_format
+from ..files.read import DEFAULT_MAX_PIXELS
 from ..files.remote import RemotePath, load_image_at
+from ..files.results import encode, save, save_segments
 from ..files.write import check_output_path, make_folder
 from ..quantization.api import apply_palette, color_histogram, quantize_image
 from ..quantization.settings import QuantizeSettings
@@ -34,6 +36,7 @@ class Task:
     #: The output (and segments folder) did not exist when the batch began, so one
     #: found now was left by an earlier attempt of this task (a retried task).
     outputs_are_ours: bool = False
+    max_pixels: int | None = DEFAULT_MAX_PIXELS
 
 
 def failed(task, reason):
@@ -52,7 +55,7 @@ def quantize_file(task):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the report's notes say what matters
-            loaded = load_image_at(task.input, max_pixels=s.max_pixels)
+            loaded = load_image_at(task.input, max_pixels=task.max_pixels)
             remote = isinstance(task.output, RemotePath)
             earlier = task.outputs_are_ours and task.output.exists()  # a retried task's first attempt
             if remote or earlier:
@@ -66,7 +69,7 @@ def quantize_file(task):
                 result = apply_palette(loaded, task.palette, colorspace=s.colorspace, dither=s.dither,
                                        dither_strength=s.dither_strength, ssim=s.ssim)
             if remote or earlier:  # remote: one PUT of the finished file
-                encoded = result.encode(output_format(task.output), name=str(task.output))
+                encoded = encode(result, output_format(task.output), name=str(task.output))
                 if not earlier:
                     task.output.write_bytes(encoded.data, overwrite=task.overwrite)
                 elif task.output.read_bytes() != encoded.data:
@@ -74,7 +77,7 @@ def quantize_file(task):
                 report = result.report = encoded.report
             else:
                 make_folder(task.output.parent)
-                report = result.save(task.output, overwrite=task.overwrite)
+                report = save(result, task.output, overwrite=task.overwrite)
             report.input = str(task.input)  # a URL stays a URL
             if task.segment_dir is not None:
                 from ..segmentation import segment_image  # scipy and skimage: only when asked
@@ -97,17 +100,17 @@ def quantize_file(task):
 
 
 def _save_segments(segments, folder, overwrite):
-    """SegmentResult.save, into a local folder or, file by file (one PUT each), into a
+    """save_segments into a local folder or, file by file (one PUT each), into a
     remote one."""
     if not isinstance(folder, RemotePath):
-        segments.save(folder, overwrite=overwrite)
+        save_segments(segments, folder, overwrite=overwrite)
         return
     if not overwrite:
         for name in segments.file_names():
             if (folder / name).exists():
                 raise OutputError("file exists (use --force to overwrite it)", folder / name)
     with tempfile.TemporaryDirectory(prefix="quantize-segments-") as local:
-        segments.save(local, overwrite=True)
+        save_segments(segments, local, overwrite=True)
         for name in segments.file_names():
             (folder / name).write_bytes((Path(local) / name).read_bytes(), overwrite=True)
 
@@ -117,7 +120,7 @@ def histogram_file(task):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the decoders' warnings are the image's notes
-            return color_histogram(load_image_at(task.input, max_pixels=task.settings.max_pixels))
+            return color_histogram(load_image_at(task.input, max_pixels=task.max_pixels))
     except InputFileError as e:
         return e.reason
     except MemoryError:

@@ -7,6 +7,7 @@ import click
 from ..files.encode import output_format
 from ..files.palettes import load_palette
 from ..files.read import check_input_file, load_image
+from ..files.results import save
 from ..files.write import check_outputs
 from ..quantization.api import apply_palette
 from .app import detail, one_line_errors, say
@@ -41,6 +42,7 @@ def apply(ctx, input, palette_file, output, as_json, force, **options):
         quantize apply photo.jpg --palette brand.json -o photo-brand.png
     """
     with one_line_errors(input):
+        max_pixels = options.pop("max_pixels")
         s = quantize_settings(ctx, options)
         check_input_file(input)
         output = output or input.with_name(f"{input.stem}-palette.png")
@@ -48,11 +50,11 @@ def apply(ctx, input, palette_file, output, as_json, force, **options):
                       overwrite=force)
         output_format(output)
         palette = load_palette(palette_file)
-        loaded = load_image(input, max_pixels=s.max_pixels)
+        loaded = load_image(input, max_pixels=max_pixels)
         detail(f"{input}: read in {loaded.seconds:.2f} s")
         result = apply_palette(loaded, palette, colorspace=s.colorspace, dither=s.dither,
                                dither_strength=s.dither_strength, ssim=s.ssim)
-        report = result.save(output, overwrite=force)
+        report = save(result, output, overwrite=force)
         detail(f"{input}: mapped and wrote {output} ({report.output_bytes:,} B) in {report.seconds:.2f} s")
     if as_json:
         click.echo(json.dumps(report.to_dict()))

@@ -89,7 +89,7 @@ def batch(ctx, input_dir, output_dir, scheduler, as_json, force, **options):
     palette_file, report_path = options.pop("palette_file"), options.pop("report_path")
     folder_options = {name: options.pop(name) for name in
                       ("recursive", "include", "exclude", "jobs", "skip_existing", "suffix", "shared_palette",
-                       "segment", "n_segments")}
+                       "segment", "n_segments", "max_pixels")}
     with one_line_errors(input_dir):
         settings = quantize_settings(ctx, options)
         if folder_options["shared_palette"] and palette_file is not None:

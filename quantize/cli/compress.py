@@ -14,6 +14,7 @@ from ..files.palette_formats import FORMATS as PALETTE_FILE_FORMATS
 from ..files.palettes import load_palette
 from ..files.palettes import save_palette as write_palette
 from ..files.read import check_input_file, load_image, load_image_bytes, read_stdin
+from ..files.results import encode
 from ..files.write import atomic_write, check_outputs, check_plan
 from ..quantization.animation import WEIGHTS, quantize_animation
 from ..quantization.api import apply_palette, quantize_image
@@ -139,7 +140,7 @@ def compress(ctx, inputs, output, suffix, ext, save_palette, as_json, force, **o
     palette_file, quality_range = options.pop("palette_file"), options.pop("quality")
     mode_options = {name: options.pop(name) for name in
                     ("keep_icc", "image_format", "force_output", "skip_if_larger", "first_frame", "frame_palettes",
-                     "frame_weight")}
+                     "frame_weight", "max_pixels")}
     if mode_options["frame_palettes"] and (save_palette is not None or palette_file is not None):
         raise click.UsageError("--frame-palettes fits a palette per frame: not with --palette or --save-palette")
     if len(inputs) > 1 and (output is not None or save_palette is not None):
@@ -194,7 +195,7 @@ def _plan(mode, inputs, palette_file):
                 with one_line_errors(input):
                     check_input_file(input)
                     planned.animation = None if mode.first_frame else open_animation(
-                        input, max_pixels=mode.settings.max_pixels)
+                        input, max_pixels=mode.max_pixels)
                     planned.output = mode.output_for(input, _format(planned.animation))
             except click.ClickException as e:
                 planned.error = e
@@ -261,9 +262,9 @@ def _run(mode, planned, palette_file):
     input, output, animation = planned.input, planned.output, planned.animation
     data = None
     if input == STDIO:
-        data = read_stdin(max_pixels=s.max_pixels)
+        data = read_stdin(max_pixels=mode.max_pixels)
         if not mode.first_frame:
-            animation = open_animation(data=data, max_pixels=s.max_pixels)
+            animation = open_animation(data=data, max_pixels=mode.max_pixels)
     animated = _format(animation)
     smallest = mode.image_format == "smallest"
     if output != STDIO:  # the plan is checked; what exists now is checked again
@@ -296,9 +297,9 @@ def _run(mode, planned, palette_file):
         steps = StepProgress(enabled=wanted(as_json=mode.as_json) and not s.targeted, label="read, quantise, encode")
         try:
             if data is not None:
-                loaded = load_image_bytes(data, max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
+                loaded = load_image_bytes(data, max_pixels=mode.max_pixels, keep_icc=mode.keep_icc)
             else:
-                loaded = load_image(input, max_pixels=s.max_pixels, keep_icc=mode.keep_icc)
+                loaded = load_image(input, max_pixels=mode.max_pixels, keep_icc=mode.keep_icc)
             steps(1, 3)
             detail(f"{input}: {loaded.pixels.shape[1]}x{loaded.pixels.shape[0]} px read in {loaded.seconds:.2f} s")
             result, missed = _quantized(mode, lambda **kw: _still(mode, loaded, **kw))
@@ -316,8 +317,7 @@ def _run(mode, planned, palette_file):
         return "not met", report, EXIT_NOT_MET
     detail(f"{input}: {result.report.colors_used} colours in {result.report.seconds - read_seconds:.2f} s")
     try:
-        encoded = (result.encode(image_format, name=output) if animation is not None
-                   else result.encode(image_format, smallest=smallest, name=output))
+        encoded = encode(result, image_format, smallest=smallest and animation is None, name=output)
     finally:
         if animation is None:
             steps(3, 3)  # and closed: what is left (writing) is quick

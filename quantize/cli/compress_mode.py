@@ -38,6 +38,7 @@ class CompressMode:
     first_frame: bool = False
     frame_palettes: bool = False
     frame_weight: str = "pixels"
+    max_pixels: int | None = None
 
     def default_suffix(self):
         """``-q<K>``, or the targets (``-q35dB``, ``-q30-40dB``, ``-de2.5``), so that

@@ -47,6 +47,7 @@ def palette(ctx, input, kind, output, force, **options):
     if output is None and kind == "png":
         raise click.UsageError("--format png needs -o FILE")
     with one_line_errors(input):
+        max_pixels = options.pop("max_pixels")
         s = quantize_settings(ctx, options)
         check_input_file(input)
         if output is not None:
@@ -57,7 +58,7 @@ def palette(ctx, input, kind, output, force, **options):
                     param_hint="'-o' / '--output'",
                 )
         # the palette alone: no rebuilt image, no metrics
-        loaded = load_image(input, max_pixels=s.max_pixels)
+        loaded = load_image(input, max_pixels=max_pixels)
         detail(f"{input}: read in {loaded.seconds:.2f} s")
         start = time.perf_counter()
         colors, labels = fit_palette(loaded, s.n_colors, random_state=s.random_state, colorspace=s.colorspace,

@@ -7,6 +7,7 @@ import click
 
 from ..errors import OutputError
 from ..files.read import check_input_file, load_image
+from ..files.results import save_segments
 from ..files.write import check_outputs
 from ..segmentation import MAX_SEGMENTS, MAX_SIGMA, MAX_SPATIAL, OVERLAY_MODES, SegmentSettings, output_names, segment_image
 from .app import detail, one_line_errors, say
@@ -53,7 +54,7 @@ from .options import (
 @json_opt
 @verbosity_opts
 @force_opt
-def segment(input, output_dir, overlay_mode, as_json, force, seed, **options):
+def segment(input, output_dir, overlay_mode, as_json, force, seed, max_pixels, **options):
     """Segment INPUT into K colour clusters and their connected regions.
 
     \b
@@ -87,11 +88,11 @@ def segment(input, output_dir, overlay_mode, as_json, force, seed, **options):
             raise OutputError("exists and is not a folder", output_dir)
         check_outputs([(output_dir / name, "an output") for name in output_names(settings.n_segments)],
                       reads=[(input, "the input image")], overwrite=force)
-        loaded = load_image(input, max_pixels=settings.max_pixels)
+        loaded = load_image(input, max_pixels=max_pixels)
         detail(f"{input}: read in {loaded.seconds:.2f} s")
         result = segment_image(loaded, settings=settings)
         detail(f"{input}: segmented in {result.seconds:.2f} s")
-        result.save(output_dir, overwrite=force, overlay=overlay_mode)
+        save_segments(result, output_dir, overwrite=force, overlay=overlay_mode)
         detail(f"{input}: wrote {len(output_names(settings.n_segments))} files into {output_dir}/")
     summary = result.to_dict()
     if as_json:

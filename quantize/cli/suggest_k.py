@@ -54,11 +54,12 @@ def suggest_k(ctx, input, k_min, k_max, max_delta_e, plot_path, as_json, force, 
     if k_min > k_max:
         raise click.BadParameter(f"--k-min {k_min} is above --k-max {k_max}", param_hint="'--k-min'")
     with one_line_errors(input):
+        max_pixels = options.pop("max_pixels")
         s = quantize_settings(ctx, options)
         check_input_file(input)
         if plot_path is not None:
             check_outputs([(plot_path, "the --plot file")], reads=[(input, "the input image")], overwrite=force)
-        loaded = load_image(input, max_pixels=s.max_pixels)
+        loaded = load_image(input, max_pixels=max_pixels)
         detail(f"{input}: read in {loaded.seconds:.2f} s")
         progress = KProgress(enabled=wanted(as_json=as_json))
         suggestion = suggest(loaded, k_min=k_min, k_max=k_max, max_delta_e=max_delta_e, settings=s,

@@ -9,7 +9,6 @@ palette index per pixel, are what is held then.
 """
 
 import io
-import math
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,8 +17,9 @@ import numpy as np
 from PIL import Image
 
 from ..color.alpha import lookup_table
-from ..errors import ImageError, InvalidParameterError, OutputError
-from .read import DEFAULT_MAX_PIXELS, check_input_file, opened, too_large
+from ..errors import ImageError, OutputError
+from ..image import MAX_LOOP, Animation, Frame, duration_ms
+from .read import DEFAULT_MAX_PIXELS, check_input_file, load_image, opened, too_large
 
 #: Formats that hold an animation, and what an animated output may be.
 ANIMATED_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
@@ -31,18 +31,6 @@ ANIMATION_BUDGET = 2
 #: The longest frame each format can store, in milliseconds (GIF: 16 bits of
 #: centiseconds; APNG: 16 bits of seconds; WebP: 24 bits of milliseconds).
 MAX_DURATION = {"GIF": 655_350, "PNG": 65_535_000, "WEBP": (1 << 24) - 1}
-#: The most loops each format can store (0 is for ever).
-MAX_LOOP = 65_535
-
-
-def duration_ms(value):
-    """A frame's duration as whole milliseconds: 0 for what is not a finite,
-    positive number (files can say NaN, infinity or nothing)."""
-    try:
-        value = float(value or 0)
-    except (TypeError, ValueError):
-        return 0
-    return int(min(round(value), 1 << 31)) if math.isfinite(value) and value > 0 else 0
 
 
 def check_budget(size, n_frames, max_pixels, path=None):
@@ -55,81 +43,15 @@ def check_budget(size, n_frames, max_pixels, path=None):
 
 
 @dataclass(frozen=True)
-class Frame:
-    """One frame as displayed: (H, W, 4) uint8 RGBA pixels and its timing.
+class AnimationFile(Animation):
+    """The :class:`~quantize.image.Animation` of a file, read lazily:
+    :meth:`frames` decodes one frame at a time (see :func:`open_animation`)."""
 
-    ``disposal`` is what happens to the frame's area before the next one (GIF:
-    0-3, APNG: 0-2, None when the format has no such notion); ``blend`` is APNG's.
-    """
-
-    pixels: np.ndarray
-    duration: int
-    disposal: int | None = None
-    blend: int | None = None
-
-
-@dataclass(frozen=True)
-class Animation:
-    """An animated image, read lazily: :meth:`frames` decodes one frame at a time.
-
-    Attributes
-    ----------
-    path : Path or None
-        The file ("-" for stdin); None for frames given as arrays.
-    file_bytes : int or None
-    format : str or None
-        "GIF", "PNG" (APNG) or "WEBP".
-    size : (int, int)
-        Width and height of the canvas.
-    n_frames : int
-    loop : int or None
-        Times to play, 0 for ever; None when the file says nothing (GIF: play once).
-    seconds : float
-        Time spent opening the file (decoding happens in :meth:`frames`).
-    """
-
-    path: Path | None
-    file_bytes: int | None
-    format: str | None
-    size: tuple
-    n_frames: int
-    loop: int | None = 0
-    seconds: float = 0.0
     _source: object = field(default=None, repr=False)
     _max_pixels: int | None = field(default=DEFAULT_MAX_PIXELS, repr=False)
-    _arrays: tuple | None = field(default=None, repr=False)
-    _durations: tuple | None = field(default=None, repr=False)
-
-    @classmethod
-    def from_arrays(cls, frames, *, durations=100, loop=0):
-        """An animation of (H, W, 3) or (H, W, 4) uint8 arrays, all of one size.
-
-        ``durations`` is one number of milliseconds for every frame or one per frame.
-        """
-        arrays = tuple(np.asarray(frame) for frame in frames)
-        if not arrays:
-            raise InvalidParameterError("an animation needs at least one frame")
-        shapes = {a.shape[:2] for a in arrays}
-        if len(shapes) > 1 or any(a.dtype != np.uint8 or a.ndim != 3 or a.shape[2] not in (3, 4) for a in arrays):
-            raise InvalidParameterError("animation frames must be (H, W, 3) or (H, W, 4) uint8 arrays of one size")
-        durations = (durations,) * len(arrays) if np.isscalar(durations) else tuple(durations)
-        if len(durations) != len(arrays) or not all(
-                isinstance(d, (int, float, np.number)) and 0 <= d <= 1 << 31 for d in durations):
-            raise InvalidParameterError("durations: one number of milliseconds per frame, 0 to 2^31")
-        if loop is not None and not (isinstance(loop, (int, np.integer)) and 0 <= loop <= MAX_LOOP):
-            raise InvalidParameterError(f"loop={loop!r} must be None or an integer in [0, {MAX_LOOP}]")
-        height, width = arrays[0].shape[:2]
-        return cls(None, None, None, (width, height), len(arrays), loop, _arrays=arrays,
-                   _durations=tuple(duration_ms(d) for d in durations))
 
     def frames(self):
-        """Yield every :class:`Frame` in order, decoded as it is reached."""
-        if self._arrays is not None:
-            for array, duration in zip(self._arrays, self._durations):
-                rgba = array if array.shape[2] == 4 else np.dstack(
-                    [array, np.full(array.shape[:2], 255, np.uint8)])
-                yield Frame(rgba, duration)
-            return
+        """Yield every :class:`~quantize.image.Frame` in order, decoded as it is reached."""
         source = io.BytesIO(self._source) if isinstance(self._source, bytes) else self._source
         with opened(source, self.path, self._max_pixels, []) as image:
             for index in range(self.n_frames):
@@ -172,10 +94,21 @@ def open_animation(path=None, *, data=None, name="-", max_pixels=DEFAULT_MAX_PIX
             return None
         check_budget(image.size, image.n_frames, max_pixels, path)
         loop = image.info.get("loop")
-        animation = Animation(path, file_bytes, image.format, image.size, image.n_frames,
+        animation = AnimationFile(path, file_bytes, image.format, image.size, image.n_frames,
                               None if loop is None else min(int(loop), MAX_LOOP),
                               _source=data if data is not None else path, _max_pixels=max_pixels)
     return replace(animation, seconds=time.perf_counter() - start)
+
+
+def read_animation(path, *, max_pixels=DEFAULT_MAX_PIXELS):
+    """The :class:`~quantize.image.Animation` of a file: its frames read lazily
+    (:func:`open_animation`), or a still image as one frame."""
+    opened = open_animation(path, max_pixels=max_pixels)
+    if opened is not None:
+        return opened
+    loaded = load_image(path, max_pixels=max_pixels)
+    still = Animation.from_arrays([loaded.pixels])
+    return replace(still, path=loaded.path, file_bytes=loaded.file_bytes, format=loaded.format)
 
 
 def _transparent_color(palette):

@@ -56,7 +56,7 @@ def render(entries, kind, *, title="quantize"):
     if kind == "hex":
         return ("\n".join(e["hex"] for e in entries) + "\n").encode()
     if kind == "png":
-        from .draw import swatch  # scikit-image's boundaries come with it: load on use
+        from ..drawing import swatch  # scikit-image's boundaries come with it: load on use
 
         colors = np.array([e["rgb"] for e in entries], dtype=np.uint8).reshape(-1, 3)
         captions = [e["hex"] + ("" if e["share"] is None else f"  {e['share']:.1%}") + f"  {e['name']}"

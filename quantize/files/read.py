@@ -10,14 +10,12 @@ import os
 import stat
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .._validation import check_image
-from ..errors import ImageError, ImageTooLargeError, InvalidParameterError, PaletteError
+from ..errors import ImageError, ImageTooLargeError, PaletteError
+from ..image import LoadedImage, image_to_array
 from .decoder_notes import decoder_messages
 
 
@@ -27,44 +25,7 @@ DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS
 
 #: The note of an image loaded with ``keep_icc`` whose profile was kept.
 ICC_KEPT_NOTE = "the embedded ICC profile is kept in the output; colours were clustered as they are"
-_16BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
 _pixel_limit_lock = threading.RLock()
-
-
-@dataclass(frozen=True)
-class LoadedImage:
-    """A decoded image and what is known about its file.
-
-    Attributes
-    ----------
-    pixels : (H, W, 3) or (H, W, 4) ndarray of uint8
-        RGB, or RGBA when the image has any pixel that is not fully opaque.
-    path : Path or None
-    file_bytes : int or None
-        Size of the file on disk.
-    format : str or None
-        Pillow's format name ("PNG", "JPEG", ...).
-    mode : str or None
-        Pillow's mode of the file before conversion ("P", "I;16", "CMYK", ...).
-    frames : int
-        Number of frames in the file; only the first is used.
-    notes : tuple of str
-        Conversions the user should know about (animated input, 16-bit reduction...).
-    seconds : float
-        Time spent reading and decoding.
-    icc_profile : bytes or None
-        The embedded ICC profile, kept only when loaded with ``keep_icc``.
-    """
-
-    pixels: np.ndarray
-    path: Path | None = None
-    file_bytes: int | None = None
-    format: str | None = None
-    mode: str | None = None
-    frames: int = 1
-    notes: tuple = field(default_factory=tuple)
-    seconds: float = 0.0
-    icc_profile: bytes | None = None
 
 
 # File signatures of the common formats, to tell "corrupt PNG" from "not an image".
@@ -150,46 +111,6 @@ def too_large(what, max_pixels, path):
                               "--max-pixels if you trust this file)", path)
 
 
-def image_to_array(image):
-    """Convert a Pillow image to (H, W, 3|4) uint8 pixels.
-
-    Returns
-    -------
-    pixels : ndarray of uint8
-        RGBA only if the image carries alpha or a transparency key *and* some pixel is
-        not fully opaque; otherwise RGB.
-    notes : list of str
-    """
-    notes = []
-    mode = image.mode
-    if mode in _16BIT_MODES or mode == "F":
-        values = np.asarray(image)
-        if mode == "F":
-            finite = np.isfinite(values)
-            if not finite.any():
-                raise ImageError("no finite pixel value (all NaN or infinite)")
-            scale = 255.0 if values[finite].max() <= 1.0 else 1.0
-            grey = np.clip(np.where(finite, values, 0), 0, 255 / scale) * scale
-            notes.append("floating-point greyscale converted to 8 bits"
-                         + ("" if finite.all() else "; NaN and infinite pixels taken as 0"))
-        else:
-            grey = np.clip(values, 0, 65535) / 257.0
-            notes.append("16-bit greyscale reduced to 8 bits per channel")
-        grey = np.rint(grey).astype(np.uint8)
-        return np.repeat(grey[..., None], 3, axis=2), notes
-    if mode == "La":  # premultiplied grey + alpha, which Pillow does not convert
-        values = np.asarray(image).astype(np.float64)
-        alpha = values[..., 1]
-        grey = np.where(alpha > 0, np.minimum(values[..., 0] * 255 / np.maximum(alpha, 1), 255), 0)
-        return check_image(np.dstack([np.rint(grey), alpha]).astype(np.uint8)), notes
-    has_alpha = "A" in image.getbands() or "transparency" in image.info
-    target = "RGBA" if has_alpha else "RGB"
-    pixels = np.asarray(image if mode == target else image.convert(target))
-    if has_alpha and (pixels[..., 3] == 255).all():
-        pixels = pixels[..., :3]
-    return np.ascontiguousarray(pixels), notes
-
-
 def _to_srgb(image, icc, notes):
     """The image converted from its embedded ICC profile to sRGB (Pillow's ImageCms)."""
     from PIL import ImageCms
@@ -208,25 +129,6 @@ def _to_srgb(image, icc, notes):
         return image
     notes.append(f"converted from the embedded ICC profile '{name}' to sRGB")
     return converted
-
-
-def as_loaded(image, max_pixels=DEFAULT_MAX_PIXELS):
-    """Whatever the library's functions take as an image, as a :class:`LoadedImage`:
-    a LoadedImage as it is, a path read with :func:`load_image`, a Pillow image or an
-    array (see ``check_image``)."""
-    if isinstance(image, LoadedImage):
-        return image
-    if isinstance(image, (str, Path)):
-        return load_image(image, max_pixels=max_pixels)
-    if isinstance(image, Image.Image):
-        if image.width == 0 or image.height == 0:
-            raise InvalidParameterError(f"image is empty; got size {image.size}")
-        try:
-            pixels, notes = image_to_array(image)
-        except (ValueError, OSError) as e:
-            raise InvalidParameterError(f"cannot convert a Pillow image of mode {image.mode!r}: {e}") from e
-        return LoadedImage(check_image(pixels), notes=tuple(notes))
-    return LoadedImage(check_image(image))
 
 
 def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):

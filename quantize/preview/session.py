@@ -20,6 +20,7 @@ from .._validation import check_choice, check_float, check_int
 from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE, hex_code
 from ..color.names import color_names
 from ..errors import InvalidParameterError, OutputError
+from ..files.results import encode
 from ..files.write import atomic_write
 from ..quantization.api import quantize_image
 from ..quantization.dither import METHODS as DITHERS
@@ -207,7 +208,7 @@ class PreviewSession:
 
     def _compute(self, setting):
         result = quantize_image(self.loaded, **setting.options())
-        encoded = result.encode("PNG")
+        encoded = encode(result, "PNG")
         labels = result.labels
         counts = np.bincount(labels[labels >= 0].ravel(), minlength=len(result.palette))
         shares = counts / max(counts.sum(), 1)

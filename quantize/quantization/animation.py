@@ -10,8 +10,8 @@ frame is held; the result keeps each frame's palette indices.
 
 import math
 import time
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import PurePath
 
 import numpy as np
 
@@ -20,14 +20,11 @@ from .._validation import check_choice, resolve_seed
 from ..color.alpha import lookup_table, to_features, visible_pixels
 from ..color.histogram import ColorHistogram, count_colors, merge_histograms, unpack_colors
 from ..errors import InvalidParameterError, TargetNotMetError
-from ..files.animation import ANIMATED_FORMATS, Animation, count_frames, encode_animation, frame_image, open_animation
-from ..files.encode import output_format
-from ..files.read import LoadedImage, load_image
-from ..files.write import atomic_write
+from ..image import Animation, LoadedImage
 from ..metrics.image import psnr, ssim
 from .colors import clustering_space, histogram_colors, image_colors, nearest_entries
 from .report import Report, raw_ratio
-from .result import Encoded, compared_pixels, final_labels
+from .result import compared_pixels, final_labels
 from .settings import MAX_PALETTE, QuantizeSettings, check_palette
 from .target import fitted_palette
 
@@ -86,67 +83,16 @@ class AnimationResult:
         channels = 4 if self.transparent or self.palettes[index].shape[1] == 4 else 3
         return lookup_table(self.palettes[index], channels)[self.labels[index]]
 
-    def encode(self, image_format=None, *, name=None):
-        """The bytes of the animation in ``image_format`` ("GIF", "PNG" for APNG,
-        "WEBP"; default: the input's) and the report of that file.
 
-        Guarantees
-        ----------
-        The file decodes to :meth:`frame` of every frame, with the durations, loop
-        count and disposal of the input (GIF and APNG encoders merge consecutive
-        frames that came out identical, adding their durations: the report's
-        ``frames`` counts the frames written and a note says so).
-        """
-        start = time.perf_counter()
-        image_format = image_format or self.source_format or "GIF"
-        if image_format not in ANIMATED_FORMATS:
-            raise InvalidParameterError(f"{image_format} cannot hold an animation; use GIF, PNG (APNG) or WEBP")
-        # a shared palette keeps its transparent entry in every frame; frame palettes hold their own
-        images = [frame_image(labels, palette, image_format,
-                              transparent=self.transparent if self.shared else bool((labels < 0).any()))
-                  for labels, palette in zip(self.labels, self.palettes)]
-        notes = list(self.report.notes)
-        data = encode_animation(images, image_format, durations=self.durations, loop=self.loop,
-                                disposals=self.disposals if any(d is not None for d in self.disposals) else None,
-                                blends=self.blends if any(b is not None for b in self.blends) else None,
-                                shared_palette=self.shared, path=name, notes=notes)
-        del images
-        report = replace(self.report, output=None if name is None else str(name), output_bytes=len(data),
-                         notes=notes)
-        written = count_frames(data)
-        if written != report.frames:
-            report.notes.append(f"{report.frames - written} frames identical to the one before were merged into it "
-                                f"(durations added): {written} frames written")
-            report.frames = written
-        if image_format == "WEBP":
-            report.raw_ratio = None
-        report.seconds = self.report.seconds + time.perf_counter() - start
-        return Encoded(data, image_format, report)
-
-    def save(self, path, *, overwrite=False):
-        """Write the animation atomically; the format follows the extension (.gif,
-        .png for APNG, .webp).  Returns the report of the file written (also stored
-        in ``self.report``)."""
-        path = Path(path)
-        encoded = self.encode(output_format(path), name=path)
-        atomic_write(path, lambda handle: handle.write(encoded.data), overwrite=overwrite,
-                     protect=self.report.input)
-        self.report = encoded.report
-        return self.report
-
-
-def as_animation(animation, max_pixels):
-    """An :class:`Animation` of a path (a still image is one frame), an Animation, or
-    a sequence of (H, W, 3|4) uint8 arrays (100 ms each)."""
+def as_animation(animation):
+    """An :class:`~quantize.image.Animation` as it is (a file's:
+    ``quantize.files.animation.read_animation``), or one of a sequence of (H, W, 3|4)
+    uint8 arrays (100 ms each).  A path is refused: the library reads no file."""
     if isinstance(animation, Animation):
         return animation
-    if isinstance(animation, (str, Path)):
-        opened = open_animation(animation, max_pixels=max_pixels)
-        if opened is not None:
-            return opened
-        loaded = load_image(animation, max_pixels=max_pixels)
-        still = Animation.from_arrays([loaded.pixels])
-        return replace(still, path=loaded.path, file_bytes=loaded.file_bytes, format=loaded.format)
+    if isinstance(animation, (str, PurePath)):
+        raise InvalidParameterError(f"animation is a path ({animation}): read it with "
+                                    "quantize.files.animation.read_animation(path) first")
     return Animation.from_arrays(animation)
 
 
@@ -157,10 +103,10 @@ def quantize_animation(animation, n_colors=None, *, settings=None, frame_palette
 
     Parameters
     ----------
-    animation : str, Path, Animation or sequence of ndarray
-        A file (an animated one, or a still as one frame), an :class:`Animation`
-        (``quantize.files.animation.open_animation``, ``Animation.from_arrays``),
-        or (H, W, 3|4) uint8 frames of one size.
+    animation : Animation or sequence of ndarray
+        An :class:`~quantize.image.Animation` (a file's, from
+        ``quantize.files.animation.read_animation``; ``Animation.from_arrays``), or
+        (H, W, 3|4) uint8 frames of one size.
     n_colors, settings, **options
         As in :func:`quantize.quantize_image`: at most ``n_colors`` colours per
         palette, the same search, targets, dithering (per frame, against the
@@ -204,7 +150,7 @@ def quantize_animation(animation, n_colors=None, *, settings=None, frame_palette
         if s.targeted or s.lock is not None or frame_palettes:
             raise InvalidParameterError("a given palette cannot be combined with a target, lock or frame_palettes")
     seed, rng = resolve_seed(s.random_state)
-    animation = as_animation(animation, s.max_pixels)
+    animation = as_animation(animation)
     start = time.perf_counter()
     notes = []
     shared = None

@@ -16,7 +16,7 @@ from ..color.alpha import visible_pixels
 from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
 from ..color.spaces import DEFAULT_SPACE, from_space, to_space
 from ..errors import InvalidParameterError, TargetNotMetError
-from ..files.read import DEFAULT_MAX_PIXELS, as_loaded
+from ..image import as_loaded
 from .colors import histogram_colors, image_colors, nearest_entries, palette_for, pixel_labels
 from .result import build_result, final_labels
 from .levels import Levels
@@ -65,10 +65,10 @@ def quantize_image(image, n_colors=None, *, settings=None, progress=None, **opti
 
     Parameters
     ----------
-    image : str, Path, LoadedImage, PIL.Image.Image or ndarray
-        A file (read with :func:`quantize.load_image`), an image it returned, a
-        Pillow image, or an (H, W), (H, W, 3) or (H, W, 4) array of uint8 (see
-        ``check_image``).
+    image : LoadedImage, PIL.Image.Image or ndarray
+        An image :func:`quantize.load_image` read from a file, a Pillow image, or an
+        (H, W), (H, W, 3) or (H, W, 4) array of uint8, uint16 or floats in [0, 1]
+        (see ``check_image``).
     n_colors : int, default 16
         Maximum number of colours, >= 1.  Palette files (PNG-8, GIF) hold up to 256.
     settings : QuantizeSettings, optional, keyword-only
@@ -95,8 +95,6 @@ def quantize_image(image, n_colors=None, *, settings=None, progress=None, **opti
         Seeds the random inits, mini-batch and the thorough restarts (the default
         search draws nothing).  None draws a fresh seed, which the report records so
         the run can be repeated.
-    max_pixels : int or None, keyword-only
-        Decompression-bomb limit when ``image`` is a path.
     quality : float, optional, keyword-only
         A PSNR target in dB: use the fewest colours (at most ``n_colors``) whose
         result reaches it; that result is exactly the one asking for that many colours
@@ -150,7 +148,7 @@ def quantize_image(image, n_colors=None, *, settings=None, progress=None, **opti
     """
     s = QuantizeSettings.for_call(settings, options, n_colors=n_colors)
     seed, rng = resolve_seed(s.random_state)
-    loaded = as_loaded(image, s.max_pixels)
+    loaded = as_loaded(image)
     start = time.perf_counter()  # loading is timed by load_image
     notes = list(loaded.notes)
     colors = image_colors(loaded.pixels, s.colorspace, notes)
@@ -171,7 +169,7 @@ def quantize_image(image, n_colors=None, *, settings=None, progress=None, **opti
 
 
 @blas_on_one_thread()
-def color_histogram(image, *, max_pixels=DEFAULT_MAX_PIXELS):
+def color_histogram(image):
     """Distinct RGB colours of an image's visible pixels (alpha > 0) and their counts.
 
     What :func:`fit_shared_palette` merges; small enough to send between processes.
@@ -181,7 +179,7 @@ def color_histogram(image, *, max_pixels=DEFAULT_MAX_PIXELS):
     colors : (m, 3) ndarray of uint8
     counts : (m,) ndarray of int64
     """
-    flat, _ = visible_pixels(as_loaded(image, max_pixels).pixels)
+    flat, _ = visible_pixels(as_loaded(image).pixels)
     histogram = ColorHistogram(flat[:, :3])
     return histogram.colors, histogram.counts
 
@@ -230,8 +228,7 @@ def fit_shared_palette(
 
 @blas_on_one_thread()
 def apply_palette(
-    image, palette, *, colorspace=DEFAULT_SPACE, dither="none", dither_strength=1.0,
-    max_pixels=DEFAULT_MAX_PIXELS, ssim=False,
+    image, palette, *, colorspace=DEFAULT_SPACE, dither="none", dither_strength=1.0, ssim=False,
 ):
     """Map every pixel to the nearest colour of a given RGB palette.
 
@@ -245,7 +242,6 @@ def apply_palette(
         back :func:`quantize_image`'s pixels.
     dither, dither_strength, ssim : keyword-only
         As in :func:`quantize_image`.
-    max_pixels : int or None, keyword-only
 
     Returns
     -------
@@ -261,9 +257,8 @@ def apply_palette(
     identical result.
     """
     palette = check_palette(palette)
-    s = QuantizeSettings(colorspace=colorspace, dither=dither, dither_strength=dither_strength, max_pixels=max_pixels,
-                         ssim=ssim)
-    loaded = as_loaded(image, s.max_pixels)
+    s = QuantizeSettings(colorspace=colorspace, dither=dither, dither_strength=dither_strength, ssim=ssim)
+    loaded = as_loaded(image)
     start = time.perf_counter()
     pixels = loaded.pixels
     notes = list(loaded.notes)

@@ -19,7 +19,7 @@ from .._parallel import blas_on_one_thread
 from .._validation import check_float, check_int, fresh_stream, resolve_seed
 from ..color.spaces import DEFAULT_SPACE
 from ..errors import InvalidParameterError
-from ..files.read import as_loaded
+from ..image import as_loaded
 from ..metrics.clustering import SilhouetteSample, davies_bouldin_score
 from .colors import color_delta_e, color_psnr, image_colors, palette_for, squared_error, visible_colors
 from .settings import JND_DELTA_E, MAX_PALETTE, QuantizeSettings
@@ -153,7 +153,7 @@ def suggest_k(image, *, k_min=2, k_max=32, max_delta_e=JND_DELTA_E, sample_size=
 
     Parameters
     ----------
-    image : str, Path, LoadedImage, PIL.Image.Image or ndarray
+    image : LoadedImage, PIL.Image.Image or ndarray
         As in :func:`quantize.quantize_image`.
     k_min, k_max : int, keyword-only
         2 <= k_min <= k_max <= 256 (the silhouette needs two clusters).
@@ -166,7 +166,7 @@ def suggest_k(image, *, k_min=2, k_max=32, max_delta_e=JND_DELTA_E, sample_size=
     **options
         Fields of :class:`QuantizeSettings` (as in :func:`quantize.quantize_image`);
         those of the search count (algorithm, init, effort, colorspace,
-        random_state, max_pixels): the row for k is the result
+        random_state): the row for k is the result
         ``quantize_image(image, k, ...)`` gives with the same settings.  Inertia and
         PSNR are measured in sRGB, silhouette and Davies–Bouldin in ``colorspace``,
         where the clusters are.
@@ -189,7 +189,7 @@ def suggest_k(image, *, k_min=2, k_max=32, max_delta_e=JND_DELTA_E, sample_size=
     sample_size = check_int(sample_size, "sample_size", low=10)
     s = QuantizeSettings.from_options(settings, **options)
     seed, rng = resolve_seed(s.random_state)
-    loaded = as_loaded(image, s.max_pixels)
+    loaded = as_loaded(image)
     start = time.perf_counter()
     colors = image_colors(loaded.pixels, s.colorspace)
     counts = colors.histogram.counts

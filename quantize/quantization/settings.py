@@ -9,7 +9,6 @@ from .._validation import SettingsMixin, check_choice, check_float, check_int, c
 from ..cluster.kmeans import ALGORITHMS, INITS
 from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE
 from ..errors import InvalidParameterError
-from ..files.read import DEFAULT_MAX_PIXELS
 from .dither import METHODS as DITHER_METHODS
 from .search import DEFAULT_EFFORT, EFFORTS, Search
 
@@ -83,7 +82,6 @@ class QuantizeSettings(SettingsMixin):
     init: str = "wu"
     effort: str = DEFAULT_EFFORT
     random_state: object = None
-    max_pixels: int | None = DEFAULT_MAX_PIXELS
     quality: float | None = None
     max_delta_e: float | None = None
     colorspace: str = DEFAULT_SPACE
@@ -98,8 +96,6 @@ class QuantizeSettings(SettingsMixin):
 
         put("n_colors", check_int(self.n_colors, "n_colors", low=1))
         check_search(self.algorithm, self.init, self.effort)
-        if self.max_pixels is not None:
-            put("max_pixels", check_int(self.max_pixels, "max_pixels", low=1))
         for name in ("quality", "max_delta_e"):
             if getattr(self, name) is not None:
                 put(name, check_float(getattr(self, name), name, low=0.0))

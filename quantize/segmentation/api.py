@@ -14,8 +14,8 @@ import numpy as np
 
 from .._parallel import blas_on_one_thread
 from .._validation import resolve_seed
+from ..image import as_loaded
 from ..color.alpha import visible_mask
-from ..files.read import as_loaded
 from .auto import NOISY, auto_min_region, auto_sigma, estimate_noise, residual_noise, space_for_noise
 from .clustering import cluster_pixels, smooth
 from .regions import region_map, statistics
@@ -29,7 +29,7 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
 
     Parameters
     ----------
-    image : str, Path, LoadedImage, PIL.Image.Image or ndarray
+    image : LoadedImage, PIL.Image.Image or ndarray
         As in :func:`quantize.quantize_image`.
     n_segments : int, default 4
         Number of colour clusters, 1..256.
@@ -72,8 +72,6 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
         How far the colour clustering searches, as in :func:`quantize.quantize_image`
         (with ``spatial`` > 0 the clustering is a k-means++ fit on a sample instead).
     random_state : None, int or numpy.random.Generator, keyword-only
-    max_pixels : int or None, keyword-only
-        Decompression-bomb limit when ``image`` is a path.
 
     Returns
     -------
@@ -90,7 +88,7 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
     """
     s = SegmentSettings.for_call(settings, options, n_segments=n_segments)
     seed, rng = resolve_seed(s.random_state)
-    loaded = as_loaded(image, s.max_pixels)
+    loaded = as_loaded(image)
     start = time.perf_counter()
     pixels = loaded.pixels
     height, width, channels = pixels.shape

@@ -1,19 +1,14 @@
-"""The outcome of a segmentation: :class:`SegmentResult`, its JSON, its pictures and
-the files it writes."""
+"""The outcome of a segmentation: :class:`SegmentResult`, its JSON and its pictures
+(a value: ``quantize.files.results.save_segments`` writes its files)."""
 
-import contextlib
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from .._parallel import thread_map
 from .._validation import check_choice
 from ..color.alpha import lookup_table
 from ..color.distinct import distinct_colors
 from ..color.spaces import hex_code
-from ..files.write import check_outputs, make_folder, save_png, save_text
 
 
 #: What overlay.png paints: each cluster in a colour of its own over the image's grey
@@ -104,7 +99,7 @@ class SegmentResult:
         table = lookup_table(self.colors, 4 if (self.clusters < 0).any() else 3)
         return table[self.clusters]  # cluster -1 takes the table's transparent last row
 
-    def _labels_color_file(self):
+    def labels_color_picture(self):
         """labels-color.png's pixels: (H, W) uint8 indices and their (n, 3|4) table (a
         palette PNG, 5x faster to write), or :meth:`color_labels` and None when the
         clusters and a transparent entry exceed a palette's 256."""
@@ -127,14 +122,14 @@ class SegmentResult:
             (:func:`~quantize.color.distinct.distinct_colors`) over the image's grey;
             "mean": each region in its mean colour over the image.
         """
-        pixels, palette = self._overlay_file(mode)
+        pixels, palette = self.overlay_picture(mode)
         return pixels if palette is None else palette[pixels]
 
-    def _overlay_file(self, mode):
+    def overlay_picture(self, mode):
         """overlay.png's pixels: an index map and its palette when the image is opaque
         and each cluster's colour over at least MIN_GREY_STEPS of grey fits 256 entries
         (writing it is then 10x faster), else the (H, W, 3|4) picture and None."""
-        from ..files import draw
+        from .. import drawing as draw
 
         check_choice(mode, "mode", OVERLAY_MODES)
         k = len(self.colors)
@@ -157,7 +152,7 @@ class SegmentResult:
             rest = len(colors) - (SWATCH_ROWS - 1)
             colors = np.vstack([colors[: SWATCH_ROWS - 1], [255, 255, 255]]).astype(np.uint8)
             captions = captions[: SWATCH_ROWS - 1] + [f"{rest} more in segments.json"]
-        from ..files import draw
+        from .. import drawing as draw
 
         return draw.swatch(colors, captions)
 
@@ -204,67 +199,12 @@ class SegmentResult:
         }
 
     def file_names(self):
-        """The files :meth:`save` writes, in order."""
+        """The files ``quantize.files.results.save_segments`` writes, in order."""
         return output_names(len(self.colors))
-
-    def save(self, folder, *, overwrite=False, overlay="clusters"):
-        """Write labels.png, labels-color.png, mask_<i>.png, overlay.png, palette.png
-        and segments.json.
-
-        The folder is created if needed.  Nothing is written when any of the files
-        exists and ``overwrite`` is false, or when one of them is the input image; each
-        file is written atomically.  When a write fails (a full disk, say), the files
-        this call created are removed, and the folder if this call created it.
-        ``overlay`` is the mode of overlay.png (see :meth:`overlay`).
-
-        Returns
-        -------
-        dict
-            File name → bytes written.
-        """
-        folder = Path(folder)
-        names = self.file_names()
-        check_choice(overlay, "overlay", OVERLAY_MODES)
-        # name -> the pixels and palette (or None) of each picture, made when written
-        pictures = {"labels.png": lambda: (self.label_image(), None), "labels-color.png": self._labels_color_file,
-                    "overlay.png": lambda: self._overlay_file(overlay), "palette.png": lambda: (self.swatch(), None)}
-        for i in range(len(self.colors)):
-            pictures[f"mask_{i}.png"] = lambda i=i: (self.mask(i), None)
-        created = not folder.exists()
-        existed = set()
-        if not created:
-            check_outputs([(folder / name, "output") for name in names],
-                             reads=[(self.input, "the input image")], overwrite=overwrite)
-            existed = {name for name in names if (folder / name).exists()}
-        make_folder(folder)
-
-        def write(name):
-            try:
-                pixels, palette = pictures[name]()
-                return name, save_png(folder / name, pixels, palette=palette, overwrite=overwrite, compress_level=1)
-            except BaseException as e:  # every write ends before the cleanup below
-                return name, e
-
-        try:
-            written = dict(thread_map(write, list(pictures)))
-            failed = next((e for e in written.values() if isinstance(e, BaseException)), None)
-            if failed is not None:
-                raise failed
-            text = json.dumps(self.to_dict())  # compact: a photo can have 100,000 regions
-            written["segments.json"] = save_text(folder / "segments.json", text + "\n", overwrite=overwrite)
-        except BaseException:
-            for name in names:
-                if name not in existed:
-                    (folder / name).unlink(missing_ok=True)
-            if created:
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-            raise
-        return written
 
 
 def output_names(n_clusters):
     """The file names a segmentation of ``n_clusters`` clusters writes (see
-    :meth:`SegmentResult.save`)."""
+    ``quantize.files.results.save_segments``)."""
     return ["labels.png", "labels-color.png", "overlay.png", "palette.png", *(f"mask_{i}.png" for i in range(n_clusters)),
             "segments.json"]

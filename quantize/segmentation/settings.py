@@ -7,7 +7,6 @@ import numpy as np
 from .._validation import SettingsMixin, check_choice, check_float, check_int, check_random_state
 from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE
 from ..errors import InvalidParameterError
-from ..files.read import DEFAULT_MAX_PIXELS
 from ..quantization.search import DEFAULT_EFFORT, EFFORTS
 
 #: Most clusters: each is a mask file, and beyond a palette's 256 colours a segmentation
@@ -44,7 +43,6 @@ class SegmentSettings(SettingsMixin):
     colorspace: str = DEFAULT_SPACE
     effort: str = DEFAULT_EFFORT
     random_state: object = None
-    max_pixels: int | None = DEFAULT_MAX_PIXELS
 
     def __post_init__(self):
         def put(name, value):
@@ -61,7 +59,5 @@ class SegmentSettings(SettingsMixin):
                                         "image for a wider blur)")
         check_choice(self.colorspace, "colorspace", CLUSTER_SPACES)
         check_choice(self.effort, "effort", EFFORTS)
-        if self.max_pixels is not None:
-            put("max_pixels", check_int(self.max_pixels, "max_pixels", low=1))
         if not isinstance(self.random_state, np.random.Generator):
             check_random_state(self.random_state)

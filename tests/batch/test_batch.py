@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from quantize import load_image
 from quantize import InputFileError, InvalidParameterError
 from quantize.batch import find_images, plan_outputs, quantize_folder
 
@@ -137,18 +138,19 @@ def test_shared_and_given_palettes_follow_colorspace_and_dither(folder, tmp_path
     inputs = [folder / "cat.png", folder / "sub" / "rocket.jpg"]
     report = quantize_folder(folder, tmp_path / "out", n_colors=6, include=["cat.png", "rocket.jpg"],
                              recursive=True, shared_palette=True, colorspace="oklab", random_state=5, jobs=1)
-    expected = fit_shared_palette([color_histogram(p) for p in inputs], 6, colorspace="oklab", random_state=5)
+    expected = fit_shared_palette([color_histogram(load_image(p)) for p in inputs], 6, colorspace="oklab",
+                                  random_state=5)
     np.testing.assert_array_equal(report.palette, expected)
     for path in inputs:
         written = next(f for f in report.files if f.input == str(path))
-        mapped = apply_palette(path, expected, colorspace="oklab").image
+        mapped = apply_palette(load_image(path), expected, colorspace="oklab").image
         np.testing.assert_array_equal(np.asarray(Image.open(written.output).convert("RGB")), mapped)
         assert written.report["colorspace"] == "oklab"
     dithered = quantize_folder(folder, tmp_path / "dithered", include=["cat.png"], palette=expected,
                                dither="floyd-steinberg", jobs=1)
     assert "floyd-steinberg dithering" in dithered.files[0].report["notes"][-1]
     assert (np.asarray(Image.open(dithered.files[0].output).convert("RGB"))
-            != apply_palette(inputs[0], expected).image).any()
+            != apply_palette(load_image(inputs[0]), expected).image).any()
 
 
 @pytest.mark.parametrize("option, message", [

@@ -10,8 +10,10 @@ from PIL import Image
 from quantize.errors import ImageError, ImageTooLargeError, InvalidParameterError
 from quantize.files.animation import (
     ANIMATION_BUDGET, MAX_DURATION, Animation, duration_ms, encode_animation, frame_image, open_animation,
+    read_animation,
 )
 from quantize.quantization.animation import quantize_animation
+from quantize.files.results import encode
 
 from ..fuzzing import hostile_gif
 
@@ -99,7 +101,7 @@ def test_frames_that_all_come_out_the_same_are_written_as_one(tmp_path, image_fo
     options = {} if disposal is None else {"disposal": disposal}
     Image.fromarray(a).save(path, save_all=True, append_images=[Image.fromarray(b)], duration=[100, 200],
                             loop=0, **options)
-    encoded = quantize_animation(path, 2).encode(image_format)
+    encoded = encode(quantize_animation(read_animation(path), 2), image_format)
     assert encoded.report.frames == 1
     with Image.open(io.BytesIO(encoded.data)) as decoded:
         assert getattr(decoded, "n_frames", 1) == 1

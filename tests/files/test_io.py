@@ -7,7 +7,8 @@ from PIL import Image
 
 from quantize.errors import ImageError, ImageTooLargeError, OutputError
 from quantize.files.write import atomic_write, check_output_path
-from quantize.files.read import image_to_array, load_image
+from quantize.files.read import load_image
+from quantize.image import image_to_array
 from quantize.files.encode import output_format, save_quantized, to_pil_image
 
 from ..conftest import sha256, write_png16

@@ -3,9 +3,10 @@ import pytest
 from PIL import Image
 
 from quantize.errors import InvalidParameterError, TargetNotMetError
-from quantize.files.animation import Animation, open_animation
+from quantize.files.animation import Animation, open_animation, read_animation
 from quantize.quantization.animation import quantize_animation
 from quantize.quantization.api import quantize_image
+from quantize.files.results import encode, save
 
 from ..conftest import animation_frames, write_animation
 
@@ -38,10 +39,10 @@ def test_round_trip_keeps_frames_timing_loop_and_transparency(tmp_path, name, al
     source = tmp_path / f"in-{name}"
     frames = animation_frames(alpha=alpha)
     durations = write_animation(source, frames, loop=3, **({"disposal": 2} if name != "a.webp" else {}))
-    result = quantize_animation(source, 12)
+    result = quantize_animation(read_animation(source), 12)
     assert result.shared and all(p is result.palette for p in result.palettes) and len(result.palette) <= 12
     assert result.durations == durations and result.loop == 3
-    report = result.save(tmp_path / name)
+    report = save(result, tmp_path / name)
     got, got_durations, disposals, loop = _decoded(tmp_path / name)
     assert len(got) == len(frames) == report.frames == 6
     assert [int(d) for d in got_durations] == durations and loop == 3
@@ -59,10 +60,10 @@ def test_round_trip_keeps_frames_timing_loop_and_transparency(tmp_path, name, al
 def test_gif_has_one_global_colour_table_unless_frame_palettes(tmp_path):
     source = tmp_path / "in.gif"
     write_animation(source, animation_frames())
-    shared = quantize_animation(source, 8)
-    shared.save(tmp_path / "shared.gif")
-    per_frame = quantize_animation(source, 8, frame_palettes=True)
-    per_frame.save(tmp_path / "frames.gif")
+    shared = quantize_animation(read_animation(source), 8)
+    save(shared, tmp_path / "shared.gif")
+    per_frame = quantize_animation(read_animation(source), 8, frame_palettes=True)
+    save(per_frame, tmp_path / "frames.gif")
     assert not per_frame.shared and per_frame.palette is None
     assert len({p.tobytes() for p in per_frame.palettes}) > 1
     assert "one palette per frame" in per_frame.report.notes[0]
@@ -109,7 +110,9 @@ def test_quality_target_over_all_frames():
 def test_still_image_and_bad_frames(tmp_path):
     Image.fromarray(animation_frames(1)[0]).save(tmp_path / "still.png")
     assert open_animation(tmp_path / "still.png") is None
-    assert quantize_animation(tmp_path / "still.png", 4).report.frames == 1
+    assert quantize_animation(read_animation(tmp_path / "still.png"), 4).report.frames == 1
+    with pytest.raises(InvalidParameterError, match="animation is a path .*read_animation"):
+        quantize_animation(tmp_path / "still.png", 4)  # the library reads no file
     with pytest.raises(InvalidParameterError, match="at least one frame"):
         quantize_animation([])
     with pytest.raises(InvalidParameterError, match="of one size"):
@@ -117,7 +120,7 @@ def test_still_image_and_bad_frames(tmp_path):
     with pytest.raises(InvalidParameterError, match="durations"):
         Animation.from_arrays([np.zeros((4, 4, 3), np.uint8)], durations=[10, 20])
     with pytest.raises(InvalidParameterError, match="cannot hold an animation"):
-        quantize_animation(animation_frames(2), 4).encode("JPEG")
+        encode(quantize_animation(animation_frames(2), 4), "JPEG")
 
 
 def test_given_palette_and_dithering_per_frame():

@@ -9,7 +9,7 @@ from hypothesis.extra.numpy import arrays
 from PIL import Image
 
 from quantize import (
-    FewDistinctPointsWarning, InvalidParameterError, KMeans, load_image, quantize_image,
+    FewDistinctPointsWarning, InvalidParameterError, KMeans, load_image, quantize_image, save,
 )
 from quantize.color.histogram import ColorHistogram
 from quantize.metrics import psnr
@@ -227,15 +227,16 @@ def test_array_inputs(image, channels):
     assert result.image.shape == (8, 8, channels)
 
 
-def test_path_pil_and_loaded_inputs_agree():
+def test_pil_and_loaded_inputs_agree_and_a_path_is_refused():
     path = IMAGES / "chelsea.png"
-    from_path = quantize_image(path, 8, random_state=0)
     from_pil = quantize_image(Image.open(path), 8, random_state=0)
     from_loaded = quantize_image(load_image(path), 8, random_state=0)
-    np.testing.assert_array_equal(from_path.palette, from_pil.palette)
-    np.testing.assert_array_equal(from_path.palette, from_loaded.palette)
-    assert from_path.report.input == str(path)
-    assert from_path.report.input_bytes == path.stat().st_size
+    np.testing.assert_array_equal(from_loaded.palette, from_pil.palette)
+    assert from_loaded.report.input == str(path)
+    assert from_loaded.report.input_bytes == path.stat().st_size
+    for as_path in (path, str(path)):  # the library reads no file
+        with pytest.raises(InvalidParameterError, match=r"image is a path .*quantize.load_image\(path\) first"):
+            quantize_image(as_path, 8)
 
 
 @pytest.mark.parametrize(
@@ -245,7 +246,6 @@ def test_path_pil_and_loaded_inputs_agree():
         ({"n_colors": "8"}, "n_colors='8' must be an integer"),
         ({"algorithm": "kmedoids"}, "algorithm='kmedoids' must be one of"),
         ({"init": "magic"}, "init='magic' must be one of"),
-        ({"max_pixels": 0}, "max_pixels=0 must be >= 1"),
     ],
 )
 def test_bad_parameters(photo, kwargs, message):
@@ -272,8 +272,8 @@ def test_bad_arrays(image, message):
 
 def test_save_writes_a_palette_png_and_fills_the_report(tmp_path):
     source = IMAGES / "chelsea.png"
-    result = quantize_image(source, 16, random_state=0)
-    report = result.save(tmp_path / "out.png")
+    result = quantize_image(load_image(source), 16, random_state=0)
+    report = save(result, tmp_path / "out.png")
     assert report is result.report
     written = Image.open(tmp_path / "out.png")
     assert written.mode == "P" and written.size == (451, 300)
@@ -288,8 +288,8 @@ def test_save_writes_a_palette_png_and_fills_the_report(tmp_path):
 
 
 def test_save_rgba_round_trip(tmp_path):
-    result = quantize_image(IMAGES / "rocket-vignette.png", 16, random_state=0)
-    result.save(tmp_path / "out.png")
+    result = quantize_image(load_image(IMAGES / "rocket-vignette.png"), 16, random_state=0)
+    save(result, tmp_path / "out.png")
     written = Image.open(tmp_path / "out.png")
     assert written.mode == "P"
     np.testing.assert_array_equal(np.asarray(written.convert("RGBA")), result.image)
@@ -298,12 +298,12 @@ def test_save_rgba_round_trip(tmp_path):
 def test_report_text_never_claims_a_false_gain(tmp_path):
     noise = np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)
     Image.fromarray(noise).save(tmp_path / "noise.jpg", quality=20)
-    result = quantize_image(tmp_path / "noise.jpg", 256, random_state=0)
-    report = result.save(tmp_path / "big.png")
+    result = quantize_image(load_image(tmp_path / "noise.jpg"), 256, random_state=0)
+    report = save(result, tmp_path / "big.png")
     assert report.output_bytes > report.input_bytes  # noise: PNG-8 beats no JPEG
     assert report.compression_ratio < 1
     assert "LARGER than the input (no gain)" in report.to_text()
-    small = quantize_image(IMAGES / "chelsea.png", 4, random_state=0).save(tmp_path / "s.png")
+    small = save(quantize_image(load_image(IMAGES / "chelsea.png"), 4, random_state=0), tmp_path / "s.png")
     assert "x smaller" in small.to_text()
     for output_bytes, claim in [(small.input_bytes, "the same size as the input (no gain)"),
                                 (small.input_bytes - 1, "1.00x smaller"),

@@ -5,6 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from quantize import load_image
 from quantize import (
     InvalidParameterError, QuantizeSettings, TargetNotMetError, apply_palette, fit_palette, quantize_image,
 )
@@ -16,7 +17,6 @@ from quantize.quantization.search import Search
     ("algorithm", "elkan", "algorithm='elkan' must be one of"),
     ("init", "kmeans", "init='kmeans' must be one of"),
     ("effort", "max", "effort='max' must be one of"),
-    ("max_pixels", 0, "max_pixels=0 must be >= 1"),
     ("quality", -1, "quality=-1.0 must be a finite number >= 0.0"),
     ("max_delta_e", float("inf"), "max_delta_e=inf must be a finite number"),
     ("colorspace", "hsv", "colorspace='hsv' must be one of"),
@@ -75,11 +75,11 @@ def test_quantize_image_takes_settings_or_keywords_alike(photo):
         quantize_image(photo, k=4)
 
 
-def test_fit_palette_takes_files_too(photo, tmp_path):
+def test_fit_palette_takes_loaded_files_too(photo, tmp_path):
     from PIL import Image
 
     Image.fromarray(photo).save(tmp_path / "p.png")
-    palette, labels = fit_palette(tmp_path / "p.png", 5, random_state=0)
+    palette, labels = fit_palette(load_image(tmp_path / "p.png"), 5, random_state=0)
     same_palette, same_labels = fit_palette(photo, 5, random_state=0)
     np.testing.assert_array_equal(palette, same_palette)
     np.testing.assert_array_equal(labels, same_labels)

@@ -5,10 +5,12 @@ import pytest
 from PIL import Image
 from skimage import measure
 
+from quantize import load_image
 from quantize import FewDistinctPointsWarning, InvalidParameterError, OutputError
 from quantize.datasets import make_regions, make_shapes
 from quantize.metrics import adjusted_rand_index
 from quantize.segmentation import segment_image
+from quantize.files.results import save_segments
 from quantize.segmentation.regions import merge_small_regions
 
 from ..conftest import DATA, IMAGES, blocks_image
@@ -247,7 +249,7 @@ def test_fully_transparent_image():
 def test_path_input_is_recorded(tmp_path, photo):
     path = tmp_path / "photo.png"
     Image.fromarray(photo).save(path)
-    result = segment_image(path, 3, random_state=0)
+    result = segment_image(load_image(path), 3, random_state=0)
     assert result.input == str(path) and result.to_dict()["input"] == str(path)
 
 
@@ -265,7 +267,6 @@ def test_path_input_is_recorded(tmp_path, photo):
         ({"sigma": True}, "must be a real number"),
         ({"sigma": float("nan")}, "sigma=nan"),
         ({"colorspace": "hsv"}, "colorspace='hsv'"),
-        ({"max_pixels": 0}, "max_pixels=0"),
     ],
 )
 def test_invalid_parameters(photo, options, message):
@@ -276,7 +277,7 @@ def test_invalid_parameters(photo, options, message):
 
 def test_save_writes_every_output(tmp_path, rgba_photo):
     result = segment_image(rgba_photo, 3, random_state=0)
-    written = result.save(tmp_path / "out")
+    written = save_segments(result, tmp_path / "out")
     folder = tmp_path / "out"
     names = ["labels.png", "labels-color.png", "mask_0.png", "mask_1.png", "mask_2.png", "overlay.png", "palette.png",
              "segments.json"]
@@ -310,20 +311,20 @@ def test_save_writes_every_output(tmp_path, rgba_photo):
 
 def test_save_refuses_existing_files_unless_overwrite(tmp_path, photo):
     result = segment_image(photo, 2, random_state=0)
-    result.save(tmp_path)
+    save_segments(result, tmp_path)
     (tmp_path / "segments.json").write_text("mine")
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     with pytest.raises(OutputError, match="file exists"):
-        result.save(tmp_path)
+        save_segments(result, tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
-    result.save(tmp_path, overwrite=True)
+    save_segments(result, tmp_path, overwrite=True)
     assert json.loads((tmp_path / "segments.json").read_text())["n_clusters"] == 2
 
 
 def test_save_into_a_file_fails(tmp_path, photo):
     (tmp_path / "taken").write_text("x")
     with pytest.raises(OutputError, match="not a folder"):
-        segment_image(photo, 2, random_state=0).save(tmp_path / "taken")
+        save_segments(segment_image(photo, 2, random_state=0), tmp_path / "taken")
 
 
 def test_labels_png_is_16_bit_above_255_clusters(tmp_path):
@@ -331,7 +332,7 @@ def test_labels_png_is_16_bit_above_255_clusters(tmp_path):
     image = blocks_image(colors, block=2, repeat=(16, 16))
     result = segment_image(image, 256, colorspace="rgb", sigma=0, min_region=0, random_state=0)
     assert len(result.colors) == 256
-    result.save(tmp_path)
+    save_segments(result, tmp_path)
     labels = Image.open(tmp_path / "labels.png")
     assert labels.mode == "I;16"
     labels_color = Image.open(tmp_path / "labels-color.png")
@@ -362,13 +363,13 @@ def test_a_failed_save_removes_what_it_wrote(tmp_path, photo, monkeypatch):
     result = segment_image(photo, 3, random_state=0)
     calls = disk_full_after(monkeypatch, 2)  # the third file fails
     with pytest.raises(OutputError, match="no space left on device"):
-        result.save(tmp_path / "seg")
+        save_segments(result, tmp_path / "seg")
     assert not (tmp_path / "seg").exists()
     (tmp_path / "kept").mkdir()
     (tmp_path / "kept" / "notes.txt").write_text("mine")
     calls.clear()
     with pytest.raises(OutputError):
-        result.save(tmp_path / "kept")
+        save_segments(result, tmp_path / "kept")
     assert [p.name for p in (tmp_path / "kept").iterdir()] == ["notes.txt"]
 
 
@@ -379,8 +380,6 @@ def test_segment_settings_are_checked_once_and_taken_whole():
         SegmentSettings(n_segments=300)
     with pytest.raises(InvalidParameterError, match="sigma=20.0 must be <= 16"):
         SegmentSettings(sigma=20)
-    with pytest.raises(InvalidParameterError, match="max_pixels=0 must be >= 1"):
-        SegmentSettings(max_pixels=0)
     with pytest.raises(TypeError, match="unexpected keyword argument 'k'"):
         segment_image(np.zeros((4, 4, 3), np.uint8), k=2)
     image = blocks_image([(255, 0, 0), (0, 255, 0), (0, 0, 255)])
@@ -397,7 +396,7 @@ def test_overlay_modes_and_the_file_they_write(tmp_path, photo):
     result = segment_image(photo, 4, random_state=0)
     clusters = result.overlay()
     assert clusters.shape == photo.shape and clusters.dtype == np.uint8
-    result.save(tmp_path / "c")
+    save_segments(result, tmp_path / "c")
     written = Image.open(tmp_path / "c" / "overlay.png")
     assert written.mode == "P"  # 4 colours over 63 greys and 2 inks
     np.testing.assert_array_equal(np.asarray(written.convert("RGB")), clusters)
@@ -409,13 +408,13 @@ def test_overlay_modes_and_the_file_they_write(tmp_path, photo):
     assert np.abs(clusters[inner] - expected[inner]).max() <= 4  # the grey in 63 steps
 
     mean = result.overlay("mean")
-    result.save(tmp_path / "m", overlay="mean")
+    save_segments(result, tmp_path / "m", overlay="mean")
     written = Image.open(tmp_path / "m" / "overlay.png")
     assert written.mode == "RGB"
     np.testing.assert_array_equal(np.asarray(written), mean)
     expected = 0.6 * result.region_colors[result.regions] + 0.4 * photo
     assert np.abs(mean[inner] - expected[inner]).max() <= 1
-    for bad in (lambda: result.overlay("solid"), lambda: result.save(tmp_path / "x", overlay="solid")):
+    for bad in (lambda: result.overlay("solid"), lambda: save_segments(result, tmp_path / "x", overlay="solid")):
         with pytest.raises(InvalidParameterError, match="'solid' must be one of 'clusters', 'mean'"):
             bad()
     assert not (tmp_path / "x").exists()
@@ -424,7 +423,7 @@ def test_overlay_modes_and_the_file_they_write(tmp_path, photo):
 def test_overlay_without_a_palette_when_it_cannot_fit(tmp_path, photo, rgba_photo):
     many = segment_image(photo, 40, min_region=0, random_state=0)  # 40 x 8 greys > 256 entries
     assert len(many.colors) == 40
-    many.save(tmp_path / "many")
+    save_segments(many, tmp_path / "many")
     assert Image.open(tmp_path / "many" / "overlay.png").mode == "RGB"
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "many" / "overlay.png")), many.overlay())
     seethrough = segment_image(rgba_photo, 3, random_state=0)  # alpha is kept: RGBA

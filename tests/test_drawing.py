@@ -1,7 +1,7 @@
 import numpy as np
 
 from quantize.color.spaces import relative_luminance
-from quantize.files.draw import overlay, swatch
+from quantize.drawing import overlay, swatch
 
 
 def contrast_ratio(a, b):
@@ -74,7 +74,7 @@ def test_swatch_rows_show_each_colour():
 
 
 def test_overlay_in_strips_equals_one_pass(monkeypatch, photo):
-    import quantize.files.draw as draw
+    import quantize.drawing as draw
 
     regions = (photo[..., 0] // 64).astype(np.int32) - 1  # includes -1: no region
     colors = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255]], np.uint8)
@@ -87,7 +87,7 @@ def test_overlay_in_strips_equals_one_pass(monkeypatch, photo):
 def test_inner_boundaries_equal_skimages(photo):
     from skimage.segmentation import find_boundaries
 
-    from quantize.files.draw import inner_boundaries
+    from quantize.drawing import inner_boundaries
 
     regions = (photo[..., 0] // 40).astype(np.int32) - 1  # includes -1: no region
     expected = find_boundaries(regions + 1, mode="inner", background=0)

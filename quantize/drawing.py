@@ -3,8 +3,8 @@
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .._parallel import map_slices
-from ..color.distinct import contrasting_ink
+from ._parallel import map_slices
+from .color.distinct import contrasting_ink
 
 _STRIP_PIXELS = 1 << 20
 # Rec. 601 luma weights, in 1/256ths: the grey underlay of ``overlay(grey=True)``.
