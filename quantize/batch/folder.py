@@ -12,18 +12,18 @@ its files (:mod:`.manifest`, :mod:`.html`) each have their module.
 import secrets
 import signal
 import time
-from pathlib import Path
 
 import numpy as np
 
 from .._validation import check_int
-from ..errors import InputFileError, InvalidParameterError, OutputError
-from ..files.remote import RemotePath, as_location
-from ..files.write import check_output_path, check_outputs, leftover_parts
+from ..errors import InvalidParameterError
+from ..files.discover import batch_folders, check_report_path, existing, find_images, plan_outputs
+from ..files.manifest import earlier_reports, write_records
+from ..files.remote import RemotePath
+from ..files.write import leftover_parts
 from ..quantization.api import fit_shared_palette
 from ..quantization.settings import MAX_PALETTE
-from .discover import find_images, plan_outputs
-from .manifest import earlier_reports, write_records
+from .html import render
 from .report import BatchReport, FileOutcome, Status, now
 from .pool import ClusterPool, LocalPool
 from .runner import NotRun, WorkerDied
@@ -113,14 +113,7 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
     """
     started, clock = now(), time.perf_counter()
     s, b = split_options(settings, batch, options)
-    input_dir = as_location(input_dir)
-    if not input_dir.is_dir():
-        missing = "no such folder or bucket" if isinstance(input_dir, RemotePath) else "no such folder"
-        raise InputFileError(missing if not input_dir.exists() else "is not a folder", input_dir)
-    output_dir = as_location(output_dir) if output_dir is not None else input_dir.with_name(
-        f"{input_dir.name}-quantized")
-    if isinstance(output_dir, RemotePath) and output_dir.bucket and not output_dir.bucket.is_dir():  # before any file
-        raise OutputError("no such bucket", output_dir.bucket)
+    input_dir, output_dir = batch_folders(input_dir, output_dir)
     check_int(s.n_colors, "n_colors", low=1, high=MAX_PALETTE)
     if s.random_state is None:  # one seed for every image, recorded in the manifest
         s = s.replace(random_state=secrets.randbits(32))
@@ -137,22 +130,24 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
                          skip=[output_dir] if inside else [], unreadable=unreadable)
     outputs = plan_outputs(inputs, input_dir, output_dir, b.suffix)
     earlier = earlier_reports(output_dir, overwrite=b.overwrite)
-    _check_batch_outputs(input_dir, output_dir, inputs, outputs, b.html_report, b.overwrite)
+    check_report_path(input_dir, output_dir, inputs, outputs, b.html_report, b.overwrite)
+    segment_dirs = [None if not b.segment or t is None else t.with_name(f"{t.stem}-segments") for t in outputs]
+    # what exists already, asked only where it matters (one request a file on a store)
+    found = existing([*outputs, *(segment_dirs if client is not None else [])]) if (
+        b.skip_existing or client is not None) else set()
     outcomes = [None] * len(inputs)
     tasks = []
-    for index, (source, target) in enumerate(zip(inputs, outputs)):
+    for index, (source, target, segment_dir) in enumerate(zip(inputs, outputs, segment_dirs)):
         if target is None:
             outcomes[index] = FileOutcome(str(source), None, Status.FAILED, UNMIRRORED)
-        elif b.skip_existing and target.exists():
+        elif b.skip_existing and target in found:
             before = earlier.get((str(source), str(target)))
             outcomes[index] = FileOutcome(str(source), str(target), Status.SKIPPED, "output exists",
                                           before.get("report") if before else None)
         else:
-            segment_dir = target.with_name(f"{target.stem}-segments") if b.segment else None
             # On a cluster a task whose worker died is run again: what it finds then at
             # its output, and did not find now, is its own earlier attempt's.
-            ours = client is not None and not b.overwrite and not target.exists() and (
-                segment_dir is None or not segment_dir.exists())
+            ours = client is not None and not b.overwrite and target not in found and segment_dir not in found
             tasks.append((index, Task(source, target, s, b.overwrite, b.palette, segment_dir, b.n_segments,
                                       b.thumbnails, ours, b.max_pixels)))
 
@@ -208,9 +203,10 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
         str(input_dir), str(output_dir), _parameters(s, b, exclude, palette is not None), files, started, now(),
         time.perf_counter() - clock, interrupted,
         None if palette is None else np.asarray(palette).tolist(), terminated,
-        [p for folder in folders if folder.is_dir() for p in leftover_parts(folder)],
+        [p for folder in folders for p in leftover_parts(folder)],
     )
-    write_records(report, output_dir, b.html_report, b.overwrite)
+    write_records(output_dir, report.write_errors, manifest=report.to_manifest, table=report.to_csv,
+                  html_report=b.html_report, html=lambda: render(report), overwrite=b.overwrite)
     return report
 
 
@@ -229,25 +225,3 @@ def _parameters(s, b, exclude, has_palette):
         "shared_palette": b.shared_palette, "given_palette": has_palette and not b.shared_palette,
         "segment": b.segment,
     }
-
-
-def _check_batch_outputs(input_dir, output_dir, inputs, outputs, html_report, overwrite):
-    """The HTML report may not be a file of the input folder, an output or a manifest."""
-    if html_report is None:
-        return
-    html_report = Path(html_report)
-    if isinstance(input_dir, RemotePath) or isinstance(output_dir, RemotePath):
-        # a local report cannot be a remote input, output or manifest
-        check_output_path(html_report, overwrite=overwrite)
-        return
-    resolved = html_report.resolve()
-    if html_report.exists() and input_dir.resolve() in resolved.parents and (
-            output_dir.resolve() not in resolved.parents):
-        raise OutputError("the HTML report would replace a file of the input folder", html_report)
-    check_outputs(
-        [(output_dir / "manifest.json", "the manifest"), (output_dir / "manifest.csv", "the manifest"),
-         (html_report, "the HTML report")],
-        reads=[(p, "an input image") for p in inputs] + [(p, "an output image") for p in outputs if p is not None],
-        overwrite=True,
-    )
-    check_output_path(html_report, overwrite=overwrite)

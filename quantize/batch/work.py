@@ -2,7 +2,6 @@
 its outcome, or compute its colour histogram for a shared palette.  Every failure
 becomes an outcome with its reason: a bad file never sinks the batch."""
 
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,11 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputFileError, OutputError, QuantizeError
-from ..files.encode import output_format
 from ..files.read import DEFAULT_MAX_PIXELS
 from ..files.remote import RemotePath, load_image_at
-from ..files.results import encode, save, save_segments
-from ..files.write import check_output_path, make_folder
+from ..files.results import check_output_at, save_at, save_segments_at
 from ..quantization.api import apply_palette, color_histogram, quantize_image
 from ..quantization.settings import QuantizeSettings
 from .pictures import pictures
@@ -56,35 +53,21 @@ def quantize_file(task):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the report's notes say what matters
             loaded = load_image_at(task.input, max_pixels=task.max_pixels)
-            remote = isinstance(task.output, RemotePath)
-            earlier = task.outputs_are_ours and task.output.exists()  # a retried task's first attempt
-            if remote or earlier:
-                if not task.overwrite and task.output.exists() and not earlier:
-                    raise OutputError("file exists (use --force to overwrite it)", task.output)
-            else:
-                check_output_path(task.output, overwrite=task.overwrite, protect=task.input)
+            earlier = check_output_at(task.output, overwrite=task.overwrite, protect=task.input,
+                                      ours=task.outputs_are_ours)
             if task.palette is None:
                 result = quantize_image(loaded, settings=s)
             else:
                 result = apply_palette(loaded, task.palette, colorspace=s.colorspace, dither=s.dither,
                                        dither_strength=s.dither_strength, ssim=s.ssim)
-            if remote or earlier:  # remote: one PUT of the finished file
-                encoded = encode(result, output_format(task.output), name=str(task.output))
-                if not earlier:
-                    task.output.write_bytes(encoded.data, overwrite=task.overwrite)
-                elif task.output.read_bytes() != encoded.data:
-                    raise OutputError("file exists (written by something else during the batch)", task.output)
-                report = result.report = encoded.report
-            else:
-                make_folder(task.output.parent)
-                report = save(result, task.output, overwrite=task.overwrite)
+            report = save_at(result, task.output, overwrite=task.overwrite, earlier=earlier)
             report.input = str(task.input)  # a URL stays a URL
             if task.segment_dir is not None:
                 from ..segmentation import segment_image  # scipy and skimage: only when asked
 
                 segments = segment_image(loaded, task.n_segments, colorspace=s.colorspace, effort=s.effort,
                                          random_state=s.random_state)
-                _save_segments(segments, task.segment_dir, task.overwrite or task.outputs_are_ours)
+                save_segments_at(segments, task.segment_dir, overwrite=task.overwrite or task.outputs_are_ours)
         shown = pictures(loaded.pixels, result.image, result.palette) if task.thumbnails else None
         return FileOutcome(str(task.input), str(task.output), Status.DONE, None, report.to_dict(), shown)
     except InputFileError as e:
@@ -97,22 +80,6 @@ def quantize_file(task):
         return failed(task, "not enough memory to process this image")
     except Exception as e:  # a bug must not sink the batch: record it and go on
         return failed(task, f"unexpected error: {type(e).__name__}: {e}")
-
-
-def _save_segments(segments, folder, overwrite):
-    """save_segments into a local folder or, file by file (one PUT each), into a
-    remote one."""
-    if not isinstance(folder, RemotePath):
-        save_segments(segments, folder, overwrite=overwrite)
-        return
-    if not overwrite:
-        for name in segments.file_names():
-            if (folder / name).exists():
-                raise OutputError("file exists (use --force to overwrite it)", folder / name)
-    with tempfile.TemporaryDirectory(prefix="quantize-segments-") as local:
-        save_segments(segments, local, overwrite=True)
-        for name in segments.file_names():
-            (folder / name).write_bytes((Path(local) / name).read_bytes(), overwrite=True)
 
 
 def histogram_file(task):

@@ -12,10 +12,10 @@ from ..files.animation import ANIMATED_FORMATS, open_animation
 from ..files.encode import PALETTE_FORMATS, output_format
 from ..files.palette_formats import FORMATS as PALETTE_FILE_FORMATS
 from ..files.palettes import load_palette
-from ..files.palettes import save_palette as write_palette
+from ..files.palettes import save_image_and_palette
 from ..files.read import check_input_file, load_image, load_image_bytes, read_stdin
 from ..files.results import encode
-from ..files.write import atomic_write, check_outputs, check_plan
+from ..files.write import check_outputs, check_plan
 from ..quantization.animation import WEIGHTS, quantize_animation
 from ..quantization.api import apply_palette, quantize_image
 from ..quantization.report import JSON_KEYS
@@ -380,13 +380,6 @@ def _write(mode, output, data, result, input):
         stream = click.get_binary_stream("stdout")
         stream.write(data)
         stream.flush()
-    else:
-        atomic_write(output, lambda handle: handle.write(data), overwrite=mode.force,
-                     protect=None if input == STDIO else input)
-    if mode.save_palette is not None:
-        try:
-            write_palette(mode.save_palette, result.palette[:, :3], overwrite=mode.force)
-        except BaseException:
-            if output != STDIO:
-                output.unlink(missing_ok=True)
-            raise
+    save_image_and_palette(None if output == STDIO else output, data, palette_path=mode.save_palette,
+                           palette=None if mode.save_palette is None else result.palette[:, :3], overwrite=mode.force,
+                           protect=None if input == STDIO else input)

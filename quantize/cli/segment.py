@@ -5,10 +5,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import OutputError
 from ..files.read import check_input_file, load_image
 from ..files.results import save_segments
-from ..files.write import check_outputs
+from ..files.write import check_folder, check_outputs
 from ..segmentation import MAX_SEGMENTS, MAX_SIGMA, MAX_SPATIAL, OVERLAY_MODES, SegmentSettings, output_names, segment_image
 from .app import detail, one_line_errors, say
 from .options import (
@@ -84,8 +83,7 @@ def segment(input, output_dir, overlay_mode, as_json, force, seed, max_pixels, *
         check_input_file(input)
         settings = SegmentSettings(random_state=seed, **options)
         output_dir = output_dir or input.with_name(f"{input.stem}-segments")
-        if output_dir.exists() and not output_dir.is_dir():
-            raise OutputError("exists and is not a folder", output_dir)
+        check_folder(output_dir)
         check_outputs([(output_dir / name, "an output") for name in output_names(settings.n_segments)],
                       reads=[(input, "the input image")], overwrite=force)
         loaded = load_image(input, max_pixels=max_pixels)

@@ -33,6 +33,22 @@ def save_palette(path, palette, *, shares=None, title=None, overwrite=False):
     return atomic_write(path, lambda handle: handle.write(data), overwrite=overwrite)
 
 
+def save_image_and_palette(path, data, *, palette_path=None, palette=None, overwrite=False, protect=None):
+    """Write an image's bytes (``path``, atomically; None: written elsewhere, stdout
+    say) and then its palette file (``palette_path``): both or neither, the image
+    removed again when its palette cannot be written."""
+    if path is not None:
+        atomic_write(path, lambda handle: handle.write(data), overwrite=overwrite, protect=protect)
+    if palette_path is None:
+        return
+    try:
+        save_palette(palette_path, palette, overwrite=overwrite)
+    except BaseException:
+        if path is not None:
+            Path(path).unlink(missing_ok=True)
+        raise
+
+
 def _palette_extensions():
     return ", ".join(sorted(set(palette_formats.FORMATS)))
 

@@ -1,11 +1,13 @@
 """Results written: a quantised image or animation as the bytes of its file
 (:func:`encode`) or as the file (:func:`save`), a segmentation as its folder of
-pictures and JSON (:func:`save_segments`).  The results themselves are values
+pictures and JSON (:func:`save_segments`); for a batch, the same at a path or an
+object-store URL (:func:`check_output_at`, :func:`save_at`, :func:`save_segments_at`).  The results themselves are values
 (``quantize.quantization``, ``quantize.segmentation``); this is where they meet the
 disk."""
 
 import contextlib
 import json
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +17,7 @@ import numpy as np
 from .._parallel import thread_map
 from .._validation import check_choice
 from ..color.histogram import count_colors
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, OutputError
 from ..metrics.image import delta_e_2000, psnr, ssim
 from ..quantization.animation import AnimationResult
 from ..quantization.report import Report
@@ -26,7 +28,8 @@ from .encode import (
     LOSSY_FORMATS, SMALLEST_FORMATS, carries_icc, encode_quantized, encode_smallest, is_palette_image, output_format,
 )
 from .read import ICC_KEPT_NOTE, load_image_bytes
-from .write import atomic_write, check_outputs, make_folder, save_png, save_text
+from .remote import RemotePath
+from .write import atomic_write, check_output_path, check_outputs, make_folder, save_png, save_text
 
 
 @dataclass
@@ -232,4 +235,53 @@ def save_segments(
             with contextlib.suppress(OSError):
                 folder.rmdir()
         raise
+    return written
+
+
+def check_output_at(output, *, overwrite=False, protect=None, ours=False):
+    """Before the work: whether ``output`` (a path or a URL) may be written.
+
+    ``ours``: the output did not exist when the batch began, so one found now was
+    written by an earlier attempt of the same task (a retried task on a cluster).
+    Returns whether such an earlier attempt's file is there; raises OutputError when
+    the output exists and may not be replaced (or is ``protect``, the input).
+    """
+    earlier = ours and output.exists()
+    if isinstance(output, RemotePath) or earlier:
+        if not overwrite and not earlier and output.exists():
+            raise OutputError("file exists (use --force to overwrite it)", output)
+    else:
+        check_output_path(output, overwrite=overwrite, protect=protect)
+    return earlier
+
+
+def save_at(result, output, *, overwrite=False, earlier=False):
+    """:func:`save` to a path or a URL (one PUT of the finished file); ``earlier``
+    (from :func:`check_output_at`): the file an earlier attempt wrote, kept when it
+    holds the same bytes.  Returns the report of the file."""
+    if not isinstance(output, RemotePath) and not earlier:
+        make_folder(output.parent)
+        return save(result, output, overwrite=overwrite)
+    encoded = encode(result, output_format(output), name=str(output))
+    if not earlier:
+        output.write_bytes(encoded.data, overwrite=overwrite)
+    elif output.read_bytes() != encoded.data:
+        raise OutputError("file exists (written by something else during the batch)", output)
+    result.report = encoded.report
+    return result.report
+
+
+def save_segments_at(result, folder, *, overwrite=False):
+    """:func:`save_segments` into a local folder or, file by file (one PUT each), into
+    a folder of an object store."""
+    if not isinstance(folder, RemotePath):
+        return save_segments(result, folder, overwrite=overwrite)
+    if not overwrite:
+        for name in result.file_names():
+            if (folder / name).exists():
+                raise OutputError("file exists (use --force to overwrite it)", folder / name)
+    with tempfile.TemporaryDirectory(prefix="quantize-segments-") as local:
+        written = save_segments(result, local, overwrite=True)
+        for name in result.file_names():
+            (folder / name).write_bytes((Path(local) / name).read_bytes(), overwrite=True)
     return written

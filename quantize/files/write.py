@@ -182,8 +182,10 @@ def atomic_write(path, write, *, overwrite=False, protect=None):
 def leftover_parts(folder):
     """Temporary files of :func:`atomic_write` in ``folder`` (``.<name>.<random>.part``):
     what a process killed outright (SIGKILL, a power cut) leaves behind.  They are
-    never read as inputs (hidden files) and are removed only by the user."""
-    return sorted(Path(folder).glob(f".*{PART_SUFFIX}"))
+    never read as inputs (hidden files) and are removed only by the user.  None in a
+    folder that does not exist."""
+    folder = Path(folder)
+    return sorted(folder.glob(f".*{PART_SUFFIX}")) if folder.is_dir() else []
 
 
 def save_png(path, array, *, palette=None, overwrite=False, compress_level=6):
@@ -229,6 +231,12 @@ def save_png(path, array, *, palette=None, overwrite=False, compress_level=6):
 def save_text(path, text, *, overwrite=False):
     """Write UTF-8 text atomically; returns the number of bytes written."""
     return atomic_write(Path(path), lambda handle: handle.write(text.encode("utf-8")), overwrite=overwrite)
+
+
+def check_folder(path):
+    """OutputError when ``path`` exists and is not a folder (an output folder to be)."""
+    if Path(path).exists() and not Path(path).is_dir():
+        raise OutputError("exists and is not a folder", path)
 
 
 def make_folder(path):

@@ -46,3 +46,38 @@ print(oct(os.umask(0o077)))
     assert modes
     opened = sorted(name for name, mode in modes.items() if mode & 0o077)
     assert opened == []
+
+
+def test_check_folder_and_leftover_parts_of_a_missing_folder(tmp_path):
+    from quantize.errors import OutputError
+    from quantize.files.write import check_folder, leftover_parts
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="exists and is not a folder"):
+        check_folder(tmp_path / "file")
+    check_folder(tmp_path)  # a folder, or nothing yet: fine
+    check_folder(tmp_path / "new")
+    assert leftover_parts(tmp_path / "new") == []
+
+
+def test_existing_names_the_locations_found(tmp_path):
+    from quantize.files.discover import existing
+
+    (tmp_path / "a.png").write_bytes(b"x")
+    assert existing([tmp_path / "a.png", tmp_path / "b.png", None]) == {tmp_path / "a.png"}
+
+
+def test_an_image_and_its_palette_are_written_both_or_neither(tmp_path):
+    import numpy as np
+
+    from quantize.errors import OutputError
+    from quantize.files.palettes import save_image_and_palette
+
+    (tmp_path / "taken.json").write_text("{}")
+    with pytest.raises(OutputError):
+        save_image_and_palette(tmp_path / "out.png", b"data", palette_path=tmp_path / "taken.json",
+                               palette=np.zeros((2, 3), np.uint8))
+    assert not (tmp_path / "out.png").exists() and (tmp_path / "taken.json").read_text() == "{}"
+    save_image_and_palette(tmp_path / "out.png", b"data", palette_path=tmp_path / "p.json",
+                           palette=np.zeros((2, 3), np.uint8))
+    assert (tmp_path / "out.png").read_bytes() == b"data" and (tmp_path / "p.json").exists()

@@ -1,4 +1,5 @@
-"""Which files of a folder a batch reads, and the output path of each."""
+"""A batch's folders: which files of a folder it reads, the output path of each,
+and the checks of the folders themselves (local or object-store URLs)."""
 
 import fnmatch
 import stat
@@ -7,8 +8,10 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image
 
-from ..files.read import not_regular, sniff_format, stat_failure
-from ..files.remote import RemotePath, as_location, sniff_remote
+from ..errors import InputFileError, OutputError
+from .read import not_regular, sniff_format, stat_failure
+from .remote import RemotePath, as_location, sniff_remote
+from .write import check_output_path, check_outputs
 
 
 def _image_extensions():
@@ -139,3 +142,46 @@ def _stem(name):
     """The name without its extension, as pathlib has it ("a.b.png" -> "a.b"); an
     object key's "." and ".." parts stay as they are."""
     return PurePosixPath(name).stem if name not in ("", ".", "..") else name
+
+
+def batch_folders(input_dir, output_dir=None):
+    """The input folder and the output folder of a batch (by default
+    ``<input_dir>-quantized`` beside it), as locations, checked before any file is
+    read: InputFileError when the input is not a folder, OutputError when an object
+    store's bucket does not exist."""
+    input_dir = as_location(input_dir)
+    if not input_dir.is_dir():
+        missing = "no such folder or bucket" if isinstance(input_dir, RemotePath) else "no such folder"
+        raise InputFileError(missing if not input_dir.exists() else "is not a folder", input_dir)
+    output_dir = as_location(output_dir) if output_dir is not None else input_dir.with_name(
+        f"{input_dir.name}-quantized")
+    if isinstance(output_dir, RemotePath) and output_dir.bucket and not output_dir.bucket.is_dir():
+        raise OutputError("no such bucket", output_dir.bucket)
+    return input_dir, output_dir
+
+
+def existing(locations):
+    """The set of ``locations`` (paths or URLs; None skipped) that exist now."""
+    return {location for location in locations if location is not None and location.exists()}
+
+
+def check_report_path(input_dir, output_dir, inputs, outputs, html_report, overwrite):
+    """The HTML report may not be a file of the input folder, an output or a manifest."""
+    if html_report is None:
+        return
+    html_report = Path(html_report)
+    if isinstance(input_dir, RemotePath) or isinstance(output_dir, RemotePath):
+        # a local report cannot be a remote input, output or manifest
+        check_output_path(html_report, overwrite=overwrite)
+        return
+    resolved = html_report.resolve()
+    if html_report.exists() and input_dir.resolve() in resolved.parents and (
+            output_dir.resolve() not in resolved.parents):
+        raise OutputError("the HTML report would replace a file of the input folder", html_report)
+    check_outputs(
+        [(output_dir / "manifest.json", "the manifest"), (output_dir / "manifest.csv", "the manifest"),
+         (html_report, "the HTML report")],
+        reads=[(p, "an input image") for p in inputs] + [(p, "an output image") for p in outputs if p is not None],
+        overwrite=True,
+    )
+    check_output_path(html_report, overwrite=overwrite)

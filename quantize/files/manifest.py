@@ -1,25 +1,28 @@
-"""The batch's records on disk: manifest.json, manifest.csv and the HTML report
+"""A batch's records on disk: manifest.json, manifest.csv and the HTML report
 written as far as the disk allows, and the reports of an earlier run read back
-(``--skip-existing`` resumes keep them)."""
+(``--skip-existing`` resumes keep them).  What the records say is the batch's
+(``quantize.batch.report``); this writes and reads them."""
 
 import json
 from pathlib import Path
 
 from ..errors import OutputError
-from ..files.remote import RemotePath, as_location
-from ..files.write import make_folder, save_text
+from .remote import RemotePath, as_location
+from .write import make_folder, save_text
 
 
-def write_records(report, output_dir, html_report, overwrite):
-    """manifest.json, manifest.csv and the HTML report, each as far as the disk allows:
-    a failure is recorded in ``report.write_errors`` (and the exit code), not raised,
-    so that the outcome of the work done is never lost to the last write."""
-    from .html import render
+def write_records(output_dir, errors, *, manifest, table, html_report=None, html=None, overwrite=False):
+    """manifest.json, manifest.csv and the HTML report, each as far as the disk allows.
 
-    writes = [(output_dir / "manifest.json", lambda: json.dumps(report.to_manifest(), indent=1) + "\n", True),
-              (output_dir / "manifest.csv", report.to_csv, True)]
+    ``manifest`` (a dict), ``table`` and ``html`` (texts) are callables, each called
+    when its file is written, after the failures of the writes before it are in
+    ``errors``: a failure is appended there ("path: reason"), not raised, so that the
+    outcome of the work done is never lost to the last write.
+    """
+    writes = [(output_dir / "manifest.json", lambda: json.dumps(manifest(), indent=1) + "\n", True),
+              (output_dir / "manifest.csv", table, True)]
     if html_report is not None:
-        writes.append((Path(html_report), lambda: render(report), overwrite))
+        writes.append((Path(html_report), html, overwrite))
     for path, text, replace in writes:
         try:
             if isinstance(path, RemotePath):
@@ -28,7 +31,7 @@ def write_records(report, output_dir, html_report, overwrite):
                 make_folder(path.parent)
                 save_text(path, text(), overwrite=replace)
         except OutputError as e:
-            report.write_errors.append(f"{path}: {e.reason}")
+            errors.append(f"{path}: {e.reason}")
 
 
 def earlier_reports(output_dir, *, overwrite=False):
