@@ -8,6 +8,9 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
+#: What ``random_state`` takes: None (a fresh seed), a seed or a Generator.
+RandomState = int | np.random.Generator | None
+
 
 
 def check_random_state(random_state):
@@ -172,30 +175,25 @@ class SettingsMixin:
         """A copy with ``changes``, checked as a new object is."""
         return dataclasses.replace(self, **changes)
 
-    @classmethod
-    def from_options(cls, settings=None, **options):
-        """``settings`` (or the defaults) with the given options replaced; an option
-        that is not a field is a TypeError, as an unknown keyword argument is."""
-        return settings_from_options(cls, settings, options)
 
-    @classmethod
-    def for_call(cls, settings, options, **leading):
-        """The settings of a public function's call: ``settings`` with its keyword
-        ``options`` and its leading argument (n_colors, n_segments) when given."""
-        options.update({name: value for name, value in leading.items() if value is not None})
-        return settings_from_options(cls, settings, options)
+def _at_default(value, default):
+    if value is default:
+        return True
+    plain = (str, int, float, bool)
+    return isinstance(value, plain) and isinstance(default, plain) and type(value) is type(default) and (
+        value == default)
 
 
-def settings_from_options(cls, settings, options):
-    """A settings object of the frozen dataclass ``cls``: ``settings`` (or the
-    defaults) with ``options`` replaced; an option that is not a field is a TypeError,
-    as an unknown keyword argument is.  Every field is checked when the object is made."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(options) - names)
-    if unknown:
-        raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+def settings_for_call(cls, settings, given):
+    """The settings of a public function's call, a frozen dataclass ``cls``: without
+    ``settings``, one made of the keywords ``given`` (every field, by name); with it,
+    ``settings`` with the keywords that differ from their field's default replacing
+    its fields (a keyword left at its default keeps the settings' value, as black's
+    options beside a ``Mode``).  Every field is checked when the object is made."""
     if settings is None:
-        return cls(**options)
+        return cls(**given)
     if not isinstance(settings, cls):
         raise InvalidParameterError(f"settings must be a {cls.__name__}; got {type(settings).__name__}")
-    return dataclasses.replace(settings, **options) if options else settings
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    changes = {name: value for name, value in given.items() if not _at_default(value, defaults[name])}
+    return dataclasses.replace(settings, **changes) if changes else settings

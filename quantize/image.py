@@ -94,7 +94,11 @@ def image_to_array(image):
     return np.ascontiguousarray(pixels), notes
 
 
-def as_loaded(image):
+#: What the library's functions take as an image.
+ImageLike = LoadedImage | Image.Image | np.ndarray
+
+
+def as_loaded(image: ImageLike) -> LoadedImage:
     """Whatever the library's functions take as an image, as a :class:`LoadedImage`:
     a LoadedImage as it is, a Pillow image or an array (see ``check_image``).  A path
     is refused: the library reads no file (``quantize.load_image`` does)."""

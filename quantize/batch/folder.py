@@ -13,25 +13,43 @@ import secrets
 import signal
 import time
 
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
 import numpy as np
 
-from .._validation import check_int
+from .._validation import RandomState, check_int
 from ..errors import InvalidParameterError
 from ..files.discover import batch_folders, check_report_path, existing, find_images, plan_outputs
 from ..files.manifest import earlier_reports, write_records
 from ..files.remote import RemotePath
 from ..files.write import leftover_parts
 from ..quantization.api import fit_shared_palette
-from ..quantization.settings import MAX_PALETTE
+from ..color.spaces import DEFAULT_SPACE
+from ..files.read import DEFAULT_MAX_PIXELS
+from ..quantization.search import DEFAULT_EFFORT
+from ..quantization.settings import MAX_PALETTE, QuantizeSettings
 from .html import render
 from .report import BatchReport, FileOutcome, Status, now
 from .pool import ClusterPool, LocalPool
 from .runner import NotRun, WorkerDied
-from .settings import split_options
+from .settings import BATCH_SEED, BatchSettings, batch_settings
 from .work import Task, failed, not_run, quantize_file
 
 
-def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, progress=None, client=None, **options):
+def quantize_folder(
+    input_dir: str | Path | RemotePath, output_dir: str | Path | RemotePath | None = None, *,
+    settings: QuantizeSettings | None = None, batch: BatchSettings | None = None,
+    n_colors: int = 16, algorithm: str = "lloyd", init: str = "wu", effort: str = DEFAULT_EFFORT,
+    random_state: RandomState = BATCH_SEED, quality: float | None = None, max_delta_e: float | None = None,
+    colorspace: str = DEFAULT_SPACE, dither: str = "none", dither_strength: float = 1.0,
+    lock: np.ndarray | Sequence | None = None, ssim: bool = False,
+    recursive: bool = False, include: Sequence[str] = (), exclude: Sequence[str] = (), jobs: int | None = None,
+    skip_existing: bool = False, overwrite: bool = False, suffix: str = "", shared_palette: bool = False,
+    palette: np.ndarray | Sequence | None = None, segment: bool = False, n_segments: int = 4,
+    thumbnails: bool = False, html_report: str | Path | None = None, max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    progress: Callable[[FileOutcome, int, int], None] | None = None, client: object = None,
+) -> BatchReport:
     """Quantise every image of a folder into an output folder, and record what happened.
 
     Parameters
@@ -44,18 +62,11 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
         input folder or inside it only with a non-empty ``suffix``.  On an object
         store each output is one PUT of the finished file.
     settings : QuantizeSettings, optional, keyword-only
-        Each image's settings.
+        Each image's settings (the options from ``n_colors`` to ``ssim``).
     batch : BatchSettings, optional, keyword-only
-        The folder's settings (the options below from ``recursive`` on).
-    progress : callable, optional, keyword-only
-        Called as ``progress(outcome, finished, total)`` after each file.
-    client : distributed.Client, optional, keyword-only
-        Process the files as Dask futures on this client's cluster instead of local
-        worker processes (``jobs`` is then ignored); see :mod:`quantize.batch.cluster`.
-        Outputs and manifest are the same as a local run's.
-    **options
-        Fields of either settings object, as keywords, replacing theirs:
-    n_colors, algorithm, init, effort, quality, max_delta_e, colorspace, dither, dither_strength, ssim
+        The folder's settings (the options from ``recursive`` on).  Keywords given
+        beside either with another value than their default replace its fields.
+    n_colors, algorithm, init, effort, quality, max_delta_e, colorspace, dither, dither_strength, lock, ssim
         As in :func:`quantize.quantize_image`, per image (with a target, n_colors is
         the most colours allowed; an image that cannot meet it fails with the reason).
         ``colorspace``, ``dither`` and ``dither_strength`` also apply to a shared or
@@ -89,6 +100,12 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
         Also write a self-contained HTML page of the batch there (implies
         ``thumbnails``).  It may not be a file of the input folder, an output or a
         manifest; an existing one is replaced only with ``overwrite``.
+    progress : callable, optional, keyword-only
+        Called as ``progress(outcome, finished, total)`` after each file.
+    client : distributed.Client, optional, keyword-only
+        Process the files as Dask futures on this client's cluster instead of local
+        worker processes (``jobs`` is then ignored); see :mod:`quantize.batch.cluster`.
+        Outputs and manifest are the same as a local run's.
 
     Returns
     -------
@@ -112,7 +129,15 @@ def quantize_folder(input_dir, output_dir=None, *, settings=None, batch=None, pr
         manifest.json that quantize did not write.
     """
     started, clock = now(), time.perf_counter()
-    s, b = split_options(settings, batch, options)
+    s, b = batch_settings(settings, batch, dict(
+        n_colors=n_colors, algorithm=algorithm, init=init, effort=effort, random_state=random_state, quality=quality,
+        max_delta_e=max_delta_e, colorspace=colorspace, dither=dither, dither_strength=dither_strength, lock=lock,
+        ssim=ssim,
+    ), dict(
+        recursive=recursive, include=include, exclude=exclude, jobs=jobs, skip_existing=skip_existing,
+        overwrite=overwrite, suffix=suffix, shared_palette=shared_palette, palette=palette, segment=segment,
+        n_segments=n_segments, thumbnails=thumbnails, html_report=html_report, max_pixels=max_pixels,
+    ))
     input_dir, output_dir = batch_folders(input_dir, output_dir)
     check_int(s.n_colors, "n_colors", low=1, high=MAX_PALETTE)
     if s.random_state is None:  # one seed for every image, recorded in the manifest

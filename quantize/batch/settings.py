@@ -1,14 +1,13 @@
 """The settings of a batch, validated once: :class:`BatchSettings` (the folder, the
 outputs and the pool), beside each image's :class:`~quantize.QuantizeSettings`."""
 
-import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .._validation import SettingsMixin, check_int
+from .._validation import SettingsMixin, check_int, settings_for_call
 from ..files.read import DEFAULT_MAX_PIXELS
 from ..quantization.settings import QuantizeSettings, check_palette
 from ..segmentation.settings import MAX_SEGMENTS
@@ -51,14 +50,17 @@ class BatchSettings(SettingsMixin):
             put("thumbnails", True)  # the page shows them
 
 
-BATCH_FIELDS = frozenset(f.name for f in dataclasses.fields(BatchSettings))
+#: A batch's seed when none is given: 0, not a fresh one (the manifest records it either way).
+BATCH_SEED = 0
 
 
-def split_options(settings, batch, options):
-    """The (QuantizeSettings, BatchSettings) of a call: ``settings`` and ``batch`` (or
-    the defaults) with the keyword ``options`` sorted into the one they belong to.  A
-    batch's seed defaults to 0, not a fresh one: the manifest records it either way."""
-    batch_options = {key: options.pop(key) for key in list(options) if key in BATCH_FIELDS}
-    if settings is None and "random_state" not in options:
-        options["random_state"] = 0
-    return QuantizeSettings.from_options(settings, **options), BatchSettings.from_options(batch, **batch_options)
+def batch_settings(settings, batch, image_options, folder_options):
+    """The (QuantizeSettings, BatchSettings) of a call of ``quantize_folder``:
+    ``settings`` and ``batch`` (or the defaults) with the keywords of each that differ
+    from their defaults replacing their fields; ``random_state`` is :data:`BATCH_SEED`
+    unless given or in ``settings``."""
+    seed = image_options.pop("random_state")
+    image = settings_for_call(QuantizeSettings, settings, image_options)
+    if settings is None or seed != BATCH_SEED:
+        image = image.replace(random_state=seed)
+    return image, settings_for_call(BatchSettings, batch, folder_options)

@@ -11,12 +11,13 @@ frame is held; the result keeps each frame's palette indices.
 import math
 import time
 from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import PurePath
 
 import numpy as np
 
 from .._parallel import blas_on_one_thread
-from .._validation import check_choice, resolve_seed
+from .._validation import RandomState, check_choice, resolve_seed, settings_for_call
 from ..color.alpha import lookup_table, to_features, visible_pixels
 from ..color.histogram import ColorHistogram, count_colors, merge_histograms, unpack_colors
 from ..errors import InvalidParameterError, TargetNotMetError
@@ -25,6 +26,8 @@ from ..metrics.image import psnr, ssim
 from .colors import clustering_space, histogram_colors, image_colors, nearest_entries
 from .report import Report, raw_ratio
 from .result import compared_pixels, final_labels
+from ..color.spaces import DEFAULT_SPACE
+from .search import DEFAULT_EFFORT
 from .settings import MAX_PALETTE, QuantizeSettings, check_palette
 from .target import fitted_palette
 
@@ -97,8 +100,14 @@ def as_animation(animation):
 
 
 @blas_on_one_thread()
-def quantize_animation(animation, n_colors=None, *, settings=None, frame_palettes=False, weight="pixels",
-                       palette=None, progress=None, **options):
+def quantize_animation(
+    animation: Animation | Sequence[np.ndarray], n_colors: int = 16, *, settings: QuantizeSettings | None = None,
+    algorithm: str = "lloyd", init: str = "wu", effort: str = DEFAULT_EFFORT, random_state: RandomState = None,
+    quality: float | None = None, max_delta_e: float | None = None, colorspace: str = DEFAULT_SPACE,
+    dither: str = "none", dither_strength: float = 1.0, lock: np.ndarray | Sequence | None = None,
+    ssim: bool = False, frame_palettes: bool = False, weight: str = "pixels",
+    palette: np.ndarray | Sequence | None = None, progress: Callable[[int, int], None] | None = None,
+) -> AnimationResult:
     """Quantise every frame of an animation (GIF, APNG, animated WebP).
 
     Parameters
@@ -107,8 +116,8 @@ def quantize_animation(animation, n_colors=None, *, settings=None, frame_palette
         An :class:`~quantize.image.Animation` (a file's, from
         ``quantize.files.animation.read_animation``; ``Animation.from_arrays``), or
         (H, W, 3|4) uint8 frames of one size.
-    n_colors, settings, **options
-        As in :func:`quantize.quantize_image`: at most ``n_colors`` colours per
+    n_colors, settings, algorithm, init, effort, random_state, quality, max_delta_e, colorspace, dither, ...
+        As in :func:`quantize.quantize_image` (dither_strength, lock and ssim too): at most ``n_colors`` colours per
         palette, the same search, targets, dithering (per frame, against the
         palette) and colour space.
     frame_palettes : bool, keyword-only
@@ -143,7 +152,10 @@ def quantize_animation(animation, n_colors=None, *, settings=None, frame_palette
       palette is what :func:`quantize.quantize_image` fits to the frames placed
       side by side (the merged histogram is theirs).
     """
-    s = QuantizeSettings.for_call(settings, options, n_colors=n_colors)
+    s = settings_for_call(QuantizeSettings, settings, dict(
+        n_colors=n_colors, algorithm=algorithm, init=init, effort=effort, random_state=random_state, quality=quality,
+        max_delta_e=max_delta_e, colorspace=colorspace, dither=dither, dither_strength=dither_strength, lock=lock,
+        ssim=ssim))
     check_choice(weight, "weight", WEIGHTS)
     if palette is not None:
         palette = check_palette(palette)

@@ -7,18 +7,19 @@ report (:mod:`.result`).  :func:`apply_palette` maps to a given palette;
 """
 
 import time
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from .._parallel import blas_on_one_thread
-from .._validation import check_int, check_random_state, resolve_seed
+from .._validation import RandomState, check_int, check_random_state, resolve_seed, settings_for_call
 from ..color.alpha import visible_pixels
 from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
 from ..color.spaces import DEFAULT_SPACE, from_space, to_space
 from ..errors import InvalidParameterError, TargetNotMetError
-from ..image import as_loaded
+from ..image import ImageLike, as_loaded
 from .colors import histogram_colors, image_colors, nearest_entries, palette_for, pixel_labels
-from .result import build_result, final_labels
+from .result import QuantizeResult, build_result, final_labels
 from .levels import Levels
 from .search import DEFAULT_EFFORT, cluster_colors
 from .settings import MAX_PALETTE, QuantizeSettings, check_histogram, check_palette
@@ -27,9 +28,9 @@ from .target import fitted_palette
 
 @blas_on_one_thread()
 def fit_palette(
-    image, n_colors=16, *, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT, colorspace=DEFAULT_SPACE,
-    random_state=None,
-):
+    image: ImageLike, n_colors: int = 16, *, algorithm: str = "lloyd", init: str = "wu", effort: str = DEFAULT_EFFORT,
+    colorspace: str = DEFAULT_SPACE, random_state: RandomState = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """The quantisation alone: a palette and the label of every pixel, nothing more.
 
     :func:`quantize_image` does this and then rebuilds the image and measures it; call
@@ -56,7 +57,13 @@ def fit_palette(
 
 
 @blas_on_one_thread()
-def quantize_image(image, n_colors=None, *, settings=None, progress=None, **options):
+def quantize_image(
+    image: ImageLike, n_colors: int = 16, *, settings: QuantizeSettings | None = None,
+    algorithm: str = "lloyd", init: str = "wu", effort: str = DEFAULT_EFFORT, random_state: RandomState = None,
+    quality: float | None = None, max_delta_e: float | None = None, colorspace: str = DEFAULT_SPACE,
+    dither: str = "none", dither_strength: float = 1.0, lock: np.ndarray | Sequence | None = None,
+    ssim: bool = False, progress: Callable[[int, int], None] | None = None,
+) -> QuantizeResult:
     """Reduce an image to at most ``n_colors`` colours with weighted k-means.
 
     The distinct colours are clustered, weighted by their pixel counts (the same
@@ -72,14 +79,8 @@ def quantize_image(image, n_colors=None, *, settings=None, progress=None, **opti
     n_colors : int, default 16
         Maximum number of colours, >= 1.  Palette files (PNG-8, GIF) hold up to 256.
     settings : QuantizeSettings, optional, keyword-only
-        All the options below at once (``n_colors`` and keywords given beside it
-        replace its fields).
-    progress : callable, optional, keyword-only
-        With a quality target, called as ``progress(fits, most)`` after each palette
-        the search fits (``most`` bounds the number of fits; the last call has
-        ``fits == most``).
-    **options
-        The fields of :class:`QuantizeSettings`, as keywords:
+        All the options below at once; ``n_colors`` and keywords given beside it with
+        another value than their default replace its fields.
     algorithm : {"lloyd", "minibatch"}, keyword-only
         Lloyd steps from coarse bins of the histogram to its exact colours, or
         Sculley's mini-batch k-means on the bins first (see :mod:`quantize.quantization.search`).
@@ -123,6 +124,10 @@ def quantize_image(image, n_colors=None, *, settings=None, progress=None, **opti
     ssim : bool, keyword-only
         Also measure SSIM for the report (off by default: it is the costliest
         metric, up to a third of the call on a big image).
+    progress : callable, optional, keyword-only
+        With a quality target, called as ``progress(fits, most)`` after each palette
+        the search fits (``most`` bounds the number of fits; the last call has
+        ``fits == most``).
 
     Returns
     -------
@@ -146,7 +151,7 @@ def quantize_image(image, n_colors=None, *, settings=None, progress=None, **opti
     - The input (file or array) is not modified.
     - The same input, parameters and integer ``random_state`` give the identical result.
     """
-    s = QuantizeSettings.for_call(settings, options, n_colors=n_colors)
+    s = settings_for_call(QuantizeSettings, settings, dict(n_colors=n_colors, algorithm=algorithm, init=init, effort=effort, random_state=random_state, quality=quality, max_delta_e=max_delta_e, colorspace=colorspace, dither=dither, dither_strength=dither_strength, lock=lock, ssim=ssim))
     seed, rng = resolve_seed(s.random_state)
     loaded = as_loaded(image)
     start = time.perf_counter()  # loading is timed by load_image
@@ -169,7 +174,7 @@ def quantize_image(image, n_colors=None, *, settings=None, progress=None, **opti
 
 
 @blas_on_one_thread()
-def color_histogram(image):
+def color_histogram(image: ImageLike) -> tuple[np.ndarray, np.ndarray]:
     """Distinct RGB colours of an image's visible pixels (alpha > 0) and their counts.
 
     What :func:`fit_shared_palette` merges; small enough to send between processes.
@@ -186,9 +191,9 @@ def color_histogram(image):
 
 @blas_on_one_thread()
 def fit_shared_palette(
-    histograms, n_colors=16, *, algorithm="lloyd", init="wu", effort=DEFAULT_EFFORT, colorspace=DEFAULT_SPACE,
-    random_state=None,
-):
+    histograms: Iterable[tuple[np.ndarray, np.ndarray]], n_colors: int = 16, *, algorithm: str = "lloyd",
+    init: str = "wu", effort: str = DEFAULT_EFFORT, colorspace: str = DEFAULT_SPACE, random_state: RandomState = None,
+) -> np.ndarray:
     """One RGB palette for several images, from their :func:`color_histogram`.
 
     The histograms are merged by adding counts, so every image weighs in proportion
@@ -228,8 +233,9 @@ def fit_shared_palette(
 
 @blas_on_one_thread()
 def apply_palette(
-    image, palette, *, colorspace=DEFAULT_SPACE, dither="none", dither_strength=1.0, ssim=False,
-):
+    image: ImageLike, palette: np.ndarray | Sequence, *, colorspace: str = DEFAULT_SPACE, dither: str = "none",
+    dither_strength: float = 1.0, ssim: bool = False,
+) -> QuantizeResult:
     """Map every pixel to the nearest colour of a given RGB palette.
 
     Parameters

@@ -11,17 +11,19 @@ every k.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._parallel import blas_on_one_thread
-from .._validation import check_float, check_int, fresh_stream, resolve_seed
+from .._validation import RandomState, check_float, check_int, fresh_stream, resolve_seed, settings_for_call
 from ..color.spaces import DEFAULT_SPACE
 from ..errors import InvalidParameterError
-from ..image import as_loaded
+from ..image import ImageLike, as_loaded
 from ..metrics.clustering import SilhouetteSample, davies_bouldin_score
 from .colors import color_delta_e, color_psnr, image_colors, palette_for, squared_error, visible_colors
+from .search import DEFAULT_EFFORT
 from .settings import JND_DELTA_E, MAX_PALETTE, QuantizeSettings
 
 
@@ -145,8 +147,12 @@ class KSuggestion:
 
 
 @blas_on_one_thread()
-def suggest_k(image, *, k_min=2, k_max=32, max_delta_e=JND_DELTA_E, sample_size=2000, settings=None, progress=None,
-              **options):
+def suggest_k(
+    image: ImageLike, *, k_min: int = 2, k_max: int = 32, max_delta_e: float = JND_DELTA_E, sample_size: int = 2000,
+    settings: QuantizeSettings | None = None, algorithm: str = "lloyd", init: str = "wu",
+    effort: str = DEFAULT_EFFORT, colorspace: str = DEFAULT_SPACE, random_state: RandomState = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> KSuggestion:
     """Fit every k in [k_min, k_max] and tabulate inertia, PSNR, mean CIEDE2000,
     silhouette and Davies–Bouldin; recommend the fewest colours whose mean CIEDE2000
     is at most ``max_delta_e``, else the knee of the CIEDE2000 curve.
@@ -163,10 +169,11 @@ def suggest_k(image, *, k_min=2, k_max=32, max_delta_e=JND_DELTA_E, sample_size=
     sample_size : int, keyword-only
         Pixels drawn by weight for the silhouette (one sample for every k).
     settings : QuantizeSettings, optional, keyword-only
-    **options
-        Fields of :class:`QuantizeSettings` (as in :func:`quantize.quantize_image`);
-        those of the search count (algorithm, init, effort, colorspace,
-        random_state): the row for k is the result
+        The search's settings (only algorithm, init, effort, colorspace and
+        random_state count); the keywords below beside it replace its fields, as in
+        :func:`quantize.quantize_image`.
+    algorithm, init, effort, colorspace, random_state : keyword-only
+        As in :func:`quantize.quantize_image`: the row for k is the result
         ``quantize_image(image, k, ...)`` gives with the same settings.  Inertia and
         PSNR are measured in sRGB, silhouette and Davies–Bouldin in ``colorspace``,
         where the clusters are.
@@ -187,7 +194,8 @@ def suggest_k(image, *, k_min=2, k_max=32, max_delta_e=JND_DELTA_E, sample_size=
     k_max = check_int(k_max, "k_max", low=k_min, high=MAX_PALETTE)
     max_delta_e = check_float(max_delta_e, "max_delta_e", low=0.0)
     sample_size = check_int(sample_size, "sample_size", low=10)
-    s = QuantizeSettings.from_options(settings, **options)
+    s = settings_for_call(QuantizeSettings, settings, dict(
+        algorithm=algorithm, init=init, effort=effort, colorspace=colorspace, random_state=random_state))
     seed, rng = resolve_seed(s.random_state)
     loaded = as_loaded(image)
     start = time.perf_counter()

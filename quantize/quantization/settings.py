@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import SettingsMixin, check_choice, check_float, check_int, check_random_state
+from .._validation import RandomState, SettingsMixin, check_choice, check_float, check_int, check_random_state
 from ..cluster.kmeans import ALGORITHMS, INITS
 from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE
 from ..errors import InvalidParameterError
@@ -81,7 +81,7 @@ class QuantizeSettings(SettingsMixin):
     algorithm: str = "lloyd"
     init: str = "wu"
     effort: str = DEFAULT_EFFORT
-    random_state: object = None
+    random_state: RandomState = None
     quality: float | None = None
     max_delta_e: float | None = None
     colorspace: str = DEFAULT_SPACE

@@ -13,9 +13,11 @@ import time
 import numpy as np
 
 from .._parallel import blas_on_one_thread
-from .._validation import resolve_seed
-from ..image import as_loaded
+from .._validation import RandomState, resolve_seed, settings_for_call
+from ..image import ImageLike, as_loaded
 from ..color.alpha import visible_mask
+from ..color.spaces import DEFAULT_SPACE
+from ..quantization.search import DEFAULT_EFFORT
 from .auto import NOISY, auto_min_region, auto_sigma, estimate_noise, residual_noise, space_for_noise
 from .clustering import cluster_pixels, smooth
 from .regions import region_map, statistics
@@ -24,7 +26,11 @@ from .settings import AUTO, SegmentSettings
 
 
 @blas_on_one_thread()
-def segment_image(image, n_segments=None, *, settings=None, **options):
+def segment_image(
+    image: ImageLike, n_segments: int = 4, *, settings: SegmentSettings | None = None, spatial: float = 0.0,
+    min_region: int | str = AUTO, sigma: float | str = AUTO, colorspace: str = DEFAULT_SPACE,
+    effort: str = DEFAULT_EFFORT, random_state: RandomState = None,
+) -> SegmentResult:
     """Segment an image into clusters of similar colour and their connected regions.
 
     Parameters
@@ -34,10 +40,8 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
     n_segments : int, default 4
         Number of colour clusters, 1..256.
     settings : SegmentSettings, optional, keyword-only
-        All the options below at once (``n_segments`` and keywords given beside it
-        replace its fields).
-    **options
-        The fields of :class:`SegmentSettings`, as keywords:
+        All the options below at once; ``n_segments`` and keywords given beside it with
+        another value than their default replace its fields.
     spatial : float, keyword-only
         Weight of the pixel position against colour, as SLIC's ``compactness``: the
         position in units of the grid step sqrt(pixels / n_segments) is multiplied by
@@ -86,7 +90,9 @@ def segment_image(image, n_segments=None, *, settings=None, **options):
       region smaller than it has a neighbour.
     - The same input, parameters and integer ``random_state`` give the same result.
     """
-    s = SegmentSettings.for_call(settings, options, n_segments=n_segments)
+    s = settings_for_call(SegmentSettings, settings, dict(
+        n_segments=n_segments, spatial=spatial, min_region=min_region, sigma=sigma, colorspace=colorspace,
+        effort=effort, random_state=random_state))
     seed, rng = resolve_seed(s.random_state)
     loaded = as_loaded(image)
     start = time.perf_counter()

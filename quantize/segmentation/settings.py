@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import SettingsMixin, check_choice, check_float, check_int, check_random_state
+from .._validation import RandomState, SettingsMixin, check_choice, check_float, check_int, check_random_state
 from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE
 from ..errors import InvalidParameterError
 from ..quantization.search import DEFAULT_EFFORT, EFFORTS
@@ -42,7 +42,7 @@ class SegmentSettings(SettingsMixin):
     sigma: float | str = AUTO
     colorspace: str = DEFAULT_SPACE
     effort: str = DEFAULT_EFFORT
-    random_state: object = None
+    random_state: RandomState = None
 
     def __post_init__(self):
         def put(name, value):

@@ -52,14 +52,17 @@ def test_settings_are_normalised_frozen_and_replaced_with_checks():
         "sharding", "minibatch", "fast")
 
 
-def test_from_options_refuses_unknown_keywords_and_other_objects():
+def test_settings_for_call_refuses_unknown_keywords_and_other_objects(photo):
+    from quantize._validation import settings_for_call
+
     with pytest.raises(TypeError, match="unexpected keyword argument 'colours'"):
-        QuantizeSettings.from_options(colours=8)
+        quantize_image(photo, colours=8)
     with pytest.raises(InvalidParameterError, match="settings must be a QuantizeSettings; got dict"):
-        QuantizeSettings.from_options({"n_colors": 8})
+        quantize_image(photo, settings={"n_colors": 8})
     base = QuantizeSettings(n_colors=8)
-    assert QuantizeSettings.from_options(base) is base
-    assert QuantizeSettings.from_options(base, effort="fast") == QuantizeSettings(n_colors=8, effort="fast")
+    assert settings_for_call(QuantizeSettings, base, {"effort": "normal"}) is base  # at its default: kept
+    assert settings_for_call(QuantizeSettings, base, {"effort": "fast"}) == QuantizeSettings(n_colors=8, effort="fast")
+    assert settings_for_call(QuantizeSettings, None, {"n_colors": 3}) == QuantizeSettings(n_colors=3)
 
 
 def test_quantize_image_takes_settings_or_keywords_alike(photo):
