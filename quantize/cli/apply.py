@@ -34,7 +34,7 @@ from .options import (
 @verbosity_opts
 @force_opt
 @click.pass_context
-def apply(ctx, input, palette_file, output, as_json, force, **options):
+def apply(ctx, input, palette_file, output, colorspace, dither, dither_strength, max_pixels, ssim, as_json, force):
     """Map INPUT to the colours of a given palette (each pixel to the nearest).
 
     \b
@@ -42,8 +42,8 @@ def apply(ctx, input, palette_file, output, as_json, force, **options):
         quantize apply photo.jpg --palette brand.json -o photo-brand.png
     """
     with one_line_errors(input):
-        max_pixels = options.pop("max_pixels")
-        s = quantize_settings(ctx, options)
+        s = quantize_settings(ctx, dict(colorspace=colorspace, dither=dither, dither_strength=dither_strength,
+                                        ssim=ssim))
         check_input_file(input)
         output = output or input.with_name(f"{input.stem}-palette.png")
         check_outputs([(output, "the output")], reads=[(input, "the input image"), (palette_file, "the palette file")],

@@ -65,7 +65,9 @@ from .progress import ProgressBar, wanted
 @verbosity_opts
 @force_opt
 @click.pass_context
-def batch(ctx, input_dir, output_dir, scheduler, as_json, force, **options):
+def batch(ctx, input_dir, output_dir, n_colors, recursive, include, exclude, jobs, scheduler, skip_existing, suffix,
+          shared_palette, palette_file, segment, n_segments, report_path, effort, algorithm, init, seed, max_pixels,
+          quality, max_delta_e, colorspace, dither, dither_strength, ssim, as_json, force):
     """Quantise every image in INPUT_DIR, in parallel, recording each outcome.
 
     INPUT_DIR and the output folder may be fsspec URLs (s3://bucket/prefix, gs://...,
@@ -86,16 +88,17 @@ def batch(ctx, input_dir, output_dir, scheduler, as_json, force, **options):
     from ..batch import BatchSettings, quantize_folder
     from ..batch.cluster import connect, parse_scheduler, require_distributed
 
-    palette_file, report_path = options.pop("palette_file"), options.pop("report_path")
-    folder_options = {name: options.pop(name) for name in
-                      ("recursive", "include", "exclude", "jobs", "skip_existing", "suffix", "shared_palette",
-                       "segment", "n_segments", "max_pixels")}
     with one_line_errors(input_dir):
-        settings = quantize_settings(ctx, options)
-        if folder_options["shared_palette"] and palette_file is not None:
+        settings = quantize_settings(ctx, dict(
+            n_colors=n_colors, effort=effort, algorithm=algorithm, init=init, seed=seed, quality=quality,
+            max_delta_e=max_delta_e, colorspace=colorspace, dither=dither, dither_strength=dither_strength, ssim=ssim))
+        if shared_palette and palette_file is not None:
             raise click.UsageError("--shared-palette and --palette exclude each other")
         palette = load_palette(palette_file) if palette_file is not None else None
-        folder = BatchSettings(**folder_options, overwrite=force, palette=palette, html_report=report_path)
+        folder = BatchSettings(recursive=recursive, include=include, exclude=exclude, jobs=jobs,
+                               skip_existing=skip_existing, suffix=suffix, shared_palette=shared_palette,
+                               segment=segment, n_segments=n_segments, max_pixels=max_pixels, overwrite=force,
+                               palette=palette, html_report=report_path)
         if scheduler is not None:
             try:
                 parse_scheduler(scheduler)

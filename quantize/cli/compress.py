@@ -116,7 +116,9 @@ def _ending(ctx, param, value):
 @verbosity_opts
 @force_opt
 @click.pass_context
-def compress(ctx, inputs, output, suffix, ext, save_palette, as_json, force, **options):
+def compress(ctx, inputs, n_colors, output, suffix, ext, effort, algorithm, init, seed, max_pixels, palette_file,
+             save_palette, quality, max_delta_e, colorspace, dither, dither_strength, lock, keep_icc, image_format,
+             frame_palettes, frame_weight, first_frame, skip_if_larger, force_output, ssim, as_json, force):
     """Reduce each INPUT to at most K colours and write a palette image.
 
     Animated GIF, APNG and WebP inputs are written as animations (every frame, with
@@ -137,11 +139,7 @@ def compress(ctx, inputs, output, suffix, ext, save_palette, as_json, force, **o
     --skip-if-larger; 2 bad options.  With several inputs, the first of 1, 3, 98
     that any input gave.
     """
-    palette_file, quality_range = options.pop("palette_file"), options.pop("quality")
-    mode_options = {name: options.pop(name) for name in
-                    ("keep_icc", "image_format", "force_output", "skip_if_larger", "first_frame", "frame_palettes",
-                     "frame_weight", "max_pixels")}
-    if mode_options["frame_palettes"] and (save_palette is not None or palette_file is not None):
+    if frame_palettes and (save_palette is not None or palette_file is not None):
         raise click.UsageError("--frame-palettes fits a palette per frame: not with --palette or --save-palette")
     if len(inputs) > 1 and (output is not None or save_palette is not None):
         raise click.UsageError("-o and --save-palette name one file: with several inputs use --suffix or --ext")
@@ -154,15 +152,20 @@ def compress(ctx, inputs, output, suffix, ext, save_palette, as_json, force, **o
             f"palette files are {', '.join(sorted(PALETTE_FILE_FORMATS))}, not {save_palette.suffix or '(none)'!r}",
             param_hint="'--save-palette'",
         )
-    quality_min, options["quality"] = quality_range or (None, None)
+    quality_min, quality = quality or (None, None)
     with one_line_errors(palette_file or inputs[0]):
-        s = quantize_settings(ctx, options)
+        s = quantize_settings(ctx, dict(
+            n_colors=n_colors, effort=effort, algorithm=algorithm, init=init, seed=seed, quality=quality,
+            max_delta_e=max_delta_e, colorspace=colorspace, dither=dither, dither_strength=dither_strength, lock=lock,
+            ssim=ssim))
         if palette_file is not None and (s.targeted or s.lock is not None):
             raise click.UsageError("--palette fixes the colours: it cannot be combined with a quality target or --lock")
         palette = load_palette(palette_file) if palette_file is not None else None
     to_stdout = output == STDIO or (output is None and STDIO in inputs)
     mode = CompressMode(s, quality_min, palette, output, suffix, ext, force=force, save_palette=save_palette,
-                        as_json=as_json, report_to_stderr=to_stdout, **mode_options)
+                        as_json=as_json, report_to_stderr=to_stdout, keep_icc=keep_icc, image_format=image_format,
+                        force_output=force_output, skip_if_larger=skip_if_larger, first_frame=first_frame,
+                        frame_palettes=frame_palettes, frame_weight=frame_weight, max_pixels=max_pixels)
     with one_line_errors(inputs[0]):
         plan = _plan(mode, inputs, palette_file)
     codes = [_compress_one(mode, planned, palette_file) for planned in plan]

@@ -32,7 +32,7 @@ from .options import (
 @verbosity_opts
 @force_opt
 @click.pass_context
-def palette(ctx, input, kind, output, force, **options):
+def palette(ctx, input, n_colors, kind, output, colorspace, effort, seed, max_pixels, force):
     """The K-colour palette of INPUT, sorted by share: hex, RGB, CIELAB, share of
     pixels and the nearest CSS colour name of each.
 
@@ -47,8 +47,7 @@ def palette(ctx, input, kind, output, force, **options):
     if output is None and kind == "png":
         raise click.UsageError("--format png needs -o FILE")
     with one_line_errors(input):
-        max_pixels = options.pop("max_pixels")
-        s = quantize_settings(ctx, options)
+        s = quantize_settings(ctx, dict(n_colors=n_colors, colorspace=colorspace, effort=effort, seed=seed))
         check_input_file(input)
         if output is not None:
             check_outputs([(output, "the output")], reads=[(input, "the input image")], overwrite=force)

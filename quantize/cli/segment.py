@@ -53,7 +53,8 @@ from .options import (
 @json_opt
 @verbosity_opts
 @force_opt
-def segment(input, output_dir, overlay_mode, as_json, force, seed, max_pixels, **options):
+def segment(input, n_segments, output_dir, spatial, min_region, sigma, overlay_mode, colorspace, effort, seed, max_pixels,
+            as_json, force):
     """Segment INPUT into K colour clusters and their connected regions.
 
     \b
@@ -81,7 +82,8 @@ def segment(input, output_dir, overlay_mode, as_json, force, seed, max_pixels, *
     """
     with one_line_errors(input):
         check_input_file(input)
-        settings = SegmentSettings(random_state=seed, **options)
+        settings = SegmentSettings(n_segments=n_segments, spatial=spatial, min_region=min_region, sigma=sigma,
+                                   colorspace=colorspace, effort=effort, random_state=seed)
         output_dir = output_dir or input.with_name(f"{input.stem}-segments")
         check_folder(output_dir)
         check_outputs([(output_dir / name, "an output") for name in output_names(settings.n_segments)],

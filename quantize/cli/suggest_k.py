@@ -38,7 +38,8 @@ from .progress import KProgress, wanted
 @verbosity_opts
 @force_opt
 @click.pass_context
-def suggest_k(ctx, input, k_min, k_max, max_delta_e, plot_path, as_json, force, **options):
+def suggest_k(ctx, input, k_min, k_max, max_delta_e, plot_path, effort, algorithm, init, colorspace, seed, max_pixels,
+              as_json, force):
     """Tabulate inertia, PSNR, mean ΔE2000, silhouette and Davies–Bouldin for every k
     in a range, and recommend the fewest colours whose mean ΔE2000 is at most
     --max-delta-e (else the knee of the ΔE2000 curve).  The elbow and the best
@@ -54,8 +55,8 @@ def suggest_k(ctx, input, k_min, k_max, max_delta_e, plot_path, as_json, force, 
     if k_min > k_max:
         raise click.BadParameter(f"--k-min {k_min} is above --k-max {k_max}", param_hint="'--k-min'")
     with one_line_errors(input):
-        max_pixels = options.pop("max_pixels")
-        s = quantize_settings(ctx, options)
+        s = quantize_settings(ctx, dict(effort=effort, algorithm=algorithm, init=init, colorspace=colorspace,
+                                        seed=seed))
         check_input_file(input)
         if plot_path is not None:
             check_outputs([(plot_path, "the --plot file")], reads=[(input, "the input image")], overwrite=force)

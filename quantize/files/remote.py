@@ -220,12 +220,12 @@ class RemotePath:
         return self.write_bytes(text.encode("utf-8"), overwrite=overwrite)
 
 
-def load_image_at(location, *, max_pixels=DEFAULT_MAX_PIXELS, **options):
+def load_image_at(location, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):
     """:func:`~quantize.files.read.load_image` of a local path or a RemotePath (read in
     one request); the image's ``path`` names the URL for a remote one."""
     if not isinstance(location, RemotePath):
-        return load_image(location, max_pixels=max_pixels, **options)
-    return load_image_bytes(location.read_bytes(), name=str(location), max_pixels=max_pixels, **options)
+        return load_image(location, max_pixels=max_pixels, keep_icc=keep_icc)
+    return load_image_bytes(location.read_bytes(), name=str(location), max_pixels=max_pixels, keep_icc=keep_icc)
 
 
 def sniff_remote(location, sniff):
