@@ -47,7 +47,7 @@ def make_animation(photo, path, *, frames, size, pan):
     images = []
     for i in range(frames):
         shift = i if pan else frames // 2
-        image = Image.fromarray(np.ascontiguousarray(wide[:, shift:shift + width]))
+        image = Image.fromarray(np.ascontiguousarray(wide[:, shift : shift + width]))
         draw = ImageDraw.Draw(image)
         t = i / max(frames - 1, 1)
         x = int(t * (width - 60))
@@ -97,19 +97,50 @@ def timed(command, runs):
 def tools(source, out, k):
     palette = out.with_suffix(".palette.png")
     return {
-        "quantize": [[sys.executable, "-m", "quantize", "compress", str(source), "-k", str(k), "-o", str(out),
-                      "--force", "-q"]],
+        "quantize": [
+            [sys.executable, "-m", "quantize", "compress", str(source), "-k", str(k), "-o", str(out), "--force", "-q"]
+        ],
         "gifsicle -O3": [["gifsicle", "-O3", "--colors", str(k), str(source), "-o", str(out)]],
         "ffmpeg (sierra2_4a)": [
-            ["ffmpeg", "-v", "error", "-y", "-i", str(source), "-vf", f"palettegen=max_colors={k}:stats_mode=full",
-             str(palette)],
-            ["ffmpeg", "-v", "error", "-y", "-i", str(source), "-i", str(palette), "-lavfi", "paletteuse",
-             str(out)]],
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(source),
+                "-vf",
+                f"palettegen=max_colors={k}:stats_mode=full",
+                str(palette),
+            ],
+            ["ffmpeg", "-v", "error", "-y", "-i", str(source), "-i", str(palette), "-lavfi", "paletteuse", str(out)],
+        ],
         "ffmpeg (no dither)": [
-            ["ffmpeg", "-v", "error", "-y", "-i", str(source), "-vf", f"palettegen=max_colors={k}:stats_mode=full",
-             str(palette)],
-            ["ffmpeg", "-v", "error", "-y", "-i", str(source), "-i", str(palette), "-lavfi", "paletteuse=dither=none",
-             str(out)]],
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(source),
+                "-vf",
+                f"palettegen=max_colors={k}:stats_mode=full",
+                str(palette),
+            ],
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(source),
+                "-i",
+                str(palette),
+                "-lavfi",
+                "paletteuse=dither=none",
+                str(out),
+            ],
+        ],
     }
 
 
@@ -144,19 +175,38 @@ def main():
                     size_bytes = out.stat().st_size
                     delta_e, psnr = measure(reference, out)
                     ours = ours or size_bytes
-                    print(f"| {label} | {k} | {tool} | {size_bytes:,} | {size_bytes / ours:.3f} | {delta_e:.3f} | "
-                          f"{psnr:.2f} | {seconds:.2f} |", flush=True)
+                    print(
+                        f"| {label} | {k} | {tool} | {size_bytes:,} | {size_bytes / ours:.3f} | {delta_e:.3f} | "
+                        f"{psnr:.2f} | {seconds:.2f} |",
+                        flush=True,
+                    )
                     if tool.startswith("quantize") or delta_e < 1e-3:  # lossless: nothing to match
                         continue
                     # quantize at their quality: the fewest colours (at most k) whose mean ΔE00 is no worse
-                    matched = [sys.executable, "-m", "quantize", "compress", str(source), "-k", str(k), "-o",
-                               str(out), "--force", "-q", "--max-delta-e", f"{delta_e:.4f}"]
+                    matched = [
+                        sys.executable,
+                        "-m",
+                        "quantize",
+                        "compress",
+                        str(source),
+                        "-k",
+                        str(k),
+                        "-o",
+                        str(out),
+                        "--force",
+                        "-q",
+                        "--max-delta-e",
+                        f"{delta_e:.4f}",
+                    ]
                     seconds = timed(matched, args.runs)
                     theirs = size_bytes
                     size_bytes = out.stat().st_size
                     delta_e, psnr = measure(reference, out)
-                    print(f"| {label} | {k} | quantize at {tool}'s ΔE | {size_bytes:,} | {size_bytes / theirs:.3f} "
-                          f"of {tool} | {delta_e:.3f} | {psnr:.2f} | {seconds:.2f} |", flush=True)
+                    print(
+                        f"| {label} | {k} | quantize at {tool}'s ΔE | {size_bytes:,} | {size_bytes / theirs:.3f} "
+                        f"of {tool} | {delta_e:.3f} | {psnr:.2f} | {seconds:.2f} |",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

@@ -45,8 +45,11 @@ print("PARENT_PEAK_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, fil
 
 
 def make_folder(folder, count, size):
-    sources = [p for p in sorted((SHARED if SHARED.is_dir() else ROOT / "images").iterdir())
-               if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
+    sources = [
+        p
+        for p in sorted((SHARED if SHARED.is_dir() else ROOT / "images").iterdir())
+        if p.suffix.lower() in (".jpg", ".jpeg", ".png")
+    ]
     made = 0
     while made < count:
         for source in sources:
@@ -67,17 +70,35 @@ def run_batch(folder, out, jobs, k, *extra):
     """Seconds, workers' peak bytes, the parent's peak bytes and the summary line."""
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, "batch", str(folder), "-o", str(out), "-k", str(k),
-         "--jobs", str(jobs), "--force", *extra],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            _CHILD,
+            "batch",
+            str(folder),
+            "-o",
+            str(out),
+            "-k",
+            str(k),
+            "--jobs",
+            str(jobs),
+            "--force",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - start
 
     def peak(tag):
         return next(int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith(tag)) * 1024
 
-    return seconds, peak("WORKERS_PEAK_KIB"), peak("PARENT_PEAK_KIB"), (
-        done.stdout.splitlines()[0] if done.stdout else done.stderr)
+    return (
+        seconds,
+        peak("WORKERS_PEAK_KIB"),
+        peak("PARENT_PEAK_KIB"),
+        (done.stdout.splitlines()[0] if done.stdout else done.stderr),
+    )
 
 
 def cluster_runs(folder, tmp, k, count, runs):
@@ -88,9 +109,11 @@ def cluster_runs(folder, tmp, k, count, runs):
     interleaved, so that drifts of the machine's speed fall on all alike."""
     from quantize.batch.cluster import connect
 
-    configurations = [(f"local pool, --jobs {n}", n) for n in (1, 2)] + [
-        (f"running cluster, {n} worker{'s' * (n > 1)}", n) for n in (1, 2)] + [
-        (f"--scheduler local:{n}", n) for n in (1, 2)]
+    configurations = (
+        [(f"local pool, --jobs {n}", n) for n in (1, 2)]
+        + [(f"running cluster, {n} worker{'s' * (n > 1)}", n) for n in (1, 2)]
+        + [(f"--scheduler local:{n}", n) for n in (1, 2)]
+    )
     seconds = {name: [] for name, _ in configurations}
     parents = {}
     for _ in range(runs):
@@ -107,27 +130,37 @@ def cluster_runs(folder, tmp, k, count, runs):
             parents[name] = max(parents.get(name, 0), run[2])
     median = {name: statistics.median(values) for name, values in seconds.items()}
     print(f"\nMedian of {runs} interleaved runs, end to end (a cluster started by local:N included):\n")
-    print("| run | workers | seconds | files/s | × 1 worker | throughput × local pool, same workers "
-          "| batch process peak RSS MB |")
+    print(
+        "| run | workers | seconds | files/s | × 1 worker | throughput × local pool, same workers "
+        "| batch process peak RSS MB |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, n in configurations:
-        one = name.replace(f"{n} workers", "1 worker").replace(f"local:{n}", "local:1").replace(f"--jobs {n}", "--jobs 1")
+        one = (
+            name.replace(f"{n} workers", "1 worker").replace(f"local:{n}", "local:1").replace(f"--jobs {n}", "--jobs 1")
+        )
         pool = f"local pool, --jobs {n}"
-        print(f"| {name} | {n} | {median[name]:.1f} | {count / median[name]:.2f} | {median[one] / median[name]:.2f} "
-              f"| {median[pool] / median[name]:.2f} | {parents[name] / 2**20:.0f} |", flush=True)
+        print(
+            f"| {name} | {n} | {median[name]:.1f} | {count / median[name]:.2f} | {median[one] / median[name]:.2f} "
+            f"| {median[pool] / median[name]:.2f} | {parents[name] / 2**20:.0f} |",
+            flush=True,
+        )
 
 
 def palette_memory(tmp, k):
-    print("\nShared palette summed on the cluster (`--shared-palette --scheduler local:2`, photos of 480 px):"
-          " the parent's peak memory by the number of files\n")
+    print(
+        "\nShared palette summed on the cluster (`--shared-palette --scheduler local:2`, photos of 480 px):"
+        " the parent's peak memory by the number of files\n"
+    )
     print("| files | seconds | parent peak RSS MB | summary |")
     print("|---|---|---|---|")
     for count in (40, 400):
         folder = Path(tmp) / f"small{count}"
         folder.mkdir()
         make_folder(folder, count, 480)
-        seconds, _, parent, summary = run_batch(folder, Path(tmp) / f"shared{count}", 1, k, "--shared-palette",
-                                                "--scheduler", "local:2")
+        seconds, _, parent, summary = run_batch(
+            folder, Path(tmp) / f"shared{count}", 1, k, "--shared-palette", "--scheduler", "local:2"
+        )
         print(f"| {count} | {seconds:.1f} | {parent / 2**20:.0f} | {summary} |", flush=True)
 
 
@@ -146,15 +179,20 @@ def main():
         megapixels = sum(Image.open(f).size[0] * Image.open(f).size[1] for f in files) / 1e6
         largest = max(Image.open(f).size[0] * Image.open(f).size[1] for f in files)
         print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
-        print(f"{len(files)} files, {megapixels:.0f} megapixels in all (largest {largest / 1e6:.1f} MP), k = {args.k}\n")
+        print(
+            f"{len(files)} files, {megapixels:.0f} megapixels in all (largest {largest / 1e6:.1f} MP), k = {args.k}\n"
+        )
         print("| workers | seconds | files/s | × 1 worker | largest worker peak RSS MB | summary |")
         print("|---|---|---|---|---|---|")
         base = None
         for jobs in (1, 2):
             seconds, peak, _, summary = run_batch(folder, Path(tmp) / f"out{jobs}", jobs, args.k)
             base = base or seconds
-            print(f"| {jobs} | {seconds:.1f} | {len(files) / seconds:.2f} | {base / seconds:.2f} "
-                  f"| {peak / 2**20:.0f} | {summary} |", flush=True)
+            print(
+                f"| {jobs} | {seconds:.1f} | {len(files) / seconds:.2f} | {base / seconds:.2f} "
+                f"| {peak / 2**20:.0f} | {summary} |",
+                flush=True,
+            )
         if not args.no_cluster:
             cluster_runs(folder, tmp, args.k, len(files), args.runs)
             palette_memory(tmp, args.k)

@@ -13,6 +13,7 @@ import sys
 import time
 
 from _images import SHARED, downscale
+
 from quantize import load_image, quantize_image
 
 
@@ -26,8 +27,10 @@ def median_seconds(function, runs=5):
 
 
 def main():
-    images = {name: load_image(SHARED / name, max_pixels=None).pixels
-              for name in ("Garden.jpg", "Kleiber_by_Lukas_Baubkus.jpg")}
+    images = {
+        name: load_image(SHARED / name, max_pixels=None).pixels
+        for name in ("Garden.jpg", "Kleiber_by_Lukas_Baubkus.jpg")
+    }
     images["Garden.jpg (768x512)"] = downscale(images["Garden.jpg"])
     print("| image | k | quiet s | busy s | busy ÷ quiet |")
     print("|---|---|---|---|---|")

@@ -36,25 +36,31 @@ def main():
     parser.add_argument("--max-delta-e", type=float, default=3.0)
     parser.add_argument("--no-small", action="store_true")
     args = parser.parse_args()
-    print("| image | compress -k 16 s | suggest-k 2..{0} s | ÷ compress (≤ 3) | recommended (ΔE00 ≤ 1 or knee), elbow, silhouette "
-          "| --quality {1:g}: k, s | ÷ compress -k (≤ 2) | --max-delta-e {2:g}: k, s | ÷ compress -k (≤ 2) |"
-          .format(args.k_max, args.quality, args.max_delta_e))
+    print(
+        f"| image | compress -k 16 s | suggest-k 2..{args.k_max} s | ÷ compress (≤ 3) "
+        "| recommended (ΔE00 ≤ 1 or knee), elbow, silhouette "
+        f"| --quality {args.quality:g}: k, s | ÷ compress -k (≤ 2) "
+        f"| --max-delta-e {args.max_delta_e:g}: k, s | ÷ compress -k (≤ 2) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         out = f"{tmp}/o.png"
-        for label, pixels, source in cases(args.images or default_images(), not args.no_small, tmp):
+        for label, _pixels, source in cases(args.images or default_images(), not args.no_small, tmp):
             if source.suffix.lower() not in (".png", ".jpg", ".jpeg"):
                 continue
             compress, _ = seconds_of(["compress", source, "-k", 16, "-o", out, "--force"])
             suggest, stdout = seconds_of(["suggest-k", source, "--k-max", args.k_max, "--json"], runs=1)
             choice = json.loads(stdout)
-            cells = [f"{compress:.2f}", f"{suggest:.2f}", f"{suggest / compress:.1f}",
-                     f"{choice['recommended']}{'' if choice['under_delta_e'] else ' (knee)'}, {choice['elbow']}, "
-                     f"{choice['best_silhouette']}"]
+            cells = [
+                f"{compress:.2f}",
+                f"{suggest:.2f}",
+                f"{suggest / compress:.1f}",
+                f"{choice['recommended']}{'' if choice['under_delta_e'] else ' (knee)'}, {choice['elbow']}, "
+                f"{choice['best_silhouette']}",
+            ]
             for option, value in (("--quality", args.quality), ("--max-delta-e", args.max_delta_e)):
                 try:
-                    targeted, stdout = seconds_of(["compress", source, option, value, "-o", out, "--force",
-                                                   "--json"])
+                    targeted, stdout = seconds_of(["compress", source, option, value, "-o", out, "--force", "--json"])
                 except SystemExit:  # the target is out of reach (exit code 3)
                     cells += ["not met with 256", ""]
                     continue

@@ -34,12 +34,17 @@ def main():
             reports = {s: quantize_image(loaded, k, random_state=0, colorspace=s).report for s in CLUSTER_SPACES}
             best = min(CLUSTER_SPACES, key=lambda s: reports[s].delta_e)
             wins[best] += 1
-            cells = " | ".join(f"{r.delta_e:.2f} / {r.delta_e_p95:.2f} / {r.psnr:.2f}"
-                               + ("" if r.colorspace == s else f" (ran in {r.colorspace})")
-                               for s, r in reports.items())
+            cells = " | ".join(
+                f"{r.delta_e:.2f} / {r.delta_e_p95:.2f} / {r.psnr:.2f}"
+                + ("" if r.colorspace == s else f" (ran in {r.colorspace})")
+                for s, r in reports.items()
+            )
             print(f"| {path.name} | {k} | {cells} | {best} |", flush=True)
-    print("\nLowest mean ΔE2000: " + ", ".join(f"{s} {wins[s]}" for s in CLUSTER_SPACES)
-          + f" of {sum(wins.values())} cases.")
+    print(
+        "\nLowest mean ΔE2000: "
+        + ", ".join(f"{s} {wins[s]}" for s in CLUSTER_SPACES)
+        + f" of {sum(wins.values())} cases."
+    )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,13 @@ import time
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "images"
-PHOTOS = ["Dune.jpg", "Garden.jpg", "Kleiber_by_Lukas_Baubkus.jpg", "Arc-Colors-Transparent-Wallpaper.png",
-          "Stripes.png"]
+PHOTOS = [
+    "Dune.jpg",
+    "Garden.jpg",
+    "Kleiber_by_Lukas_Baubkus.jpg",
+    "Arc-Colors-Transparent-Wallpaper.png",
+    "Stripes.png",
+]
 _CHILD = """
 import json, sys, time, warnings
 sys.path.insert(0, sys.argv[1])
@@ -42,14 +47,19 @@ print(json.dumps(rows))
 
 
 def measure(tree):
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(tree), str(SHARED), json.dumps(PHOTOS)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tree), str(SHARED), json.dumps(PHOTOS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = json.loads(done.stdout)
     starts = []
     for _ in range(7):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tree)!r}); import quantize.cli"],
-                       check=True)
+        subprocess.run(
+            [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tree)!r}); import quantize.cli"], check=True
+        )
         starts.append(time.perf_counter() - start)
     rows["import quantize.cli"] = min(starts)
     return rows

@@ -36,7 +36,6 @@ from _timing import timed  # noqa: E402
 
 from quantize import encode, load_image, quantize_image  # noqa: E402
 
-
 #: Our calls: (dither, colour space); the default space, and sRGB (the PSNR mode).
 OURS = [("none", "lab"), ("floyd-steinberg", "lab"), ("ordered", "lab"), ("none", "rgb"), ("floyd-steinberg", "rgb")]
 
@@ -87,13 +86,18 @@ def main():
                 line = {"image": f"{path.name} ({pixels.shape[1]}x{pixels.shape[0]})", "k": k}
                 plain_seconds = {}
                 for method, space in OURS:
-                    seconds, result = timed(lambda: quantize_image(pixels, k, random_state=0, dither=method,
-                                                                    colorspace=space), args.runs)
+                    seconds, result = timed(
+                        lambda: quantize_image(pixels, k, random_state=0, dither=method, colorspace=space), args.runs
+                    )
                     data = encode(result, "PNG").data
                     plain_seconds.setdefault(space, seconds)
-                    line[_name(method, space)] = (seconds, seconds / plain_seconds[space],
-                                                  _psnr(result.image[..., :3], pixels),
-                                                  _outliers(result.image[..., :3], pixels), len(data))
+                    line[_name(method, space)] = (
+                        seconds,
+                        seconds / plain_seconds[space],
+                        _psnr(result.image[..., :3], pixels),
+                        _outliers(result.image[..., :3], pixels),
+                        len(data),
+                    )
                     if (method, space) == ("floyd-steinberg", "lab"):
                         ours = result.image[..., :3]
                 if have_pngquant:
@@ -105,18 +109,29 @@ def main():
                 rows.append(line)
                 print(line, flush=True)
     methods = [_name(*m) for m in OURS] + (["pngquant", "pngquant --nofs"] if have_pngquant else [])
-    out = ["# Dithering against pngquant", "",
-           f"`python bench/dither.py --k {' '.join(map(str, args.k))} --runs {args.runs}` "
-           f"({'pngquant ' + subprocess.run(['pngquant', '--version'], capture_output=True, text=True).stdout.strip() if have_pngquant else 'no pngquant'}). "
-           "quantize: the default call (CIELAB) on the decoded pixels; pngquant: a new process on a lossless PNG. "
-           "Outliers: pixels with a channel more than 100 off. Bytes: the PNG as written.", "",
-           "| image | k | method | seconds | x undithered | PSNR dB | outliers % | bytes |",
-           "|---|---|---|---|---|---|---|---|"]
+    pngquant_version = (
+        "pngquant " + subprocess.run(["pngquant", "--version"], capture_output=True, text=True).stdout.strip()
+        if have_pngquant
+        else "no pngquant"
+    )
+    out = [
+        "# Dithering against pngquant",
+        "",
+        f"`python bench/dither.py --k {' '.join(map(str, args.k))} --runs {args.runs}` "
+        f"({pngquant_version}). "
+        "quantize: the default call (CIELAB) on the decoded pixels; pngquant: a new process on a lossless PNG. "
+        "Outliers: pixels with a channel more than 100 off. Bytes: the PNG as written.",
+        "",
+        "| image | k | method | seconds | x undithered | PSNR dB | outliers % | bytes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for line in rows:
         for method in methods:
             seconds, ratio, psnr, outliers, size = line[method]
-            out.append(f"| {line['image']} | {line['k']} | {method} | {seconds:.2f} | "
-                       f"{'' if ratio is None else f'{ratio:.2f}'} | {psnr:.2f} | {100 * outliers:.4f} | {size:,} |")
+            out.append(
+                f"| {line['image']} | {line['k']} | {method} | {seconds:.2f} | "
+                f"{'' if ratio is None else f'{ratio:.2f}'} | {psnr:.2f} | {100 * outliers:.4f} | {size:,} |"
+            )
     args.out.write_text("\n".join(out) + "\n")
     print("\n".join(out))
     if worst is not None and not args.no_crops:
@@ -134,8 +149,9 @@ def _crops(_, pixels, theirs, ours, name, k, size=(200, 140), scale=2):
     sheet = Image.new("RGB", (len(panels) * width * scale, height * scale + 18), "white")
     draw = ImageDraw.Draw(sheet)
     for i, (title, image) in enumerate(panels):
-        tile = Image.fromarray(image[y:y + height, x:x + width]).resize((width * scale, height * scale),
-                                                                       Image.Resampling.NEAREST)
+        tile = Image.fromarray(image[y : y + height, x : x + width]).resize(
+            (width * scale, height * scale), Image.Resampling.NEAREST
+        )
         sheet.paste(tile, (i * width * scale, 18))
         draw.text((i * width * scale + 4, 3), f"{title} ({name})", fill="black")
     buffer = io.BytesIO()

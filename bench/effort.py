@@ -19,9 +19,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-
 from _images import cases, default_images
 from _timing import timed
+
 from quantize import quantize_image
 
 EFFORTS = ("fast", "normal", "thorough")
@@ -48,24 +48,35 @@ def main():
                     runs = 1 if effort == "thorough" else args.runs
                     seconds, lab = timed(lambda: quantize_image(pixels, k, effort=effort, random_state=0), runs)
                     rgb_seconds, rgb = timed(
-                        lambda: quantize_image(pixels, k, effort=effort, colorspace="rgb", random_state=0), runs)
+                        lambda: quantize_image(pixels, k, effort=effort, colorspace="rgb", random_state=0), runs
+                    )
                     report = lab.report
                     rows.append((label, k, effort, seconds, report.delta_e, rgb.report.psnr))
-                    print(f"| {label} | {k} | {effort} | {seconds:.3f} | {report.delta_e:.3f} | {report.psnr:.2f} "
-                          f"| {rgb_seconds:.3f} | {rgb.report.psnr:.2f} |", flush=True)
+                    print(
+                        f"| {label} | {k} | {effort} | {seconds:.3f} | {report.delta_e:.3f} | {report.psnr:.2f} "
+                        f"| {rgb_seconds:.3f} | {rgb.report.psnr:.2f} |",
+                        flush=True,
+                    )
 
-    normal = {(label, k): (seconds, delta_e, psnr) for label, k, effort, seconds, delta_e, psnr in rows
-              if effort == "normal"}
-    print("\n| effort | time ÷ normal (median) | mean ΔE00 − normal's: median, worst | "
-          "sRGB PSNR − normal's dB: median, worst |")
+    normal = {
+        (label, k): (seconds, delta_e, psnr) for label, k, effort, seconds, delta_e, psnr in rows if effort == "normal"
+    }
+    print(
+        "\n| effort | time ÷ normal (median) | mean ΔE00 − normal's: median, worst | "
+        "sRGB PSNR − normal's dB: median, worst |"
+    )
     print("|---|---|---|---|")
     for effort in EFFORTS:
-        mine = [(seconds / normal[(label, k)][0], delta_e - normal[(label, k)][1], psnr - normal[(label, k)][2])
-                for label, k, e, seconds, delta_e, psnr in rows
-                if e == effort and math.isfinite(psnr) and math.isfinite(normal[(label, k)][2])]  # lossless: inf
+        mine = [
+            (seconds / normal[(label, k)][0], delta_e - normal[(label, k)][1], psnr - normal[(label, k)][2])
+            for label, k, e, seconds, delta_e, psnr in rows
+            if e == effort and math.isfinite(psnr) and math.isfinite(normal[(label, k)][2])
+        ]  # lossless: inf
         ratios, delta_es, psnrs = zip(*mine)
-        print(f"| {effort} | {statistics.median(ratios):.2f} | {statistics.median(delta_es):+.3f}, "
-              f"{max(delta_es):+.3f} | {statistics.median(psnrs):+.3f}, {min(psnrs):+.3f} |")
+        print(
+            f"| {effort} | {statistics.median(ratios):.2f} | {statistics.median(delta_es):+.3f}, "
+            f"{max(delta_es):+.3f} | {statistics.median(psnrs):+.3f}, {min(psnrs):+.3f} |"
+        )
 
 
 if __name__ == "__main__":

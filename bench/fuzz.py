@@ -34,7 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fuzz_surfaces import (  # noqa: E402
-    ANIMATION_COMMANDS, animation_case, key_case, preview_request, preview_server, run_key_case, run_preview_case,
+    ANIMATION_COMMANDS,
+    animation_case,
+    key_case,
+    preview_request,
+    preview_server,
+    run_key_case,
+    run_preview_case,
     stdin_case,
 )
 from tests.fuzzing import COMMANDS, cases, run_case  # noqa: E402
@@ -89,8 +95,10 @@ def main():
                 failures.append((f"{index:05d}", description, problems))
                 print(f"{index:05d} ({description}): {problems[0]}", flush=True)
             if (index + 1) % 500 == 0:
-                print(f"{index + 1}/{args.n} cases, {len(failures)} failing, "
-                      f"{time.perf_counter() - start:.0f} s", flush=True)
+                print(
+                    f"{index + 1}/{args.n} cases, {len(failures)} failing, {time.perf_counter() - start:.0f} s",
+                    flush=True,
+                )
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
     tracebacks = sum("traceback" in p for _, _, ps in failures for p in ps)

@@ -23,8 +23,16 @@ from quantize.datasets import make_shapes
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = {
     "compress -k 16": ["compress", "{input}", "-k", "16", "-o", "{out}/q.png"],
-    "compress -k 256 --dither floyd-steinberg": ["compress", "{input}", "-k", "256", "--dither", "floyd-steinberg",
-                                                 "-o", "{out}/fs.png"],
+    "compress -k 256 --dither floyd-steinberg": [
+        "compress",
+        "{input}",
+        "-k",
+        "256",
+        "--dither",
+        "floyd-steinberg",
+        "-o",
+        "{out}/fs.png",
+    ],
     "segment -k 4": ["segment", "{input}", "-k", "4", "-o", "{out}/seg"],
     "palette -k 8": ["palette", "{input}", "-k", "8"],
     "apply --palette": ["apply", "{input}", "--palette", "{out}/palette.gpl", "-o", "{out}/applied.png"],
@@ -69,13 +77,18 @@ def main():
     args = parser.parse_args()
     side, megapixels = args.side, args.side * args.side / 1e6
     limit = ["--max-pixels", str(side * side)] if side * side > 9000 * 9000 else []
-    lines = [f"# Peak memory on {megapixels:.0f}-megapixel PNGs", "",
-             f"`python bench/memory.py --side {side}`: each command in a new process (its peak RSS from getrusage), "
-             "on 2 cores.",
-             "The one-colour PNG is the worst case the bomb guard lets through at 81 MP (a few hundred KB of file;",
-             "larger sides are given --max-pixels); the noisy one",
-             "makes `segment` smooth (its default sigma from the noise) and merge thousands of specks.", "",
-             "| image | command | peak RSS (GiB) | seconds |", "|---|---|---|---|"]
+    lines = [
+        f"# Peak memory on {megapixels:.0f}-megapixel PNGs",
+        "",
+        f"`python bench/memory.py --side {side}`: each command in a new process (its peak RSS from getrusage), "
+        "on 2 cores.",
+        "The one-colour PNG is the worst case the bomb guard lets through at 81 MP (a few hundred KB of file;",
+        "larger sides are given --max-pixels); the noisy one",
+        "makes `segment` smooth (its default sigma from the noise) and merge thousands of specks.",
+        "",
+        "| image | command | peak RSS (GiB) | seconds |",
+        "|---|---|---|---|",
+    ]
     with tempfile.TemporaryDirectory() as folder:
         flat = Path(folder) / "flat.png"
         Image.new("RGB", (side, side), (120, 30, 200)).save(flat)
@@ -84,8 +97,14 @@ def main():
         (Path(folder) / "palette.gpl").write_text("GIMP Palette\n120 30 200 a\n0 0 0 b\n255 255 255 c\n")
         runs = [("one colour", flat, name, command) for name, command in COMMANDS.items()]
         runs.append(("noisy shapes", noisy, "segment -k 6", ["segment", "{input}", "-k", "6", "-o", "{out}/seg2"]))
-        runs.append(("noisy shapes", noisy, "compress -k 256 --dither floyd-steinberg",
-                     ["compress", "{input}", "-k", "256", "--dither", "floyd-steinberg", "-o", "{out}/fs2.png"]))
+        runs.append(
+            (
+                "noisy shapes",
+                noisy,
+                "compress -k 256 --dither floyd-steinberg",
+                ["compress", "{input}", "-k", "256", "--dither", "floyd-steinberg", "-o", "{out}/fs2.png"],
+            )
+        )
         # suggest-k needs colours to compare (one colour has no k to choose)
         runs.append(("noisy shapes", noisy, "suggest-k 2..16", ["suggest-k", "{input}", "--k-max", "16"]))
         for label, image, name, command in runs:

@@ -56,10 +56,10 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from _child import run_quantize
 from _images import cases, default_images
+from PIL import Image
+
 import quantize as quantize_package
 from quantize import quantize_image
 from quantize.color.alpha import premultiply, to_palette
@@ -95,6 +95,7 @@ def version(package):
 
 
 # ---- the quantisers: each returns (palette in the image's channels, labels) ------------
+
 
 def _palette_and_labels(result):
     return result.palette, result.labels
@@ -232,6 +233,7 @@ def peak_memory(pixels, k):
 
 # ---- end to end ---------------------------------------------------------------------
 
+
 def run_process(command):
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
@@ -247,14 +249,25 @@ def end_to_end(source_png, reference, k, runs, folder):
     theirs_out = folder / "pngquant.png"
     compress = [sys.executable, "-m", "quantize", "compress", str(source_png), "-k", str(k), "--force", "-o"]
     commands = [
-        (f"quantize compress (default: {DEFAULT_SPACE})", [*compress, str(folder / "default.png")],
-         folder / "default.png"),
-        ("quantize compress --colorspace rgb", [*compress, str(folder / "rgb.png"), "--colorspace", "rgb"],
-         folder / "rgb.png"),
+        (
+            f"quantize compress (default: {DEFAULT_SPACE})",
+            [*compress, str(folder / "default.png")],
+            folder / "default.png",
+        ),
+        (
+            "quantize compress --colorspace rgb",
+            [*compress, str(folder / "rgb.png"), "--colorspace", "rgb"],
+            folder / "rgb.png",
+        ),
     ]
     if shutil.which("pngquant"):
-        commands.append(("pngquant --nofs", ["pngquant", "--nofs", "--force", "--output",
-                                             str(theirs_out), str(k), str(source_png)], theirs_out))
+        commands.append(
+            (
+                "pngquant --nofs",
+                ["pngquant", "--nofs", "--force", "--output", str(theirs_out), str(k), str(source_png)],
+                theirs_out,
+            )
+        )
     delta_e = DeltaE(reference)
     for name, command, output in commands:
         seconds = statistics.median(run_process(command) for _ in range(runs))
@@ -277,10 +290,20 @@ def big_image(folder, megapixels=100):
     del y, x
     Image.fromarray(image).save(path)
     del image
-    seconds, peak, stdout = run_quantize([
-        "compress", path, "-k", "64", "-o", folder / "big-q64.png", "--max-pixels", "200000000",
-        "--force", "--json",
-    ])
+    seconds, peak, stdout = run_quantize(
+        [
+            "compress",
+            path,
+            "-k",
+            "64",
+            "-o",
+            folder / "big-q64.png",
+            "--max-pixels",
+            "200000000",
+            "--force",
+            "--json",
+        ]
+    )
     return side, seconds, peak, json.loads(stdout)
 
 
@@ -288,8 +311,10 @@ def print_targets(summary_rows):
     """The default call's time against the peers', our PSNR in sRGB against the best
     peer's, the default's mean ΔE00 against the best peer's."""
     print("\n## Against the targets\n")
-    print("| image | k | ours (default) s | ÷ sklearn recipe | ÷ libimagequant "
-          "| ÷ one decode | rgb: dB over the best peer (≥ 0) | default: ΔE00 − the best peer's (≤ 0) |")
+    print(
+        "| image | k | ours (default) s | ÷ sklearn recipe | ÷ libimagequant "
+        "| ÷ one decode | rgb: dB over the best peer (≥ 0) | default: ΔE00 − the best peer's (≤ 0) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for label, k, rows, decode_s in summary_rows:
         times = {name: seconds for name, seconds, _, _, _ in rows}
@@ -304,8 +329,10 @@ def print_targets(summary_rows):
             seconds = next((t for name, t in times.items() if name.startswith(prefix)), None)
             return "skipped" if seconds is None else f"{ours_s / seconds:.2f}"
 
-        print(f"| {label} | {k} | {ours_s:.3f} | {share('sklearn KMeans')} | {share('libimagequant')} "
-              f"| {ours_s / decode_s:.1f} | {db_difference(rgb_psnr, best_peer)} | {ours_delta_e - best_delta_e:+.2f} |")
+        print(
+            f"| {label} | {k} | {ours_s:.3f} | {share('sklearn KMeans')} | {share('libimagequant')} "
+            f"| {ours_s / decode_s:.1f} | {db_difference(rgb_psnr, best_peer)} | {ours_delta_e - best_delta_e:+.2f} |"
+        )
     print_sums(summary_rows)
 
 
@@ -314,8 +341,10 @@ def print_sums(summary_rows):
     images over the peer's summed the same way (≤ 1.0 for the scikit-learn recipe,
     ≤ 0.5 for libimagequant), and the median over the images of the call over one
     decode (≤ 4 at k = 16)."""
-    print("\nSummed over the images (time targets: ÷ sklearn recipe ≤ 1.0, ÷ libimagequant ≤ 0.5; "
-          "median ÷ one decode ≤ 4 at k = 16):\n")
+    print(
+        "\nSummed over the images (time targets: ÷ sklearn recipe ≤ 1.0, ÷ libimagequant ≤ 0.5; "
+        "median ÷ one decode ≤ 4 at k = 16):\n"
+    )
     print("| size | k | ours s | ÷ sklearn recipe | ÷ libimagequant | median ÷ one decode |")
     print("|---|---|---|---|---|---|")
     groups = {}
@@ -357,11 +386,15 @@ def quantisation_tables(images, peers, args, folder):
             for name, seconds, quality, difference, used in rows:
                 ratio = "" if name == OURS[0] else f"{our_s / seconds:.2f}"
                 delta = "" if name == OURS[1] else db_difference(our_psnr, quality)
-                print(f"| {label} | {k} | {name} | {seconds:.3f} | {quality:.2f} | {difference:.2f} | {used} "
-                      f"| {ratio} | {delta} |")
+                print(
+                    f"| {label} | {k} | {name} | {seconds:.3f} | {quality:.2f} | {difference:.2f} | {used} "
+                    f"| {ratio} | {delta} |"
+                )
             print(f"| {label} | {k} | limit: one decode | {decode_s:.3f} |  |  |  | {our_s / decode_s:.2f} |  |")
-            print(f"| {label} | {k} | limit: one NumPy pass | {pass_s:.3f} |  |  |  | {our_s / pass_s:.2f} |  |",
-                  flush=True)
+            print(
+                f"| {label} | {k} | limit: one NumPy pass | {pass_s:.3f} |  |  |  | {our_s / pass_s:.2f} |  |",
+                flush=True,
+            )
             memory_rows.append((label, k, peak_memory(pixels, k), pixels.shape[0] * pixels.shape[1] * 3))
             summary_rows.append((label, k, rows, decode_s))
 
@@ -376,12 +409,19 @@ def quantisation_tables(images, peers, args, folder):
 
 def end_to_end_table(images, args, folder):
     print("\n## End to end on the same PNG: `quantize compress` vs `pngquant --nofs`\n")
-    print("Target (issue 25): at k = 256 on 4-20 MP photos, ≥ 2 times faster (ours/theirs time ≤ 0.5) with bytes "
-          "≤ pngquant's.  The package's bytecode is compiled first, as an installation compiles it.\n")
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(quantize_package.__file__).parent)],
-                   check=True, capture_output=True)
-    print("| image | k | command | seconds | PSNR dB | mean ΔE00 | bytes | ours/theirs time | ΔE00 − theirs "
-          "| ours/theirs bytes |")
+    print(
+        "Target (issue 25): at k = 256 on 4-20 MP photos, ≥ 2 times faster (ours/theirs time ≤ 0.5) with bytes "
+        "≤ pngquant's.  The package's bytecode is compiled first, as an installation compiles it.\n"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(Path(quantize_package.__file__).parent)],
+        check=True,
+        capture_output=True,
+    )
+    print(
+        "| image | k | command | seconds | PSNR dB | mean ΔE00 | bytes | ours/theirs time | ΔE00 − theirs "
+        "| ours/theirs bytes |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for label, pixels, _ in cases(images, not args.no_small, folder):
         source = folder / "source.png"
@@ -393,10 +433,12 @@ def end_to_end_table(images, args, folder):
             for name, seconds, quality, difference, size in rows:
                 compare = " |  | "
                 if theirs is not None and name.startswith("quantize"):
-                    compare = (f"{seconds / theirs[1]:.2f} | {difference - theirs[3]:+.2f} "
-                               f"| {size / theirs[4]:.3f}")
-                print(f"| {label} | {k} | {name} | {seconds:.2f} | {quality:.2f} | {difference:.2f} "
-                      f"| {size:,} | {compare} |", flush=True)
+                    compare = f"{seconds / theirs[1]:.2f} | {difference - theirs[3]:+.2f} | {size / theirs[4]:.3f}"
+                print(
+                    f"| {label} | {k} | {name} | {seconds:.2f} | {quality:.2f} | {difference:.2f} "
+                    f"| {size:,} | {compare} |",
+                    flush=True,
+                )
 
 
 def main():
@@ -411,10 +453,12 @@ def main():
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # peers and we warn on images with few colours
 
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
-          f"Python {platform.python_version()}; numpy {version('numpy')}, Pillow {version('pillow')}, "
-          f"scikit-learn {version('scikit-learn')}, imagequant {version('imagequant')}, "
-          f"quantize {version('quantize')}.")
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
+        f"Python {platform.python_version()}; numpy {version('numpy')}, Pillow {version('pillow')}, "
+        f"scikit-learn {version('scikit-learn')}, imagequant {version('imagequant')}, "
+        f"quantize {version('quantize')}."
+    )
     peers = []
     for name, function, package in PEERS:
         if package and version(package) is None:
@@ -440,8 +484,10 @@ def main():
         if not args.no_big:
             side, seconds, peak, report = big_image(folder)
             print(f"\n## A generated {side}x{side} image ({side * side / 1e6:.0f} megapixels)\n")
-            print(f"`quantize compress -k 64` finished in {seconds:.1f} s with a peak resident memory of "
-                  f"{peak / 2**30:.2f} GiB (PSNR {report['psnr']:.2f} dB).")
+            print(
+                f"`quantize compress -k 64` finished in {seconds:.1f} s with a peak resident memory of "
+                f"{peak / 2**30:.2f} GiB (PSNR {report['psnr']:.2f} dB)."
+            )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,13 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         image = Path(folder) / "photo.png"
         Image.open(args.image).convert("RGB").resize((600, 400)).save(image)
-        server = subprocess.Popen([sys.executable, "-m", "quantize", "preview", str(image), "--no-browser", "-q"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=folder)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "quantize", "preview", str(image), "--no-browser", "-q"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=folder,
+        )
         url = server.stdout.readline().split(": ", 1)[1].strip()
         port = int(url.split(":")[2].split("/")[0])
         base_rss = _peak_mib(server.pid)

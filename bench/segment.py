@@ -33,10 +33,10 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from _child import run_quantize
 from skimage.color import rgb2lab
 from skimage.segmentation import slic
 
-from _child import run_quantize
 from quantize import KMeans, segment_image
 from quantize.datasets import SCENE_COLORS, SCENE_LAYOUTS, make_regions, make_scene, make_shapes
 from quantize.metrics import adjusted_rand_index
@@ -53,8 +53,10 @@ def slic_kmeans(image, k, seed):
     superpixels = slic(image, n_segments=400, sigma=1, start_label=0)
     n = superpixels.max() + 1
     counts = np.bincount(superpixels.ravel(), minlength=n)
-    means = np.stack([np.bincount(superpixels.ravel(), weights=image[..., c].ravel(), minlength=n)
-                      for c in range(3)], 1) / np.maximum(counts, 1)[:, None]
+    means = (
+        np.stack([np.bincount(superpixels.ravel(), weights=image[..., c].ravel(), minlength=n) for c in range(3)], 1)
+        / np.maximum(counts, 1)[:, None]
+    )
     lab = rgb2lab(means[None].astype(np.float64) / 255)[0]
     labels = KMeans(k, random_state=seed).fit(lab[counts > 0]).predict(lab)
     return labels[superpixels]
@@ -64,12 +66,13 @@ METHODS = {
     "defaults (din99o)": lambda image, k, seed: segment_image(image, k, random_state=seed).clusters,
     "defaults, lab": lambda image, k, seed: segment_image(image, k, colorspace="lab", random_state=seed).clusters,
     "defaults, rgb": lambda image, k, seed: segment_image(image, k, colorspace="rgb", random_state=seed).clusters,
-    "defaults, oklab": lambda image, k, seed: segment_image(
-        image, k, colorspace="oklab", random_state=seed).clusters,
-    "sigma 0, min-region 0, lab": lambda image, k, seed: segment_image(
-        image, k, sigma=0, min_region=0, colorspace="lab", random_state=seed).clusters,
-    "sigma 0, min-region 0, rgb": lambda image, k, seed: segment_image(
-        image, k, sigma=0, min_region=0, colorspace="rgb", random_state=seed).clusters,
+    "defaults, oklab": lambda image, k, seed: segment_image(image, k, colorspace="oklab", random_state=seed).clusters,
+    "sigma 0, min-region 0, lab": lambda image, k, seed: (
+        segment_image(image, k, sigma=0, min_region=0, colorspace="lab", random_state=seed).clusters
+    ),
+    "sigma 0, min-region 0, rgb": lambda image, k, seed: (
+        segment_image(image, k, sigma=0, min_region=0, colorspace="rgb", random_state=seed).clusters
+    ),
     "SLIC(400, sigma 1) + k-means": slic_kmeans,
 }
 
@@ -91,16 +94,22 @@ def quality(size, seeds):
         for k in KS:
             for noise in NOISES:
                 cells = [scores[(generator_name, k, noise, name)] for name in METHODS]
-                print(f"| {generator_name}, {k}, {noise:g} | "
-                      + " | ".join(f"{np.mean(c):.3f} ({np.min(c):.3f})" for c in cells) + " |")
+                print(
+                    f"| {generator_name}, {k}, {noise:g} | "
+                    + " | ".join(f"{np.mean(c):.3f} ({np.min(c):.3f})" for c in cells)
+                    + " |"
+                )
     worst = {name: min(min(v) for key, v in scores.items() if key[3] == name) for name in METHODS}
     print("| **worst image** | " + " | ".join(f"**{worst[name]:.3f}**" for name in METHODS) + " |")
     return worst
 
 
 FAMILY_METHODS = {
-    "defaults (din99o)": {}, "lab": {"colorspace": "lab"}, "rgb": {"colorspace": "rgb"},
-    "oklab": {"colorspace": "oklab"}, "thorough": {"effort": "thorough"},
+    "defaults (din99o)": {},
+    "lab": {"colorspace": "lab"},
+    "rgb": {"colorspace": "rgb"},
+    "oklab": {"colorspace": "oklab"},
+    "thorough": {"effort": "thorough"},
 }
 
 
@@ -123,8 +132,16 @@ def families(size, seeds):
     print("| | " + " | ".join(FAMILY_METHODS) + " |")
     print("|---|" + "---|" * len(FAMILY_METHODS))
     for label, figure in (("worst", np.min), ("median", np.median), ("below 0.95", lambda v: np.sum(v < 0.95))):
-        print(f"| {label} | " + " | ".join(f"{figure(np.array(v)):.3f}".rstrip("0").rstrip(".") if label != "below 0.95"
-                                          else str(figure(np.array(v))) for v in scores.values()) + " |")
+        print(
+            f"| {label} | "
+            + " | ".join(
+                f"{figure(np.array(v)):.3f}".rstrip("0").rstrip(".")
+                if label != "below 0.95"
+                else str(figure(np.array(v)))
+                for v in scores.values()
+            )
+            + " |"
+        )
     normal, thorough = np.array(scores["defaults (din99o)"]), np.array(scores["thorough"])
     print("\nScenes below 0.95 in any column (ARI per column):\n")
     for i, name in enumerate(scenes):
@@ -132,8 +149,10 @@ def families(size, seeds):
         if min(row) < 0.95:
             print(f"- {name}: " + ", ".join(f"{a:.3f}" for a in row))
     worse = np.flatnonzero(thorough < normal - 0.001)
-    print(f"\nThorough below normal (by more than 0.001): {len(worse)} scenes"
-          + "".join(f"\n- {scenes[i]}: {normal[i]:.3f} -> {thorough[i]:.3f}" for i in worse))
+    print(
+        f"\nThorough below normal (by more than 0.001): {len(worse)} scenes"
+        + "".join(f"\n- {scenes[i]}: {normal[i]:.3f} -> {thorough[i]:.3f}" for i in worse)
+    )
     print()
 
 
@@ -143,12 +162,15 @@ def photos(runs):
         print("\n(no photos in ../shared/images: photos skipped)")
         return
     print(f"\n## Default `segment -k 6` on the shared photos (end to end, new processes, median of {runs})\n")
-    print("| photo | size | sigma | min-region | regions | segment s | compress s | × compress | "
-          "segment peak MB | compress peak MB |")
+    print(
+        "| photo | size | sigma | min-region | regions | segment s | compress s | × compress | "
+        "segment peak MB | compress peak MB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     ratios = []
     with tempfile.TemporaryDirectory() as tmp:
         for path in paths:
+
             def median(args):
                 results = [run_quantize([*args, "--force"]) for _ in range(runs)]
                 middle = statistics.median(r[0] for r in results)
@@ -159,9 +181,11 @@ def photos(runs):
             data = json.loads(segment[2])
             ratio = segment[0] / compress[0]
             ratios.append(ratio)
-            print(f"| {path.name} | {data['width']}x{data['height']} | {data['sigma']:g} | {data['min_region']} | "
-                  f"{data['n_regions']} | {segment[0]:.2f} | {compress[0]:.2f} | {ratio:.2f} | "
-                  f"{segment[1] / 2**20:.0f} | {compress[1] / 2**20:.0f} |")
+            print(
+                f"| {path.name} | {data['width']}x{data['height']} | {data['sigma']:g} | {data['min_region']} | "
+                f"{data['n_regions']} | {segment[0]:.2f} | {compress[0]:.2f} | {ratio:.2f} | "
+                f"{segment[1] / 2**20:.0f} | {compress[1] / 2**20:.0f} |"
+            )
     print(f"\nWorst × compress: {max(ratios):.2f}")
 
 

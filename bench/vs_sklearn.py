@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from quantize import load_image, quantize_image
-from quantize.metrics import psnr
 from quantize.color.alpha import premultiply, to_palette
+from quantize.metrics import psnr
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "images"
@@ -75,8 +75,10 @@ def dataset_table(n_seeds=10):
 
     print(f"\n## The generic KMeans on the seeds' data sets (mean inertia over seeds 0..{n_seeds - 1})\n")
     print("Targets: default ≤ scikit-learn's default; n_init=10 ≤ scikit-learn's n_init=10 + 0.5 %.\n")
-    print("| data | n x d | k | ours default / sklearn default | s (ours, sklearn) "
-          "| ours n_init=10 / sklearn n_init=10 | s (ours, sklearn) |")
+    print(
+        "| data | n x d | k | ours default / sklearn default | s (ours, sklearn) "
+        "| ours n_init=10 / sklearn n_init=10 | s (ours, sklearn) |"
+    )
     print("|---|---|---|---|---|---|---|")
     worst = {"default": [], "n_init=10": []}
     for name, X in datasets():
@@ -107,16 +109,22 @@ def main():
     parser.add_argument("--k", nargs="+", type=int, default=[16, 64])
     parser.add_argument("--no-images", action="store_true", help="skip the photos")
     parser.add_argument("--no-datasets", action="store_true", help="skip the generic KMeans on plain data")
-    parser.add_argument("--dataset-seeds", type=int, default=10,
-                        help="seeds the data sets' mean inertia is taken over (the ratio's noise falls with it)")
+    parser.add_argument(
+        "--dataset-seeds",
+        type=int,
+        default=10,
+        help="seeds the data sets' mean inertia is taken over (the ratio's noise falls with it)",
+    )
     args = parser.parse_args()
     if not args.no_datasets:
         warnings.simplefilter("ignore")
         dataset_table(args.dataset_seeds)
     if args.no_images:
         return
-    print("| image | k | quantize PSNR | sklearn seed 0 | sklearn mean | sklearn best "
-          "| quantize − seed 0 | quantize − best | quantize s | sklearn s |")
+    print(
+        "| image | k | quantize PSNR | sklearn seed 0 | sklearn mean | sklearn best "
+        "| quantize − seed 0 | quantize − best | quantize s | sklearn s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     warnings.simplefilter("ignore")  # both sides warn on images with few colours
     for path in args.images or default_images():

@@ -22,15 +22,35 @@ from .errors import (
 #: The public names loaded on first use, and the module that holds each: importing
 #: quantize (and so starting the command line) loads neither NumPy nor Pillow.
 _LAZY = {
-    "get_num_threads": "_parallel", "set_num_threads": "_parallel", "KMeans": "cluster",
-    "load_image": "files.read", "save": "files.results", "encode": "files.results",
+    "get_num_threads": "_parallel",
+    "set_num_threads": "_parallel",
+    "KMeans": "cluster",
+    "load_image": "files.read",
+    "save": "files.results",
+    "encode": "files.results",
     "save_segments": "files.results",
-    **dict.fromkeys(["QuantizeResult", "QuantizeSettings", "Report", "apply_palette", "color_histogram",
-                     "fit_palette", "fit_shared_palette", "quantize_image"], "quantization"),
-    "SegmentResult": "segmentation", "SegmentSettings": "segmentation", "segment_image": "segmentation",
-    "KSuggestion": "quantization.choose_k", "suggest_k": "quantization.choose_k",
-    "BatchSettings": "batch", "quantize_folder": "batch",
-    "AnimationResult": "quantization.animation", "quantize_animation": "quantization.animation",
+    **dict.fromkeys(
+        [
+            "QuantizeResult",
+            "QuantizeSettings",
+            "Report",
+            "apply_palette",
+            "color_histogram",
+            "fit_palette",
+            "fit_shared_palette",
+            "quantize_image",
+        ],
+        "quantization",
+    ),
+    "SegmentResult": "segmentation",
+    "SegmentSettings": "segmentation",
+    "segment_image": "segmentation",
+    "KSuggestion": "quantization.choose_k",
+    "suggest_k": "quantization.choose_k",
+    "BatchSettings": "batch",
+    "quantize_folder": "batch",
+    "AnimationResult": "quantization.animation",
+    "quantize_animation": "quantization.animation",
 }
 
 __all__ = [

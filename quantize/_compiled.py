@@ -54,10 +54,13 @@ def kernel(name):
     try:
         module = importlib.import_module(f"quantize.{name}")
     except ImportError as e:
-        raise BuildError(f"quantize's compiled kernel quantize.{name} is missing ({e}): build it with "
-                         f"{BUILD_STEP}") from e
+        raise BuildError(
+            f"quantize's compiled kernel quantize.{name} is missing ({e}): build it with {BUILD_STEP}"
+        ) from e
     expected = source_hash()
     if expected is not None and module.SOURCE_HASH != expected:
-        raise BuildError(f"quantize's compiled kernel quantize.{name} was built from other sources than "
-                         f"these (stale): rebuild it with {BUILD_STEP}")
+        raise BuildError(
+            f"quantize's compiled kernel quantize.{name} was built from other sources than "
+            f"these (stale): rebuild it with {BUILD_STEP}"
+        )
     return module

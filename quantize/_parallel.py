@@ -15,7 +15,6 @@ import numpy as np
 
 from ._validation import check_int
 
-
 _PREFIX = "quantize-worker"
 _pool = None
 _num_threads = None

@@ -12,20 +12,15 @@ from .errors import InvalidParameterError
 RandomState = int | np.random.Generator | None
 
 
-
 def check_random_state(random_state):
     """Turn None, an int or a Generator into one ``np.random.Generator``."""
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if random_state is None or (
-        isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
-    ):
+    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
         if random_state is not None and random_state < 0:
             raise InvalidParameterError(f"random_state={random_state} must be >= 0")
         return np.random.default_rng(random_state)
-    raise InvalidParameterError(
-        f"random_state={random_state!r} must be None, an int or a numpy Generator"
-    )
+    raise InvalidParameterError(f"random_state={random_state!r} must be None, an int or a numpy Generator")
 
 
 def resolve_seed(random_state):
@@ -79,17 +74,13 @@ def check_array(X, name="X"):
         X = np.asarray(X)
     except (TypeError, ValueError) as e:
         raise InvalidParameterError(f"{name} cannot be converted to a numeric array: {e}") from e
-    if X.dtype == object or not (
-        np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.bool_)
-    ):
+    if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.bool_)):
         raise InvalidParameterError(f"{name} must be numeric; got dtype {X.dtype}")
     if np.iscomplexobj(X):
         raise InvalidParameterError(f"{name} must be real; got dtype {X.dtype}")
     if X.ndim != 2:
         hint = " (use X.reshape(-1, 1) for a single feature)" if X.ndim == 1 else ""
-        raise InvalidParameterError(
-            f"{name} must be 2-D (n_samples, n_features); got shape {X.shape}{hint}"
-        )
+        raise InvalidParameterError(f"{name} must be 2-D (n_samples, n_features); got shape {X.shape}{hint}")
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise InvalidParameterError(f"{name} must not be empty; got shape {X.shape}")
     dtype = np.float32 if X.dtype == np.float32 else np.float64
@@ -109,15 +100,12 @@ def check_sample_weight(sample_weight, n_samples, dtype):
         raise InvalidParameterError(f"sample_weight must be numeric: {e}") from e
     if w.shape != (n_samples,):
         raise InvalidParameterError(
-            f"sample_weight has shape {w.shape} but X has {n_samples} samples; "
-            f"expected shape ({n_samples},)"
+            f"sample_weight has shape {w.shape} but X has {n_samples} samples; expected shape ({n_samples},)"
         )
     if not np.isfinite(w).all():
         raise InvalidParameterError("sample_weight contains NaN or infinity")
     if (w < 0).any():
-        raise InvalidParameterError(
-            f"sample_weight must be non-negative; got minimum {w.min():g}"
-        )
+        raise InvalidParameterError(f"sample_weight must be non-negative; got minimum {w.min():g}")
     if not w.any():
         raise InvalidParameterError("sample_weight sums to zero: no sample carries weight")
     return np.ascontiguousarray(w)
@@ -133,9 +121,7 @@ def check_image(image, name="image"):
     if image.ndim == 2:
         image = image[..., None]
     if image.ndim != 3 or image.shape[2] not in (1, 2, 3, 4):
-        raise InvalidParameterError(
-            f"{name} must have shape (H, W), (H, W, 3) or (H, W, 4); got {image.shape}"
-        )
+        raise InvalidParameterError(f"{name} must have shape (H, W), (H, W, 3) or (H, W, 4); got {image.shape}")
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise InvalidParameterError(f"{name} is empty; got shape {image.shape}")
     if image.dtype == np.uint16:
@@ -145,9 +131,7 @@ def check_image(image, name="image"):
             raise InvalidParameterError(f"a float {name} must hold finite values in [0, 1]")
         image = np.rint(image * 255).astype(np.uint8)
     elif image.dtype != np.uint8:
-        raise InvalidParameterError(
-            f"{name} must be uint8, uint16 or float in [0, 1]; got dtype {image.dtype}"
-        )
+        raise InvalidParameterError(f"{name} must be uint8, uint16 or float in [0, 1]; got dtype {image.dtype}")
     if image.shape[2] <= 2:  # grey or grey + alpha
         grey = np.repeat(image[..., :1], 3, axis=2)
         image = np.concatenate([grey, image[..., 1:]], axis=2) if image.shape[2] == 2 else grey
@@ -180,8 +164,9 @@ def _at_default(value, default):
     if value is default:
         return True
     plain = (str, int, float, bool)
-    return isinstance(value, plain) and isinstance(default, plain) and type(value) is type(default) and (
-        value == default)
+    return (
+        isinstance(value, plain) and isinstance(default, plain) and type(value) is type(default) and (value == default)
+    )
 
 
 def settings_for_call(cls, settings, given):

@@ -6,13 +6,20 @@ from skimage.filters import gaussian
 from ._validation import check_choice, check_float, check_int, check_random_state
 from .errors import InvalidParameterError
 
-
 #: Region colours of :func:`make_regions`: at least 120 apart in RGB and 47 in CIELAB
 #: (a farthest-point pick from a grid, starting at grey), so that colour alone
 #: misjudges only pixels that noise of σ = 25 per channel carries far.
 REGION_COLORS = np.array(
-    [[120, 120, 120], [220, 40, 220], [220, 220, 40], [220, 40, 40],
-     [40, 220, 180], [40, 220, 40], [40, 80, 220], [220, 220, 160]],
+    [
+        [120, 120, 120],
+        [220, 40, 220],
+        [220, 220, 40],
+        [220, 40, 40],
+        [40, 220, 180],
+        [40, 220, 40],
+        [40, 80, 220],
+        [220, 220, 160],
+    ],
     dtype=np.uint8,
 )
 
@@ -25,7 +32,8 @@ def _shapes(height, width):
     yield (ring > 0.12) & (ring < 0.24)  # an annulus
     yield (np.abs(y - (0.78 + 0.07 * np.sin(2 * np.pi * 2.5 * x))) < 0.07)  # a wavy band
     yield ((x > 0.62) & (x < 0.72) & (y > 0.08) & (y < 0.6)) | (  # an L
-        (x > 0.62) & (x < 0.92) & (y > 0.5) & (y < 0.6))
+        (x > 0.62) & (x < 0.92) & (y > 0.5) & (y < 0.6)
+    )
     c = np.hypot(y - 0.3, x - 0.8)
     yield (c > 0.06) & (c < 0.12) & ~((x > 0.8) & (np.abs(y - 0.3) < 0.04))  # a C
     yield np.hypot(y - 0.32, x - 0.3) < 0.06  # a disk inside the annulus
@@ -36,8 +44,12 @@ def _shapes(height, width):
 def _check_scene(shape, n_regions, noise, most=8):
     """The checked height, width, number of regions (2..``most``) and noise of a
     generated scene."""
-    return (check_int(shape[0], "height", low=16), check_int(shape[1], "width", low=16),
-            check_int(n_regions, "n_regions", low=2, high=most), check_float(noise, "noise", low=0.0))
+    return (
+        check_int(shape[0], "height", low=16),
+        check_int(shape[1], "width", low=16),
+        check_int(n_regions, "n_regions", low=2, high=most),
+        check_float(noise, "noise", low=0.0),
+    )
 
 
 def make_regions(shape=(192, 256), n_regions=5, *, noise=25.0, blur=1.0, colors=None, random_state=None):
@@ -177,8 +189,9 @@ def _scene_color(family, hue):
     if family == "close hues":
         from colorsys import hsv_to_rgb
 
-        return lambda rng: 255 * np.array(hsv_to_rgb((hue + rng.uniform(-0.08, 0.08)) % 1,
-                                                     rng.uniform(0.2, 1), rng.uniform(0.25, 1)))
+        return lambda rng: (
+            255 * np.array(hsv_to_rgb((hue + rng.uniform(-0.08, 0.08)) % 1, rng.uniform(0.2, 1), rng.uniform(0.25, 1)))
+        )
     return lambda rng: rng.uniform(0, 255, 3)
 
 
@@ -214,6 +227,14 @@ def make_scene(shape=(240, 320), n_regions=6, *, colors="random", layout="even",
     check_choice(layout, "layout", tuple(SCENE_LAYOUTS))
     rng = check_random_state(random_state)
     palette = _distinct_colors(rng, n_regions, SCENE_COLOR_GAP, _scene_color(colors, rng.uniform()))
-    truth = _paint_shapes(rng, height, width, n_regions, centres=(0.1, 0.9), radii=SCENE_LAYOUTS[layout],
-                          log=layout == "varied", least=0.005)
+    truth = _paint_shapes(
+        rng,
+        height,
+        width,
+        n_regions,
+        centres=(0.1, 0.9),
+        radii=SCENE_LAYOUTS[layout],
+        log=layout == "varied",
+        least=0.005,
+    )
     return _noisy(palette, truth, noise, rng), truth

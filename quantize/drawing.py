@@ -93,8 +93,7 @@ def indexed_overlay(image, clusters, regions, cluster_colors, *, opacity=0.55, l
     k = len(cluster_colors)
     weight = np.uint16(round(opacity * 256))
     greys = ((np.arange(levels) * 2 + 1) * 128 // levels).astype(np.uint16)  # the middle of each step
-    palette = (weight * cluster_colors.astype(np.uint16)[:, None, :] + (256 - weight) * greys[None, :, None]
-               + 128) >> 8
+    palette = (weight * cluster_colors.astype(np.uint16)[:, None, :] + (256 - weight) * greys[None, :, None] + 128) >> 8
     palette = np.vstack([palette.reshape(-1, 3), [[0, 0, 0], [255, 255, 255]]]).astype(np.uint8)
     ink = np.where(contrasting_ink(palette[:-2])[:, 0] == 0, k * levels, k * levels + 1).astype(np.uint8)
     index = np.empty(clusters.shape, dtype=np.uint8)

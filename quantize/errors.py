@@ -7,7 +7,6 @@ Non-fatal problems are :class:`QuantizeWarning` subclasses, which can be filtere
 """
 
 
-
 class QuantizeError(Exception):
     """Root of every error raised by quantize."""
 

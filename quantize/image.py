@@ -74,8 +74,10 @@ def image_to_array(image):
                 raise ImageError("no finite pixel value (all NaN or infinite)")
             scale = 255.0 if values[finite].max() <= 1.0 else 1.0
             grey = np.clip(np.where(finite, values, 0), 0, 255 / scale) * scale
-            notes.append("floating-point greyscale converted to 8 bits"
-                         + ("" if finite.all() else "; NaN and infinite pixels taken as 0"))
+            notes.append(
+                "floating-point greyscale converted to 8 bits"
+                + ("" if finite.all() else "; NaN and infinite pixels taken as 0")
+            )
         else:
             grey = np.clip(values, 0, 65535) / 257.0
             notes.append("16-bit greyscale reduced to 8 bits per channel")
@@ -188,13 +190,22 @@ class Animation:
             raise InvalidParameterError("animation frames must be (H, W, 3) or (H, W, 4) uint8 arrays of one size")
         durations = (durations,) * len(arrays) if np.isscalar(durations) else tuple(durations)
         if len(durations) != len(arrays) or not all(
-                isinstance(d, (int, float, np.number)) and 0 <= d <= 1 << 31 for d in durations):
+            isinstance(d, (int, float, np.number)) and 0 <= d <= 1 << 31 for d in durations
+        ):
             raise InvalidParameterError("durations: one number of milliseconds per frame, 0 to 2^31")
         if loop is not None and not (isinstance(loop, (int, np.integer)) and 0 <= loop <= MAX_LOOP):
             raise InvalidParameterError(f"loop={loop!r} must be None or an integer in [0, {MAX_LOOP}]")
         height, width = arrays[0].shape[:2]
-        return cls(None, None, None, (width, height), len(arrays), loop, _arrays=arrays,
-                   _durations=tuple(duration_ms(d) for d in durations))
+        return cls(
+            None,
+            None,
+            None,
+            (width, height),
+            len(arrays),
+            loop,
+            _arrays=arrays,
+            _durations=tuple(duration_ms(d) for d in durations),
+        )
 
     def frames(self):
         """Yield every :class:`Frame` in order, decoded as it is reached."""

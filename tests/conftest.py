@@ -53,8 +53,7 @@ def write_png16(path, array):
 
     header = struct.pack(">IIBBBBB", width, height, 16, color_type, 0, 0, 0)
     Path(path).write_bytes(
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
     )
 
 
@@ -125,8 +124,7 @@ def write_animation(path, frames, *, durations=(40, 60, 80), loop=0, **options):
     if Path(path).suffix == ".gif":  # 255 colours, and index 255 for fully transparent pixels
         images = []
         for f in frames:
-            image = Image.fromarray(f[..., :3]).quantize(255, method=Image.Quantize.MEDIANCUT,
-                                                         dither=Image.Dither.NONE)
+            image = Image.fromarray(f[..., :3]).quantize(255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
             if f.shape[2] == 4:
                 index = np.asarray(image).copy()
                 index[f[..., 3] == 0] = 255

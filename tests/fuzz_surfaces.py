@@ -42,14 +42,16 @@ def _apng_with(rng):
     data = bytearray(buffer.getvalue())
     offset = 8
     while offset + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[offset:offset + 4])
-        if data[offset + 4:offset + 8] == b"fcTL" and length == 26:
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        if data[offset + 4 : offset + 8] == b"fcTL" and length == 26:
             body = offset + 8
             field = int(rng.choice([4, 8, 12, 16, 20, 22]))  # width, height, x, y, delay num/den
             size = 2 if field >= 20 else 4
             value = int(rng.choice([0, 1, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, 40_000])) & ((1 << 8 * size) - 1)
-            data[body + field:body + field + size] = value.to_bytes(size, "big")
-            data[body + length:body + length + 4] = struct.pack(">I", zlib.crc32(bytes(data[offset + 4:body + length])))
+            data[body + field : body + field + size] = value.to_bytes(size, "big")
+            data[body + length : body + length + 4] = struct.pack(
+                ">I", zlib.crc32(bytes(data[offset + 4 : body + length]))
+            )
         offset += 12 + length
     return bytes(data)
 
@@ -64,11 +66,21 @@ def animation_case(rng):
         count = int(rng.integers(100, 5000))
         frames = [(0, 0, 1, 1, int(rng.integers(0, 65536)))] * count
     else:
-        canvas = (int(rng.integers(1, 64)), int(rng.integers(1, 64))) if kind == "offsets" else (
-            int(rng.integers(1000, 65536)), int(rng.integers(1000, 65536)))
-        frames = [(int(rng.choice([0, 1, 5_000, 12_000, 65_000])), int(rng.choice([0, 3, 20_000, 65_535])),
-                   int(rng.integers(1, 40)), int(rng.integers(1, 40)), int(rng.integers(0, 65536)))
-                  for _ in range(int(rng.integers(2, 6)))]
+        canvas = (
+            (int(rng.integers(1, 64)), int(rng.integers(1, 64)))
+            if kind == "offsets"
+            else (int(rng.integers(1000, 65536)), int(rng.integers(1000, 65536)))
+        )
+        frames = [
+            (
+                int(rng.choice([0, 1, 5_000, 12_000, 65_000])),
+                int(rng.choice([0, 3, 20_000, 65_535])),
+                int(rng.integers(1, 40)),
+                int(rng.integers(1, 40)),
+                int(rng.integers(0, 65536)),
+            )
+            for _ in range(int(rng.integers(2, 6)))
+        ]
     return "anim.gif", f"gif {kind}", _gif(canvas, frames)
 
 
@@ -93,13 +105,49 @@ def stdin_case(rng, index):
     kind, data = mutate(name, seed, rng)
     return f"{name} {kind} on stdin", data, ("compress", "-", "-k", "4", "-o", "{out}/out.png")
 
+
 # -- the preview server ------------------------------------------------------------
 
 
-_ROUTES = ["/", "/original.png", "/result.png", "/result.json", "/write", "/../../etc/passwd", "/%00", "//",
-           "/result.json/..", "/" + "a" * 5000]
-_VALUES = ["", "0", "1", "2", "16", "256", "257", "-1", "1e9", "nan", "x", "lab", "rgb", "oklab", "hsv", "ordered",
-           "floyd-steinberg", "none", "0.5", "2", "fast", "thorough", "%FF", "\u00e9", "1" * 400]
+_ROUTES = [
+    "/",
+    "/original.png",
+    "/result.png",
+    "/result.json",
+    "/write",
+    "/../../etc/passwd",
+    "/%00",
+    "//",
+    "/result.json/..",
+    "/" + "a" * 5000,
+]
+_VALUES = [
+    "",
+    "0",
+    "1",
+    "2",
+    "16",
+    "256",
+    "257",
+    "-1",
+    "1e9",
+    "nan",
+    "x",
+    "lab",
+    "rgb",
+    "oklab",
+    "hsv",
+    "ordered",
+    "floyd-steinberg",
+    "none",
+    "0.5",
+    "2",
+    "fast",
+    "thorough",
+    "%FF",
+    "\u00e9",
+    "1" * 400,
+]
 
 
 def preview_request(rng, server):
@@ -113,17 +161,27 @@ def preview_request(rng, server):
     params = []
     if rng.random() < 0.8:
         params.append(f"token={server.token if rng.random() < 0.8 else 'wrong'}")
-    for name in rng.choice(["k", "colorspace", "dither", "strength", "effort", "token", "zz"],
-                           size=int(rng.integers(0, 5))):
+    for name in rng.choice(
+        ["k", "colorspace", "dither", "strength", "effort", "token", "zz"], size=int(rng.integers(0, 5))
+    ):
         params.append(f"{name}={rng.choice(_VALUES)}")
     host = str(rng.choice([f"127.0.0.1:{port}", f"localhost:{port}", "evil.example", "", f"127.0.0.1:{port}"]))
     head = f"{method} {path}?{'&'.join(params)} HTTP/1.1\r\nHost: {host}\r\n"
     if kind == "headers":
-        head += str(rng.choice(["Content-Length: -5\r\n", "Content-Length: 99999999\r\n", "X: " + "y" * 70000 + "\r\n",
-                                "Transfer-Encoding: chunked\r\n", "Connection: keep-alive\r\n"]))
+        head += str(
+            rng.choice(
+                [
+                    "Content-Length: -5\r\n",
+                    "Content-Length: 99999999\r\n",
+                    "X: " + "y" * 70000 + "\r\n",
+                    "Transfer-Encoding: chunked\r\n",
+                    "Connection: keep-alive\r\n",
+                ]
+            )
+        )
     request = (head + "\r\n").encode("utf-8", "surrogateescape")
     if kind == "partial":
-        return "partial request", request[:int(rng.integers(1, len(request)))]
+        return "partial request", request[: int(rng.integers(1, len(request)))]
     return f"{kind} {method} {path[:20]}", request
 
 
@@ -160,11 +218,28 @@ def run_preview_case(server, request, timeout=30):
         problems.append(f"preview: stray stderr: {native[0][:200]}")
     return problems
 
+
 # -- object keys -------------------------------------------------------------------
 
 
-_PARTS = ["", ".", "..", "a", "b.png", ".hidden.png", "x y.png", "\u00fc.png", "%2F.png", "q?.png", "#.png", "*.png",
-          "c.PNG", "no-extension", "..png", "d"]
+_PARTS = [
+    "",
+    ".",
+    "..",
+    "a",
+    "b.png",
+    ".hidden.png",
+    "x y.png",
+    "\u00fc.png",
+    "%2F.png",
+    "q?.png",
+    "#.png",
+    "*.png",
+    "c.PNG",
+    "no-extension",
+    "..png",
+    "d",
+]
 
 
 def key_case(rng):

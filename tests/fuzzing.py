@@ -39,7 +39,7 @@ def seeds(seed=0):
     alpha = np.linspace(0, 255, rgb.width, dtype=np.uint8)[None, :].repeat(rgb.height, axis=0)
     rgba = rgb.copy()
     rgba.putalpha(Image.fromarray(alpha))
-    grey16 = Image.fromarray((np.asarray(rgb.convert("L")).astype(np.uint16) * 257))
+    grey16 = Image.fromarray(np.asarray(rgb.convert("L")).astype(np.uint16) * 257)
     frames = [rgb, rgb.rotate(90), rgb.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
     return [
         ("rgb.png", _encode(rgb, format="PNG")),
@@ -52,8 +52,12 @@ def seeds(seed=0):
         ("base.jpg", _encode(rgb, format="JPEG", quality=80)),
         ("prog.jpg", _encode(rgb, format="JPEG", quality=80, progressive=True)),
         ("a.gif", _encode(rgb.quantize(32), format="GIF")),
-        ("anim.gif", _encode(frames[0].quantize(16), format="GIF", save_all=True,
-                             append_images=[f.quantize(16) for f in frames[1:]])),
+        (
+            "anim.gif",
+            _encode(
+                frames[0].quantize(16), format="GIF", save_all=True, append_images=[f.quantize(16) for f in frames[1:]]
+            ),
+        ),
         ("lzw.tif", _encode(rgb, format="TIFF", compression="tiff_lzw")),
         ("raw.tif", _encode(rgba, format="TIFF")),
         ("f.tif", _encode(Image.fromarray(np.asarray(rgb.convert("L"), dtype=np.float32) / 255), format="TIFF")),
@@ -79,8 +83,8 @@ def _png_chunks(data):
     """(offset, length, tag) of each chunk of a PNG."""
     chunks, offset = [], 8
     while offset + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[offset:offset + 4])
-        chunks.append((offset, length, data[offset + 4:offset + 8]))
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        chunks.append((offset, length, data[offset + 4 : offset + 8]))
         offset += 12 + length
     return chunks
 
@@ -92,7 +96,7 @@ def _recrc(data):
     for offset, length, _ in _png_chunks(data):
         end = offset + 8 + length
         if end + 4 <= len(out):
-            out[end:end + 4] = struct.pack(">I", zlib.crc32(bytes(out[offset + 4:end])))
+            out[end : end + 4] = struct.pack(">I", zlib.crc32(bytes(out[offset + 4 : end])))
     return bytes(out)
 
 
@@ -110,24 +114,24 @@ def mutate(name, data, rng):
         out = out[: int(rng.integers(1, len(out)))]
     elif kind == "zero":
         start = int(rng.integers(len(out)))
-        out[start:start + int(rng.integers(1, 64))] = bytes(min(64, len(out) - start))[: len(out[start:start + 64])]
+        out[start : start + int(rng.integers(1, 64))] = bytes(min(64, len(out) - start))[: len(out[start : start + 64])]
     elif kind == "header":
         # A field of the first 64 bytes set to an extreme value; PNG CRCs recomputed.
         position = int(rng.integers(min(64, len(out) - 4)))
         value = rng.choice([0, 1, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF])
         width = int(rng.choice([1, 2, 4]))
-        out[position:position + width] = int(value & ((1 << (8 * width)) - 1)).to_bytes(width, "big")
+        out[position : position + width] = int(value & ((1 << (8 * width)) - 1)).to_bytes(width, "big")
         if name.endswith(".png"):
             out = bytearray(_recrc(bytes(out)))
     elif kind == "duplicate":
         if name.endswith(".png") and len(_png_chunks(data)) > 2:
             chunks = _png_chunks(data)
             offset, length, _ = chunks[int(rng.integers(len(chunks)))]
-            piece = out[offset:offset + 12 + length]
+            piece = out[offset : offset + 12 + length]
             out[offset:offset] = piece
         else:
             start = int(rng.integers(len(out)))
-            piece = out[start:start + int(rng.integers(1, 256))]
+            piece = out[start : start + int(rng.integers(1, 256))]
             out[start:start] = piece
     else:  # splice: the head of this file, the tail of a shuffled copy of itself
         cut = int(rng.integers(1, len(out)))
@@ -227,4 +231,3 @@ def run_case(path, command, workdir, timeout=60, *, stdin=None):
         problems.append(f"{name}: the input changed")
     shutil.rmtree(out)
     return problems
-

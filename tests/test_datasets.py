@@ -47,8 +47,10 @@ def test_make_shapes_every_region_visible_and_colours_apart():
     assert np.array_equal(a, b)
 
 
-@pytest.mark.parametrize("options, message", [({"shape": (8, 40)}, "height=8"), ({"n_regions": 9}, "n_regions=9"),
-                                              ({"noise": -1.0}, "noise=-1.0")])
+@pytest.mark.parametrize(
+    "options, message",
+    [({"shape": (8, 40)}, "height=8"), ({"n_regions": 9}, "n_regions=9"), ({"noise": -1.0}, "noise=-1.0")],
+)
 def test_make_shapes_bad_options(options, message):
     from quantize.datasets import make_shapes
 
@@ -78,10 +80,16 @@ def test_make_scene_families(colors, layout):
     assert np.array_equal(image, again)
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"colors": "neon"}, "colors='neon'"), ({"layout": "grid"}, "layout='grid'"),
-    ({"n_regions": 13}, "n_regions=13"), ({"shape": (8, 40)}, "height=8"), ({"noise": -1.0}, "noise=-1"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"colors": "neon"}, "colors='neon'"),
+        ({"layout": "grid"}, "layout='grid'"),
+        ({"n_regions": 13}, "n_regions=13"),
+        ({"shape": (8, 40)}, "height=8"),
+        ({"noise": -1.0}, "noise=-1"),
+    ],
+)
 def test_make_scene_bad_arguments(options, message):
     from quantize.datasets import make_scene
 

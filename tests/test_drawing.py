@@ -57,8 +57,9 @@ def test_boundaries_contrast_on_yellow_on_yellow():
 def test_grey_overlay_paints_over_the_luma():
     image, regions = two_regions()
     image[..., :3] = (200, 0, 0)
-    out = overlay(image, regions, np.array([[0, 0, 200], [0, 0, 200]], np.uint8), opacity=0.5, grey=True,
-                  boundaries=False)
+    out = overlay(
+        image, regions, np.array([[0, 0, 200], [0, 0, 200]], np.uint8), opacity=0.5, grey=True, boundaries=False
+    )
     luma = (77 * 200 + 128) >> 8  # Rec. 601 weights in 1/256ths
     assert out[3, 1].tolist() == [(luma + 1) // 2, (luma + 1) // 2, (200 + luma + 1) // 2, 255]
 

@@ -44,13 +44,13 @@ def test_the_harness_catches_a_stray_line(tmp_path, monkeypatch):
         os.write(2, b"libfoo: something odd\n")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("quantize.cli.compress.load_image", noisy)
+    monkeypatch.setattr("quantize.cli.compress_run.load_image", noisy)
     assert any("stray stderr line: libfoo" in p for p in run_case(path, 0, tmp_path))
 
     def broken(*args, **kwargs):
         raise TypeError("boom")
 
-    monkeypatch.setattr("quantize.cli.compress.load_image", broken)
+    monkeypatch.setattr("quantize.cli.compress_run.load_image", broken)
     assert any("traceback: TypeError: boom" in p for p in run_case(path, 0, tmp_path))
 
 

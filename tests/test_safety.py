@@ -57,27 +57,51 @@ def _one_error_line(result, *needles):
     "args, message",
     [
         (["compress", "{w}/chelsea.png", "-o", "{w}/chelsea.png"], "the output would overwrite the input image"),
-        (["compress", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/p.json"],
-         "the output would overwrite the palette file"),
-        (["compress", "{w}/chelsea.png", "-o", "{w}/out.png", "--save-palette", "{w}/out.png"],
-         "the --save-palette file is also the output: two outputs cannot share a path"),
-        (["compress", "{w}/chelsea.png", "-o", "{w}/out.webp", "--format", "smallest", "--save-palette",
-          "{w}/out.png"], "the --save-palette file is also the output: two outputs cannot share a path"),
-        (["compress", "{w}/chelsea.png", "-o", "{w}/out.png", "--save-palette", "{w}/chelsea.png"],
-         "the --save-palette file would overwrite the input image"),
-        (["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/p.json"],
-         "the output would overwrite the palette file"),
-        (["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/chelsea.png"],
-         "the output would overwrite the input image"),
+        (
+            ["compress", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/p.json"],
+            "the output would overwrite the palette file",
+        ),
+        (
+            ["compress", "{w}/chelsea.png", "-o", "{w}/out.png", "--save-palette", "{w}/out.png"],
+            "the --save-palette file is also the output: two outputs cannot share a path",
+        ),
+        (
+            [
+                "compress",
+                "{w}/chelsea.png",
+                "-o",
+                "{w}/out.webp",
+                "--format",
+                "smallest",
+                "--save-palette",
+                "{w}/out.png",
+            ],
+            "the --save-palette file is also the output: two outputs cannot share a path",
+        ),
+        (
+            ["compress", "{w}/chelsea.png", "-o", "{w}/out.png", "--save-palette", "{w}/chelsea.png"],
+            "the --save-palette file would overwrite the input image",
+        ),
+        (
+            ["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/p.json"],
+            "the output would overwrite the palette file",
+        ),
+        (
+            ["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/chelsea.png"],
+            "the output would overwrite the input image",
+        ),
         (["suggest-k", "{w}/chelsea.png", "--plot", "{w}/chelsea.png"], "would overwrite the input image"),
         (["palette", "{w}/chelsea.png", "-o", "{w}/chelsea.png"], "the output would overwrite the input image"),
         (["segment", "{w}/in/a.png", "-o", "{w}/in", "-k", "2"], None),
-        (["batch", "{w}/in", "-o", "{w}/out", "--report", "{w}/in/a.png"],
-         "the HTML report would replace a file of the input folder"),
-        (["batch", "{w}/in", "-o", "{w}/out", "--report", "{w}/out/a.png"],
-         "the HTML report would overwrite an output image"),
-        (["batch", "{w}/in", "-o", "{w}/out", "--report", "{w}/out/manifest.json"],
-         "two outputs cannot share a path"),
+        (
+            ["batch", "{w}/in", "-o", "{w}/out", "--report", "{w}/in/a.png"],
+            "the HTML report would replace a file of the input folder",
+        ),
+        (
+            ["batch", "{w}/in", "-o", "{w}/out", "--report", "{w}/out/a.png"],
+            "the HTML report would overwrite an output image",
+        ),
+        (["batch", "{w}/in", "-o", "{w}/out", "--report", "{w}/out/manifest.json"], "two outputs cannot share a path"),
     ],
 )
 def test_no_output_replaces_a_file_that_is_read(work, args, message, force):
@@ -101,8 +125,9 @@ def test_a_symbolic_link_to_the_input_is_the_input(work):
     assert sha256(work / "chelsea.png") == sha256(IMAGES / "chelsea.png")
 
 
-@pytest.mark.parametrize("command", [["compress"], ["segment"], ["apply", "--palette", "p.json"],
-                                     ["palette"], ["suggest-k"]])
+@pytest.mark.parametrize(
+    "command", [["compress"], ["segment"], ["apply", "--palette", "p.json"], ["palette"], ["suggest-k"]]
+)
 @pytest.mark.parametrize("target", [".", "/"])
 def test_a_folder_as_input(work, command, target, monkeypatch):
     monkeypatch.chdir(work)
@@ -111,25 +136,31 @@ def test_a_folder_as_input(work, command, target, monkeypatch):
     _one_error_line(result, f"{target}: is a folder, not an image file")
 
 
-@pytest.mark.parametrize("args", [
-    ["compress", "{w}/chelsea.png", "-o", "{w}/in"],
-    ["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/in"],
-    ["palette", "{w}/chelsea.png", "-o", "{w}/in"],
-    ["segment", "{w}/chelsea.png", "-o", "{w}/p.json"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compress", "{w}/chelsea.png", "-o", "{w}/in"],
+        ["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/in"],
+        ["palette", "{w}/chelsea.png", "-o", "{w}/in"],
+        ["segment", "{w}/chelsea.png", "-o", "{w}/p.json"],
+    ],
+)
 def test_an_output_that_is_a_folder_or_a_file_exits_1(work, args):
     result = run(*[a.format(w=work) for a in args])
     assert result.exit_code == 1, result.output
     assert len(result.stderr.splitlines()) == 1
 
 
-@pytest.mark.parametrize("args", [
-    ["compress", "{w}/chelsea.png", "--quality", "nan"],
-    ["compress", "{w}/chelsea.png", "--max-delta-e", "inf"],
-    ["compress", "{w}/chelsea.png", "--dither-strength", "inf"],
-    ["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "--dither-strength", "nan"],
-    ["batch", "{w}/in", "--quality", "-inf"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compress", "{w}/chelsea.png", "--quality", "nan"],
+        ["compress", "{w}/chelsea.png", "--max-delta-e", "inf"],
+        ["compress", "{w}/chelsea.png", "--dither-strength", "inf"],
+        ["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "--dither-strength", "nan"],
+        ["batch", "{w}/in", "--quality", "-inf"],
+    ],
+)
 def test_non_finite_options_are_usage_errors(work, args):
     result = run(*[a.format(w=work) for a in args])
     assert result.exit_code == 2
@@ -147,11 +178,14 @@ def test_formats_without_alpha_name_the_output(work, suffix):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: os.mkfifo(p), "is a FIFO (named pipe), not a regular file"),
-    (lambda p: p.symlink_to("/dev/zero"), "is a device, not a regular file"),
-    (lambda p: p.symlink_to(p), "symbolic link loop"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: os.mkfifo(p), "is a FIFO (named pipe), not a regular file"),
+        (lambda p: p.symlink_to("/dev/zero"), "is a device, not a regular file"),
+        (lambda p: p.symlink_to(p), "symbolic link loop"),
+    ],
+)
 @pytest.mark.parametrize("role", ["image", "palette"])
 def test_special_files_are_refused_not_read(work, make, message, role):
     special = work / ("special.png" if role == "image" else "special.json")
@@ -167,13 +201,16 @@ def test_special_files_are_refused_not_read(work, make, message, role):
 # --- a full disk ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args, written", [
-    (["compress", "{w}/chelsea.png", "-o", "{w}/o/out.png"], "out.png"),
-    (["compress", "{w}/chelsea.png", "-o", "{w}/o/out.png", "--save-palette", "{w}/o/p.gpl"], "out.png"),
-    (["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/o/out.png"], "out.png"),
-    (["palette", "{w}/chelsea.png", "-o", "{w}/o/p.json"], "p.json"),
-    (["segment", "{w}/chelsea.png", "-k", "2", "-o", "{w}/o/seg"], None),
-])
+@pytest.mark.parametrize(
+    "args, written",
+    [
+        (["compress", "{w}/chelsea.png", "-o", "{w}/o/out.png"], "out.png"),
+        (["compress", "{w}/chelsea.png", "-o", "{w}/o/out.png", "--save-palette", "{w}/o/p.gpl"], "out.png"),
+        (["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/o/out.png"], "out.png"),
+        (["palette", "{w}/chelsea.png", "-o", "{w}/o/p.json"], "p.json"),
+        (["segment", "{w}/chelsea.png", "-k", "2", "-o", "{w}/o/seg"], None),
+    ],
+)
 def test_a_full_disk_is_one_line_and_leaves_nothing(work, monkeypatch, args, written):
     (work / "o").mkdir()
     disk_full_after(monkeypatch, 0)
@@ -294,9 +331,25 @@ def _start_batch(work, count=8):
     marker = f"QUANTIZE_TEST_{uuid.uuid4().hex}"
     env = {**os.environ, marker: "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(work / "out"), "--jobs", "2",
-         "-k", "64", "--effort", "thorough"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "quantize",
+            "batch",
+            str(folder),
+            "-o",
+            str(work / "out"),
+            "--jobs",
+            "2",
+            "-k",
+            "64",
+            "--effort",
+            "thorough",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while len(_ours(marker)) < 3 and time.monotonic() < deadline:  # parent and both workers
@@ -315,8 +368,9 @@ linux_only = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason=
 
 
 @linux_only
-@pytest.mark.parametrize("signum, code, word", [(signal.SIGTERM, 143, "terminated"),
-                                                (signal.SIGINT, 130, "interrupted")])
+@pytest.mark.parametrize(
+    "signum, code, word", [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")]
+)
 def test_a_stop_signal_finishes_the_record(tmp_path, signum, code, word):
     process, marker = _start_batch(tmp_path)
     time.sleep(0.3)  # workers still starting: a Ctrl-C here must not reach them
@@ -325,7 +379,8 @@ def test_a_stop_signal_finishes_the_record(tmp_path, signum, code, word):
     assert process.returncode == code, err
     assert "Traceback" not in err.decode()
     assert [line for line in err.decode().splitlines() if line.strip()] == [
-        f"quantize: {word}: finished files are kept; re-run with --skip-existing to resume"]
+        f"quantize: {word}: finished files are kept; re-run with --skip-existing to resume"
+    ]
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["totals"]["interrupted"] and manifest["totals"]["terminated"] == (signum == signal.SIGTERM)
     assert not any("died" in (f["reason"] or "") for f in manifest["files"])

@@ -11,6 +11,12 @@ from .report import STATUSES, BatchReport, FileOutcome, Status
 from .settings import BatchSettings
 
 __all__ = [
-    "STATUSES", "BatchReport", "BatchSettings", "FileOutcome", "Status", "find_images", "plan_outputs",
+    "STATUSES",
+    "BatchReport",
+    "BatchSettings",
+    "FileOutcome",
+    "Status",
+    "find_images",
+    "plan_outputs",
     "quantize_folder",
 ]

@@ -41,7 +41,8 @@ def require_distributed():
         import distributed
     except ImportError as e:
         raise InvalidParameterError(
-            "a Dask scheduler needs dask's distributed package: pip install \"quantize[dask]\"") from e
+            'a Dask scheduler needs dask\'s distributed package: pip install "quantize[dask]"'
+        ) from e
     return distributed
 
 
@@ -55,8 +56,7 @@ def parse_scheduler(value):
             raise InvalidParameterError(f"scheduler {value!r}: a local cluster needs at least 1 worker")
         return "local", workers
     if value.startswith("local"):
-        raise InvalidParameterError(f"scheduler {value!r} must be local, local:N or an address such as "
-                                    "tcp://host:8786")
+        raise InvalidParameterError(f"scheduler {value!r} must be local, local:N or an address such as tcp://host:8786")
     return "address", value
 
 
@@ -80,11 +80,17 @@ def connect(scheduler):
             if kind == "local":
                 threads = max(1, (os.cpu_count() or 1) // value)
                 stack.enter_context(dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}))
-                cluster = stack.enter_context(distributed.LocalCluster(
-                    n_workers=value, threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address=None, silence_logs=logging.CRITICAL,
-                    env={name: str(threads) for name in THREAD_VARIABLES},
-                ))
+                cluster = stack.enter_context(
+                    distributed.LocalCluster(
+                        n_workers=value,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                        silence_logs=logging.CRITICAL,
+                        env={name: str(threads) for name in THREAD_VARIABLES},
+                    )
+                )
                 client = stack.enter_context(distributed.Client(cluster))
             else:
                 client = stack.enter_context(distributed.Client(value, timeout=CONNECT_TIMEOUT))
@@ -220,9 +226,10 @@ def cluster_histogram(client, histogram, summing, tasks):
     position = {future.key: i for i, future in enumerate(futures)}
     level = sorted(good, key=lambda future: position[future.key])
     while len(level) > 1:
-        pairs = [client.submit(_sum_two, summing, level[i], level[i + 1], pure=False)
-                 for i in range(0, len(level) - 1, 2)]
-        level = pairs + level[len(pairs) * 2:]
+        pairs = [
+            client.submit(_sum_two, summing, level[i], level[i + 1], pure=False) for i in range(0, len(level) - 1, 2)
+        ]
+        level = pairs + level[len(pairs) * 2 :]
     if not level:
         return reasons, None
     total = _outcome(level[0])
@@ -231,5 +238,12 @@ def cluster_histogram(client, histogram, summing, tasks):
     return reasons, total
 
 
-__all__ = ["ALLOWED_FAILURES", "NotRun", "cluster_histogram", "cluster_unordered", "connect", "parse_scheduler",
-           "require_distributed"]
+__all__ = [
+    "ALLOWED_FAILURES",
+    "NotRun",
+    "cluster_histogram",
+    "cluster_unordered",
+    "connect",
+    "parse_scheduler",
+    "require_distributed",
+]

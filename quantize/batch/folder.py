@@ -12,43 +12,64 @@ its files (:mod:`.manifest`, :mod:`.html`) each have their module.
 import secrets
 import signal
 import time
-
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from .._validation import RandomState, check_int
+from ..color.spaces import DEFAULT_SPACE
 from ..errors import InvalidParameterError
 from ..files.discover import batch_folders, check_report_path, existing, find_images, plan_outputs
 from ..files.manifest import earlier_reports, write_records
+from ..files.read import DEFAULT_MAX_PIXELS
 from ..files.remote import RemotePath
 from ..files.write import leftover_parts
 from ..quantization.api import fit_shared_palette
-from ..color.spaces import DEFAULT_SPACE
-from ..files.read import DEFAULT_MAX_PIXELS
 from ..quantization.search import DEFAULT_EFFORT
 from ..quantization.settings import MAX_PALETTE, QuantizeSettings
 from .html import render
-from .report import BatchReport, FileOutcome, Status, now
 from .pool import ClusterPool, LocalPool
+from .report import BatchReport, FileOutcome, Status, now
 from .runner import NotRun, WorkerDied
 from .settings import BATCH_SEED, BatchSettings, batch_settings
 from .work import Task, failed, not_run, quantize_file
 
 
 def quantize_folder(
-    input_dir: str | Path | RemotePath, output_dir: str | Path | RemotePath | None = None, *,
-    settings: QuantizeSettings | None = None, batch: BatchSettings | None = None,
-    n_colors: int = 16, algorithm: str = "lloyd", init: str = "wu", effort: str = DEFAULT_EFFORT,
-    random_state: RandomState = BATCH_SEED, quality: float | None = None, max_delta_e: float | None = None,
-    colorspace: str = DEFAULT_SPACE, dither: str = "none", dither_strength: float = 1.0,
-    lock: np.ndarray | Sequence | None = None, ssim: bool = False,
-    recursive: bool = False, include: Sequence[str] = (), exclude: Sequence[str] = (), jobs: int | None = None,
-    skip_existing: bool = False, overwrite: bool = False, suffix: str = "", shared_palette: bool = False,
-    palette: np.ndarray | Sequence | None = None, segment: bool = False, n_segments: int = 4,
-    thumbnails: bool = False, html_report: str | Path | None = None, max_pixels: int | None = DEFAULT_MAX_PIXELS,
-    progress: Callable[[FileOutcome, int, int], None] | None = None, client: object = None,
+    input_dir: str | Path | RemotePath,
+    output_dir: str | Path | RemotePath | None = None,
+    *,
+    settings: QuantizeSettings | None = None,
+    batch: BatchSettings | None = None,
+    n_colors: int = 16,
+    algorithm: str = "lloyd",
+    init: str = "wu",
+    effort: str = DEFAULT_EFFORT,
+    random_state: RandomState = BATCH_SEED,
+    quality: float | None = None,
+    max_delta_e: float | None = None,
+    colorspace: str = DEFAULT_SPACE,
+    dither: str = "none",
+    dither_strength: float = 1.0,
+    lock: np.ndarray | Sequence | None = None,
+    ssim: bool = False,
+    recursive: bool = False,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    jobs: int | None = None,
+    skip_existing: bool = False,
+    overwrite: bool = False,
+    suffix: str = "",
+    shared_palette: bool = False,
+    palette: np.ndarray | Sequence | None = None,
+    segment: bool = False,
+    n_segments: int = 4,
+    thumbnails: bool = False,
+    html_report: str | Path | None = None,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    progress: Callable[[FileOutcome, int, int], None] | None = None,
+    client: object = None,
 ) -> BatchReport:
     """Quantise every image of a folder into an output folder, and record what happened.
 
@@ -129,15 +150,40 @@ def quantize_folder(
         manifest.json that quantize did not write.
     """
     started, clock = now(), time.perf_counter()
-    s, b = batch_settings(settings, batch, dict(
-        n_colors=n_colors, algorithm=algorithm, init=init, effort=effort, random_state=random_state, quality=quality,
-        max_delta_e=max_delta_e, colorspace=colorspace, dither=dither, dither_strength=dither_strength, lock=lock,
-        ssim=ssim,
-    ), dict(
-        recursive=recursive, include=include, exclude=exclude, jobs=jobs, skip_existing=skip_existing,
-        overwrite=overwrite, suffix=suffix, shared_palette=shared_palette, palette=palette, segment=segment,
-        n_segments=n_segments, thumbnails=thumbnails, html_report=html_report, max_pixels=max_pixels,
-    ))
+    s, b = batch_settings(
+        settings,
+        batch,
+        dict(
+            n_colors=n_colors,
+            algorithm=algorithm,
+            init=init,
+            effort=effort,
+            random_state=random_state,
+            quality=quality,
+            max_delta_e=max_delta_e,
+            colorspace=colorspace,
+            dither=dither,
+            dither_strength=dither_strength,
+            lock=lock,
+            ssim=ssim,
+        ),
+        dict(
+            recursive=recursive,
+            include=include,
+            exclude=exclude,
+            jobs=jobs,
+            skip_existing=skip_existing,
+            overwrite=overwrite,
+            suffix=suffix,
+            shared_palette=shared_palette,
+            palette=palette,
+            segment=segment,
+            n_segments=n_segments,
+            thumbnails=thumbnails,
+            html_report=html_report,
+            max_pixels=max_pixels,
+        ),
+    )
     input_dir, output_dir = batch_folders(input_dir, output_dir)
     check_int(s.n_colors, "n_colors", low=1, high=MAX_PALETTE)
     if s.random_state is None:  # one seed for every image, recorded in the manifest
@@ -151,15 +197,24 @@ def quantize_folder(
         )
     exclude = (*b.exclude, f"*{b.suffix}.png") if same else b.exclude  # earlier outputs are not inputs
     unreadable = []
-    inputs = find_images(input_dir, recursive=b.recursive, include=b.include, exclude=exclude,
-                         skip=[output_dir] if inside else [], unreadable=unreadable)
+    inputs = find_images(
+        input_dir,
+        recursive=b.recursive,
+        include=b.include,
+        exclude=exclude,
+        skip=[output_dir] if inside else [],
+        unreadable=unreadable,
+    )
     outputs = plan_outputs(inputs, input_dir, output_dir, b.suffix)
     earlier = earlier_reports(output_dir, overwrite=b.overwrite)
     check_report_path(input_dir, output_dir, inputs, outputs, b.html_report, b.overwrite)
     segment_dirs = [None if not b.segment or t is None else t.with_name(f"{t.stem}-segments") for t in outputs]
     # what exists already, asked only where it matters (one request a file on a store)
-    found = existing([*outputs, *(segment_dirs if client is not None else [])]) if (
-        b.skip_existing or client is not None) else set()
+    found = (
+        existing([*outputs, *(segment_dirs if client is not None else [])])
+        if (b.skip_existing or client is not None)
+        else set()
+    )
     outcomes = [None] * len(inputs)
     tasks = []
     for index, (source, target, segment_dir) in enumerate(zip(inputs, outputs, segment_dirs)):
@@ -167,14 +222,30 @@ def quantize_folder(
             outcomes[index] = FileOutcome(str(source), None, Status.FAILED, UNMIRRORED)
         elif b.skip_existing and target in found:
             before = earlier.get((str(source), str(target)))
-            outcomes[index] = FileOutcome(str(source), str(target), Status.SKIPPED, "output exists",
-                                          before.get("report") if before else None)
+            outcomes[index] = FileOutcome(
+                str(source), str(target), Status.SKIPPED, "output exists", before.get("report") if before else None
+            )
         else:
             # On a cluster a task whose worker died is run again: what it finds then at
             # its output, and did not find now, is its own earlier attempt's.
             ours = client is not None and not b.overwrite and target not in found and segment_dir not in found
-            tasks.append((index, Task(source, target, s, b.overwrite, b.palette, segment_dir, b.n_segments,
-                                      b.thumbnails, ours, b.max_pixels)))
+            tasks.append(
+                (
+                    index,
+                    Task(
+                        source,
+                        target,
+                        s,
+                        b.overwrite,
+                        b.palette,
+                        segment_dir,
+                        b.n_segments,
+                        b.thumbnails,
+                        ours,
+                        b.max_pixels,
+                    ),
+                )
+            )
 
     finished = sum(o is not None for o in outcomes)
 
@@ -202,8 +273,15 @@ def quantize_folder(
                 record(index, not_run(task, reason) if isinstance(reason, NotRun) else failed(task, reason))
             tasks = [(i, t) for i, t in tasks if outcomes[i] is None]
             if merged is not None and len(merged[1]):
-                palette = fit_shared_palette([merged], s.n_colors, algorithm=s.algorithm, init=s.init,
-                                             effort=s.effort, colorspace=s.colorspace, random_state=s.random_state)
+                palette = fit_shared_palette(
+                    [merged],
+                    s.n_colors,
+                    algorithm=s.algorithm,
+                    init=s.init,
+                    effort=s.effort,
+                    colorspace=s.colorspace,
+                    random_state=s.random_state,
+                )
                 for _, task in tasks:
                     task.palette = palette
         quantizing = True
@@ -222,16 +300,33 @@ def quantize_folder(
         outcome or FileOutcome(str(source), str(target), Status.NOT_RUN, "the batch was interrupted")
         for outcome, source, target in zip(outcomes, inputs, outputs)
     ] + [FileOutcome(str(path), None, Status.SKIPPED, reason) for path, reason in unreadable]
-    folders = [] if isinstance(output_dir, RemotePath) else sorted(
-        {output_dir, *(o.parent for o in outputs if o is not None)})
+    folders = (
+        []
+        if isinstance(output_dir, RemotePath)
+        else sorted({output_dir, *(o.parent for o in outputs if o is not None)})
+    )
     report = BatchReport(
-        str(input_dir), str(output_dir), _parameters(s, b, exclude, palette is not None), files, started, now(),
-        time.perf_counter() - clock, interrupted,
-        None if palette is None else np.asarray(palette).tolist(), terminated,
+        str(input_dir),
+        str(output_dir),
+        _parameters(s, b, exclude, palette is not None),
+        files,
+        started,
+        now(),
+        time.perf_counter() - clock,
+        interrupted,
+        None if palette is None else np.asarray(palette).tolist(),
+        terminated,
         [p for folder in folders for p in leftover_parts(folder)],
     )
-    write_records(output_dir, report.write_errors, manifest=report.to_manifest, table=report.to_csv,
-                  html_report=b.html_report, html=lambda: render(report), overwrite=b.overwrite)
+    write_records(
+        output_dir,
+        report.write_errors,
+        manifest=report.to_manifest,
+        table=report.to_csv,
+        html_report=b.html_report,
+        html=lambda: render(report),
+        overwrite=b.overwrite,
+    )
     return report
 
 
@@ -242,11 +337,27 @@ UNMIRRORED = "its key has an empty, '.' or '..' part: no local path mirrors it (
 def _parameters(s, b, exclude, has_palette):
     """The manifest's record of the settings."""
     return {
-        "n_colors": s.n_colors, "algorithm": s.algorithm, "init": s.init, "effort": s.effort, "seed": s.random_state,
-        "max_pixels": b.max_pixels, "n_segments": b.n_segments, "quality": s.quality, "max_delta_e": s.max_delta_e,
-        "colorspace": s.colorspace, "dither": s.dither, "dither_strength": s.dither_strength, "ssim": s.ssim,
-        "recursive": b.recursive, "include": list(b.include), "exclude": list(exclude), "jobs": b.jobs,
-        "skip_existing": b.skip_existing, "overwrite": b.overwrite, "suffix": b.suffix,
-        "shared_palette": b.shared_palette, "given_palette": has_palette and not b.shared_palette,
+        "n_colors": s.n_colors,
+        "algorithm": s.algorithm,
+        "init": s.init,
+        "effort": s.effort,
+        "seed": s.random_state,
+        "max_pixels": b.max_pixels,
+        "n_segments": b.n_segments,
+        "quality": s.quality,
+        "max_delta_e": s.max_delta_e,
+        "colorspace": s.colorspace,
+        "dither": s.dither,
+        "dither_strength": s.dither_strength,
+        "ssim": s.ssim,
+        "recursive": b.recursive,
+        "include": list(b.include),
+        "exclude": list(exclude),
+        "jobs": b.jobs,
+        "skip_existing": b.skip_existing,
+        "overwrite": b.overwrite,
+        "suffix": b.suffix,
+        "shared_palette": b.shared_palette,
+        "given_palette": has_palette and not b.shared_palette,
         "segment": b.segment,
     }

@@ -55,9 +55,21 @@ document.querySelectorAll("#files th[data-sort]").forEach(function (th, _) {
 """
 
 #: (header, sort kind) of the files table's columns.
-_COLUMNS = [("file", "text"), ("status", "text"), ("before", None), ("after", None), ("1:1 crop", None),
-            ("palette", None), ("PSNR dB", "number"), ("ΔE00 mean", "number"), ("ΔE00 p95", "number"),
-            ("colours", "number"), ("bytes before", "number"), ("bytes after", "number"), ("ratio", "number")]
+_COLUMNS = [
+    ("file", "text"),
+    ("status", "text"),
+    ("before", None),
+    ("after", None),
+    ("1:1 crop", None),
+    ("palette", None),
+    ("PSNR dB", "number"),
+    ("ΔE00 mean", "number"),
+    ("ΔE00 p95", "number"),
+    ("colours", "number"),
+    ("bytes before", "number"),
+    ("bytes after", "number"),
+    ("ratio", "number"),
+]
 
 
 def _number(value, pattern="{:,}"):
@@ -91,19 +103,30 @@ def _row(f, pictured):
     if pics is not None:
         before = f'<img class="pic" src="{pics.before}" alt="before: {e(f.input)}">'
         after = f'<img class="pic" src="{pics.after}" alt="after: {e(f.input)}">'
-        crop = (f'<img class="crop" src="{pics.crop_before}" alt="1:1 before" title="at {pics.crop_at}">'
-                f'<img class="crop" src="{pics.crop_after}" alt="1:1 after">')
-        strip = '<div class="strip">' + "".join(
-            f'<span style="background:{code}" title="{code}"></span>' for code in pics.palette) + "</div>"
+        crop = (
+            f'<img class="crop" src="{pics.crop_before}" alt="1:1 before" title="at {pics.crop_at}">'
+            f'<img class="crop" src="{pics.crop_after}" alt="1:1 after">'
+        )
+        strip = (
+            '<div class="strip">'
+            + "".join(f'<span style="background:{code}" title="{code}"></span>' for code in pics.palette)
+            + "</div>"
+        )
     else:
         before = after = crop = strip = ""
     psnr = r.get("psnr")
     cells = [
         _cell(e(f.input) + (f"<br>&rarr; {e(f.output)}" if f.output else ""), f.input),
         _cell(status, f.status),
-        _cell(before, ""), _cell(after, ""), _cell(crop, "", "crops"), _cell(strip, ""),
-        _cell("" if not r else ("lossless" if psnr is None else f"{psnr:.2f}"),
-              "" if not r else (1e9 if psnr is None else psnr), "num"),
+        _cell(before, ""),
+        _cell(after, ""),
+        _cell(crop, "", "crops"),
+        _cell(strip, ""),
+        _cell(
+            "" if not r else ("lossless" if psnr is None else f"{psnr:.2f}"),
+            "" if not r else (1e9 if psnr is None else psnr),
+            "num",
+        ),
         _cell(_number(r.get("delta_e"), "{:.2f}"), r.get("delta_e"), "num"),
         _cell(_number(r.get("delta_e_p95"), "{:.2f}"), r.get("delta_e_p95"), "num"),
         _cell(_number(r.get("colors_used")), r.get("colors_used"), "num"),
@@ -142,10 +165,10 @@ def render(report):
         "header to sort.</p>",
     ]
     if len(files) > MAX_PICTURED:
-        parts.append(f"<p>Pictures are shown for the first {MAX_PICTURED} of {len(files)} rows, "
-                     "to keep this page small.</p>")
-    headers = "".join(f'<th data-sort="{kind}">{name}</th>' if kind else f"<th>{name}</th>"
-                      for name, kind in _COLUMNS)
+        parts.append(
+            f"<p>Pictures are shown for the first {MAX_PICTURED} of {len(files)} rows, to keep this page small.</p>"
+        )
+    headers = "".join(f'<th data-sort="{kind}">{name}</th>' if kind else f"<th>{name}</th>" for name, kind in _COLUMNS)
     parts.append(f'<table id="files"><thead><tr>{headers}</tr></thead><tbody>')
     parts += [_row(f, i < MAX_PICTURED) for i, f in enumerate(files)]
     parts.append(f"</tbody></table><script>{_SCRIPT}</script></body></html>")

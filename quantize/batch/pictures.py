@@ -74,7 +74,8 @@ def pictures(before, after, palette):
     top, left = crop_origin(before, after)
     window = (slice(top, top + CROP_SIZE), slice(left, left + CROP_SIZE))
     return Pictures(
-        before=_thumbnail(before), after=_thumbnail(after),
+        before=_thumbnail(before),
+        after=_thumbnail(after),
         crop_before=_data_uri(Image.fromarray(np.ascontiguousarray(before[window])), lossless=True),
         crop_after=_data_uri(Image.fromarray(np.ascontiguousarray(after[window])), lossless=True),
         crop_at=(top, left),

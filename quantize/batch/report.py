@@ -3,14 +3,11 @@ that totals them, derives the exit code (as black's ``Report``) and renders the
 manifest (JSON and CSV) and the summary."""
 
 import csv
-import enum
 import datetime
+import enum
 import io as stdio
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-
-
-
 
 
 class Status(str, enum.Enum):
@@ -46,8 +43,13 @@ class FileOutcome:
     thumbnails: object = field(default=None, repr=False)
 
     def to_dict(self):
-        return {"input": self.input, "output": self.output, "status": self.status,
-                "reason": self.reason, "report": self.report}
+        return {
+            "input": self.input,
+            "output": self.output,
+            "status": self.status,
+            "reason": self.reason,
+            "report": self.report,
+        }
 
 
 @dataclass
@@ -94,9 +96,14 @@ class BatchReport:
 
     def totals(self):
         return {
-            "files": len(self.files), **{status.replace(" ", "_"): self.count(status) for status in STATUSES},
-            "input_bytes": self.input_bytes, "output_bytes": self.output_bytes, "ratio": self.ratio,
-            "seconds": round(self.seconds, 3), "interrupted": self.interrupted, "terminated": self.terminated,
+            "files": len(self.files),
+            **{status.replace(" ", "_"): self.count(status) for status in STATUSES},
+            "input_bytes": self.input_bytes,
+            "output_bytes": self.output_bytes,
+            "ratio": self.ratio,
+            "seconds": round(self.seconds, 3),
+            "interrupted": self.interrupted,
+            "terminated": self.terminated,
             "leftover_parts": len(self.leftovers),
         }
 
@@ -118,15 +125,31 @@ class BatchReport:
     def to_csv(self):
         """manifest.csv: one row per file."""
         buffer = stdio.StringIO()
-        columns = ["input", "output", "status", "reason", "width", "height", "colors_used", "psnr",
-                   "delta_e", "delta_e_p95", "ssim", "input_bytes", "output_bytes", "compression_ratio", "seconds"]
+        columns = [
+            "input",
+            "output",
+            "status",
+            "reason",
+            "width",
+            "height",
+            "colors_used",
+            "psnr",
+            "delta_e",
+            "delta_e_p95",
+            "ssim",
+            "input_bytes",
+            "output_bytes",
+            "compression_ratio",
+            "seconds",
+        ]
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for f in self.files:
             report = f.report or {}
-            writer.writerow([f.input, f.output, f.status, f.reason or ""] + [
-                "" if report.get(c) is None else report[c] for c in columns[4:]
-            ])
+            writer.writerow(
+                [f.input, f.output, f.status, f.reason or ""]
+                + ["" if report.get(c) is None else report[c] for c in columns[4:]]
+            )
         return buffer.getvalue()
 
     def summary(self):
@@ -140,8 +163,10 @@ class BatchReport:
         ]
         lines += [f"failed: {f.input}: {f.reason}" for f in self.files if f.status == Status.FAILED]
         if self.leftovers:
-            lines.append(f"{len(self.leftovers)} temporary .part file(s) of an earlier, killed run in the output "
-                         f"folder (listed in the manifest; safe to delete), e.g. {self.leftovers[0]}")
+            lines.append(
+                f"{len(self.leftovers)} temporary .part file(s) of an earlier, killed run in the output "
+                f"folder (listed in the manifest; safe to delete), e.g. {self.leftovers[0]}"
+            )
         if not any(f"{self.output_dir.rstrip('/')}/manifest.json" in e for e in self.write_errors):
             lines.append(f"manifest: {self.output_dir.rstrip('/')}/manifest.json")
         return "\n".join(lines)

@@ -14,7 +14,6 @@ import time
 
 from .._parallel import get_num_threads, set_num_threads
 
-
 #: Environment variables that cap the threads of numerical libraries in a worker.
 THREAD_VARIABLES = ("QUANTIZE_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -144,15 +143,18 @@ class ProcessRun:
         threads = max(1, get_num_threads() // self.jobs)
         _start_quiet_resource_tracker()
         self._executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker, initargs=(threads, os.getpid()),
+            max_workers=self.jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(threads, os.getpid()),
         )
         try:
             # Workers start during the submissions: with the stop signals blocked, and
             # the thread limits in their environment.
             with _thread_limits(threads), _stop_signals_blocked():
-                self._futures.update((self._executor.submit(_in_hand, function, item), index)
-                                     for index, item in enumerate(items))
+                self._futures.update(
+                    (self._executor.submit(_in_hand, function, item), index) for index, item in enumerate(items)
+                )
             for future in concurrent.futures.as_completed(self._futures):
                 yield self._futures[future], _result_of(future)
         finally:
@@ -164,9 +166,11 @@ class ProcessRun:
         if self._executor is None:
             return []
         self._executor.shutdown(wait=True, cancel_futures=True)
-        return [(index, _result_of(future)) for future, index in self._futures.items()
-                if future.done() and not future.cancelled()]
-
+        return [
+            (index, _result_of(future))
+            for future, index in self._futures.items()
+            if future.done() and not future.cancelled()
+        ]
 
 
 def _result_of(future):

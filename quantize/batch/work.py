@@ -53,20 +53,28 @@ def quantize_file(task):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the report's notes say what matters
             loaded = load_image_at(task.input, max_pixels=task.max_pixels)
-            earlier = check_output_at(task.output, overwrite=task.overwrite, protect=task.input,
-                                      ours=task.outputs_are_ours)
+            earlier = check_output_at(
+                task.output, overwrite=task.overwrite, protect=task.input, ours=task.outputs_are_ours
+            )
             if task.palette is None:
                 result = quantize_image(loaded, settings=s)
             else:
-                result = apply_palette(loaded, task.palette, colorspace=s.colorspace, dither=s.dither,
-                                       dither_strength=s.dither_strength, ssim=s.ssim)
+                result = apply_palette(
+                    loaded,
+                    task.palette,
+                    colorspace=s.colorspace,
+                    dither=s.dither,
+                    dither_strength=s.dither_strength,
+                    ssim=s.ssim,
+                )
             report = save_at(result, task.output, overwrite=task.overwrite, earlier=earlier)
             report.input = str(task.input)  # a URL stays a URL
             if task.segment_dir is not None:
                 from ..segmentation import segment_image  # scipy and skimage: only when asked
 
-                segments = segment_image(loaded, task.n_segments, colorspace=s.colorspace, effort=s.effort,
-                                         random_state=s.random_state)
+                segments = segment_image(
+                    loaded, task.n_segments, colorspace=s.colorspace, effort=s.effort, random_state=s.random_state
+                )
                 save_segments_at(segments, task.segment_dir, overwrite=task.overwrite or task.outputs_are_ours)
         shown = pictures(loaded.pixels, result.image, result.palette) if task.thumbnails else None
         return FileOutcome(str(task.input), str(task.output), Status.DONE, None, report.to_dict(), shown)

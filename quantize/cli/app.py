@@ -43,8 +43,15 @@ class _StopSignals:
 
 #: Each command and the module of this package that holds it, imported when the
 #: command is run (or listed): ``quantize --version`` imports none of them.
-COMMANDS = {"apply": "apply", "batch": "batch", "compress": "compress", "palette": "palette", "preview": "preview",
-            "segment": "segment", "suggest-k": "suggest_k"}
+COMMANDS = {
+    "apply": "apply",
+    "batch": "batch",
+    "compress": "compress",
+    "palette": "palette",
+    "preview": "preview",
+    "segment": "segment",
+    "suggest-k": "suggest_k",
+}
 
 
 class _Group(click.Group):
@@ -118,8 +125,14 @@ def _print_version(ctx, param, value):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-              help="Show the version and exit.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def main():
     """Colour quantisation and segmentation with k-means: Wu's start, Lloyd refinement.
 

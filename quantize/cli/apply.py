@@ -12,8 +12,18 @@ from ..files.write import check_outputs
 from ..quantization.api import apply_palette
 from .app import detail, one_line_errors, say
 from .options import (
-    colorspace_opt, dither_opt, dither_strength_opt, force_opt, input_arg, json_opt, max_pixels_opt, output_path,
-    palette_file_opt, quantize_settings, ssim_opt, verbosity_opts,
+    colorspace_opt,
+    dither_opt,
+    dither_strength_opt,
+    force_opt,
+    input_arg,
+    json_opt,
+    max_pixels_opt,
+    output_path,
+    palette_file_opt,
+    quantize_settings,
+    ssim_opt,
+    verbosity_opts,
 )
 
 
@@ -21,11 +31,15 @@ from .options import (
 @input_arg
 @palette_file_opt(required=True, help="The palette to map to.")
 @click.option(
-    "-o", "--output", type=output_path,
+    "-o",
+    "--output",
+    type=output_path,
     help="Output file; the format follows the extension.  [default: <stem>-palette.png]",
 )
-@colorspace_opt(help="Space in which the nearest palette colour is sought (the one the palette was fitted in "
-                     "gives back its pixels).")
+@colorspace_opt(
+    help="Space in which the nearest palette colour is sought (the one the palette was fitted in "
+    "gives back its pixels)."
+)
 @dither_opt
 @dither_strength_opt
 @max_pixels_opt
@@ -42,18 +56,23 @@ def apply(ctx, input, palette_file, output, colorspace, dither, dither_strength,
         quantize apply photo.jpg --palette brand.json -o photo-brand.png
     """
     with one_line_errors(input):
-        s = quantize_settings(ctx, dict(colorspace=colorspace, dither=dither, dither_strength=dither_strength,
-                                        ssim=ssim))
+        s = quantize_settings(
+            ctx, dict(colorspace=colorspace, dither=dither, dither_strength=dither_strength, ssim=ssim)
+        )
         check_input_file(input)
         output = output or input.with_name(f"{input.stem}-palette.png")
-        check_outputs([(output, "the output")], reads=[(input, "the input image"), (palette_file, "the palette file")],
-                      overwrite=force)
+        check_outputs(
+            [(output, "the output")],
+            reads=[(input, "the input image"), (palette_file, "the palette file")],
+            overwrite=force,
+        )
         output_format(output)
         palette = load_palette(palette_file)
         loaded = load_image(input, max_pixels=max_pixels)
         detail(f"{input}: read in {loaded.seconds:.2f} s")
-        result = apply_palette(loaded, palette, colorspace=s.colorspace, dither=s.dither,
-                               dither_strength=s.dither_strength, ssim=s.ssim)
+        result = apply_palette(
+            loaded, palette, colorspace=s.colorspace, dither=s.dither, dither_strength=s.dither_strength, ssim=s.ssim
+        )
         report = save(result, output, overwrite=force)
         detail(f"{input}: mapped and wrote {output} ({report.output_bytes:,} B) in {report.seconds:.2f} s")
     if as_json:

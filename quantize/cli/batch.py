@@ -11,9 +11,24 @@ from ..files.palettes import load_palette
 from ..segmentation.settings import MAX_SEGMENTS
 from .app import detail, error_line, one_line_errors, say, verbosity
 from .options import (
-    FolderOrURL, algorithm_opt, colorspace_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
-    max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, png_colors_opt, quality_opt, quantize_settings,
-    seed_opt, ssim_opt, verbosity_opts,
+    FolderOrURL,
+    algorithm_opt,
+    colorspace_opt,
+    dither_opt,
+    dither_strength_opt,
+    effort_opt,
+    force_opt,
+    init_opt,
+    max_delta_e_opt,
+    max_pixels_opt,
+    output_path,
+    palette_file_opt,
+    png_colors_opt,
+    quality_opt,
+    quantize_settings,
+    seed_opt,
+    ssim_opt,
+    verbosity_opts,
 )
 from .progress import ProgressBar, wanted
 
@@ -21,7 +36,9 @@ from .progress import ProgressBar, wanted
 @click.command()
 @click.argument("input_dir", type=FolderOrURL())
 @click.option(
-    "-o", "--output-dir", type=FolderOrURL(),
+    "-o",
+    "--output-dir",
+    type=FolderOrURL(),
     help="Output folder, or an fsspec URL as INPUT_DIR.  [default: <INPUT_DIR>-quantized beside the input]",
 )
 @png_colors_opt
@@ -29,13 +46,17 @@ from .progress import ProgressBar, wanted
 @click.option("--include", multiple=True, metavar="GLOB", help="Only files matching (repeatable).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching (repeatable).")
 @click.option(
-    "--jobs", type=click.IntRange(min=1), default=None,
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
     help="Worker processes.  [default: the number of cores]",
 )
 @click.option(
-    "--scheduler", metavar="ADDRESS|local[:N]", default=None,
+    "--scheduler",
+    metavar="ADDRESS|local[:N]",
+    default=None,
     help="Process the files on a Dask cluster: a scheduler's address (tcp://host:8786), or local:N to "
-    "start N worker processes here (needs pip install \"quantize[dask]\"; --jobs is then ignored).",
+    'start N worker processes here (needs pip install "quantize[dask]"; --jobs is then ignored).',
 )
 @click.option("--skip-existing", is_flag=True, help="Leave inputs whose output exists (resume a batch).")
 @click.option("--suffix", default="", help="Appended to each output's name (needed to write into INPUT_DIR).")
@@ -43,11 +64,17 @@ from .progress import ProgressBar, wanted
 @palette_file_opt(help="Map every image to this palette instead of fitting one.")
 @click.option("--segment", is_flag=True, help="Also write each image's segmentation (as `quantize segment`).")
 @click.option(
-    "--segments", "n_segments", type=click.IntRange(1, MAX_SEGMENTS), default=4, show_default=True,
+    "--segments",
+    "n_segments",
+    type=click.IntRange(1, MAX_SEGMENTS),
+    default=4,
+    show_default=True,
     help="Clusters of --segment.",
 )
 @click.option(
-    "--report", "report_path", type=output_path,
+    "--report",
+    "report_path",
+    type=output_path,
     help="Write a self-contained HTML page with before/after thumbnails.",
 )
 @effort_opt
@@ -65,9 +92,37 @@ from .progress import ProgressBar, wanted
 @verbosity_opts
 @force_opt
 @click.pass_context
-def batch(ctx, input_dir, output_dir, n_colors, recursive, include, exclude, jobs, scheduler, skip_existing, suffix,
-          shared_palette, palette_file, segment, n_segments, report_path, effort, algorithm, init, seed, max_pixels,
-          quality, max_delta_e, colorspace, dither, dither_strength, ssim, as_json, force):
+def batch(
+    ctx,
+    input_dir,
+    output_dir,
+    n_colors,
+    recursive,
+    include,
+    exclude,
+    jobs,
+    scheduler,
+    skip_existing,
+    suffix,
+    shared_palette,
+    palette_file,
+    segment,
+    n_segments,
+    report_path,
+    effort,
+    algorithm,
+    init,
+    seed,
+    max_pixels,
+    quality,
+    max_delta_e,
+    colorspace,
+    dither,
+    dither_strength,
+    ssim,
+    as_json,
+    force,
+):
     """Quantise every image in INPUT_DIR, in parallel, recording each outcome.
 
     INPUT_DIR and the output folder may be fsspec URLs (s3://bucket/prefix, gs://...,
@@ -89,16 +144,40 @@ def batch(ctx, input_dir, output_dir, n_colors, recursive, include, exclude, job
     from ..batch.cluster import connect, parse_scheduler, require_distributed
 
     with one_line_errors(input_dir):
-        settings = quantize_settings(ctx, dict(
-            n_colors=n_colors, effort=effort, algorithm=algorithm, init=init, seed=seed, quality=quality,
-            max_delta_e=max_delta_e, colorspace=colorspace, dither=dither, dither_strength=dither_strength, ssim=ssim))
+        settings = quantize_settings(
+            ctx,
+            dict(
+                n_colors=n_colors,
+                effort=effort,
+                algorithm=algorithm,
+                init=init,
+                seed=seed,
+                quality=quality,
+                max_delta_e=max_delta_e,
+                colorspace=colorspace,
+                dither=dither,
+                dither_strength=dither_strength,
+                ssim=ssim,
+            ),
+        )
         if shared_palette and palette_file is not None:
             raise click.UsageError("--shared-palette and --palette exclude each other")
         palette = load_palette(palette_file) if palette_file is not None else None
-        folder = BatchSettings(recursive=recursive, include=include, exclude=exclude, jobs=jobs,
-                               skip_existing=skip_existing, suffix=suffix, shared_palette=shared_palette,
-                               segment=segment, n_segments=n_segments, max_pixels=max_pixels, overwrite=force,
-                               palette=palette, html_report=report_path)
+        folder = BatchSettings(
+            recursive=recursive,
+            include=include,
+            exclude=exclude,
+            jobs=jobs,
+            skip_existing=skip_existing,
+            suffix=suffix,
+            shared_palette=shared_palette,
+            segment=segment,
+            n_segments=n_segments,
+            max_pixels=max_pixels,
+            overwrite=force,
+            palette=palette,
+            html_report=report_path,
+        )
         if scheduler is not None:
             try:
                 parse_scheduler(scheduler)
@@ -113,8 +192,9 @@ def batch(ctx, input_dir, output_dir, n_colors, recursive, include, exclude, job
                 client = stack.enter_context(connect(scheduler))
             except ClusterError as e:  # not a problem of INPUT_DIR: no name before it
                 raise click.ClickException(str(e)) from e
-            report = quantize_folder(input_dir, output_dir, settings=settings, batch=folder, progress=progress,
-                                     client=client)
+            report = quantize_folder(
+                input_dir, output_dir, settings=settings, batch=folder, progress=progress, client=client
+            )
         progress.close()  # an interrupted batch leaves its bar short of the end
     for outcome in report.files:
         detail(f"{outcome.input}: {outcome.status}" + (f" ({outcome.reason})" if outcome.reason else ""))

@@ -1,40 +1,39 @@
 """``quantize compress``: images to at most K colours, written as palette images, one
 input after the other (a failure does not stop the rest), from files or stdin."""
 
-import json
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
 
-from ..errors import OutputError, TargetNotMetError
-from ..files.animation import ANIMATED_FORMATS, open_animation
-from ..files.encode import PALETTE_FORMATS, output_format
+from ..errors import OutputError
+from ..files.encode import output_format
 from ..files.palette_formats import FORMATS as PALETTE_FILE_FORMATS
 from ..files.palettes import load_palette
-from ..files.palettes import save_image_and_palette
-from ..files.read import check_input_file, load_image, load_image_bytes, read_stdin
-from ..files.results import encode
-from ..files.write import check_outputs, check_plan
-from ..quantization.animation import WEIGHTS, quantize_animation
-from ..quantization.api import apply_palette, quantize_image
-from ..quantization.report import JSON_KEYS
-from ..quantization.settings import MAX_PALETTE
-from .app import detail, error_line, one_line_errors, say
+from ..quantization.animation import WEIGHTS
+from .app import one_line_errors
 from .compress_mode import FORMAT_EXTENSIONS, STDIO, CompressMode
+from .compress_run import EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED, compress_one, plan_inputs
 from .options import (
-    algorithm_opt, colors_opt, colorspace_opt, dither_opt, dither_strength_opt, effort_opt, force_opt, init_opt,
-    json_opt, lock_opt, max_delta_e_opt, max_pixels_opt, output_path, palette_file_opt, quality_range_opt,
-    quantize_settings, seed_opt, ssim_opt, verbosity_opts,
+    algorithm_opt,
+    colors_opt,
+    colorspace_opt,
+    dither_opt,
+    dither_strength_opt,
+    effort_opt,
+    force_opt,
+    init_opt,
+    json_opt,
+    lock_opt,
+    max_delta_e_opt,
+    max_pixels_opt,
+    output_path,
+    palette_file_opt,
+    quality_range_opt,
+    quantize_settings,
+    seed_opt,
+    ssim_opt,
+    verbosity_opts,
 )
-from .progress import FitProgress, FrameProgress, StepProgress, wanted
-
-#: Exit codes of compress (with several inputs, the first of these that any input gave).
-EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED = 1, 3, 98
-#: Keys of the JSON of one input: what happened to it, then the report's.
-STATUS_KEYS = ("status", "reason")
-#: Above this, a --quality is probably meant on pngquant's 0-100 scale.
-_PNGQUANT_SCALE_HINT = 60
 
 
 def _ending(ctx, param, value):
@@ -49,19 +48,29 @@ def _ending(ctx, param, value):
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...",
-                type=click.Path(path_type=Path, dir_okay=True, allow_dash=True))
+@click.argument(
+    "inputs",
+    nargs=-1,
+    required=True,
+    metavar="INPUT...",
+    type=click.Path(path_type=Path, dir_okay=True, allow_dash=True),
+)
 @colors_opt
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, allow_dash=True),
     help="Output file ('-' for stdout); the format follows the extension.  Only with one input.  "
     "[default: <stem><suffix>.png beside the input; stdout for stdin]",
 )
 @click.option(
-    "--suffix", help="Added to the input's name for its output.  [default: -q<K>, or the target: -q35dB, -de2.5]",
+    "--suffix",
+    help="Added to the input's name for its output.  [default: -q<K>, or the target: -q35dB, -de2.5]",
 )
 @click.option(
-    "--ext", callback=_ending, metavar="ENDING",
+    "--ext",
+    callback=_ending,
+    metavar="ENDING",
     help="The outputs' extension (.webp), or pngquant's whole ending (-fs8.png, which replaces the suffix).",
 )
 @effort_opt
@@ -71,7 +80,8 @@ def _ending(ctx, param, value):
 @max_pixels_opt
 @palette_file_opt(help="Map to this palette instead of fitting one (as `quantize apply`).")
 @click.option(
-    "--save-palette", type=output_path,
+    "--save-palette",
+    type=output_path,
     help="Also write the palette (format from the extension: .json, .gpl, .css, .hex, .txt, .png) "
     "for `quantize apply` and `batch --palette`.  Only with one input.",
 )
@@ -82,33 +92,44 @@ def _ending(ctx, param, value):
 @dither_strength_opt
 @lock_opt
 @click.option(
-    "--keep-icc", is_flag=True,
+    "--keep-icc",
+    is_flag=True,
     help="Keep an embedded ICC profile in the output instead of converting the input to sRGB.",
 )
 @click.option(
-    "--format", "image_format", default="auto", show_default=True,
+    "--format",
+    "image_format",
+    default="auto",
+    show_default=True,
     type=click.Choice(["auto", "smallest", *FORMAT_EXTENSIONS]),
     help="auto: the format of the output's extension (PNG on stdout); smallest: the smaller of PNG-8 and "
     "lossless WebP, whose extension replaces the output's; or a format, for stdout and --ext-less names.",
 )
 @click.option(
-    "--frame-palettes", is_flag=True,
+    "--frame-palettes",
+    is_flag=True,
     help="Animations: one palette per frame (GIF local colour tables) instead of one for all frames.",
 )
 @click.option(
-    "--frame-weight", type=click.Choice(WEIGHTS), default="pixels", show_default=True,
+    "--frame-weight",
+    type=click.Choice(WEIGHTS),
+    default="pixels",
+    show_default=True,
     help="Animations: how frames weigh in the shared palette: by pixels, or by pixels times duration.",
 )
 @click.option(
-    "--first-frame", is_flag=True,
+    "--first-frame",
+    is_flag=True,
     help="Animations: quantise the first frame alone (needed to write a still format such as JPEG).",
 )
 @click.option(
-    "--skip-if-larger", is_flag=True,
+    "--skip-if-larger",
+    is_flag=True,
     help=f"Write nothing when the result is not smaller than the input; exit code {EXIT_SKIPPED}.",
 )
 @click.option(
-    "--force-output", is_flag=True,
+    "--force-output",
+    is_flag=True,
     help="With a target that K colours cannot meet, write the K-colour result anyway (exit code 3 still).",
 )
 @ssim_opt
@@ -116,9 +137,37 @@ def _ending(ctx, param, value):
 @verbosity_opts
 @force_opt
 @click.pass_context
-def compress(ctx, inputs, n_colors, output, suffix, ext, effort, algorithm, init, seed, max_pixels, palette_file,
-             save_palette, quality, max_delta_e, colorspace, dither, dither_strength, lock, keep_icc, image_format,
-             frame_palettes, frame_weight, first_frame, skip_if_larger, force_output, ssim, as_json, force):
+def compress(
+    ctx,
+    inputs,
+    n_colors,
+    output,
+    suffix,
+    ext,
+    effort,
+    algorithm,
+    init,
+    seed,
+    max_pixels,
+    palette_file,
+    save_palette,
+    quality,
+    max_delta_e,
+    colorspace,
+    dither,
+    dither_strength,
+    lock,
+    keep_icc,
+    image_format,
+    frame_palettes,
+    frame_weight,
+    first_frame,
+    skip_if_larger,
+    force_output,
+    ssim,
+    as_json,
+    force,
+):
     """Reduce each INPUT to at most K colours and write a palette image.
 
     Animated GIF, APNG and WebP inputs are written as animations (every frame, with
@@ -154,235 +203,48 @@ def compress(ctx, inputs, n_colors, output, suffix, ext, effort, algorithm, init
         )
     quality_min, quality = quality or (None, None)
     with one_line_errors(palette_file or inputs[0]):
-        s = quantize_settings(ctx, dict(
-            n_colors=n_colors, effort=effort, algorithm=algorithm, init=init, seed=seed, quality=quality,
-            max_delta_e=max_delta_e, colorspace=colorspace, dither=dither, dither_strength=dither_strength, lock=lock,
-            ssim=ssim))
+        s = quantize_settings(
+            ctx,
+            dict(
+                n_colors=n_colors,
+                effort=effort,
+                algorithm=algorithm,
+                init=init,
+                seed=seed,
+                quality=quality,
+                max_delta_e=max_delta_e,
+                colorspace=colorspace,
+                dither=dither,
+                dither_strength=dither_strength,
+                lock=lock,
+                ssim=ssim,
+            ),
+        )
         if palette_file is not None and (s.targeted or s.lock is not None):
             raise click.UsageError("--palette fixes the colours: it cannot be combined with a quality target or --lock")
         palette = load_palette(palette_file) if palette_file is not None else None
     to_stdout = output == STDIO or (output is None and STDIO in inputs)
-    mode = CompressMode(s, quality_min, palette, output, suffix, ext, force=force, save_palette=save_palette,
-                        as_json=as_json, report_to_stderr=to_stdout, keep_icc=keep_icc, image_format=image_format,
-                        force_output=force_output, skip_if_larger=skip_if_larger, first_frame=first_frame,
-                        frame_palettes=frame_palettes, frame_weight=frame_weight, max_pixels=max_pixels)
+    mode = CompressMode(
+        s,
+        quality_min,
+        palette,
+        output,
+        suffix,
+        ext,
+        force=force,
+        save_palette=save_palette,
+        as_json=as_json,
+        report_to_stderr=to_stdout,
+        keep_icc=keep_icc,
+        image_format=image_format,
+        force_output=force_output,
+        skip_if_larger=skip_if_larger,
+        first_frame=first_frame,
+        frame_palettes=frame_palettes,
+        frame_weight=frame_weight,
+        max_pixels=max_pixels,
+    )
     with one_line_errors(inputs[0]):
-        plan = _plan(mode, inputs, palette_file)
-    codes = [_compress_one(mode, planned, palette_file) for planned in plan]
+        plan = plan_inputs(mode, inputs, palette_file)
+    codes = [compress_one(mode, planned, palette_file) for planned in plan]
     return next((code for code in (EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED) if code in codes), 0)
-
-
-@dataclass
-class _Planned:
-    """One input of the call: its output (and what it was found to be), or why it
-    cannot be run."""
-
-    input: Path
-    output: Path | None = None
-    targets: tuple = ()
-    animation: object = None
-    error: click.ClickException | None = None
-
-
-def _plan(mode, inputs, palette_file):
-    """Every input's output, checked as a whole before anything is written: no output
-    may be an input of the call (or the palette file), and no two inputs may want one
-    output, whatever --force says.  An input that cannot be read fails on its turn."""
-    plan = []
-    for input in inputs:
-        planned = _Planned(input)
-        if input == STDIO:
-            planned.output = mode.output_for(input)  # -o, else stdout; read on its turn
-        else:
-            try:
-                with one_line_errors(input):
-                    check_input_file(input)
-                    planned.animation = None if mode.first_frame else open_animation(
-                        input, max_pixels=mode.max_pixels)
-                    planned.output = mode.output_for(input, _format(planned.animation))
-            except click.ClickException as e:
-                planned.error = e
-        if planned.output not in (None, STDIO):
-            smallest = mode.image_format == "smallest"
-            output = planned.output
-            planned.targets = (output.with_suffix(".png"), output.with_suffix(".webp")) if smallest else (output,)
-        plan.append(planned)
-    several = len(plan) > 1
-    outputs = [(path, f"the output of {p.input}" if several else "the output") for p in plan for path in p.targets]
-    if mode.save_palette is not None:
-        outputs.append((mode.save_palette, "the --save-palette file"))
-    reads = [(p.input, f"the input image {p.input}" if several else "the input image")
-             for p in plan if p.input != STDIO]
-    # a clash refuses the whole call (exit 1): nothing is written
-    check_plan(outputs, reads=[*reads, (palette_file, "the palette file")])
-    return plan
-
-
-def _format(animation):
-    return animation.format if animation is not None else None
-
-
-def _compress_one(mode, planned, palette_file):
-    """Compress one input, print its report, and return its exit code (errors are
-    printed as one line: the next input still runs)."""
-    input = planned.input
-    try:
-        if planned.error is not None:
-            raise planned.error
-        with one_line_errors(input):
-            status, report, code = _run(mode, planned, palette_file)
-    except click.UsageError:
-        raise
-    except click.ClickException as e:
-        error_line(e.format_message())
-        if mode.as_json:
-            _print(mode, json.dumps({"status": "failed", "reason": e.format_message(),
-                                     **dict.fromkeys(JSON_KEYS), "input": str(input)}))
-        return EXIT_FAILED
-    if mode.as_json:
-        _print(mode, json.dumps({"status": status, "reason": _reason(report, status), **report.to_dict()}),
-               always=True)
-    else:
-        _print(mode, report.to_text())
-    return code
-
-
-def _print(mode, text, *, always=False):
-    err = mode.report_to_stderr
-    if always:
-        click.echo(text, err=err)
-    else:
-        say(text, err=err)
-
-
-def _reason(report, status):
-    return None if status == "done" else report.notes[-1]
-
-
-def _run(mode, planned, palette_file):
-    """(status, report, exit code) of one input; raises the library's errors."""
-    s = mode.settings
-    input, output, animation = planned.input, planned.output, planned.animation
-    data = None
-    if input == STDIO:
-        data = read_stdin(max_pixels=mode.max_pixels)
-        if not mode.first_frame:
-            animation = open_animation(data=data, max_pixels=mode.max_pixels)
-    animated = _format(animation)
-    smallest = mode.image_format == "smallest"
-    if output != STDIO:  # the plan is checked; what exists now is checked again
-        check_outputs([(path, "the output") for path in planned.targets]
-                      + ([(mode.save_palette, "the --save-palette file")] if mode.save_palette else []),
-                      reads=[(input, "the input image"), (palette_file, "the palette file")], overwrite=mode.force)
-    image_format = mode.format_of(output, animated)
-    if animation is not None and (smallest or image_format not in ANIMATED_FORMATS):
-        raise OutputError(f"the input is an animation of {animation.n_frames} frames: write .gif, .png (APNG) or "
-                          ".webp, or quantise its first frame with --first-frame", output)
-    if image_format in PALETTE_FORMATS and s.n_colors > MAX_PALETTE and not smallest and mode.palette is None:
-        raise click.BadParameter(
-            f"{s.n_colors} is out of range 1..{MAX_PALETTE} for {image_format} output "
-            "(palette images); write .webp for more colours",
-            param_hint="'-k' / '--colors'",
-        )
-    if animation is not None:
-        detail(f"{input}: {animation.size[0]}x{animation.size[1]} px, {animation.n_frames} frames")
-        bar = FrameProgress(enabled=wanted(as_json=mode.as_json))
-        try:
-            result, missed = _quantized(mode, lambda **kw: quantize_animation(
-                animation, frame_palettes=mode.frame_palettes, weight=mode.frame_weight, palette=mode.palette,
-                progress=bar, **kw))
-        finally:
-            bar.close()
-        read_seconds = animation.seconds
-    else:
-        # A big image's reading, quantising and encoding are shown as steps (a quality
-        # search shows its fits instead).
-        steps = StepProgress(enabled=wanted(as_json=mode.as_json) and not s.targeted, label="read, quantise, encode")
-        try:
-            if data is not None:
-                loaded = load_image_bytes(data, max_pixels=mode.max_pixels, keep_icc=mode.keep_icc)
-            else:
-                loaded = load_image(input, max_pixels=mode.max_pixels, keep_icc=mode.keep_icc)
-            steps(1, 3)
-            detail(f"{input}: {loaded.pixels.shape[1]}x{loaded.pixels.shape[0]} px read in {loaded.seconds:.2f} s")
-            result, missed = _quantized(mode, lambda **kw: _still(mode, loaded, **kw))
-            steps(2, 3)
-        except BaseException:
-            steps.close()
-            raise
-        read_seconds = loaded.seconds
-    if missed is not None and not mode.force_output:
-        if animation is None:
-            steps.close()
-        report = replace(result.report, notes=[*result.report.notes,
-                                               f"nothing written: {missed} (--force-output writes it anyway)"])
-        error_line(f"{input}: {missed}{_scale_hint(s)} (nothing written; --force-output writes it anyway)")
-        return "not met", report, EXIT_NOT_MET
-    detail(f"{input}: {result.report.colors_used} colours in {result.report.seconds - read_seconds:.2f} s")
-    try:
-        encoded = encode(result, image_format, smallest=smallest and animation is None, name=output)
-    finally:
-        if animation is None:
-            steps(3, 3)  # and closed: what is left (writing) is quick
-            steps.close()
-    report = encoded.report
-    if smallest and output != STDIO:
-        output = output.with_suffix(FORMAT_EXTENSIONS[encoded.image_format.lower()])
-        report.output = str(output)
-    if mode.skip_if_larger and report.input_bytes is not None and len(encoded.data) >= report.input_bytes:
-        report.notes.append(f"not written: the output would be {len(encoded.data):,} B, not smaller than the "
-                            f"input's {report.input_bytes:,} B (--skip-if-larger)")
-        report.output = report.output_bytes = None
-        return "skipped", report, EXIT_SKIPPED
-    _write(mode, output, encoded.data, result, input)
-    detail(f"{input}: wrote {output} ({len(encoded.data):,} B)")
-    if missed is not None:
-        error_line(f"{input}: {missed}{_scale_hint(s)}")
-        return "not met", report, EXIT_NOT_MET
-    return "done", report, 0
-
-
-def _still(mode, loaded, settings):
-    if mode.palette is not None:
-        return apply_palette(loaded, mode.palette, colorspace=settings.colorspace, dither=settings.dither,
-                             dither_strength=settings.dither_strength, ssim=settings.ssim)
-    if not settings.targeted:
-        return quantize_image(loaded, settings=settings)
-    bar = FitProgress(enabled=wanted(as_json=mode.as_json))
-    try:  # a quality target: several fits, the bar shows them after the first second
-        return quantize_image(loaded, settings=settings, progress=bar)
-    finally:
-        bar.close()
-
-
-def _quantized(mode, quantize):
-    """The result of ``quantize(settings=...)`` and, when the target is missed, why
-    (None when it is met, or when the K-colour result lies within --quality MIN-MAX)."""
-    s = mode.settings
-    try:
-        return quantize(settings=s), None
-    except TargetNotMetError as e:
-        if mode.quality_min is not None and e.reached["psnr"] >= mode.quality_min and (
-                s.max_delta_e is None or e.reached["delta_e"] <= s.max_delta_e):
-            e.result.report.notes.append(
-                f"accepted: PSNR {e.reached['psnr']:.2f} dB is within --quality {mode.quality_min:g}-{s.quality:g}")
-            return e.result, None
-        return e.result, e
-
-
-def _scale_hint(settings):
-    if settings.quality is not None and settings.quality > _PNGQUANT_SCALE_HINT:
-        return ("; --quality is PSNR in dB, not pngquant's 0-100 scale: 30 to 45 dB is the usual range "
-                "(50 dB looks lossless)")
-    return ""
-
-
-def _write(mode, output, data, result, input):
-    """The output file (atomically) or stdout, then the palette file: both or neither."""
-    if output == STDIO:
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
-    save_image_and_palette(None if output == STDIO else output, data, palette_path=mode.save_palette,
-                           palette=None if mode.save_palette is None else result.palette[:, :3], overwrite=mode.force,
-                           protect=None if input == STDIO else input)

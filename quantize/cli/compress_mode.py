@@ -72,8 +72,11 @@ class CompressMode:
         """Pillow's format of ``output``: --format for stdout (else PNG, or the
         animation's own), else the extension (which --format, when it names one,
         must agree with)."""
-        named = None if self.image_format in ("auto", "smallest") else output_format(
-            Path("x" + FORMAT_EXTENSIONS[self.image_format]))
+        named = (
+            None
+            if self.image_format in ("auto", "smallest")
+            else output_format(Path("x" + FORMAT_EXTENSIONS[self.image_format]))
+        )
         if output == STDIO:
             return named or animated or "PNG"
         image_format = output_format(output)

@@ -61,55 +61,100 @@ output_path = click.Path(path_type=Path)
 input_arg = click.argument("input", type=click.Path(path_type=Path, dir_okay=True))
 
 colors_opt = click.option(
-    "-k", "--colors", "n_colors", type=click.IntRange(min=1), default=16, show_default=True,
+    "-k",
+    "--colors",
+    "n_colors",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
     help="Number of colours (1..256 for palette formats such as PNG and GIF).",
 )
 png_colors_opt = click.option(
-    "-k", "--colors", "n_colors", type=click.IntRange(1, 256), default=16, show_default=True,
+    "-k",
+    "--colors",
+    "n_colors",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
     help="Number of colours of each PNG-8 output.",
 )
 algorithm_opt = click.option(
-    "--algorithm", type=click.Choice(ALGORITHMS), default="lloyd", show_default=True,
+    "--algorithm",
+    type=click.Choice(ALGORITHMS),
+    default="lloyd",
+    show_default=True,
     help="k-means variant: Lloyd steps from coarse colour bins to the exact colours, or mini-batch "
     "k-means on the bins first.",
 )
 init_opt = click.option(
-    "--init", type=click.Choice(INITS), default="wu", show_default=True,
+    "--init",
+    type=click.Choice(INITS),
+    default="wu",
+    show_default=True,
     help="Initial centres: Wu's colour quantiser (deterministic) or a k-means seeding.",
 )
 effort_opt = click.option(
-    "--effort", type=click.Choice(EFFORTS), default=DEFAULT_EFFORT, show_default=True,
+    "--effort",
+    type=click.Choice(EFFORTS),
+    default=DEFAULT_EFFORT,
+    show_default=True,
     help="fast: refine on coarse colour bins only; normal: also on the exact colours; thorough: "
     "also k-means++ restarts, keeping the best (never worse, several times slower).",
 )
 ssim_opt = click.option(
-    "--ssim", is_flag=True, help="Also measure SSIM for the report (the costliest metric: off by default).",
+    "--ssim",
+    is_flag=True,
+    help="Also measure SSIM for the report (the costliest metric: off by default).",
 )
 seed_opt = click.option(
-    "--seed", type=click.IntRange(min=0), default=0, show_default=True,
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
     help="Random seed; the same seed gives the same output.",
 )
 json_opt = click.option(
-    "--json", "as_json", is_flag=True, help="Print the report as one JSON object on stdout.",
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the report as one JSON object on stdout.",
 )
 force_opt = click.option(
-    "--force", is_flag=True, help="Overwrite an existing output file (never the input).",
+    "--force",
+    is_flag=True,
+    help="Overwrite an existing output file (never the input).",
 )
 max_pixels_opt = click.option(
-    "--max-pixels", type=click.IntRange(min=1), default=DEFAULT_MAX_PIXELS, show_default=True,
+    "--max-pixels",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_PIXELS,
+    show_default=True,
     help="Refuse larger images (decompression-bomb guard); raise it for trusted huge files.",
 )
 
-def colorspace_opt(help="Space the colours are clustered in: DIN99o, CIELAB, sRGB or OKLab "
-                         "(din99o: the lowest mean ΔE2000; rgb: the highest PSNR)."):
+
+def colorspace_opt(
+    help="Space the colours are clustered in: DIN99o, CIELAB, sRGB or OKLab "
+    "(din99o: the lowest mean ΔE2000; rgb: the highest PSNR).",
+):
     """--colorspace (DIN99o by default)."""
     return click.option(
-        "--colorspace", type=click.Choice(CLUSTER_SPACES), default=DEFAULT_SPACE, show_default=True, help=help,
+        "--colorspace",
+        type=click.Choice(CLUSTER_SPACES),
+        default=DEFAULT_SPACE,
+        show_default=True,
+        help=help,
     )
+
+
 quality_opt = click.option(
-    "--quality", type=FiniteFloatRange(min=0, min_open=True), metavar="PSNR",
+    "--quality",
+    type=FiniteFloatRange(min=0, min_open=True),
+    metavar="PSNR",
     help="Use the fewest colours (at most K) whose result reaches this PSNR in dB.",
 )
+
+
 class QualityRange(click.ParamType):
     """``PSNR`` or ``MIN-MAX`` in dB, as (min or None, max)."""
 
@@ -127,20 +172,30 @@ class QualityRange(click.ParamType):
 
 
 quality_range_opt = click.option(
-    "--quality", type=QualityRange(), metavar="[MIN-]MAX",
+    "--quality",
+    type=QualityRange(),
+    metavar="[MIN-]MAX",
     help="PSNR in dB (not pngquant's 0-100 scale; 30-45 is usual): use the fewest colours (at most K) "
     "reaching MAX; with MIN, the K-colour result is still written if it reaches MIN.",
 )
 max_delta_e_opt = click.option(
-    "--max-delta-e", type=FiniteFloatRange(min=0, min_open=True), metavar="X",
+    "--max-delta-e",
+    type=FiniteFloatRange(min=0, min_open=True),
+    metavar="X",
     help="Use the fewest colours (at most K) whose mean CIEDE2000 difference is at most X.",
 )
 dither_opt = click.option(
-    "--dither", type=click.Choice(["none", "floyd-steinberg", "ordered"]), default="none", show_default=True,
+    "--dither",
+    type=click.Choice(["none", "floyd-steinberg", "ordered"]),
+    default="none",
+    show_default=True,
     help="Dither against the palette: error diffusion, or an ordered 8x8 Bayer pattern.",
 )
 dither_strength_opt = click.option(
-    "--dither-strength", type=FiniteFloatRange(0, 1), default=1.0, show_default=True,
+    "--dither-strength",
+    type=FiniteFloatRange(0, 1),
+    default=1.0,
+    show_default=True,
     help="0 is no dithering, 1 full strength.",
 )
 
@@ -165,7 +220,10 @@ def _colors(ctx, param, values):
 
 
 lock_opt = click.option(
-    "--lock", multiple=True, metavar="COLOR", callback=_colors,
+    "--lock",
+    multiple=True,
+    metavar="COLOR",
+    callback=_colors,
     help="Keep this colour exactly in the palette (#rrggbb, r,g,b or a CSS name; repeatable).",
 )
 
@@ -173,7 +231,10 @@ lock_opt = click.option(
 def palette_file_opt(*, help, required=False):
     """--palette FILE, read by io.load_palette (format from the extension)."""
     return click.option(
-        "--palette", "palette_file", type=click.Path(path_type=Path), required=required,
+        "--palette",
+        "palette_file",
+        type=click.Path(path_type=Path),
+        required=required,
         help=f"{help}  A palette file: .json, .gpl, .css, .hex, .txt or a .png swatch "
         "(as `quantize palette` and `compress --save-palette` write).",
     )
@@ -192,10 +253,22 @@ def verbosity_opts(command):
     """-v/--verbose (repeatable) and -q/--quiet, as pngquant's and ImageMagick's: -q
     prints nothing but errors (and the JSON --json asks for), -v adds the steps and
     their times on stderr.  Read them with :func:`.app.verbosity`."""
-    command = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_verbosity,
-                           help="Print nothing but errors (and --json's JSON).")(command)
-    return click.option("-v", "--verbose", count=True, expose_value=False, callback=_verbosity,
-                        help="Also print each step and its time on stderr.")(command)
+    command = click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=_verbosity,
+        help="Print nothing but errors (and --json's JSON).",
+    )(command)
+    return click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_verbosity,
+        help="Also print each step and its time on stderr.",
+    )(command)
 
 
 def quantize_settings(ctx, options):

@@ -12,19 +12,33 @@ from ..files.write import check_outputs
 from ..quantization.api import fit_palette
 from .app import detail, one_line_errors, say
 from .options import (
-    colorspace_opt, effort_opt, force_opt, input_arg, max_pixels_opt, output_path, quantize_settings, seed_opt,
+    colorspace_opt,
+    effort_opt,
+    force_opt,
+    input_arg,
+    max_pixels_opt,
+    output_path,
+    quantize_settings,
+    seed_opt,
     verbosity_opts,
 )
 
 
 @click.command()
 @input_arg
-@click.option("-k", "--colors", "n_colors", type=click.IntRange(1, 256), default=8, show_default=True,
-              help="Number of colours.")
-@click.option("--format", "kind", type=click.Choice(["json", "gpl", "css", "hex", "png"]), default=None,
-              help="File format.  [default: from the extension of -o, else json on stdout]")
-@click.option("-o", "--output", type=output_path,
-              help="Palette file to write.  [default: print to stdout (png needs -o)]")
+@click.option(
+    "-k", "--colors", "n_colors", type=click.IntRange(1, 256), default=8, show_default=True, help="Number of colours."
+)
+@click.option(
+    "--format",
+    "kind",
+    type=click.Choice(["json", "gpl", "css", "hex", "png"]),
+    default=None,
+    help="File format.  [default: from the extension of -o, else json on stdout]",
+)
+@click.option(
+    "-o", "--output", type=output_path, help="Palette file to write.  [default: print to stdout (png needs -o)]"
+)
 @colorspace_opt()
 @effort_opt
 @seed_opt
@@ -60,8 +74,9 @@ def palette(ctx, input, n_colors, kind, output, colorspace, effort, seed, max_pi
         loaded = load_image(input, max_pixels=max_pixels)
         detail(f"{input}: read in {loaded.seconds:.2f} s")
         start = time.perf_counter()
-        colors, labels = fit_palette(loaded, s.n_colors, random_state=s.random_state, colorspace=s.colorspace,
-                                     effort=s.effort)
+        colors, labels = fit_palette(
+            loaded, s.n_colors, random_state=s.random_state, colorspace=s.colorspace, effort=s.effort
+        )
         detail(f"{input}: {len(colors)} colours fitted in {time.perf_counter() - start:.2f} s")
         visible = labels[labels >= 0]
         shares = np.bincount(visible, minlength=len(colors)) / max(visible.size, 1)

@@ -12,8 +12,9 @@ from .progress import StepProgress, wanted
 
 @click.command()
 @input_arg
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
-              help="Port on 127.0.0.1; 0 takes a free one.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port on 127.0.0.1; 0 takes a free one."
+)
 @click.option("--no-browser", is_flag=True, help="Print the page's address instead of opening it.")
 @max_pixels_opt
 @verbosity_opts

@@ -49,9 +49,16 @@ class _Bar:
             return  # disabled, closed, or not yet
         if self._bar is None:
             # width=0: as wide as the terminal leaves room for; the ETA and counts stay.
-            self._bar = click.progressbar(length=total, label=self.label, width=0, show_pos=True,
-                                          show_percent=False, show_eta=True, file=self._file,
-                                          item_show_func=lambda _: None if self._narrow() else self.extras())
+            self._bar = click.progressbar(
+                length=total,
+                label=self.label,
+                width=0,
+                show_pos=True,
+                show_percent=False,
+                show_eta=True,
+                file=self._file,
+                item_show_func=lambda _: None if self._narrow() else self.extras(),
+            )
             self._bar.render_progress()
         self._bar.update(done - self._bar.pos, done)
         if done >= total:

@@ -8,10 +8,26 @@ import click
 from ..files.read import check_input_file, load_image
 from ..files.results import save_segments
 from ..files.write import check_folder, check_outputs
-from ..segmentation import MAX_SEGMENTS, MAX_SIGMA, MAX_SPATIAL, OVERLAY_MODES, SegmentSettings, output_names, segment_image
+from ..segmentation import (
+    MAX_SEGMENTS,
+    MAX_SIGMA,
+    MAX_SPATIAL,
+    OVERLAY_MODES,
+    SegmentSettings,
+    output_names,
+    segment_image,
+)
 from .app import detail, one_line_errors, say
 from .options import (
-    AutoOr, FiniteFloatRange, colorspace_opt, effort_opt, force_opt, input_arg, json_opt, max_pixels_opt, seed_opt,
+    AutoOr,
+    FiniteFloatRange,
+    colorspace_opt,
+    effort_opt,
+    force_opt,
+    input_arg,
+    json_opt,
+    max_pixels_opt,
+    seed_opt,
     verbosity_opts,
 )
 
@@ -19,30 +35,50 @@ from .options import (
 @click.command()
 @input_arg
 @click.option(
-    "-k", "--segments", "n_segments", type=click.IntRange(1, MAX_SEGMENTS), default=4, show_default=True,
+    "-k",
+    "--segments",
+    "n_segments",
+    type=click.IntRange(1, MAX_SEGMENTS),
+    default=4,
+    show_default=True,
     help="Number of colour clusters (each gets a mask file).",
 )
 @click.option(
-    "-o", "--output-dir", type=click.Path(path_type=Path),
+    "-o",
+    "--output-dir",
+    type=click.Path(path_type=Path),
     help="Folder for the outputs, created if needed.  [default: <stem>-segments/]",
 )
 @click.option(
-    "--spatial", type=FiniteFloatRange(0, MAX_SPATIAL), default=0.0, show_default=True,
+    "--spatial",
+    type=FiniteFloatRange(0, MAX_SPATIAL),
+    default=0.0,
+    show_default=True,
     help="Weight of pixel position against colour, as SLIC's compactness: larger values "
     "give more compact regions; 0 clusters by colour alone.",
 )
 @click.option(
-    "--min-region", type=AutoOr(click.IntRange(min=0)), default="auto", show_default=True,
+    "--min-region",
+    type=AutoOr(click.IntRange(min=0)),
+    default="auto",
+    show_default=True,
     help="Merge connected regions smaller than this many pixels into a neighbour; "
     "auto: 1/2000 of the image (at least 16); 0 keeps every region.",
 )
 @click.option(
-    "--sigma", type=AutoOr(FiniteFloatRange(0, MAX_SIGMA)), default="auto", show_default=True,
+    "--sigma",
+    type=AutoOr(FiniteFloatRange(0, MAX_SIGMA)),
+    default="auto",
+    show_default=True,
     help="Gaussian smoothing (pixels) of the colours before clustering; auto: from the "
     "image's estimated noise (none on a clean image); 0 does not smooth.",
 )
 @click.option(
-    "--overlay", "overlay_mode", type=click.Choice(OVERLAY_MODES), default="clusters", show_default=True,
+    "--overlay",
+    "overlay_mode",
+    type=click.Choice(OVERLAY_MODES),
+    default="clusters",
+    show_default=True,
     help="overlay.png: each cluster in a colour of its own over the image's grey, or each "
     "region in its mean colour over the image.",
 )
@@ -53,8 +89,21 @@ from .options import (
 @json_opt
 @verbosity_opts
 @force_opt
-def segment(input, n_segments, output_dir, spatial, min_region, sigma, overlay_mode, colorspace, effort, seed, max_pixels,
-            as_json, force):
+def segment(
+    input,
+    n_segments,
+    output_dir,
+    spatial,
+    min_region,
+    sigma,
+    overlay_mode,
+    colorspace,
+    effort,
+    seed,
+    max_pixels,
+    as_json,
+    force,
+):
     """Segment INPUT into K colour clusters and their connected regions.
 
     \b
@@ -82,12 +131,22 @@ def segment(input, n_segments, output_dir, spatial, min_region, sigma, overlay_m
     """
     with one_line_errors(input):
         check_input_file(input)
-        settings = SegmentSettings(n_segments=n_segments, spatial=spatial, min_region=min_region, sigma=sigma,
-                                   colorspace=colorspace, effort=effort, random_state=seed)
+        settings = SegmentSettings(
+            n_segments=n_segments,
+            spatial=spatial,
+            min_region=min_region,
+            sigma=sigma,
+            colorspace=colorspace,
+            effort=effort,
+            random_state=seed,
+        )
         output_dir = output_dir or input.with_name(f"{input.stem}-segments")
         check_folder(output_dir)
-        check_outputs([(output_dir / name, "an output") for name in output_names(settings.n_segments)],
-                      reads=[(input, "the input image")], overwrite=force)
+        check_outputs(
+            [(output_dir / name, "an output") for name in output_names(settings.n_segments)],
+            reads=[(input, "the input image")],
+            overwrite=force,
+        )
         loaded = load_image(input, max_pixels=max_pixels)
         detail(f"{input}: read in {loaded.seconds:.2f} s")
         result = segment_image(loaded, settings=settings)

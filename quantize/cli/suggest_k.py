@@ -10,8 +10,19 @@ from ..files.write import check_outputs
 from ..quantization.settings import JND_DELTA_E
 from .app import detail, one_line_errors, say
 from .options import (
-    FiniteFloatRange, algorithm_opt, colorspace_opt, effort_opt, force_opt, init_opt, input_arg, json_opt,
-    max_pixels_opt, output_path, quantize_settings, seed_opt, verbosity_opts,
+    FiniteFloatRange,
+    algorithm_opt,
+    colorspace_opt,
+    effort_opt,
+    force_opt,
+    init_opt,
+    input_arg,
+    json_opt,
+    max_pixels_opt,
+    output_path,
+    quantize_settings,
+    seed_opt,
+    verbosity_opts,
 )
 from .progress import KProgress, wanted
 
@@ -21,11 +32,17 @@ from .progress import KProgress, wanted
 @click.option("--k-min", type=click.IntRange(2, 256), default=2, show_default=True, help="Smallest k tried.")
 @click.option("--k-max", type=click.IntRange(2, 256), default=32, show_default=True, help="Largest k tried.")
 @click.option(
-    "--max-delta-e", type=FiniteFloatRange(min=0), default=JND_DELTA_E, show_default=True, metavar="X",
+    "--max-delta-e",
+    type=FiniteFloatRange(min=0),
+    default=JND_DELTA_E,
+    show_default=True,
+    metavar="X",
     help="Recommend the fewest colours whose mean CIEDE2000 is at most X (1: just noticeable).",
 )
 @click.option(
-    "--plot", "plot_path", type=output_path,
+    "--plot",
+    "plot_path",
+    type=output_path,
     help="Write the curves, with the recommended k marked, to this PNG (needs matplotlib).",
 )
 @effort_opt
@@ -38,8 +55,22 @@ from .progress import KProgress, wanted
 @verbosity_opts
 @force_opt
 @click.pass_context
-def suggest_k(ctx, input, k_min, k_max, max_delta_e, plot_path, effort, algorithm, init, colorspace, seed, max_pixels,
-              as_json, force):
+def suggest_k(
+    ctx,
+    input,
+    k_min,
+    k_max,
+    max_delta_e,
+    plot_path,
+    effort,
+    algorithm,
+    init,
+    colorspace,
+    seed,
+    max_pixels,
+    as_json,
+    force,
+):
     """Tabulate inertia, PSNR, mean ΔE2000, silhouette and Davies–Bouldin for every k
     in a range, and recommend the fewest colours whose mean ΔE2000 is at most
     --max-delta-e (else the knee of the ΔE2000 curve).  The elbow and the best
@@ -55,16 +86,16 @@ def suggest_k(ctx, input, k_min, k_max, max_delta_e, plot_path, effort, algorith
     if k_min > k_max:
         raise click.BadParameter(f"--k-min {k_min} is above --k-max {k_max}", param_hint="'--k-min'")
     with one_line_errors(input):
-        s = quantize_settings(ctx, dict(effort=effort, algorithm=algorithm, init=init, colorspace=colorspace,
-                                        seed=seed))
+        s = quantize_settings(
+            ctx, dict(effort=effort, algorithm=algorithm, init=init, colorspace=colorspace, seed=seed)
+        )
         check_input_file(input)
         if plot_path is not None:
             check_outputs([(plot_path, "the --plot file")], reads=[(input, "the input image")], overwrite=force)
         loaded = load_image(input, max_pixels=max_pixels)
         detail(f"{input}: read in {loaded.seconds:.2f} s")
         progress = KProgress(enabled=wanted(as_json=as_json))
-        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, max_delta_e=max_delta_e, settings=s,
-                             progress=progress)
+        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, max_delta_e=max_delta_e, settings=s, progress=progress)
         progress.close()
         detail(f"{input}: k = {k_min}..{k_max} fitted in {suggestion.seconds:.2f} s")
         if plot_path is not None:

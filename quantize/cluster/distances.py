@@ -15,7 +15,6 @@ import numpy as np
 from .._compiled import kernel
 from .._parallel import get_num_threads, slices
 
-
 # Bytes of one (rows, k) distance block: small enough to stay in cache.
 _BLOCK_BYTES = 1 << 20
 

@@ -33,14 +33,6 @@ def _tolerance(X, w, tol):
     return float(variance.mean() * tol)
 
 
-
-
-
-
-
-
-
-
 def _power_of_two_scale(X):
     """A power of two that brings the largest magnitude of X near 1 when its squares
     (summed over features and points) could overflow or underflow; 1.0 otherwise."""
@@ -63,8 +55,6 @@ def _weight_exponent(w):
     return int(np.ceil(np.log2(largest)))
 
 
-
-
 def _minibatch(X, w, centers, rng, *, batch_size, max_steps, max_no_improvement, tol_abs):
     """Sculley's mini-batch k-means, vectorised per batch.
 
@@ -82,7 +72,7 @@ def _minibatch(X, w, centers, rng, *, batch_size, max_steps, max_no_improvement,
     alpha = min(1.0, 2.0 * batch_size / (n + 1))
     smoothed, best, stale = None, np.inf, 0
     step = 0
-    for step in range(1, max_steps + 1):
+    for step in range(1, max_steps + 1):  # noqa: B007 (the steps taken are returned)
         batch = X[sample_proportional(cumulative, batch_size, rng)]
         labels, sq_dist = assign(batch, centers)
         counts, sums = cluster_sums(batch, labels, None, k)
@@ -225,17 +215,18 @@ class KMeans:
         self.random_state = random_state
 
     def __repr__(self):
-        params = ", ".join(f"{name}={value!r}" for name, value in vars(self).items()
-                           if not name.endswith("_") and not name.startswith("_"))
+        params = ", ".join(
+            f"{name}={value!r}"
+            for name, value in vars(self).items()
+            if not name.endswith("_") and not name.startswith("_")
+        )
         return f"KMeans({params})"
 
     def _check_params(self, X):
         n, d = X.shape
         k = check_int(self.n_clusters, "n_clusters", low=1)
         if k > n:
-            raise InvalidParameterError(
-                f"n_clusters={k} is larger than the number of samples n_samples={n}"
-            )
+            raise InvalidParameterError(f"n_clusters={k} is larger than the number of samples n_samples={n}")
         if isinstance(self.init, str):
             check_choice(self.init, "init", INITS)
             init = self.init
@@ -273,9 +264,7 @@ class KMeans:
         if self.algorithm == "minibatch" and init != "sharding":
             size = self.init_size or max(3 * self.batch_size, 3 * k)
             if size < X.shape[0]:
-                idx, counts = np.unique(
-                    sample_proportional(np.cumsum(w), size, rng), return_counts=True
-                )
+                idx, counts = np.unique(sample_proportional(np.cumsum(w), size, rng), return_counts=True)
                 X, w = X[idx], counts.astype(w.dtype)
         return initial_centers(X, k, init, w, rng)
 
@@ -292,7 +281,10 @@ class KMeans:
             batch_size = min(self.batch_size, X.shape[0])  # no batch larger than the data
             max_steps = self.max_iter * -(-X.shape[0] // batch_size)
             centers, n_steps = _minibatch(
-                X, w, centers, rng,
+                X,
+                w,
+                centers,
+                rng,
                 batch_size=batch_size,
                 max_steps=max_steps,
                 max_no_improvement=self.max_no_improvement,
@@ -341,9 +333,7 @@ class KMeans:
         tol_abs = _tolerance(Xc, w, self.tol)
         # One independent stream per run, so the runs can go to threads and still give
         # the same result whatever the number of threads.
-        runs = thread_map(
-            lambda stream: self._fit_once(Xc, w, k, init, tol_abs, stream), rng.spawn(n_init)
-        )
+        runs = thread_map(lambda stream: self._fit_once(Xc, w, k, init, tol_abs, stream), rng.spawn(n_init))
         centers, labels, inertia, n_iter, n_steps = min(runs, key=lambda run: run[2])
         if centers.shape[0] < k:
             warnings.warn(
@@ -373,7 +363,9 @@ class KMeans:
                 f"X has {X.shape[1]} features, but KMeans was fitted with {self.n_features_in_}"
             )
         dtype = self.cluster_centers_.dtype
-        return X.astype(dtype, copy=False) / self._scale - self._offset, self.cluster_centers_ / self._scale - self._offset
+        return X.astype(
+            dtype, copy=False
+        ) / self._scale - self._offset, self.cluster_centers_ / self._scale - self._offset
 
     @blas_on_one_thread()
     def predict(self, X):

@@ -18,8 +18,9 @@ def cluster_sums(X, labels, weights, k):
     """Per-cluster weight totals (k,) and weighted feature sums (k, d), in float64
     (weights of 1 when ``weights`` is None), added in the order of the points."""
     w = np.ones(len(X)) if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
-    return kernel("cluster._lloyd").cluster_sums(np.ascontiguousarray(X), w,
-                                                 np.ascontiguousarray(labels, dtype=np.intp), k)
+    return kernel("cluster._lloyd").cluster_sums(
+        np.ascontiguousarray(X), w, np.ascontiguousarray(labels, dtype=np.intp), k
+    )
 
 
 @dataclass
@@ -51,9 +52,17 @@ class Assignment:
         if moved is None:
             moved = np.zeros(len(centers))
         searched = kernel("cluster._nearest").SortedCentres(centers, threads)
-        return kernel("cluster._lloyd").bounded_step(np.ascontiguousarray(X), searched, self.labels, self.upper,
-                                                     self.lower, moved, float(moved.max(initial=0.0)),
-                                                     searched.half_gaps, threads)
+        return kernel("cluster._lloyd").bounded_step(
+            np.ascontiguousarray(X),
+            searched,
+            self.labels,
+            self.upper,
+            self.lower,
+            moved,
+            float(moved.max(initial=0.0)),
+            searched.half_gaps,
+            threads,
+        )
 
 
 def lloyd(X, w, centers, *, max_iter, tol_abs, start=None, fixed=0):
@@ -98,7 +107,7 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, start=None, fixed=0):
             counts, sums = steps.cluster_sums(X, w64, state.labels, k)
             counts[:fixed] = 1.0
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (the iterations run are returned)
         new_centers = centers.copy()
         filled = counts > 0
         moving = filled.copy()

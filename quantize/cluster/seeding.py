@@ -12,7 +12,6 @@ from .._parallel import slices
 from .distances import chunk_rows, row_norms_sq, sq_dist_to_assigned, sq_distances
 
 
-
 def sample_proportional(cumulative, size, rng):
     """Indices drawn with probability proportional to the increments of ``cumulative``.
 

@@ -31,7 +31,6 @@ from .._compiled import kernel
 from .._validation import check_array, check_int, check_sample_weight
 from ..errors import InvalidParameterError
 
-
 #: Cells of the moment grid (32^3, Wu's own choice for RGB): shared among the axes
 #: in proportion to the data's spread along each, so the table of cumulated moments
 #: takes a few milliseconds to build whatever the dimension.
@@ -159,8 +158,12 @@ class _Boxes:
 
     def moments(self, lower, upper):
         """Moments of boxes (lower, upper] given as (m, d) bounds: (m, d + 2)."""
-        return kernel("cluster._wu").box_moments(self.table, self.strides, np.ascontiguousarray(lower, dtype=np.intp),
-                                                 np.ascontiguousarray(upper, dtype=np.intp))
+        return kernel("cluster._wu").box_moments(
+            self.table,
+            self.strides,
+            np.ascontiguousarray(lower, dtype=np.intp),
+            np.ascontiguousarray(upper, dtype=np.intp),
+        )
 
 
 def _wu_impl(X, w, n_boxes, cells):

@@ -8,7 +8,22 @@ from .histogram import ColorHistogram, merge_histograms, pack_colors, unpack_col
 from .spaces import CLUSTER_SPACES, DEFAULT_SPACE, from_space, hex_code, lab_to_srgb, srgb_to_lab, to_space
 
 __all__ = [
-    "CLUSTER_SPACES", "ColorHistogram", "DEFAULT_SPACE", "ciede2000", "ciede2000_rows", "from_space", "hex_code",
-    "lab_to_srgb", "lookup_table", "merge_histograms", "pack_colors", "premultiply", "srgb_to_lab", "to_features",
-    "to_palette", "to_space", "unpack_colors", "visible_mask",
+    "CLUSTER_SPACES",
+    "ColorHistogram",
+    "DEFAULT_SPACE",
+    "ciede2000",
+    "ciede2000_rows",
+    "from_space",
+    "hex_code",
+    "lab_to_srgb",
+    "lookup_table",
+    "merge_histograms",
+    "pack_colors",
+    "premultiply",
+    "srgb_to_lab",
+    "to_features",
+    "to_palette",
+    "to_space",
+    "unpack_colors",
+    "visible_mask",
 ]

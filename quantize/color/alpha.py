@@ -67,9 +67,14 @@ def to_palette(centers, premultiplied):
     alpha = np.clip(np.rint(centers[:, 3]), 1, 255)
     straight = centers[:, :3] * 255 / np.maximum(centers[:, 3:], 1e-6)
     steps = np.array([0, -1, 1])
-    candidates = np.clip(np.concatenate([np.rint(straight)[..., None] + steps,
-                                         np.rint(centers[:, :3] * 255 / alpha[:, None])[..., None] + steps],
-                                        axis=2), 0, 255)
+    candidates = np.clip(
+        np.concatenate(
+            [np.rint(straight)[..., None] + steps, np.rint(centers[:, :3] * 255 / alpha[:, None])[..., None] + steps],
+            axis=2,
+        ),
+        0,
+        255,
+    )
     shown = (candidates * alpha[:, None, None] + 127) // 255
     error = np.abs(shown - centers[:, :3, None])
     # nearest premultiplied value first; among equals, nearest the straight colour

@@ -19,7 +19,6 @@ import numpy as np
 from .._compiled import kernel
 from .._parallel import get_num_threads, map_slices, slices, thread_map
 
-
 _RGB_CODES = 1 << 24
 _STRIP = 1 << 20
 _TABLE_MIN_PIXELS = 1 << 20
@@ -88,8 +87,7 @@ def merge_histograms(parts):
     if all(not len(counts) or int(counts.max()) < 1 << 32 for _, counts in parts):
         # Code in the high half, count in the low half: each part is sorted by code, so
         # a stable sort only merges runs, and the counts travel with their codes.
-        keys = np.concatenate([(codes.astype(np.uint64) << 32) | counts.astype(np.uint64)
-                               for codes, counts in parts])
+        keys = np.concatenate([(codes.astype(np.uint64) << 32) | counts.astype(np.uint64) for codes, counts in parts])
         keys.sort(kind="stable")
         codes = (keys >> 32).astype(np.uint32)
         counts = (keys & 0xFFFFFFFF).astype(np.int64)
@@ -140,7 +138,8 @@ class ColorHistogram:
         self._inverse = None
         if len(pixels) < _KERNEL_MAX_PIXELS:  # one compiled pass; each pixel's colour kept
             self._distinct, self.counts, self._inverse = kernel("color._histogram").histogram(
-                np.ascontiguousarray(pixels), get_num_threads())
+                np.ascontiguousarray(pixels), get_num_threads()
+            )
             self.colors = unpack_colors(self._distinct, self.channels)
             return
         if self.channels == 3 and len(pixels) >= _DENSE_MIN_PIXELS:
@@ -198,6 +197,7 @@ class ColorHistogram:
             def find(codes):
                 return table[codes]
         else:
+
             def find(codes):
                 return values[np.searchsorted(self._distinct, codes)]
 

@@ -38,8 +38,11 @@ def check_budget(size, n_frames, max_pixels, path=None):
     the animation's budget, :data:`ANIMATION_BUDGET` times ``max_pixels``."""
     total = size[0] * size[1] * n_frames
     if max_pixels is not None and total > ANIMATION_BUDGET * max_pixels:
-        raise too_large(f"animation has {n_frames:,} frames of {size[0]}x{size[1]} = {total:,} pixels in all",
-                        ANIMATION_BUDGET * max_pixels, path)
+        raise too_large(
+            f"animation has {n_frames:,} frames of {size[0]}x{size[1]} = {total:,} pixels in all",
+            ANIMATION_BUDGET * max_pixels,
+            path,
+        )
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,13 @@ class AnimationFile(Animation):
             for index in range(self.n_frames):
                 image.seek(index)
                 if image.size != tuple(self.size):  # before decoding: a frame can grow the canvas
-                    raise ImageError(f"frame {index + 1} is {image.size[0]}x{image.size[1]}, not the "
-                                     f"canvas's {self.size[0]}x{self.size[1]}", self.path)
+                    raise ImageError(
+                        f"frame {index + 1} is {image.size[0]}x{image.size[1]}, not the "
+                        f"canvas's {self.size[0]}x{self.size[1]}",
+                        self.path,
+                    )
                 pixels = np.asarray(image.convert("RGBA"))
-                yield Frame(pixels, duration_ms(image.info.get("duration")), _disposal(image),
-                            image.info.get("blend"))
+                yield Frame(pixels, duration_ms(image.info.get("duration")), _disposal(image), image.info.get("blend"))
 
 
 def _disposal(image):
@@ -94,9 +99,16 @@ def open_animation(path=None, *, data=None, name="-", max_pixels=DEFAULT_MAX_PIX
             return None
         check_budget(image.size, image.n_frames, max_pixels, path)
         loop = image.info.get("loop")
-        animation = AnimationFile(path, file_bytes, image.format, image.size, image.n_frames,
-                              None if loop is None else min(int(loop), MAX_LOOP),
-                              _source=data if data is not None else path, _max_pixels=max_pixels)
+        animation = AnimationFile(
+            path,
+            file_bytes,
+            image.format,
+            image.size,
+            image.n_frames,
+            None if loop is None else min(int(loop), MAX_LOOP),
+            _source=data if data is not None else path,
+            _max_pixels=max_pixels,
+        )
     return replace(animation, seconds=time.perf_counter() - start)
 
 
@@ -139,7 +151,7 @@ def frame_image(labels, palette, image_format, *, transparent):
     image.putpalette(rgb.tobytes())
     if transparent or partial:
         alpha = table[:entries, 3].copy()
-        alpha[len(palette):] = 0
+        alpha[len(palette) :] = 0
         image.info["transparency"] = len(palette) if image_format == "GIF" else alpha.tobytes()
     return image
 
@@ -167,8 +179,9 @@ def _merged(images, durations):
     return kept, times, last
 
 
-def encode_animation(images, image_format, *, durations, loop, disposals=None, blends=None, shared_palette=True,
-                     path=None, notes=None):
+def encode_animation(
+    images, image_format, *, durations, loop, disposals=None, blends=None, shared_palette=True, path=None, notes=None
+):
     """The bytes of an animation of Pillow frame images (see :func:`frame_image`).
 
     Consecutive frames that show the same picture are written once, for their summed

@@ -153,8 +153,9 @@ def batch_folders(input_dir, output_dir=None):
     if not input_dir.is_dir():
         missing = "no such folder or bucket" if isinstance(input_dir, RemotePath) else "no such folder"
         raise InputFileError(missing if not input_dir.exists() else "is not a folder", input_dir)
-    output_dir = as_location(output_dir) if output_dir is not None else input_dir.with_name(
-        f"{input_dir.name}-quantized")
+    output_dir = (
+        as_location(output_dir) if output_dir is not None else input_dir.with_name(f"{input_dir.name}-quantized")
+    )
     if isinstance(output_dir, RemotePath) and output_dir.bucket and not output_dir.bucket.is_dir():
         raise OutputError("no such bucket", output_dir.bucket)
     return input_dir, output_dir
@@ -175,12 +176,18 @@ def check_report_path(input_dir, output_dir, inputs, outputs, html_report, overw
         check_output_path(html_report, overwrite=overwrite)
         return
     resolved = html_report.resolve()
-    if html_report.exists() and input_dir.resolve() in resolved.parents and (
-            output_dir.resolve() not in resolved.parents):
+    if (
+        html_report.exists()
+        and input_dir.resolve() in resolved.parents
+        and (output_dir.resolve() not in resolved.parents)
+    ):
         raise OutputError("the HTML report would replace a file of the input folder", html_report)
     check_outputs(
-        [(output_dir / "manifest.json", "the manifest"), (output_dir / "manifest.csv", "the manifest"),
-         (html_report, "the HTML report")],
+        [
+            (output_dir / "manifest.json", "the manifest"),
+            (output_dir / "manifest.csv", "the manifest"),
+            (html_report, "the HTML report"),
+        ],
         reads=[(p, "an input image") for p in inputs] + [(p, "an output image") for p in outputs if p is not None],
         overwrite=True,
     )

@@ -14,7 +14,6 @@ from ..color.alpha import lookup_table
 from ..errors import OutputError
 from .write import atomic_write
 
-
 #: Formats written as palette images; others get the rebuilt RGB(A) pixels.
 PALETTE_FORMATS = frozenset({"PNG", "GIF", "BMP", "TIFF"})
 #: What each format can store of transparency ("full" per-entry alpha, "binary" on/off).
@@ -95,9 +94,7 @@ def to_pil_image(labels, palette, image_format="PNG"):
         return Image.fromarray(table[labels, :channels])  # label -1 takes the last row
     entries = len(palette) + transparent
     if entries > 256:
-        raise OutputError(
-            f"{image_format} palette images hold at most 256 colours; this one needs {entries}"
-        )
+        raise OutputError(f"{image_format} palette images hold at most 256 colours; this one needs {entries}")
     index = labels.astype(np.uint8)
     if transparent:  # label -1 takes the extra last entry
         index[labels < 0] = len(palette)
@@ -140,7 +137,9 @@ def encode_quantized(labels, palette, image_format, path=None, *, icc_profile=No
     try:
         image = to_pil_image(labels, palette, image_format)
     except OutputError as e:
-        raise OutputError(e.reason, path) if e.path is None else e
+        if e.path is not None:
+            raise
+        raise OutputError(e.reason, path) from e
     candidates = _SAVE_OPTIONS.get(image_format, [{}])
     if labels.size <= _PNG_LEVEL_9_MAX_PIXELS:
         candidates = [_PNG_LEVEL_9 if c == {"compress_level": 7} else c for c in candidates]
@@ -173,9 +172,15 @@ def encode_smallest(labels, palette, path=None, *, icc_profile=None):
     sizes : dict of str to int
         Bytes of each format tried.
     """
-    encoded = dict(zip(SMALLEST_FORMATS, thread_map(
-        lambda image_format: encode_quantized(labels, palette, image_format, path, icc_profile=icc_profile),
-        list(SMALLEST_FORMATS))))
+    encoded = dict(
+        zip(
+            SMALLEST_FORMATS,
+            thread_map(
+                lambda image_format: encode_quantized(labels, palette, image_format, path, icc_profile=icc_profile),
+                list(SMALLEST_FORMATS),
+            ),
+        )
+    )
     winner = min(encoded, key=lambda image_format: len(encoded[image_format]))
     return winner, encoded[winner], {image_format: len(data) for image_format, data in encoded.items()}
 

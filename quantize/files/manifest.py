@@ -19,8 +19,10 @@ def write_records(output_dir, errors, *, manifest, table, html_report=None, html
     ``errors``: a failure is appended there ("path: reason"), not raised, so that the
     outcome of the work done is never lost to the last write.
     """
-    writes = [(output_dir / "manifest.json", lambda: json.dumps(manifest(), indent=1) + "\n", True),
-              (output_dir / "manifest.csv", table, True)]
+    writes = [
+        (output_dir / "manifest.json", lambda: json.dumps(manifest(), indent=1) + "\n", True),
+        (output_dir / "manifest.csv", table, True),
+    ]
     if html_report is not None:
         writes.append((Path(html_report), html, overwrite))
     for path, text, replace in writes:
@@ -47,9 +49,11 @@ def earlier_reports(output_dir, *, overwrite=False):
     if not path.is_file():
         table = folder / "manifest.csv"
         if not overwrite and table.exists():
-            raise OutputError("exists without a manifest.json beside it: not a quantize batch's record, and the "
-                              "batch would replace it (move it, choose another output folder, or use --force)",
-                              table)
+            raise OutputError(
+                "exists without a manifest.json beside it: not a quantize batch's record, and the "
+                "batch would replace it (move it, choose another output folder, or use --force)",
+                table,
+            )
         return {}
     try:
         manifest = json.loads(path.read_bytes())
@@ -57,5 +61,8 @@ def earlier_reports(output_dir, *, overwrite=False):
             raise KeyError("files, parameters, totals")
         return {(f["input"], f["output"]): f for f in manifest["files"] if isinstance(f, dict)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:  # InputFileError is a ValueError
-        raise OutputError("exists and is not a quantize batch manifest; the batch would replace it "
-                          "(move it, or choose another output folder)", path) from e
+        raise OutputError(
+            "exists and is not a quantize batch manifest; the batch would replace it "
+            "(move it, or choose another output folder)",
+            path,
+        ) from e

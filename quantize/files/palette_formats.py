@@ -16,7 +16,6 @@ from ..color.names import color_names, color_table
 from ..color.spaces import hex_code, srgb_to_lab
 from ..errors import InvalidParameterError, PaletteError
 
-
 #: Palette file formats by extension.
 FORMATS = {".json": "json", ".gpl": "gpl", ".css": "css", ".hex": "hex", ".txt": "hex", ".png": "png"}
 _HEX = re.compile(r"#([0-9a-fA-F]{6})\b")
@@ -33,8 +32,13 @@ def describe(palette, shares=None):
     lab = srgb_to_lab(palette)
     names = color_names(palette, distinct=len(palette) <= len(color_table()[0]))
     return [
-        {"hex": hex_code(palette[i]), "rgb": palette[i].tolist(), "lab": [round(float(v), 2) for v in lab[i]],
-         "share": None if shares is None else float(shares[i]), "name": names[i]}
+        {
+            "hex": hex_code(palette[i]),
+            "rgb": palette[i].tolist(),
+            "lab": [round(float(v), 2) for v in lab[i]],
+            "share": None if shares is None else float(shares[i]),
+            "name": names[i],
+        }
         for i in order
     ]
 
@@ -59,8 +63,9 @@ def render(entries, kind, *, title="quantize"):
         from ..drawing import swatch  # scikit-image's boundaries come with it: load on use
 
         colors = np.array([e["rgb"] for e in entries], dtype=np.uint8).reshape(-1, 3)
-        captions = [e["hex"] + ("" if e["share"] is None else f"  {e['share']:.1%}") + f"  {e['name']}"
-                    for e in entries]
+        captions = [
+            e["hex"] + ("" if e["share"] is None else f"  {e['share']:.1%}") + f"  {e['name']}" for e in entries
+        ]
         info = PngImagePlugin.PngInfo()
         info.add_text(_PNG_KEY, " ".join(e["hex"] for e in entries))
         buffer = stdio.BytesIO()

@@ -11,7 +11,6 @@ from .decoder_notes import decoder_messages
 from .read import check_input_file
 from .write import atomic_write
 
-
 #: A palette file is a few kilobytes; anything over this is not one (and reading it
 #: whole could exhaust memory).
 MAX_PALETTE_BYTES = 1 << 24

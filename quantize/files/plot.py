@@ -6,7 +6,6 @@ from ..errors import QuantizeError
 from .write import atomic_write
 
 
-
 def plot_suggestion(suggestion, path, *, overwrite=False):
     """Write inertia, silhouette, PSNR and mean CIEDE2000 against k, with the
     recommended k, the elbow and the best silhouette marked, to a PNG (atomically).
@@ -31,11 +30,14 @@ def plot_suggestion(suggestion, path, *, overwrite=False):
         ax.plot(table["k"], table[column], marker="o", markersize=3)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-        for k, colour, mark in ((suggestion.recommended, "tab:blue", "recommended"),
-                                (suggestion.elbow, "tab:red", "elbow"),
-                                (suggestion.best_silhouette, "tab:green", "best silhouette")):
-            ax.axvline(k, color=colour, linestyle="--", linewidth=1,
-                       label=f"{mark}: k = {k}" if ax is axes[0, 0] else None)
+        for k, colour, mark in (
+            (suggestion.recommended, "tab:blue", "recommended"),
+            (suggestion.elbow, "tab:red", "elbow"),
+            (suggestion.best_silhouette, "tab:green", "best silhouette"),
+        ):
+            ax.axvline(
+                k, color=colour, linestyle="--", linewidth=1, label=f"{mark}: k = {k}" if ax is axes[0, 0] else None
+            )
     axes[0, 0].set_yscale("log")
     axes[0, 0].legend()
     for ax in axes[1]:

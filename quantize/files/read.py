@@ -18,7 +18,6 @@ from ..errors import ImageError, ImageTooLargeError, PaletteError
 from ..image import LoadedImage, image_to_array
 from .decoder_notes import decoder_messages
 
-
 #: Pillow's own decompression-bomb limit (about 89.5 megapixels).
 DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS
 
@@ -30,8 +29,13 @@ _pixel_limit_lock = threading.RLock()
 
 # File signatures of the common formats, to tell "corrupt PNG" from "not an image".
 _SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"BM", "BMP"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"BM", "BMP"),
 )
 
 
@@ -107,8 +111,11 @@ def _pillow_limit(max_pixels):
 
 def too_large(what, max_pixels, path):
     """The :class:`ImageTooLargeError` of ``what`` ("image has 9x9 = 81 pixels"...)."""
-    return ImageTooLargeError(f"{what}, over the limit of {max_pixels:,} (decompression-bomb guard; raise it with "
-                              "--max-pixels if you trust this file)", path)
+    return ImageTooLargeError(
+        f"{what}, over the limit of {max_pixels:,} (decompression-bomb guard; raise it with "
+        "--max-pixels if you trust this file)",
+        path,
+    )
 
 
 def _to_srgb(image, icc, notes):
@@ -201,8 +208,11 @@ def read_stdin(*, max_pixels=DEFAULT_MAX_PIXELS):
         reason = getattr(e, "strerror", None) or str(e)
         raise ImageError(f"cannot read standard input: {reason.lower()}", "-") from e
     if limit is not None and buffer.tell() > limit:
-        raise ImageTooLargeError(f"more than {limit:,} bytes on standard input, more than an image of "
-                                 f"{max_pixels:,} pixels takes (raise --max-pixels if you trust this stream)", "-")
+        raise ImageTooLargeError(
+            f"more than {limit:,} bytes on standard input, more than an image of "
+            f"{max_pixels:,} pixels takes (raise --max-pixels if you trust this stream)",
+            "-",
+        )
     return buffer.getvalue()
 
 
@@ -228,7 +238,9 @@ def opened(source, path, max_pixels, notes):
     except Image.DecompressionBombError as e:  # max_pixels is set: Pillow's check is on
         raise too_large("a frame grows the canvas as it is decoded", max_pixels, path) from e
     except ImageError as e:
-        raise ImageError(e.reason, path) if e.path is None else e
+        if e.path is not None:
+            raise
+        raise ImageError(e.reason, path) from e
     except UnidentifiedImageError as e:
         claimed = sniff_format(_head(source))
         if claimed:
@@ -248,11 +260,15 @@ def _check_covered(image, path):
     file lists and leaves the rest blank (a 9 KB file claiming 96x131072 pixels)."""
     if image.format != "TIFF" or not image.tile:
         return
-    covered = sum(max(0, min(x1, image.width) - max(x0, 0)) * max(0, min(y1, image.height) - max(y0, 0))
-                  for x0, y0, x1, y1 in (tile[1] for tile in image.tile))
+    covered = sum(
+        max(0, min(x1, image.width) - max(x0, 0)) * max(0, min(y1, image.height) - max(y0, 0))
+        for x0, y0, x1, y1 in (tile[1] for tile in image.tile)
+    )
     if covered < image.width * image.height:
-        raise ImageError(f"truncated or corrupt image (its data covers {covered:,} of its "
-                         f"{image.width * image.height:,} pixels)", path)
+        raise ImageError(
+            f"truncated or corrupt image (its data covers {covered:,} of its {image.width * image.height:,} pixels)",
+            path,
+        )
 
 
 def _decode(source, path, file_bytes, start, *, max_pixels, keep_icc):
@@ -269,11 +285,21 @@ def _decode(source, path, file_bytes, start, *, max_pixels, keep_icc):
         pixels, conversions = image_to_array(image)
     notes = conversions + notes
     if frames > 1:
-        notes.insert(0, f"animated image: the first of {frames} frames was used (the compression ratio "
-                        "compares the whole input file with this one frame)")
+        notes.insert(
+            0,
+            f"animated image: the first of {frames} frames was used (the compression ratio "
+            "compares the whole input file with this one frame)",
+        )
     if icc and keep_icc:
         notes.append(ICC_KEPT_NOTE)
     return LoadedImage(
-        pixels, path, file_bytes, image_format, mode, frames, tuple(notes),
-        seconds=time.perf_counter() - start, icc_profile=icc if keep_icc else None,
+        pixels,
+        path,
+        file_bytes,
+        image_format,
+        mode,
+        frames,
+        tuple(notes),
+        seconds=time.perf_counter() - start,
+        icc_profile=icc if keep_icc else None,
     )

@@ -15,8 +15,15 @@ from ..errors import InputFileError, InvalidParameterError, OutputError
 from .read import DEFAULT_MAX_PIXELS, load_image, load_image_bytes
 
 #: What ``pip install`` brings each protocol's file system, for the error that says so.
-_PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs",
-             "abfss": "adlfs"}
+_PACKAGES = {
+    "s3": "s3fs",
+    "s3a": "s3fs",
+    "gs": "gcsfs",
+    "gcs": "gcsfs",
+    "az": "adlfs",
+    "abfs": "adlfs",
+    "abfss": "adlfs",
+}
 
 
 def is_url(location):
@@ -34,7 +41,7 @@ def as_location(location):
     if isinstance(location, str) and is_url(location):
         return RemotePath(location)
     text = str(location)
-    return Path(text[len("file://"):] if text.startswith("file://") else text)
+    return Path(text[len("file://") :] if text.startswith("file://") else text)
 
 
 def _file_system(protocol):
@@ -43,7 +50,8 @@ def _file_system(protocol):
         import fsspec
     except ImportError as e:
         raise InvalidParameterError(
-            f"{protocol}:// folders need fsspec and the store's package: pip install \"quantize[remote]\"") from e
+            f'{protocol}:// folders need fsspec and the store\'s package: pip install "quantize[remote]"'
+        ) from e
     try:
         return fsspec.filesystem(protocol)
     except (ImportError, ValueError) as e:
@@ -123,7 +131,7 @@ class RemotePath:
 
     @property
     def stem(self):
-        return self.name[:len(self.name) - len(self.suffix)] if self.suffix else self.name
+        return self.name[: len(self.name) - len(self.suffix)] if self.suffix else self.name
 
     @property
     def parent(self):
@@ -156,7 +164,7 @@ class RemotePath:
         prefix = f"{other.path}/" if other.path else ""
         if self.protocol != other.protocol or not self.path.startswith(prefix) or self.path == other.path:
             raise ValueError(f"{self} is not below {other}")
-        return self.path[len(prefix):]
+        return self.path[len(prefix) :]
 
     def resolve(self):
         return self
@@ -189,16 +197,18 @@ class RemotePath:
     def files(self, *, recursive=False):
         """Every file below this folder (one level unless ``recursive``), sorted, with
         their keys as the store lists them."""
+
         def find(fs, path):
             fs.invalidate_cache(path)
             marker = getattr(fs, "root_marker", "")  # memory:// lists "/x/a.png" for x/a.png
             found = fs.find(path, maxdepth=None if recursive else 1, withdirs=False)
-            return [p[len(marker):] if marker and p.startswith(marker) else p for p in found]
+            return [p[len(marker) :] if marker and p.startswith(marker) else p for p in found]
 
         # a key that ends in "/" is a folder marker, and the folder itself (a store
         # can list an object under the folder's own name) is not below it
-        return sorted(RemotePath.key(self.protocol, p) for p in self._ask(find)
-                      if not p.endswith("/") and p != self.path)
+        return sorted(
+            RemotePath.key(self.protocol, p) for p in self._ask(find) if not p.endswith("/") and p != self.path
+        )
 
     def read_bytes(self, start=None, end=None):
         return self._ask(lambda fs, path: fs.cat_file(path, start=start, end=end))

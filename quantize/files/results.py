@@ -1,9 +1,9 @@
 """Results written: a quantised image or animation as the bytes of its file
 (:func:`encode`) or as the file (:func:`save`), a segmentation as its folder of
 pictures and JSON (:func:`save_segments`); for a batch, the same at a path or an
-object-store URL (:func:`check_output_at`, :func:`save_at`, :func:`save_segments_at`).  The results themselves are values
-(``quantize.quantization``, ``quantize.segmentation``); this is where they meet the
-disk."""
+object-store URL (:func:`check_output_at`, :func:`save_at`, :func:`save_segments_at`).
+The results themselves are values (``quantize.quantization``,
+``quantize.segmentation``); this is where they meet the disk."""
 
 import contextlib
 import json
@@ -25,7 +25,13 @@ from ..quantization.result import DELTA_E_SAMPLE, QuantizeResult, sample_rows
 from ..segmentation.result import OVERLAY_MODES, SegmentResult
 from .animation import ANIMATED_FORMATS, count_frames, encode_animation, frame_image
 from .encode import (
-    LOSSY_FORMATS, SMALLEST_FORMATS, carries_icc, encode_quantized, encode_smallest, is_palette_image, output_format,
+    LOSSY_FORMATS,
+    SMALLEST_FORMATS,
+    carries_icc,
+    encode_quantized,
+    encode_smallest,
+    is_palette_image,
+    output_format,
 )
 from .read import ICC_KEPT_NOTE, load_image_bytes
 from .remote import RemotePath
@@ -42,7 +48,10 @@ class Encoded:
 
 
 def encode(
-    result: QuantizeResult | AnimationResult, image_format: str | None = None, *, smallest: bool = False,
+    result: QuantizeResult | AnimationResult,
+    image_format: str | None = None,
+    *,
+    smallest: bool = False,
     name: str | Path | None = None,
 ) -> Encoded:
     """The bytes of a result's file and the report of that file, as :func:`save`
@@ -85,7 +94,11 @@ def encode(
 
 
 def save(
-    result: QuantizeResult | AnimationResult, path: str | Path, *, overwrite: bool = False, smallest: bool = False,
+    result: QuantizeResult | AnimationResult,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    smallest: bool = False,
 ) -> Report:
     """Write a result atomically; the format follows the extension (PNG-8 for .png,
     APNG for an animation's .png).
@@ -98,8 +111,11 @@ def save(
     """
     path = Path(path)
     if smallest:
-        check_outputs([(path.with_suffix(ext), "the output") for ext in SMALLEST_FORMATS.values()],
-                      reads=[(result.report.input, "the input file")], overwrite=overwrite)
+        check_outputs(
+            [(path.with_suffix(ext), "the output") for ext in SMALLEST_FORMATS.values()],
+            reads=[(result.report.input, "the input file")],
+            overwrite=overwrite,
+        )
     encoded = encode(result, output_format(path), smallest=smallest, name=path)
     if smallest:
         path = path.with_suffix(SMALLEST_FORMATS[encoded.image_format])
@@ -113,10 +129,11 @@ def _encode_still(result, image_format, smallest, name):
     start = time.perf_counter()
     notes = list(result.report.notes)
     if smallest:
-        image_format, data, sizes = encode_smallest(result.labels, result.palette, name,
-                                                    icc_profile=result.icc_profile)
-        notes.append("smallest format: " + ", ".join(
-            f"{fmt} {count:,} B" for fmt, count in sorted(sizes.items(), key=lambda item: item[1])))
+        image_format, data, sizes = encode_smallest(result.labels, result.palette, name, icc_profile=result.icc_profile)
+        notes.append(
+            "smallest format: "
+            + ", ".join(f"{fmt} {count:,} B" for fmt, count in sorted(sizes.items(), key=lambda item: item[1]))
+        )
     else:
         data = encode_quantized(result.labels, result.palette, image_format, name, icc_profile=result.icc_profile)
     report = replace(result.report, output=None if name is None else str(name), output_bytes=len(data), notes=notes)
@@ -125,8 +142,10 @@ def _encode_still(result, image_format, smallest, name):
         report.raw_ratio = None  # it compares palette indices with 8-bit channels
     if result.icc_profile is not None and not carries_icc(image_format):
         report.notes = [note for note in notes if note != ICC_KEPT_NOTE]
-        report.notes.append(f"{image_format} cannot carry an ICC profile: the profile was dropped (the "
-                            "colours are the input's own, not converted to sRGB)")
+        report.notes.append(
+            f"{image_format} cannot carry an ICC profile: the profile was dropped (the "
+            "colours are the input's own, not converted to sRGB)"
+        )
     if image_format in LOSSY_FORMATS:
         report = _measured_as_decoded(result, report, image_format, data)
     report.seconds = result.report.seconds + time.perf_counter() - start
@@ -149,7 +168,8 @@ def _measured_as_decoded(result, report, image_format, data):
     report.notes.append(
         f"{image_format} is lossy: every figure is of the file decoded back ({report.colors_used:,} colours, "
         f"not the palette's {palette_colors}; {before} before encoding); CIEDE2000 measured on up to "
-        f"{DELTA_E_SAMPLE:,} sampled pixels")
+        f"{DELTA_E_SAMPLE:,} sampled pixels"
+    )
     return report
 
 
@@ -159,20 +179,32 @@ def _encode_animation(result, image_format, name):
     if image_format not in ANIMATED_FORMATS:
         raise InvalidParameterError(f"{image_format} cannot hold an animation; use GIF, PNG (APNG) or WEBP")
     # a shared palette keeps its transparent entry in every frame; frame palettes hold their own
-    images = [frame_image(labels, palette, image_format,
-                          transparent=result.transparent if result.shared else bool((labels < 0).any()))
-              for labels, palette in zip(result.labels, result.palettes)]
+    images = [
+        frame_image(
+            labels, palette, image_format, transparent=result.transparent if result.shared else bool((labels < 0).any())
+        )
+        for labels, palette in zip(result.labels, result.palettes)
+    ]
     notes = list(result.report.notes)
-    data = encode_animation(images, image_format, durations=result.durations, loop=result.loop,
-                            disposals=result.disposals if any(d is not None for d in result.disposals) else None,
-                            blends=result.blends if any(b is not None for b in result.blends) else None,
-                            shared_palette=result.shared, path=name, notes=notes)
+    data = encode_animation(
+        images,
+        image_format,
+        durations=result.durations,
+        loop=result.loop,
+        disposals=result.disposals if any(d is not None for d in result.disposals) else None,
+        blends=result.blends if any(b is not None for b in result.blends) else None,
+        shared_palette=result.shared,
+        path=name,
+        notes=notes,
+    )
     del images
     report = replace(result.report, output=None if name is None else str(name), output_bytes=len(data), notes=notes)
     written = count_frames(data)
     if written != report.frames:
-        report.notes.append(f"{report.frames - written} frames identical to the one before were merged into it "
-                            f"(durations added): {written} frames written")
+        report.notes.append(
+            f"{report.frames - written} frames identical to the one before were merged into it "
+            f"(durations added): {written} frames written"
+        )
         report.frames = written
     if image_format == "WEBP":
         report.raw_ratio = None
@@ -181,7 +213,11 @@ def _encode_animation(result, image_format, name):
 
 
 def save_segments(
-    result: SegmentResult, folder: str | Path, *, overwrite: bool = False, overlay: str = "clusters",
+    result: SegmentResult,
+    folder: str | Path,
+    *,
+    overwrite: bool = False,
+    overlay: str = "clusters",
 ) -> dict[str, int]:
     """Write a segmentation's labels.png, labels-color.png, mask_<i>.png, overlay.png,
     palette.png and segments.json.
@@ -201,15 +237,22 @@ def save_segments(
     names = result.file_names()
     check_choice(overlay, "overlay", OVERLAY_MODES)
     # name -> the pixels and palette (or None) of each picture, made when written
-    pictures = {"labels.png": lambda: (result.label_image(), None), "labels-color.png": result.labels_color_picture,
-                "overlay.png": lambda: result.overlay_picture(overlay), "palette.png": lambda: (result.swatch(), None)}
+    pictures = {
+        "labels.png": lambda: (result.label_image(), None),
+        "labels-color.png": result.labels_color_picture,
+        "overlay.png": lambda: result.overlay_picture(overlay),
+        "palette.png": lambda: (result.swatch(), None),
+    }
     for i in range(len(result.colors)):
         pictures[f"mask_{i}.png"] = lambda i=i: (result.mask(i), None)
     created = not folder.exists()
     existed = set()
     if not created:
-        check_outputs([(folder / name, "output") for name in names],
-                      reads=[(result.input, "the input image")], overwrite=overwrite)
+        check_outputs(
+            [(folder / name, "output") for name in names],
+            reads=[(result.input, "the input image")],
+            overwrite=overwrite,
+        )
         existed = {name for name in names if (folder / name).exists()}
     make_folder(folder)
 

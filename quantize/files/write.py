@@ -14,7 +14,6 @@ from PIL import Image
 
 from ..errors import OutputError
 
-
 #: Suffix of the temporary files of atomic writes.
 PART_SUFFIX = ".part"
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -89,8 +88,7 @@ def check_plan(outputs, *, reads=()):
     for path, role in outputs:
         key = _identity(path)
         if key in read:
-            raise OutputError(f"{role} would overwrite {read[key]} (outputs never replace a file that is read)",
-                              path)
+            raise OutputError(f"{role} would overwrite {read[key]} (outputs never replace a file that is read)", path)
         if key in planned:
             raise OutputError(f"{role} is also {planned[key]}: two outputs cannot share a path", path)
         planned[key] = role

@@ -3,12 +3,30 @@
 pair F-measure against a truth)."""
 
 from .clustering import (
-    DUNN_EXACT_MAX, SilhouetteSample, adjusted_rand_index, davies_bouldin_score, dunn_index, inertia,
-    pair_f_measure, rand_index, silhouette_score,
+    DUNN_EXACT_MAX,
+    SilhouetteSample,
+    adjusted_rand_index,
+    davies_bouldin_score,
+    dunn_index,
+    inertia,
+    pair_f_measure,
+    rand_index,
+    silhouette_score,
 )
 from .image import delta_e_2000, mean_and_p95, psnr, ssim
 
 __all__ = [
-    "DUNN_EXACT_MAX", "SilhouetteSample", "adjusted_rand_index", "davies_bouldin_score", "delta_e_2000", "dunn_index",
-    "inertia", "mean_and_p95", "pair_f_measure", "psnr", "rand_index", "silhouette_score", "ssim",
+    "DUNN_EXACT_MAX",
+    "SilhouetteSample",
+    "adjusted_rand_index",
+    "davies_bouldin_score",
+    "delta_e_2000",
+    "dunn_index",
+    "inertia",
+    "mean_and_p95",
+    "pair_f_measure",
+    "psnr",
+    "rand_index",
+    "silhouette_score",
+    "ssim",
 ]

@@ -10,10 +10,10 @@ import numpy as np
 
 from .._compiled import kernel
 from .._parallel import slices, thread_map
-from ..errors import InvalidParameterError
 from .._validation import weights_or_ones
 from ..color.difference import ciede2000_rows
 from ..color.spaces import srgb_to_lab
+from ..errors import InvalidParameterError
 
 _STRIP_ROWS = 256
 
@@ -106,17 +106,17 @@ def ssim(reference, image, *, data_range=255, win_size=7):
         sx, sy = _box_sums(x, win_size), _box_sums(y, win_size)
         sxx, syy = _box_sums(x * x, win_size), _box_sums(y * y, win_size)
         sxy = _box_sums(x * y, win_size)
-        means_product = sx * sy                    # n² ux uy
+        means_product = sx * sy  # n² ux uy
         sx *= sx
         sy *= sy
         sxy *= n
-        sxy -= means_product                       # n² cov(x, y)
+        sxy -= means_product  # n² cov(x, y)
         sxx *= n
         sxx -= sx
         syy *= n
         syy -= sy
-        sxx += syy                                 # n² (var x + var y)
-        sx += sy                                   # n² (ux² + uy²)
+        sxx += syy  # n² (var x + var y)
+        sx += sy  # n² (ux² + uy²)
         numerator = means_product.astype(np.float32) * 2 + c1
         numerator *= sxy.astype(np.float32) * (2 * cov_norm) + c2
         denominator = sx.astype(np.float32) + c1
@@ -164,6 +164,7 @@ def mean_and_p95(values, sample_weight=None, *, p95=True):
         return 0.0, 0.0 if p95 else None
     if not p95:
         return float(w @ values / w.sum()), None
-    p95 = kernel("metrics._quantile").weighted_quantile(values, np.ascontiguousarray(w, dtype=np.float64),
-                                                         0.95 * float(w.sum()))
+    p95 = kernel("metrics._quantile").weighted_quantile(
+        values, np.ascontiguousarray(w, dtype=np.float64), 0.95 * float(w.sum())
+    )
     return float(w @ values / w.sum()), float(p95)

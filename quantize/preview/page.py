@@ -130,7 +130,7 @@ update();
 
 
 def _options(choices, selected):
-    return "".join(f'<option{" selected" if c == selected else ""}>{html.escape(c)}</option>' for c in choices)
+    return "".join(f"<option{' selected' if c == selected else ''}>{html.escape(c)}</option>" for c in choices)
 
 
 def render_page(session, token):
@@ -138,9 +138,13 @@ def render_page(session, token):
     default = Setting()
     name = session.path.name if session.path else "image"
     replacements = {
-        "__NAME__": html.escape(name), "__K__": str(default.k), "__MAXK__": str(MAX_PALETTE),
-        "__SPACES__": _options(CLUSTER_SPACES, default.colorspace), "__DITHERS__": _options(DITHERS, default.dither),
-        "__EFFORTS__": _options(EFFORTS, default.effort), "__TOKEN_JSON__": json.dumps(token),
+        "__NAME__": html.escape(name),
+        "__K__": str(default.k),
+        "__MAXK__": str(MAX_PALETTE),
+        "__SPACES__": _options(CLUSTER_SPACES, default.colorspace),
+        "__DITHERS__": _options(DITHERS, default.dither),
+        "__EFFORTS__": _options(EFFORTS, default.effort),
+        "__TOKEN_JSON__": json.dumps(token),
         "__TOKEN__": html.escape(token),
     }
     page = _PAGE

@@ -72,8 +72,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method):
         if (self.headers.get("Host") or "").lower() not in self.server.hosts:
-            self._send(HTTPStatus.FORBIDDEN, b"this server answers requests for its own address only\n",
-                       "text/plain")
+            self._send(HTTPStatus.FORBIDDEN, b"this server answers requests for its own address only\n", "text/plain")
             return
         url = urlsplit(self.path)
         query = parse_qs(url.query)

@@ -17,8 +17,8 @@ import numpy as np
 from PIL import Image
 
 from .._validation import check_choice, check_float, check_int
-from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE, hex_code
 from ..color.names import color_names
+from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE, hex_code
 from ..errors import InvalidParameterError, OutputError
 from ..files.results import encode
 from ..files.write import atomic_write
@@ -65,6 +65,7 @@ class Setting:
     @classmethod
     def from_query(cls, query):
         """From a parsed query string ({name: [value]}); InvalidParameterError if bad."""
+
         def one(name, default):
             values = query.get(name)
             return values[0] if values else default
@@ -73,18 +74,39 @@ class Setting:
             k, strength = int(one("k", cls.k)), float(one("strength", cls.strength))
         except ValueError as e:
             raise InvalidParameterError(f"bad number: {e}") from e
-        return cls(check_int(k, "k", low=1, high=MAX_PALETTE), check_choice(one("colorspace", cls.colorspace),
-                   "colorspace", CLUSTER_SPACES), check_choice(one("dither", cls.dither), "dither", DITHERS),
-                   _strength(strength), check_choice(one("effort", cls.effort), "effort", EFFORTS))
+        return cls(
+            check_int(k, "k", low=1, high=MAX_PALETTE),
+            check_choice(one("colorspace", cls.colorspace), "colorspace", CLUSTER_SPACES),
+            check_choice(one("dither", cls.dither), "dither", DITHERS),
+            _strength(strength),
+            check_choice(one("effort", cls.effort), "effort", EFFORTS),
+        )
 
     def options(self):
-        return {"n_colors": self.k, "colorspace": self.colorspace, "dither": self.dither,
-                "dither_strength": self.strength, "effort": self.effort, "random_state": 0}
+        return {
+            "n_colors": self.k,
+            "colorspace": self.colorspace,
+            "dither": self.dither,
+            "dither_strength": self.strength,
+            "effort": self.effort,
+            "random_state": 0,
+        }
 
     def command(self, input, output):
         """The ``quantize compress`` command line that writes the same file."""
-        words = ["quantize", "compress", str(input), "-k", str(self.k), "--colorspace", self.colorspace,
-                 "--effort", self.effort, "--seed", "0"]
+        words = [
+            "quantize",
+            "compress",
+            str(input),
+            "-k",
+            str(self.k),
+            "--colorspace",
+            self.colorspace,
+            "--effort",
+            self.effort,
+            "--seed",
+            "0",
+        ]
         if self.dither != "none":
             words += ["--dither", self.dither, "--dither-strength", f"{self.strength:g}"]
         return shlex.join([*words, "-o", str(output)])
@@ -202,8 +224,10 @@ class PreviewSession:
 
     def _keep(self, setting, preview):
         self._results[setting] = preview
-        while len(self._results) > 1 and (len(self._results) > CACHE_SIZE or sum(
-                len(p.picture) + len(p.data) for p in self._results.values()) > CACHE_BYTES):
+        while len(self._results) > 1 and (
+            len(self._results) > CACHE_SIZE
+            or sum(len(p.picture) + len(p.data) for p in self._results.values()) > CACHE_BYTES
+        ):
             del self._results[next(iter(self._results))]
 
     def _compute(self, setting):
@@ -217,12 +241,15 @@ class PreviewSession:
         names = color_names(palette, distinct=True)
         report = encoded.report
         figures = {
-            "k": setting.k, "colors_used": report.colors_used,
+            "k": setting.k,
+            "colors_used": report.colors_used,
             "psnr": None if not np.isfinite(report.psnr) else round(report.psnr, 2),
             "delta_e": None if report.delta_e is None else round(report.delta_e, 3),
-            "bytes": len(encoded.data), "input_bytes": report.input_bytes,
-            "palette": [{"hex": hex_code(palette[i]), "share": round(float(shares[i]), 4), "name": names[i]}
-                        for i in order],
+            "bytes": len(encoded.data),
+            "input_bytes": report.input_bytes,
+            "palette": [
+                {"hex": hex_code(palette[i]), "share": round(float(shares[i]), 4), "name": names[i]} for i in order
+            ],
             "output": str(self.output_for(setting)) if self.path else None,
             "command": setting.command(self.path, self.output_for(setting)) if self.path else None,
         }

@@ -15,6 +15,14 @@ from .result import QuantizeResult
 from .settings import MAX_PALETTE, QuantizeSettings, check_palette
 
 __all__ = [
-    "MAX_PALETTE", "QuantizeResult", "QuantizeSettings", "Report", "apply_palette", "check_palette",
-    "color_histogram", "fit_palette", "fit_shared_palette", "quantize_image",
+    "MAX_PALETTE",
+    "QuantizeResult",
+    "QuantizeSettings",
+    "Report",
+    "apply_palette",
+    "check_palette",
+    "color_histogram",
+    "fit_palette",
+    "fit_shared_palette",
+    "quantize_image",
 ]

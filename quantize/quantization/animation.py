@@ -10,8 +10,8 @@ frame is held; the result keeps each frame's palette indices.
 
 import math
 import time
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import PurePath
 
 import numpy as np
@@ -20,13 +20,13 @@ from .._parallel import blas_on_one_thread
 from .._validation import RandomState, check_choice, resolve_seed, settings_for_call
 from ..color.alpha import lookup_table, to_features, visible_pixels
 from ..color.histogram import ColorHistogram, count_colors, merge_histograms, unpack_colors
+from ..color.spaces import DEFAULT_SPACE
 from ..errors import InvalidParameterError, TargetNotMetError
 from ..image import Animation, LoadedImage
 from ..metrics.image import psnr, ssim
 from .colors import clustering_space, histogram_colors, image_colors, nearest_entries
 from .report import Report, raw_ratio
 from .result import compared_pixels, final_labels
-from ..color.spaces import DEFAULT_SPACE
 from .search import DEFAULT_EFFORT
 from .settings import MAX_PALETTE, QuantizeSettings, check_palette
 from .target import fitted_palette
@@ -94,19 +94,33 @@ def as_animation(animation):
     if isinstance(animation, Animation):
         return animation
     if isinstance(animation, (str, PurePath)):
-        raise InvalidParameterError(f"animation is a path ({animation}): read it with "
-                                    "quantize.files.animation.read_animation(path) first")
+        raise InvalidParameterError(
+            f"animation is a path ({animation}): read it with quantize.files.animation.read_animation(path) first"
+        )
     return Animation.from_arrays(animation)
 
 
 @blas_on_one_thread()
 def quantize_animation(
-    animation: Animation | Sequence[np.ndarray], n_colors: int = 16, *, settings: QuantizeSettings | None = None,
-    algorithm: str = "lloyd", init: str = "wu", effort: str = DEFAULT_EFFORT, random_state: RandomState = None,
-    quality: float | None = None, max_delta_e: float | None = None, colorspace: str = DEFAULT_SPACE,
-    dither: str = "none", dither_strength: float = 1.0, lock: np.ndarray | Sequence | None = None,
-    ssim: bool = False, frame_palettes: bool = False, weight: str = "pixels",
-    palette: np.ndarray | Sequence | None = None, progress: Callable[[int, int], None] | None = None,
+    animation: Animation | Sequence[np.ndarray],
+    n_colors: int = 16,
+    *,
+    settings: QuantizeSettings | None = None,
+    algorithm: str = "lloyd",
+    init: str = "wu",
+    effort: str = DEFAULT_EFFORT,
+    random_state: RandomState = None,
+    quality: float | None = None,
+    max_delta_e: float | None = None,
+    colorspace: str = DEFAULT_SPACE,
+    dither: str = "none",
+    dither_strength: float = 1.0,
+    lock: np.ndarray | Sequence | None = None,
+    ssim: bool = False,
+    frame_palettes: bool = False,
+    weight: str = "pixels",
+    palette: np.ndarray | Sequence | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AnimationResult:
     """Quantise every frame of an animation (GIF, APNG, animated WebP).
 
@@ -152,10 +166,24 @@ def quantize_animation(
       palette is what :func:`quantize.quantize_image` fits to the frames placed
       side by side (the merged histogram is theirs).
     """
-    s = settings_for_call(QuantizeSettings, settings, dict(
-        n_colors=n_colors, algorithm=algorithm, init=init, effort=effort, random_state=random_state, quality=quality,
-        max_delta_e=max_delta_e, colorspace=colorspace, dither=dither, dither_strength=dither_strength, lock=lock,
-        ssim=ssim))
+    s = settings_for_call(
+        QuantizeSettings,
+        settings,
+        dict(
+            n_colors=n_colors,
+            algorithm=algorithm,
+            init=init,
+            effort=effort,
+            random_state=random_state,
+            quality=quality,
+            max_delta_e=max_delta_e,
+            colorspace=colorspace,
+            dither=dither,
+            dither_strength=dither_strength,
+            lock=lock,
+            ssim=ssim,
+        ),
+    )
     check_choice(weight, "weight", WEIGHTS)
     if palette is not None:
         palette = check_palette(palette)
@@ -198,8 +226,10 @@ def _merged_colors(animation, space, weight, notes, step, *, opaque=False):
     """Pass 1: the merged histogram of every frame, as ImageColors, and what the
     frames' timing and alpha are.  ``opaque``: partial alpha is not clustered (a
     given palette has none)."""
-    parts, timing = [], {"durations": [], "disposals": [], "blends": [], "alpha": False, "transparent": False,
-                         "partial": False}
+    parts, timing = (
+        [],
+        {"durations": [], "disposals": [], "blends": [], "alpha": False, "transparent": False, "partial": False},
+    )
     total = 0
     for frame in animation.frames():
         flat, visible = visible_pixels(frame.pixels)
@@ -220,8 +250,9 @@ def _merged_colors(animation, space, weight, notes, step, *, opaque=False):
     timing["alpha"] = timing["transparent"] or premultiplied
     colors = unpack_colors(codes, 4 if premultiplied else 3)
     space = clustering_space(space, premultiplied, notes)
-    merged = histogram_colors(ColorHistogram.from_counts(colors, counts), space, premultiplied, None,
-                              (total, 1, colors.shape[1]))
+    merged = histogram_colors(
+        ColorHistogram.from_counts(colors, counts), space, premultiplied, None, (total, 1, colors.shape[1])
+    )
     merged.transparent = timing["transparent"]
     timing["premultiplied"], timing["space"] = premultiplied, space
     return merged, timing
@@ -248,14 +279,16 @@ def _map_frames(animation, s, shared, timing, seed, rng, notes, step):
             pixels = pixels if timing["alpha"] else np.ascontiguousarray(pixels[..., :3])
             premultiplied, space = timing["premultiplied"], timing["space"]
             flat, visible = visible_pixels(pixels)
-            colors = histogram_colors(ColorHistogram(flat if premultiplied else flat[:, :3]), space,
-                                      premultiplied, visible, pixels.shape)
+            colors = histogram_colors(
+                ColorHistogram(flat if premultiplied else flat[:, :3]), space, premultiplied, visible, pixels.shape
+            )
             if premultiplied and shared.shape[1] == 4:
                 palette, color_labels = shared, colors.nearest(to_features(shared, True))
             else:
                 palette, color_labels = shared, nearest_entries(colors, shared[:, :3], space)
-        palette, labels, delta_e, exact_psnr = final_labels(LoadedImage(pixels), colors, palette, color_labels,
-                                                            s.dither, s.dither_strength, frame_notes)
+        palette, labels, delta_e, exact_psnr = final_labels(
+            LoadedImage(pixels), colors, palette, color_labels, s.dither, s.dither_strength, frame_notes
+        )
         if shared is not None:
             shared_out = palette if shared_out is None else shared_out  # one array for every frame
             palette = shared_out
@@ -265,8 +298,16 @@ def _map_frames(animation, s, shared, timing, seed, rng, notes, step):
         frame_ssim = ssim(*compared) if s.ssim else None
         out["palettes"].append(palette)
         out["labels"].append(labels)
-        out["stats"].append({"psnr": frame_psnr, "delta_e": delta_e, "ssim": frame_ssim, "miss": miss,
-                             "pixels": labels.size, "transparent": colors.transparent})
+        out["stats"].append(
+            {
+                "psnr": frame_psnr,
+                "delta_e": delta_e,
+                "ssim": frame_ssim,
+                "miss": miss,
+                "pixels": labels.size,
+                "transparent": colors.transparent,
+            }
+        )
         step()
     if timing is not None:
         out.update({key: timing[key] for key in ("durations", "disposals", "blends")})
@@ -289,14 +330,17 @@ def _result(animation, s, frames, shared, seed, notes, start):
     channels = 4 if transparent or palettes[0].shape[1] == 4 else 3
     finite = frame_psnr[np.isfinite(frame_psnr)]
     frame_stats = {
-        "psnr": {"mean": float(finite.mean()) if finite.size else None,
-                 "worst": float(frame_psnr.min()) if finite.size else None},
+        "psnr": {
+            "mean": float(finite.mean()) if finite.size else None,
+            "worst": float(frame_psnr.min()) if finite.size else None,
+        },
         "delta_e": {"mean": float(frame_delta_e.mean()), "worst": float(frame_delta_e.max())},
     }
     ssims = [f["ssim"] for f in stats if f["ssim"] is not None]
     report = Report(
         input=str(animation.path) if animation.path is not None else None,
-        width=width, height=height,
+        width=width,
+        height=height,
         colors_requested=s.n_colors,
         colors_used=max(len(p) for p in palettes),
         psnr=float("inf") if overall_mse == 0 else float(10 * math.log10(255.0**2 / overall_mse)),
@@ -304,14 +348,31 @@ def _result(animation, s, frames, shared, seed, notes, start):
         input_bytes=animation.file_bytes,
         raw_ratio=raw_ratio(width, height * len(stats), channels, entries) if entries <= MAX_PALETTE else None,
         seconds=animation.seconds + time.perf_counter() - start,
-        seed=seed, algorithm=s.algorithm, init=s.init, effort=s.effort,
-        frames=len(stats), transparent=transparent, colorspace=s.colorspace,
+        seed=seed,
+        algorithm=s.algorithm,
+        init=s.init,
+        effort=s.effort,
+        frames=len(stats),
+        transparent=transparent,
+        colorspace=s.colorspace,
         delta_e=float(frame_delta_e @ pixels / pixels.sum()),
         delta_e_p95=float(max(f["delta_e"][1] for f in stats)),
-        notes=notes, frame_stats=frame_stats,
+        notes=notes,
+        frame_stats=frame_stats,
     )
     if not shared:
         report.notes.insert(0, f"one palette per frame (up to {report.colors_used} colours)")
-    return AnimationResult(palettes, frames["labels"], list(frames["durations"]), animation.loop,
-                           list(frames["disposals"]), list(frames["blends"]), frame_psnr, frame_delta_e, report,
-                           shared=shared, transparent=transparent, source_format=animation.format)
+    return AnimationResult(
+        palettes,
+        frames["labels"],
+        list(frames["durations"]),
+        animation.loop,
+        list(frames["disposals"]),
+        list(frames["blends"]),
+        frame_psnr,
+        frame_delta_e,
+        report,
+        shared=shared,
+        transparent=transparent,
+        source_format=animation.format,
+    )

@@ -19,8 +19,8 @@ from ..color.spaces import DEFAULT_SPACE, from_space, to_space
 from ..errors import InvalidParameterError, TargetNotMetError
 from ..image import ImageLike, as_loaded
 from .colors import histogram_colors, image_colors, nearest_entries, palette_for, pixel_labels
-from .result import QuantizeResult, build_result, final_labels
 from .levels import Levels
+from .result import QuantizeResult, build_result, final_labels
 from .search import DEFAULT_EFFORT, cluster_colors
 from .settings import MAX_PALETTE, QuantizeSettings, check_histogram, check_palette
 from .target import fitted_palette
@@ -28,8 +28,14 @@ from .target import fitted_palette
 
 @blas_on_one_thread()
 def fit_palette(
-    image: ImageLike, n_colors: int = 16, *, algorithm: str = "lloyd", init: str = "wu", effort: str = DEFAULT_EFFORT,
-    colorspace: str = DEFAULT_SPACE, random_state: RandomState = None,
+    image: ImageLike,
+    n_colors: int = 16,
+    *,
+    algorithm: str = "lloyd",
+    init: str = "wu",
+    effort: str = DEFAULT_EFFORT,
+    colorspace: str = DEFAULT_SPACE,
+    random_state: RandomState = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The quantisation alone: a palette and the label of every pixel, nothing more.
 
@@ -48,21 +54,37 @@ def fit_palette(
     palette : (n, 3) or (n, 4) ndarray of uint8
     labels : (H, W) ndarray of int16 (int32 above 32767 colours), -1 where fully transparent
     """
-    s = QuantizeSettings(n_colors=n_colors, algorithm=algorithm, init=init, effort=effort, colorspace=colorspace,
-                         random_state=random_state)
+    s = QuantizeSettings(
+        n_colors=n_colors,
+        algorithm=algorithm,
+        init=init,
+        effort=effort,
+        colorspace=colorspace,
+        random_state=random_state,
+    )
     colors = image_colors(as_loaded(image).pixels, s.colorspace)
-    palette, color_labels = palette_for(colors, s.n_colors, s.search, rng=check_random_state(s.random_state),
-                                        notes=[])
+    palette, color_labels = palette_for(colors, s.n_colors, s.search, rng=check_random_state(s.random_state), notes=[])
     return pixel_labels(colors, palette, color_labels)
 
 
 @blas_on_one_thread()
 def quantize_image(
-    image: ImageLike, n_colors: int = 16, *, settings: QuantizeSettings | None = None,
-    algorithm: str = "lloyd", init: str = "wu", effort: str = DEFAULT_EFFORT, random_state: RandomState = None,
-    quality: float | None = None, max_delta_e: float | None = None, colorspace: str = DEFAULT_SPACE,
-    dither: str = "none", dither_strength: float = 1.0, lock: np.ndarray | Sequence | None = None,
-    ssim: bool = False, progress: Callable[[int, int], None] | None = None,
+    image: ImageLike,
+    n_colors: int = 16,
+    *,
+    settings: QuantizeSettings | None = None,
+    algorithm: str = "lloyd",
+    init: str = "wu",
+    effort: str = DEFAULT_EFFORT,
+    random_state: RandomState = None,
+    quality: float | None = None,
+    max_delta_e: float | None = None,
+    colorspace: str = DEFAULT_SPACE,
+    dither: str = "none",
+    dither_strength: float = 1.0,
+    lock: np.ndarray | Sequence | None = None,
+    ssim: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> QuantizeResult:
     """Reduce an image to at most ``n_colors`` colours with weighted k-means.
 
@@ -151,7 +173,24 @@ def quantize_image(
     - The input (file or array) is not modified.
     - The same input, parameters and integer ``random_state`` give the identical result.
     """
-    s = settings_for_call(QuantizeSettings, settings, dict(n_colors=n_colors, algorithm=algorithm, init=init, effort=effort, random_state=random_state, quality=quality, max_delta_e=max_delta_e, colorspace=colorspace, dither=dither, dither_strength=dither_strength, lock=lock, ssim=ssim))
+    s = settings_for_call(
+        QuantizeSettings,
+        settings,
+        dict(
+            n_colors=n_colors,
+            algorithm=algorithm,
+            init=init,
+            effort=effort,
+            random_state=random_state,
+            quality=quality,
+            max_delta_e=max_delta_e,
+            colorspace=colorspace,
+            dither=dither,
+            dither_strength=dither_strength,
+            lock=lock,
+            ssim=ssim,
+        ),
+    )
     seed, rng = resolve_seed(s.random_state)
     loaded = as_loaded(image)
     start = time.perf_counter()  # loading is timed by load_image
@@ -160,14 +199,28 @@ def quantize_image(
     if s.lock is not None and colors.premultiplied:
         raise InvalidParameterError("locked colours need an image without partly transparent pixels")
     palette, color_labels, miss = fitted_palette(colors, s, seed=seed, rng=rng, notes=notes, progress=progress)
-    palette, labels, delta_e, exact_psnr = final_labels(loaded, colors, palette, color_labels, s.dither,
-                                                        s.dither_strength, notes)
+    palette, labels, delta_e, exact_psnr = final_labels(
+        loaded, colors, palette, color_labels, s.dither, s.dither_strength, notes
+    )
     if miss is not None:
         notes.append(f"target not met: {miss[0]}")
-    result = build_result(loaded, palette, labels, start, with_ssim=s.ssim, exact_psnr=exact_psnr,
-                          colors_requested=s.n_colors, seed=seed, notes=notes, colorspace=colors.space,
-                          delta_e=delta_e[0], delta_e_p95=delta_e[1], algorithm=s.algorithm,
-                          init=s.init, effort=s.effort)
+    result = build_result(
+        loaded,
+        palette,
+        labels,
+        start,
+        with_ssim=s.ssim,
+        exact_psnr=exact_psnr,
+        colors_requested=s.n_colors,
+        seed=seed,
+        notes=notes,
+        colorspace=colors.space,
+        delta_e=delta_e[0],
+        delta_e_p95=delta_e[1],
+        algorithm=s.algorithm,
+        init=s.init,
+        effort=s.effort,
+    )
     if miss is not None:
         raise TargetNotMetError(miss[0], miss[1], result)
     return result
@@ -191,8 +244,14 @@ def color_histogram(image: ImageLike) -> tuple[np.ndarray, np.ndarray]:
 
 @blas_on_one_thread()
 def fit_shared_palette(
-    histograms: Iterable[tuple[np.ndarray, np.ndarray]], n_colors: int = 16, *, algorithm: str = "lloyd",
-    init: str = "wu", effort: str = DEFAULT_EFFORT, colorspace: str = DEFAULT_SPACE, random_state: RandomState = None,
+    histograms: Iterable[tuple[np.ndarray, np.ndarray]],
+    n_colors: int = 16,
+    *,
+    algorithm: str = "lloyd",
+    init: str = "wu",
+    effort: str = DEFAULT_EFFORT,
+    colorspace: str = DEFAULT_SPACE,
+    random_state: RandomState = None,
 ) -> np.ndarray:
     """One RGB palette for several images, from their :func:`color_histogram`.
 
@@ -210,8 +269,14 @@ def fit_shared_palette(
     At most ``n_colors`` distinct entries; the same histograms, parameters and integer
     ``random_state`` give the same palette.
     """
-    s = QuantizeSettings(n_colors=n_colors, algorithm=algorithm, init=init, effort=effort, colorspace=colorspace,
-                         random_state=random_state)
+    s = QuantizeSettings(
+        n_colors=n_colors,
+        algorithm=algorithm,
+        init=init,
+        effort=effort,
+        colorspace=colorspace,
+        random_state=random_state,
+    )
     check_int(s.n_colors, "n_colors", high=MAX_PALETTE)
     rng = check_random_state(s.random_state)
     checked = list(map(check_histogram, histograms))
@@ -233,8 +298,13 @@ def fit_shared_palette(
 
 @blas_on_one_thread()
 def apply_palette(
-    image: ImageLike, palette: np.ndarray | Sequence, *, colorspace: str = DEFAULT_SPACE, dither: str = "none",
-    dither_strength: float = 1.0, ssim: bool = False,
+    image: ImageLike,
+    palette: np.ndarray | Sequence,
+    *,
+    colorspace: str = DEFAULT_SPACE,
+    dither: str = "none",
+    dither_strength: float = 1.0,
+    ssim: bool = False,
 ) -> QuantizeResult:
     """Map every pixel to the nearest colour of a given RGB palette.
 
@@ -276,6 +346,18 @@ def apply_palette(
     color_labels = nearest_entries(colors, palette, s.colorspace)
     # PSNR from the pixels: partly transparent ones become opaque, which the colours do not show
     _, labels, delta_e, _ = final_labels(loaded, colors, palette, color_labels, s.dither, s.dither_strength, notes)
-    return build_result(loaded, palette, labels, start, with_ssim=s.ssim,
-                        colors_requested=len(palette), seed=None, algorithm="palette", init="none",
-                        notes=notes, colorspace=s.colorspace, delta_e=delta_e[0], delta_e_p95=delta_e[1])
+    return build_result(
+        loaded,
+        palette,
+        labels,
+        start,
+        with_ssim=s.ssim,
+        colors_requested=len(palette),
+        seed=None,
+        algorithm="palette",
+        init="none",
+        notes=notes,
+        colorspace=s.colorspace,
+        delta_e=delta_e[0],
+        delta_e_p95=delta_e[1],
+    )

@@ -26,7 +26,6 @@ from .colors import color_delta_e, color_psnr, image_colors, palette_for, square
 from .search import DEFAULT_EFFORT
 from .settings import JND_DELTA_E, MAX_PALETTE, QuantizeSettings
 
-
 #: Columns of the table, in order.
 COLUMNS = ("k", "inertia", "psnr", "delta_e", "silhouette", "davies_bouldin")
 
@@ -114,43 +113,73 @@ class KSuggestion:
 
     def to_dict(self):
         rows = [
-            {column: (None if np.isinf(v) else float(v)) if column != "k" else int(v)
-             for column, v in zip(COLUMNS, values)}
+            {
+                column: (None if np.isinf(v) else float(v)) if column != "k" else int(v)
+                for column, v in zip(COLUMNS, values)
+            }
             for values in zip(*(self.table[c] for c in COLUMNS))
         ]
-        return {"input": self.input, "recommended": self.recommended, "under_delta_e": self.under_delta_e,
-                "delta_e_knee": self.delta_e_knee, "max_delta_e": self.max_delta_e,
-                "elbow": self.elbow, "best_silhouette": self.best_silhouette,
-                "seed": self.seed, "colorspace": self.colorspace, "silhouette_sample": self.sample_size,
-                "seconds": round(self.seconds, 3), "table": rows}
+        return {
+            "input": self.input,
+            "recommended": self.recommended,
+            "under_delta_e": self.under_delta_e,
+            "delta_e_knee": self.delta_e_knee,
+            "max_delta_e": self.max_delta_e,
+            "elbow": self.elbow,
+            "best_silhouette": self.best_silhouette,
+            "seed": self.seed,
+            "colorspace": self.colorspace,
+            "silhouette_sample": self.sample_size,
+            "seconds": round(self.seconds, 3),
+            "table": rows,
+        }
 
     def to_text(self):
         lines = ["    k       inertia   PSNR dB  mean ΔE00  silhouette  Davies-Bouldin"]
         for values in zip(*(self.table[c] for c in COLUMNS)):
             k, inertia, psnr, delta_e, silhouette, davies_bouldin = values
-            marks = ("  <- recommended" if k == self.recommended else "") + (
-                "  <- elbow" if k == self.elbow else "") + ("  <- best silhouette" if k == self.best_silhouette else "")
-            lines.append(f"  {int(k):3d}  {inertia:12.4g}  {psnr:8.2f}  {delta_e:9.2f}  {silhouette:10.3f}"
-                         f"  {davies_bouldin:14.3f}{marks}")
+            marks = (
+                ("  <- recommended" if k == self.recommended else "")
+                + ("  <- elbow" if k == self.elbow else "")
+                + ("  <- best silhouette" if k == self.best_silhouette else "")
+            )
+            lines.append(
+                f"  {int(k):3d}  {inertia:12.4g}  {psnr:8.2f}  {delta_e:9.2f}  {silhouette:10.3f}"
+                f"  {davies_bouldin:14.3f}{marks}"
+            )
         if self.under_delta_e is not None:
-            lines.append(f"recommended: k = {self.recommended}, the fewest colours with mean ΔE00 <= "
-                         f"{self.max_delta_e:g}")
+            lines.append(
+                f"recommended: k = {self.recommended}, the fewest colours with mean ΔE00 <= {self.max_delta_e:g}"
+            )
         else:
-            lines.append(f"recommended: k = {self.recommended}, the knee of the ΔE00 curve (no k up to "
-                         f"{int(self.table['k'][-1])} has mean ΔE00 <= {self.max_delta_e:g}: try a larger --k-max, "
-                         f"or compress --max-delta-e {self.max_delta_e:g})")
+            lines.append(
+                f"recommended: k = {self.recommended}, the knee of the ΔE00 curve (no k up to "
+                f"{int(self.table['k'][-1])} has mean ΔE00 <= {self.max_delta_e:g}: try a larger --k-max, "
+                f"or compress --max-delta-e {self.max_delta_e:g})"
+            )
         lines.append(f"elbow of the inertia curve (Kneedle on log inertia): k = {self.elbow}")
-        lines.append(f"best silhouette ({self.sample_size} sampled pixels; it measures how separate the "
-                     f"clusters are, not the image's quality): k = {self.best_silhouette}")
+        lines.append(
+            f"best silhouette ({self.sample_size} sampled pixels; it measures how separate the "
+            f"clusters are, not the image's quality): k = {self.best_silhouette}"
+        )
         lines.append(f"{self.seconds:.2f} s, seed {self.seed}, clustered in {self.colorspace}")
         return "\n".join(lines)
 
 
 @blas_on_one_thread()
 def suggest_k(
-    image: ImageLike, *, k_min: int = 2, k_max: int = 32, max_delta_e: float = JND_DELTA_E, sample_size: int = 2000,
-    settings: QuantizeSettings | None = None, algorithm: str = "lloyd", init: str = "wu",
-    effort: str = DEFAULT_EFFORT, colorspace: str = DEFAULT_SPACE, random_state: RandomState = None,
+    image: ImageLike,
+    *,
+    k_min: int = 2,
+    k_max: int = 32,
+    max_delta_e: float = JND_DELTA_E,
+    sample_size: int = 2000,
+    settings: QuantizeSettings | None = None,
+    algorithm: str = "lloyd",
+    init: str = "wu",
+    effort: str = DEFAULT_EFFORT,
+    colorspace: str = DEFAULT_SPACE,
+    random_state: RandomState = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> KSuggestion:
     """Fit every k in [k_min, k_max] and tabulate inertia, PSNR, mean CIEDE2000,
@@ -194,8 +223,11 @@ def suggest_k(
     k_max = check_int(k_max, "k_max", low=k_min, high=MAX_PALETTE)
     max_delta_e = check_float(max_delta_e, "max_delta_e", low=0.0)
     sample_size = check_int(sample_size, "sample_size", low=10)
-    s = settings_for_call(QuantizeSettings, settings, dict(
-        algorithm=algorithm, init=init, effort=effort, colorspace=colorspace, random_state=random_state))
+    s = settings_for_call(
+        QuantizeSettings,
+        settings,
+        dict(algorithm=algorithm, init=init, effort=effort, colorspace=colorspace, random_state=random_state),
+    )
     seed, rng = resolve_seed(s.random_state)
     loaded = as_loaded(image)
     start = time.perf_counter()
@@ -204,12 +236,14 @@ def suggest_k(
     ks = [k for k in range(k_min, k_max + 1) if k <= len(colors.histogram)]
     if not ks:
         raise InvalidParameterError(
-            f"the image has {len(colors.histogram)} distinct colours: no k in {k_min}..{k_max} to compare")
+            f"the image has {len(colors.histogram)} distinct colours: no k in {k_min}..{k_max} to compare"
+        )
     splits = None
     if s.init == "wu":  # one pass of nested boxes for every k (and the elbow's reference)
         splits = colors.levels.splits(visible_colors(colors, ks[-1]))
-    silhouette = SilhouetteSample(colors.features, sample_weight=counts, sample_size=sample_size,
-                                  random_state=seed if seed is not None else 0)
+    silhouette = SilhouetteSample(
+        colors.features, sample_weight=counts, sample_size=sample_size, random_state=seed if seed is not None else 0
+    )
 
     def fit(k):
         # A fresh stream from the seed for every k, as quantize_image(image, k) draws.
@@ -219,14 +253,16 @@ def suggest_k(
     for done, k in enumerate(ks, 1):
         palette, labels = fit(k)
         sse = squared_error(colors, palette, labels)
-        rows.append((
-            k,
-            sse,
-            color_psnr(colors, palette, labels, sse),
-            color_delta_e(colors, palette, labels, p95=False)[0],
-            silhouette.score(labels),
-            davies_bouldin_score(colors.features, labels, sample_weight=counts),
-        ))
+        rows.append(
+            (
+                k,
+                sse,
+                color_psnr(colors, palette, labels, sse),
+                color_delta_e(colors, palette, labels, p95=False)[0],
+                silhouette.score(labels),
+                davies_bouldin_score(colors.features, labels, sample_weight=counts),
+            )
+        )
         if progress is not None:
             progress(done, len(ks))
     table = {column: np.array(values) for column, values in zip(COLUMNS, zip(*rows))}

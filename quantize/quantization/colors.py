@@ -15,9 +15,9 @@ from ..color.histogram import ColorHistogram
 from ..color.spaces import from_space, lab_to_din99o, srgb_to_lab, to_space
 from ..errors import FewDistinctPointsWarning
 from ..metrics.image import mean_and_p95
-from .settings import MAX_PALETTE
 from .levels import Levels
 from .search import cluster_colors
+from .settings import MAX_PALETTE
 
 
 @dataclass
@@ -92,8 +92,9 @@ def histogram_colors(histogram, space, premultiplied, visible, shape):
         features = lab if space == "lab" else lab_to_din99o(lab).astype(np.float32)
     else:
         features = rgb_features if space == "rgb" else to_space(histogram.colors, space)
-    colors = ImageColors(histogram, features, premultiplied, visible, shape, space, rgb_features,
-                         transparent=visible is not None)
+    colors = ImageColors(
+        histogram, features, premultiplied, visible, shape, space, rgb_features, transparent=visible is not None
+    )
     if lab is not None:
         colors.lab = lab
     return colors
@@ -101,15 +102,17 @@ def histogram_colors(histogram, space, premultiplied, visible, shape):
 
 def palette_for(colors, n_colors, how, *, rng, notes, lock=None, splits=None):
     """Palette entries (RGB, or RGBA when premultiplied) and the entry of each distinct
-    colour: its nearest *rounded* entry, as the :class:`~.search.Search` ``how`` finds them.  Entries nobody uses are dropped (two centres
-    can round to the same colour), except locked ones, which come first and stay exact.
+    colour: its nearest *rounded* entry, as the :class:`~.search.Search` ``how`` finds
+    them.  Entries nobody uses are dropped (two centres can round to the same colour),
+    except locked ones, which come first and stay exact.
     ``splits`` shares Wu's boxes between several k of one image."""
     histogram, features = colors.histogram, colors.features
     if lock is not None and len(lock):
         # the same search as without a lock, its first centres fixed on the locked colours
-        centers = cluster_colors(colors.levels, max(n_colors, len(lock)), how, rng=rng,
-                                 locked=to_space(lock, colors.space))
-        palette = np.vstack([lock, from_space(centers[len(lock):], colors.space)])
+        centers = cluster_colors(
+            colors.levels, max(n_colors, len(lock)), how, rng=rng, locked=to_space(lock, colors.space)
+        )
+        palette = np.vstack([lock, from_space(centers[len(lock) :], colors.space)])
         color_labels = colors.nearest(to_space(palette, colors.space))
         keep = np.bincount(color_labels, minlength=len(palette)) > 0
         keep[: len(lock)] = True
@@ -117,13 +120,16 @@ def palette_for(colors, n_colors, how, *, rng, notes, lock=None, splits=None):
     k = visible_colors(colors, n_colors, notes)
     if len(histogram) <= k:
         if len(histogram) < k:
-            message = f"the image has only {len(histogram)} distinct colours, fewer than n_colors={k}; all are kept exactly"
+            message = (
+                f"the image has only {len(histogram)} distinct colours, fewer than n_colors={k}; all are kept exactly"
+            )
             warnings.warn(message, FewDistinctPointsWarning, stacklevel=4)
             notes.append(message)
         centers = features
     else:
-        centers = cluster_colors(colors.levels, k, how, rng=rng, splits=splits,
-                                 rounded=lambda centers: colors.entries(centers)[1])
+        centers = cluster_colors(
+            colors.levels, k, how, rng=rng, splits=splits, rounded=lambda centers: colors.entries(centers)[1]
+        )
     palette, palette_features = colors.entries(centers)
     color_labels = colors.nearest(palette_features)
     used = np.bincount(color_labels, minlength=len(palette)) > 0
@@ -158,8 +164,7 @@ def spread_labels(histogram, visible, shape, color_labels):
 def color_index(colors):
     """(H, W) int32: each pixel's row of the histogram, -1 where not visible."""
     distinct = np.arange(len(colors.features), dtype=np.int32)
-    return np.ascontiguousarray(spread_labels(colors.histogram, colors.visible, colors.shape, distinct),
-                                dtype=np.int32)
+    return np.ascontiguousarray(spread_labels(colors.histogram, colors.visible, colors.shape, distinct), dtype=np.int32)
 
 
 def pixel_labels(colors, palette, color_labels, *, labels=None):

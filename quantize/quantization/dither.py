@@ -90,8 +90,7 @@ def dither(colors, palette, color_labels, index, labels, *, method, strength=1.0
     threads = get_num_threads()
     if method == "ordered":
         threshold = np.ascontiguousarray(strength * spread * bayer_matrix())
-        return dithering.ordered(index, features, sorted_entries, threshold, np.asarray(_GREY[colors.space]),
-                                 threads)
+        return dithering.ordered(index, features, sorted_entries, threshold, np.asarray(_GREY[colors.space]), threads)
     jnd = _JND[colors.space]
     both = np.concatenate([features, entries.astype(np.float32)])
     low, high = both.min(axis=0).astype(np.float64), both.max(axis=0).astype(np.float64)
@@ -107,14 +106,29 @@ def dither(colors, palette, color_labels, index, labels, *, method, strength=1.0
     plain_error = float(counts @ own_sq / max(counts.sum(), 1))
     fence = (np.sqrt(own_sq) + _REACH * gaps[color_labels]) ** 2
     return dithering.floyd_steinberg(
-        index, features, sorted_entries, labels, weight, low - _OVERSHOOT * span, high + _OVERSHOOT * span,
-        fence, strength * _LEVEL, (jnd / 3) ** 2, max(2.4 * plain_error, (2 * jnd) ** 2), threads)
+        index,
+        features,
+        sorted_entries,
+        labels,
+        weight,
+        low - _OVERSHOOT * span,
+        high + _OVERSHOOT * span,
+        fence,
+        strength * _LEVEL,
+        (jnd / 3) ** 2,
+        max(2.4 * plain_error, (2 * jnd) ** 2),
+        threads,
+    )
 
 
 def pixel_squared_error(colors, palette, index, labels):
     """Sum over the pixels of the squared error of their entries (in what PSNR
     compares: RGB, 0..255), row by row in order (the same whatever the threads)."""
     rows = kernel("quantization._dither").row_squared_errors(
-        index, np.ascontiguousarray(colors.rgb_features[:, :3]), np.ascontiguousarray(to_features(palette[:, :3], False)),
-        np.ascontiguousarray(labels, dtype=np.int16), get_num_threads())
+        index,
+        np.ascontiguousarray(colors.rgb_features[:, :3]),
+        np.ascontiguousarray(to_features(palette[:, :3], False)),
+        np.ascontiguousarray(labels, dtype=np.int16),
+        get_num_threads(),
+    )
     return float(rows.sum())

@@ -181,8 +181,7 @@ class Levels:
             parent = np.empty(len(fine), dtype=np.intp)
             parent[fine.bins] = coarse.bins
         reach = np.sqrt(row_norms_sq(fine.X.astype(np.float64) - coarse.X[parent]))
-        return Assignment(assignment.labels[parent], assignment.upper[parent] + reach,
-                          assignment.lower[parent] - reach)
+        return Assignment(assignment.labels[parent], assignment.upper[parent] + reach, assignment.lower[parent] - reach)
 
     def objective(self, centers):
         """Weighted sum of squared distances of the distinct colours to their

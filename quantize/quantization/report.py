@@ -3,12 +3,33 @@
 import math
 from dataclasses import asdict, dataclass, field
 
-
 #: Keys of the JSON report, in order (``quantize compress --json``).
 JSON_KEYS = (
-    "input", "output", "width", "height", "colors_requested", "colors_used", "psnr", "ssim",
-    "delta_e", "delta_e_p95", "input_bytes", "output_bytes", "compression_ratio", "bits_per_pixel", "raw_ratio",
-    "seconds", "seed", "algorithm", "init", "effort", "colorspace", "frames", "frame_stats", "transparent", "notes",
+    "input",
+    "output",
+    "width",
+    "height",
+    "colors_requested",
+    "colors_used",
+    "psnr",
+    "ssim",
+    "delta_e",
+    "delta_e_p95",
+    "input_bytes",
+    "output_bytes",
+    "compression_ratio",
+    "bits_per_pixel",
+    "raw_ratio",
+    "seconds",
+    "seed",
+    "algorithm",
+    "init",
+    "effort",
+    "colorspace",
+    "frames",
+    "frame_stats",
+    "transparent",
+    "notes",
 )
 
 
@@ -97,10 +118,15 @@ class Report:
         lines.append(f"  {quality}")
         if self.frame_stats is not None:
             per_frame, delta_e = self.frame_stats["psnr"], self.frame_stats["delta_e"]
-            psnr_text = ("every frame identical" if per_frame["mean"] is None
-                         else f"PSNR mean {per_frame['mean']:.2f} dB, worst {per_frame['worst']:.2f} dB")
-            lines.append(f"  {self.frames} frames: {psnr_text}; ΔE2000 mean {delta_e['mean']:.2f}, "
-                         f"worst frame {delta_e['worst']:.2f}")
+            psnr_text = (
+                "every frame identical"
+                if per_frame["mean"] is None
+                else f"PSNR mean {per_frame['mean']:.2f} dB, worst {per_frame['worst']:.2f} dB"
+            )
+            lines.append(
+                f"  {self.frames} frames: {psnr_text}; ΔE2000 mean {delta_e['mean']:.2f}, "
+                f"worst frame {delta_e['worst']:.2f}"
+            )
         ratio = self.compression_ratio
         if ratio is not None:
             sizes = f"  {self.input_bytes:,} B -> {self.output_bytes:,} B"

@@ -13,8 +13,8 @@ from ..color.difference import ciede2000_rows
 from ..color.spaces import srgb_to_lab
 from ..metrics.image import mean_and_p95, psnr, ssim
 from .colors import color_delta_e, color_index, color_psnr, pixel_labels
-from .dither import pixel_squared_error
 from .dither import dither as dither_labels
+from .dither import pixel_squared_error
 from .report import Report, raw_ratio
 
 
@@ -107,10 +107,15 @@ def final_labels(loaded, colors, palette, color_labels, dither, strength, notes)
     exact_psnr = color_psnr(colors, palette, color_labels, sse=pixel_squared_error(colors, palette, index, labels))
     rows = sample_rows(labels.size)
     rows = rows[labels.reshape(-1)[rows] >= 0]  # the visible ones among them
-    differences = ciede2000_rows(colors.lab[index.reshape(-1)[rows]], srgb_to_lab(palette[:, :3], np.float32),
-                                 labels.reshape(-1)[rows], dtype=np.float32)
-    notes.append(f"{dither} dithering at strength {strength:g}; CIEDE2000 measured on "
-                 f"up to {DELTA_E_SAMPLE:,} sampled pixels")
+    differences = ciede2000_rows(
+        colors.lab[index.reshape(-1)[rows]],
+        srgb_to_lab(palette[:, :3], np.float32),
+        labels.reshape(-1)[rows],
+        dtype=np.float32,
+    )
+    notes.append(
+        f"{dither} dithering at strength {strength:g}; CIEDE2000 measured on up to {DELTA_E_SAMPLE:,} sampled pixels"
+    )
     return pixel_labels(colors, palette, color_labels, labels=labels)[0], labels, mean_and_p95(differences), exact_psnr
 
 

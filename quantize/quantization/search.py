@@ -42,7 +42,6 @@ from ..cluster.kmeans import KMeans
 from ..cluster.lloyd import lloyd as lloyd_steps
 from ..cluster.seeding import initial_centers
 
-
 EFFORTS = ("fast", "normal", "thorough")
 DEFAULT_EFFORT = "normal"
 #: Most Lloyd steps on each finer binned level and on the exact colours, by effort:
@@ -67,8 +66,15 @@ def lloyd(levels, points, centers, *, max_iter, tol_abs, start=None, fixed=0):
     Returns the centres and the points' assignment to them (kept by ``levels`` when
     the points are its exact colours, for the final labels)."""
     X = points.X
-    centers, assignment, _ = lloyd_steps(X, points.w.astype(X.dtype), centers.astype(X.dtype), max_iter=max_iter,
-                                         tol_abs=tol_abs, start=start, fixed=fixed)
+    centers, assignment, _ = lloyd_steps(
+        X,
+        points.w.astype(X.dtype),
+        centers.astype(X.dtype),
+        max_iter=max_iter,
+        tol_abs=tol_abs,
+        start=start,
+        fixed=fixed,
+    )
     if points is levels.exact:
         levels.keep(centers, assignment)
     return centers, assignment
@@ -109,8 +115,14 @@ def _first_stage(levels, plan, centers, *, algorithm, rng, tol_abs, fixed=0):
     has no fixed centres: with ``fixed`` ones, the Lloyd steps run instead."""
     if algorithm == "minibatch" and not fixed:
         where = plan[-1] if plan else levels.exact
-        model = KMeans(len(centers), init=centers, algorithm="minibatch", polish_iter=_COARSE_ITER,
-                       init_size=len(where), random_state=rng)
+        model = KMeans(
+            len(centers),
+            init=centers,
+            algorithm="minibatch",
+            polish_iter=_COARSE_ITER,
+            init_size=len(where),
+            random_state=rng,
+        )
         return model.fit(where.X, sample_weight=where.w).cluster_centers_, None
     if not plan:
         return centers, None
@@ -128,8 +140,7 @@ def _finer_stages(levels, finer, first, *, coarse=None, fine_steps, exact_steps,
             break
         start = None if assignment is None else levels.carried(coarse, assignment, level)
         steps = fine_steps if level is not levels.exact else exact_steps
-        centers, assignment = lloyd(levels, level, centers, max_iter=steps, tol_abs=tol_abs, start=start,
-                                    fixed=fixed)
+        centers, assignment = lloyd(levels, level, centers, max_iter=steps, tol_abs=tol_abs, start=start, fixed=fixed)
         coarse = level
     return centers
 
@@ -145,12 +156,21 @@ def _refined(levels, centers, *, effort, algorithm, rng, tol_abs, first=None, fi
     fine_steps, exact_steps = STEPS[effort]
     # mini-batch ran on the finest bins already; with no bins, the colours converge
     finer = plan[1:] if algorithm == "lloyd" or fixed else []
-    return _finer_stages(levels, finer, first, coarse=plan[0] if plan else None, fine_steps=fine_steps,
-                         exact_steps=exact_steps if plan else _COARSE_ITER, tol_abs=tol_abs, fixed=fixed)
+    return _finer_stages(
+        levels,
+        finer,
+        first,
+        coarse=plan[0] if plan else None,
+        fine_steps=fine_steps,
+        exact_steps=exact_steps if plan else _COARSE_ITER,
+        tol_abs=tol_abs,
+        fixed=fixed,
+    )
 
 
-def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None, splits=None, rounded=None,
-           locked=None):
+def search(
+    levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rng=None, splits=None, rounded=None, locked=None
+):
     """k centres for the levels' points (fewer only when there are fewer distinct
     points), in the levels' centred coordinates (add ``levels.offset``).
 
@@ -194,21 +214,30 @@ def search(levels, k, *, init="wu", algorithm="lloyd", effort=DEFAULT_EFFORT, rn
     # run of it serves both.  (Mini-batch draws anew for each, from the one stream.)
     first = None
     if algorithm == "lloyd" or fixed:
-        first = _first_stage(levels, levels.plan(k), start, algorithm=algorithm, rng=rng, tol_abs=tol_abs,
-                             fixed=fixed)
-    candidates = [_refined(levels, start, effort=level, algorithm=algorithm, rng=rng, tol_abs=tol_abs, first=first,
-                           fixed=fixed) for level in ("fast", "normal")]
+        first = _first_stage(levels, levels.plan(k), start, algorithm=algorithm, rng=rng, tol_abs=tol_abs, fixed=fixed)
+    candidates = [
+        _refined(levels, start, effort=level, algorithm=algorithm, rng=rng, tol_abs=tol_abs, first=first, fixed=fixed)
+        for level in ("fast", "normal")
+    ]
     n_restarts = next(n for limit, n in _RESTARTS if limit is None or k <= limit)
     for stream in rng.spawn(n_restarts):
         restart = start_centers(levels, k, init="k-means++", rng=stream, locked=locked)
-        candidates.append(_refined(levels, restart, effort="normal", algorithm=algorithm, rng=stream,
-                                   tol_abs=tol_abs, fixed=fixed))
+        candidates.append(
+            _refined(levels, restart, effort="normal", algorithm=algorithm, rng=stream, tol_abs=tol_abs, fixed=fixed)
+        )
     scores = [score(centers) for centers in candidates]
     best = candidates[int(np.argmin(scores))]
     if algorithm != "minibatch" or fixed:  # the best, further: more steps on the finer levels and the colours
         fine_steps, exact_steps = STEPS["thorough"]
-        further = _finer_stages(levels, levels.plan(k)[1:], (best, None), fine_steps=fine_steps,
-                                exact_steps=exact_steps, tol_abs=tol_abs, fixed=fixed)
+        further = _finer_stages(
+            levels,
+            levels.plan(k)[1:],
+            (best, None),
+            fine_steps=fine_steps,
+            exact_steps=exact_steps,
+            tol_abs=tol_abs,
+            fixed=fixed,
+        )
         candidates.append(further)
         scores.append(score(further))
     return candidates[int(np.argmin(scores))]
@@ -237,5 +266,17 @@ def cluster_colors(levels, k, how=Search(), *, rng=None, splits=None, rounded=No
     """
     if locked is not None:
         locked = (locked - levels.offset).astype(np.float32)
-    return search(levels, k, init=how.init, algorithm=how.algorithm, effort=how.effort, rng=rng, splits=splits,
-                  rounded=rounded, locked=locked) + levels.offset
+    return (
+        search(
+            levels,
+            k,
+            init=how.init,
+            algorithm=how.algorithm,
+            effort=how.effort,
+            rng=rng,
+            splits=splits,
+            rounded=rounded,
+            locked=locked,
+        )
+        + levels.offset
+    )

@@ -39,10 +39,14 @@ def check_histogram(histogram):
         raise InvalidParameterError(f"a histogram is a (colors, counts) pair: {e}") from e
     if colors.ndim != 2 or colors.shape[1] != 3 or counts.shape != (len(colors),):
         raise InvalidParameterError(
-            f"a histogram's colors are (n, 3) and its counts (n,); got {colors.shape} and {counts.shape}")
+            f"a histogram's colors are (n, 3) and its counts (n,); got {colors.shape} and {counts.shape}"
+        )
     for values, name, high in ((colors, "colors", 255), (counts, "counts", None)):
-        if len(values) and not np.issubdtype(values.dtype, np.integer) or (
-                len(values) and (values.min() < 0 or (high is not None and values.max() > high))):
+        if (
+            len(values)
+            and not np.issubdtype(values.dtype, np.integer)
+            or (len(values) and (values.min() < 0 or (high is not None and values.max() > high)))
+        ):
             bounds = "integers in 0..255" if high else "non-negative integers"
             raise InvalidParameterError(f"a histogram's {name} must be {bounds}")
     return colors.astype(np.uint8), counts.astype(np.int64)

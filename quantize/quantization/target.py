@@ -21,11 +21,13 @@ def fitted_palette(colors, settings, *, seed, rng, notes, progress=None):
     miss): ``miss`` is None or smallest_palette's ``(message, reached)``, and the
     notes are then those of the K-colour result, as a call without the target gives."""
     if not settings.targeted:
-        palette, color_labels = palette_for(colors, settings.n_colors, settings.search, rng=rng, notes=notes,
-                                            lock=settings.lock)
+        palette, color_labels = palette_for(
+            colors, settings.n_colors, settings.search, rng=rng, notes=notes, lock=settings.lock
+        )
         return palette, color_labels, None
-    palette, color_labels, miss = smallest_palette(colors, settings, fresh_rng=lambda: fresh_stream(seed, rng),
-                                                   notes=notes, progress=progress)
+    palette, color_labels, miss = smallest_palette(
+        colors, settings, fresh_rng=lambda: fresh_stream(seed, rng), notes=notes, progress=progress
+    )
     if miss is not None:
         visible_colors(colors, settings.n_colors, notes)
     return palette, color_labels, miss
@@ -63,13 +65,15 @@ def smallest_palette(colors, settings, *, fresh_rng, notes, progress=None):
 
     def probe(k):
         if k not in probes:
-            palette, color_labels = palette_for(colors, k, settings.search, rng=fresh_rng(), notes=[],
-                                                splits=splits if settings.init == "wu" else None)
+            palette, color_labels = palette_for(
+                colors, k, settings.search, rng=fresh_rng(), notes=[], splits=splits if settings.init == "wu" else None
+            )
             reached = {"psnr": color_psnr(colors, palette, color_labels)}
             if max_delta_e is not None:
                 reached["delta_e"] = color_delta_e(colors, palette, color_labels, p95=False)[0]
             meets = (quality is None or reached["psnr"] >= quality) and (
-                max_delta_e is None or reached["delta_e"] <= max_delta_e)
+                max_delta_e is None or reached["delta_e"] <= max_delta_e
+            )
             probes[k] = (meets, reached, palette, color_labels)
             if progress is not None:
                 progress(min(len(probes), most - 1), most)
@@ -116,8 +120,10 @@ def smallest_palette(colors, settings, *, fresh_rng, notes, progress=None):
         else:
             k = (low + high) // 2
     _, reached, palette, color_labels = probe(high)
-    notes.append(f"{len(palette)} colours, the smallest k meeting the target ({high - 1} do not, "
-                 f"{len(probes)} fits): {_describe(reached, quality, max_delta_e)}")
+    notes.append(
+        f"{len(palette)} colours, the smallest k meeting the target ({high - 1} do not, "
+        f"{len(probes)} fits): {_describe(reached, quality, max_delta_e)}"
+    )
     if progress is not None:
         progress(most, most)
     return palette, color_labels, None

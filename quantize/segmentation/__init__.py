@@ -12,5 +12,15 @@ from .auto import estimate_noise
 from .result import OVERLAY_MODES, SegmentResult, output_names
 from .settings import AUTO, MAX_SEGMENTS, MAX_SIGMA, MAX_SPATIAL, SegmentSettings
 
-__all__ = ["AUTO", "MAX_SEGMENTS", "MAX_SIGMA", "MAX_SPATIAL", "OVERLAY_MODES", "SegmentResult", "SegmentSettings",
-           "estimate_noise", "output_names", "segment_image"]
+__all__ = [
+    "AUTO",
+    "MAX_SEGMENTS",
+    "MAX_SIGMA",
+    "MAX_SPATIAL",
+    "OVERLAY_MODES",
+    "SegmentResult",
+    "SegmentSettings",
+    "estimate_noise",
+    "output_names",
+    "segment_image",
+]

@@ -14,9 +14,9 @@ import numpy as np
 
 from .._parallel import blas_on_one_thread
 from .._validation import RandomState, resolve_seed, settings_for_call
-from ..image import ImageLike, as_loaded
 from ..color.alpha import visible_mask
 from ..color.spaces import DEFAULT_SPACE
+from ..image import ImageLike, as_loaded
 from ..quantization.search import DEFAULT_EFFORT
 from .auto import NOISY, auto_min_region, auto_sigma, estimate_noise, residual_noise, space_for_noise
 from .clustering import cluster_pixels, smooth
@@ -27,9 +27,16 @@ from .settings import AUTO, SegmentSettings
 
 @blas_on_one_thread()
 def segment_image(
-    image: ImageLike, n_segments: int = 4, *, settings: SegmentSettings | None = None, spatial: float = 0.0,
-    min_region: int | str = AUTO, sigma: float | str = AUTO, colorspace: str = DEFAULT_SPACE,
-    effort: str = DEFAULT_EFFORT, random_state: RandomState = None,
+    image: ImageLike,
+    n_segments: int = 4,
+    *,
+    settings: SegmentSettings | None = None,
+    spatial: float = 0.0,
+    min_region: int | str = AUTO,
+    sigma: float | str = AUTO,
+    colorspace: str = DEFAULT_SPACE,
+    effort: str = DEFAULT_EFFORT,
+    random_state: RandomState = None,
 ) -> SegmentResult:
     """Segment an image into clusters of similar colour and their connected regions.
 
@@ -90,9 +97,19 @@ def segment_image(
       region smaller than it has a neighbour.
     - The same input, parameters and integer ``random_state`` give the same result.
     """
-    s = settings_for_call(SegmentSettings, settings, dict(
-        n_segments=n_segments, spatial=spatial, min_region=min_region, sigma=sigma, colorspace=colorspace,
-        effort=effort, random_state=random_state))
+    s = settings_for_call(
+        SegmentSettings,
+        settings,
+        dict(
+            n_segments=n_segments,
+            spatial=spatial,
+            min_region=min_region,
+            sigma=sigma,
+            colorspace=colorspace,
+            effort=effort,
+            random_state=random_state,
+        ),
+    )
     seed, rng = resolve_seed(s.random_state)
     loaded = as_loaded(image)
     start = time.perf_counter()
@@ -114,9 +131,17 @@ def segment_image(
     centers = np.zeros((0, 3), np.float32)
     if where is None or len(where):
         smoothed = smooth(rgb, sigma) if sigma > 0 else rgb
-        labels, centers = cluster_pixels(smoothed, where, s.n_segments, colorspace=space, spatial=s.spatial,
-                                         effort=s.effort, rng=rng, label_in_rgb=sigma > 0 and space != "rgb",
-                                         noise=residual_noise(noise, sigma) if noisy else None)
+        labels, centers = cluster_pixels(
+            smoothed,
+            where,
+            s.n_segments,
+            colorspace=space,
+            spatial=s.spatial,
+            effort=s.effort,
+            rng=rng,
+            label_in_rgb=sigma > 0 and space != "rgb",
+            noise=residual_noise(noise, sigma) if noisy else None,
+        )
         del smoothed
         if where is None:  # the labels are the map: no second copy of it
             clusters = labels.astype(np.int32, copy=False)
@@ -135,8 +160,15 @@ def segment_image(
         image=pixels,
         **statistics(rgb, region_map(clusters, centers, min_region)),
         parameters={
-            "n_segments": s.n_segments, "colorspace": s.colorspace, "effort": s.effort, "spatial": s.spatial,
-            "min_region": min_region, "sigma": sigma, "noise": round(noise, 2), "cluster_space": space, "seed": seed,
+            "n_segments": s.n_segments,
+            "colorspace": s.colorspace,
+            "effort": s.effort,
+            "spatial": s.spatial,
+            "min_region": min_region,
+            "sigma": sigma,
+            "noise": round(noise, 2),
+            "cluster_space": space,
+            "seed": seed,
         },
         input=str(loaded.path) if loaded.path is not None else None,
         notes=notes,

@@ -68,8 +68,14 @@ def estimate_noise(rgb, visible=None):
 
     def band(top):
         x = rgb[top : top + rows].astype(np.int16)
-        response = (x[:-2, :-2] + x[:-2, 2:] + x[2:, :-2] + x[2:, 2:]
-                    - 2 * (x[:-2, 1:-1] + x[1:-1, :-2] + x[1:-1, 2:] + x[2:, 1:-1]) + 4 * x[1:-1, 1:-1])
+        response = (
+            x[:-2, :-2]
+            + x[:-2, 2:]
+            + x[2:, :-2]
+            + x[2:, 2:]
+            - 2 * (x[:-2, 1:-1] + x[1:-1, :-2] + x[1:-1, 2:] + x[2:, 1:-1])
+            + 4 * x[1:-1, 1:-1]
+        )
         response = np.abs(response).reshape(-1, 3)
         if visible is not None:
             response = response[visible[top + 1 : top + rows - 1, 1:-1].reshape(-1)]

@@ -16,7 +16,6 @@ from ..quantization.levels import Levels
 from ..quantization.search import Search, cluster_colors
 from .separation import separate, separation
 
-
 #: Pixels whose features are clustered when ``spatial`` > 0 (then the colour
 #: histogram no longer stands for the pixels); the rest are assigned to the centres.
 SPATIAL_SAMPLE = 1 << 18
@@ -93,7 +92,8 @@ def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng, label_in_
             if len(histogram) < k:
                 warnings.warn(
                     f"the image has only {len(histogram)} distinct colours, fewer than n_segments={k}",
-                    FewDistinctPointsWarning, stacklevel=3,
+                    FewDistinctPointsWarning,
+                    stacklevel=3,
                 )
             centers = colors
         else:
@@ -123,8 +123,9 @@ def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng, label_in_
     labels = np.empty(n, dtype=np.int32)
 
     def label_strip(part):
-        labels[part], _ = assign(features(np.arange(part.start, part.stop)), model.cluster_centers_,
-                                 with_distances=False)
+        labels[part], _ = assign(
+            features(np.arange(part.start, part.stop)), model.cluster_centers_, with_distances=False
+        )
 
     map_slices(label_strip, n, STRIP)
     return labels, model.cluster_centers_[:, :3]

@@ -248,7 +248,12 @@ def _bboxes(regions, n):
 
 def statistics(rgb, segments):
     """Every statistic of :class:`SegmentResult` from the pixels and their RegionMap."""
-    regions, region_cluster, area, k = segments.regions, segments.region_cluster, segments.region_area, segments.n_clusters
+    regions, region_cluster, area, k = (
+        segments.regions,
+        segments.region_cluster,
+        segments.region_area,
+        segments.n_clusters,
+    )
     n = len(area)
     sums = _region_sums(regions, rgb, n)
     safe_area = np.maximum(area, 1)[:, None]

@@ -10,7 +10,6 @@ from ..color.alpha import lookup_table
 from ..color.distinct import distinct_colors
 from ..color.spaces import hex_code
 
-
 #: What overlay.png paints: each cluster in a colour of its own over the image's grey
 #: (the default: clusters apart at a glance), or each region in its mean colour over
 #: the image.
@@ -138,10 +137,17 @@ class SegmentResult:
         colors = distinct_colors(k)
         opaque = self.image.shape[2] == 3 or bool((self.image[..., 3] == 255).all())
         if opaque and 0 < k and k * MIN_GREY_STEPS + 2 <= 256:
-            return draw.indexed_overlay(self.image, self.clusters, self.regions, colors,
-                                        opacity=OVERLAY_OPACITY[mode], levels=min(254 // k, 256))
-        return draw.overlay(self.image, self.regions, colors[self.region_cluster], opacity=OVERLAY_OPACITY[mode],
-                            grey=True), None
+            return draw.indexed_overlay(
+                self.image,
+                self.clusters,
+                self.regions,
+                colors,
+                opacity=OVERLAY_OPACITY[mode],
+                levels=min(254 // k, 256),
+            )
+        return draw.overlay(
+            self.image, self.regions, colors[self.region_cluster], opacity=OVERLAY_OPACITY[mode], grey=True
+        ), None
 
     def swatch(self):
         """(rows, width, 3) uint8: the cluster colours with their hex codes and shares
@@ -191,10 +197,14 @@ class SegmentResult:
                     "centroid": [round(row, 2), round(column, 2)],
                     "bbox": bbox,
                 }
-                for r, (cluster, area, (row, column), bbox) in enumerate(zip(
-                    self.region_cluster.tolist(), self.region_area.tolist(),
-                    self.region_centroids.tolist(), self.region_bboxes.tolist(),
-                ))
+                for r, (cluster, area, (row, column), bbox) in enumerate(
+                    zip(
+                        self.region_cluster.tolist(),
+                        self.region_area.tolist(),
+                        self.region_centroids.tolist(),
+                        self.region_bboxes.tolist(),
+                    )
+                )
             ],
         }
 
@@ -206,5 +216,11 @@ class SegmentResult:
 def output_names(n_clusters):
     """The file names a segmentation of ``n_clusters`` clusters writes (see
     ``quantize.files.results.save_segments``)."""
-    return ["labels.png", "labels-color.png", "overlay.png", "palette.png", *(f"mask_{i}.png" for i in range(n_clusters)),
-            "segments.json"]
+    return [
+        "labels.png",
+        "labels-color.png",
+        "overlay.png",
+        "palette.png",
+        *(f"mask_{i}.png" for i in range(n_clusters)),
+        "segments.json",
+    ]

@@ -111,11 +111,13 @@ def separate(levels, centers, noise):
         error[a] += error[b] + count[b] * (count[a] - count[b]) / count[a] * distances[a, b] ** 2
         excess = error - 3 * noise**2 * count  # the error noise alone does not explain
         excess[b] = -np.inf
-        tries = (_moved(levels, centers, labels, a, b, merged, worst, noise)
-                 for worst in np.argsort(-excess)[:_TRIES] if excess[worst] > 0)
+        tries = (
+            _moved(levels, centers, labels, a, b, merged, worst, noise)
+            for worst in np.argsort(-excess)[:_TRIES]
+            if excess[worst] > 0
+        )
         # a move is kept only if the closest two centres end up further apart
-        kept = next(((m, d) for m in tries if m is not None for d in [_pairwise(m)] if d.min() > distances.min()),
-                    None)
+        kept = next(((m, d) for m in tries if m is not None for d in [_pairwise(m)] if d.min() > distances.min()), None)
         if kept is None:
             break
         centers, distances = kept

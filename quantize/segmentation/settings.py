@@ -55,8 +55,9 @@ class SegmentSettings(SettingsMixin):
         if not _is_auto(self.sigma, "sigma"):
             put("sigma", check_float(self.sigma, "sigma", low=0.0))
         if not _is_auto(self.sigma, "sigma") and self.sigma > MAX_SIGMA:
-            raise InvalidParameterError(f"sigma={self.sigma} must be <= {MAX_SIGMA:g} pixels (smooth a downscaled "
-                                        "image for a wider blur)")
+            raise InvalidParameterError(
+                f"sigma={self.sigma} must be <= {MAX_SIGMA:g} pixels (smooth a downscaled image for a wider blur)"
+            )
         check_choice(self.colorspace, "colorspace", CLUSTER_SPACES)
         check_choice(self.effort, "effort", EFFORTS)
         if not isinstance(self.random_state, np.random.Generator):

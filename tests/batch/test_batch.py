@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize import load_image
-from quantize import InputFileError, InvalidParameterError
+from quantize import InputFileError, InvalidParameterError, load_image
 from quantize.batch import find_images, plan_outputs, quantize_folder
 
 from ..conftest import IMAGES, sha256
@@ -23,8 +22,14 @@ def by_input(report):
 
 def test_find_images_by_extension_and_by_content(folder):
     names = [p.relative_to(folder).as_posix() for p in find_images(folder, recursive=True)]
-    assert names == ["cat.png", "corrupt.png", "notes.jpg", "sub/deeper/vignette.png",
-                     "sub/no-extension", "sub/rocket.jpg"]
+    assert names == [
+        "cat.png",
+        "corrupt.png",
+        "notes.jpg",
+        "sub/deeper/vignette.png",
+        "sub/no-extension",
+        "sub/rocket.jpg",
+    ]
     assert [p.name for p in find_images(folder)] == ["cat.png", "corrupt.png", "notes.jpg"]
 
 
@@ -32,7 +37,10 @@ def test_globs(folder):
     found = find_images(folder, recursive=True, include=["*.png"], exclude=["corrupt*"])
     assert [p.name for p in found] == ["cat.png", "vignette.png"]
     assert [p.name for p in find_images(folder, recursive=True, include=["sub/*"])] == [
-        "vignette.png", "no-extension", "rocket.jpg"]
+        "vignette.png",
+        "no-extension",
+        "rocket.jpg",
+    ]
 
 
 def test_same_stem_gets_distinct_outputs(tmp_path):
@@ -45,13 +53,25 @@ def test_recursive_batch_mirrors_the_tree_and_records_failures(folder, tmp_path)
     before = checksums(folder)
     out = tmp_path / "out"
     seen = []
-    report = quantize_folder(folder, out, n_colors=8, recursive=True, jobs=1,
-                             progress=lambda outcome, done, total: seen.append((done, total)))
+    report = quantize_folder(
+        folder,
+        out,
+        n_colors=8,
+        recursive=True,
+        jobs=1,
+        progress=lambda outcome, done, total: seen.append((done, total)),
+    )
     assert checksums(folder) == before  # inputs untouched, nothing written beside them
     assert seen == [(i, 6) for i in range(1, 7)]
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert written == ["cat.png", "manifest.csv", "manifest.json", "sub/deeper/vignette.png",
-                       "sub/no-extension.png", "sub/rocket.png"]
+    assert written == [
+        "cat.png",
+        "manifest.csv",
+        "manifest.json",
+        "sub/deeper/vignette.png",
+        "sub/no-extension.png",
+        "sub/rocket.png",
+    ]
     for name in ("cat.png", "sub/rocket.png", "sub/no-extension.png"):
         image = Image.open(out / name)
         assert image.mode == "P" and len(image.getcolors()) <= 8
@@ -64,7 +84,9 @@ def test_recursive_batch_mirrors_the_tree_and_records_failures(folder, tmp_path)
     assert [f["status"] for f in manifest["files"]] == [f.status for f in report.files]
     assert manifest["parameters"]["seed"] == 0 and manifest["versions"]["numpy"]
     assert manifest["totals"]["output_bytes"] == sum(
-        (out / n).stat().st_size for n in ("cat.png", "sub/deeper/vignette.png", "sub/no-extension.png", "sub/rocket.png"))
+        (out / n).stat().st_size
+        for n in ("cat.png", "sub/deeper/vignette.png", "sub/no-extension.png", "sub/rocket.png")
+    )
     rows = list(csv.DictReader(io.StringIO((out / "manifest.csv").read_text())))
     assert len(rows) == 6 and list(rows[0])[:4] == ["input", "output", "status", "reason"]
     cat = next(row for row in rows if row["input"].endswith("cat.png"))
@@ -113,9 +135,16 @@ def test_existing_outputs_fail_unless_overwrite(folder, tmp_path):
 
 
 def test_shared_palette_is_identical_in_every_output(folder, tmp_path):
-    report = quantize_folder(folder, tmp_path / "out", n_colors=12, recursive=True, jobs=2,
-                             shared_palette=True, include=["*.png", "*.jpg", "no-extension"],
-                             exclude=["vignette.png"])
+    report = quantize_folder(
+        folder,
+        tmp_path / "out",
+        n_colors=12,
+        recursive=True,
+        jobs=2,
+        shared_palette=True,
+        include=["*.png", "*.jpg", "no-extension"],
+        exclude=["vignette.png"],
+    )
     done = [f for f in report.files if f.status == "done"]
     assert len(done) == 3 and len(report.palette) == 12
     palettes = {tuple(Image.open(f.output).getpalette()[: 3 * 12]) for f in done}
@@ -136,28 +165,46 @@ def test_shared_and_given_palettes_follow_colorspace_and_dither(folder, tmp_path
     from quantize import apply_palette, color_histogram, fit_shared_palette
 
     inputs = [folder / "cat.png", folder / "sub" / "rocket.jpg"]
-    report = quantize_folder(folder, tmp_path / "out", n_colors=6, include=["cat.png", "rocket.jpg"],
-                             recursive=True, shared_palette=True, colorspace="oklab", random_state=5, jobs=1)
-    expected = fit_shared_palette([color_histogram(load_image(p)) for p in inputs], 6, colorspace="oklab",
-                                  random_state=5)
+    report = quantize_folder(
+        folder,
+        tmp_path / "out",
+        n_colors=6,
+        include=["cat.png", "rocket.jpg"],
+        recursive=True,
+        shared_palette=True,
+        colorspace="oklab",
+        random_state=5,
+        jobs=1,
+    )
+    expected = fit_shared_palette(
+        [color_histogram(load_image(p)) for p in inputs], 6, colorspace="oklab", random_state=5
+    )
     np.testing.assert_array_equal(report.palette, expected)
     for path in inputs:
         written = next(f for f in report.files if f.input == str(path))
         mapped = apply_palette(load_image(path), expected, colorspace="oklab").image
         np.testing.assert_array_equal(np.asarray(Image.open(written.output).convert("RGB")), mapped)
         assert written.report["colorspace"] == "oklab"
-    dithered = quantize_folder(folder, tmp_path / "dithered", include=["cat.png"], palette=expected,
-                               dither="floyd-steinberg", jobs=1)
+    dithered = quantize_folder(
+        folder, tmp_path / "dithered", include=["cat.png"], palette=expected, dither="floyd-steinberg", jobs=1
+    )
     assert "floyd-steinberg dithering" in dithered.files[0].report["notes"][-1]
-    assert (np.asarray(Image.open(dithered.files[0].output).convert("RGB"))
-            != apply_palette(load_image(inputs[0]), expected).image).any()
+    assert (
+        np.asarray(Image.open(dithered.files[0].output).convert("RGB"))
+        != apply_palette(load_image(inputs[0]), expected).image
+    ).any()
 
 
-@pytest.mark.parametrize("option, message", [
-    ({"colorspace": "hsv"}, "colorspace='hsv'"), ({"dither": "noise"}, "dither='noise'"),
-    ({"dither_strength": 1.5}, "dither_strength=1.5"), ({"algorithm": "elkan"}, "algorithm='elkan'"),
-    ({"init": "best"}, "init='best'"),
-])
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ({"colorspace": "hsv"}, "colorspace='hsv'"),
+        ({"dither": "noise"}, "dither='noise'"),
+        ({"dither_strength": 1.5}, "dither_strength=1.5"),
+        ({"algorithm": "elkan"}, "algorithm='elkan'"),
+        ({"init": "best"}, "init='best'"),
+    ],
+)
 def test_bad_options_fail_the_call_before_any_file(folder, tmp_path, option, message):
     with pytest.raises(InvalidParameterError, match=message):
         quantize_folder(folder, tmp_path / "out", jobs=1, **option)
@@ -165,8 +212,9 @@ def test_bad_options_fail_the_call_before_any_file(folder, tmp_path, option, mes
 
 
 def test_segment_outputs_beside_each_image(folder, tmp_path):
-    report = quantize_folder(folder, tmp_path / "out", include=["cat.png"], segment=True, n_segments=3, jobs=1,
-                             colorspace="rgb")
+    report = quantize_folder(
+        folder, tmp_path / "out", include=["cat.png"], segment=True, n_segments=3, jobs=1, colorspace="rgb"
+    )
     assert report.files[0].status == "done"
     segments = tmp_path / "out" / "cat-segments"
     assert (segments / "labels.png").exists() and (segments / "mask_2.png").exists()
@@ -205,15 +253,18 @@ def test_output_folder_inside_input_is_not_scanned(folder):
     assert by_input(rerun)[str(folder / "cat.png")].status == "skipped"
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"quality": -1}, "quality=-1.0 must be a finite number"),
-    ({"max_pixels": 0}, "max_pixels=0 must be >= 1"),
-    ({"n_colors": 300}, "n_colors=300 must be <= 256"),
-    ({"jobs": 0}, "jobs=0 must be >= 1"),
-    ({"n_segments": 0}, "n_segments=0 must be >= 1"),
-    ({"palette": [[0, 0]]}, "palette must be an"),
-    ({"random_state": np.random.default_rng(0)}, "random_state=Generator"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"quality": -1}, "quality=-1.0 must be a finite number"),
+        ({"max_pixels": 0}, "max_pixels=0 must be >= 1"),
+        ({"n_colors": 300}, "n_colors=300 must be <= 256"),
+        ({"jobs": 0}, "jobs=0 must be >= 1"),
+        ({"n_segments": 0}, "n_segments=0 must be >= 1"),
+        ({"palette": [[0, 0]]}, "palette must be an"),
+        ({"random_state": np.random.default_rng(0)}, "random_state=Generator"),
+    ],
+)
 def test_bad_settings_fail_the_call_before_any_file(folder, tmp_path, options, message):
     with pytest.raises(InvalidParameterError, match=message):
         quantize_folder(folder, tmp_path / "out", **options)
@@ -223,8 +274,12 @@ def test_bad_settings_fail_the_call_before_any_file(folder, tmp_path, options, m
 def test_settings_objects_and_keywords_give_the_same_batch(folder, tmp_path):
     from quantize import BatchSettings, QuantizeSettings
 
-    by_objects = quantize_folder(folder, tmp_path / "a", settings=QuantizeSettings(n_colors=6, random_state=0),
-                                 batch=BatchSettings(jobs=1, recursive=True))
+    by_objects = quantize_folder(
+        folder,
+        tmp_path / "a",
+        settings=QuantizeSettings(n_colors=6, random_state=0),
+        batch=BatchSettings(jobs=1, recursive=True),
+    )
     by_keywords = quantize_folder(folder, tmp_path / "b", n_colors=6, jobs=1, recursive=True)
     assert by_objects.parameters == by_keywords.parameters
     assert [f.status for f in by_objects.files] == [f.status for f in by_keywords.files]
@@ -262,7 +317,9 @@ def test_a_retried_task_adopts_its_own_earlier_output(tmp_path):
     clash = quantize_file(Task(source, output, settings, outputs_are_ours=True))
     assert clash.status == "failed"
     assert clash.reason == f"{output}: file exists (written by something else during the batch)"  # the output named
-    assert quantize_file(Task(source, output, settings)).reason == f"{output}: file exists (use --force to overwrite it)"
+    assert (
+        quantize_file(Task(source, output, settings)).reason == f"{output}: file exists (use --force to overwrite it)"
+    )
 
 
 def test_local_pool_merges_the_histograms_of_every_file(tmp_path, monkeypatch):

@@ -47,20 +47,26 @@ def run_both(folder, tmp_path, client, **options):
     return local, cluster
 
 
-@pytest.mark.parametrize("options", [
-    {"recursive": True},
-    {"recursive": True, "shared_palette": True, "n_colors": 8},
-    {"recursive": True, "segment": True, "n_segments": 3},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"recursive": True},
+        {"recursive": True, "shared_palette": True, "n_colors": 8},
+        {"recursive": True, "segment": True, "n_segments": 3},
+    ],
+)
 def test_cluster_run_equals_the_local_run(folder, tmp_path, client, options):
     local, cluster = run_both(folder, tmp_path, client, **options)
-    assert [(f.input, f.status, f.reason) for f in cluster.files] == [(f.input, f.status, f.reason) for f in local.files]
+    assert [(f.input, f.status, f.reason) for f in cluster.files] == [
+        (f.input, f.status, f.reason) for f in local.files
+    ]
     assert cluster.count("done") == 4 and cluster.count("failed") == 2 and cluster.exit_code == 1
     local_files, cluster_files = outputs(tmp_path / "local"), outputs(tmp_path / "cluster")
     manifests = [(name, local_files.pop(name), cluster_files.pop(name)) for name in ("manifest.json", "manifest.csv")]
     assert cluster_files == local_files  # every image, mask and segments.json, byte for byte
     assert timeless(manifests[0][2].decode(), (str(tmp_path / "cluster"), "OUT")) == timeless(
-        manifests[0][1].decode(), (str(tmp_path / "local"), "OUT"))
+        manifests[0][1].decode(), (str(tmp_path / "local"), "OUT")
+    )
     if options.get("shared_palette"):
         assert cluster.palette == local.palette and len(cluster.palette) == 8
 
@@ -83,7 +89,8 @@ def test_a_killed_worker_is_replaced_and_its_file_done_again(folder, tmp_path, c
     reference = quantize_folder(folder, tmp_path / "local", random_state=0, jobs=1)
     local_files, cluster_files = outputs(tmp_path / "local"), outputs(tmp_path / "out")
     assert {n: b for n, b in cluster_files.items() if n.endswith(".png")} == {
-        n: b for n, b in local_files.items() if n.endswith(".png")}
+        n: b for n, b in local_files.items() if n.endswith(".png")
+    }
     assert reference.count("done") == 7
     client.wait_for_workers(2, timeout=30)
 
@@ -122,18 +129,26 @@ def test_an_interrupted_cluster_run_records_what_is_on_disk_and_resumes(folder, 
     assert second.count("done") + second.count("skipped") == 7 and second.count("failed") == 2
     reference = quantize_folder(folder, tmp_path / "local", random_state=0, jobs=1)
     assert {n: b for n, b in outputs(out).items() if n.endswith(".png")} == {
-        n: b for n, b in outputs(tmp_path / "local").items() if n.endswith(".png")}
+        n: b for n, b in outputs(tmp_path / "local").items() if n.endswith(".png")
+    }
     assert reference.count("done") == 7
 
 
-@pytest.mark.parametrize("value, parsed", [("local", ("local", os.cpu_count())), ("local:3", ("local", 3)),
-                                           ("tcp://10.0.0.5:8786", ("address", "tcp://10.0.0.5:8786"))])
+@pytest.mark.parametrize(
+    "value, parsed",
+    [
+        ("local", ("local", os.cpu_count())),
+        ("local:3", ("local", 3)),
+        ("tcp://10.0.0.5:8786", ("address", "tcp://10.0.0.5:8786")),
+    ],
+)
 def test_parse_scheduler(value, parsed):
     assert parse_scheduler(value) == parsed
 
 
-@pytest.mark.parametrize("value, message", [("local:0", "at least 1 worker"), ("localhost", "must be local"),
-                                            ("local:x", "must be local")])
+@pytest.mark.parametrize(
+    "value, message", [("local:0", "at least 1 worker"), ("localhost", "must be local"), ("local:x", "must be local")]
+)
 def test_parse_scheduler_refuses(value, message):
     with pytest.raises(InvalidParameterError, match=message):
         parse_scheduler(value)

@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.batch import quantize_folder
 from quantize.batch import html as page_module
+from quantize.batch import quantize_folder
 from quantize.batch.html import render
 from quantize.batch.pictures import CROP_SIZE, THUMBNAIL_SIZE, crop_origin
-
 
 
 class _Collect(HTMLParser):
@@ -87,7 +86,7 @@ def test_larger_outputs_are_flagged_and_delta_e_columns_shown(batch):
     cat = next(f for f in report.files if f.input.endswith("chelsea.png"))
     assert f'data-value="{cat.report["delta_e"]}"' in page and f'data-value="{cat.report["delta_e_p95"]}"' in page
     assert len(cat.thumbnails.palette) == cat.report["colors_used"]
-    assert all(f'background:{code}' in page for code in cat.thumbnails.palette)  # the palette strip
+    assert all(f"background:{code}" in page for code in cat.thumbnails.palette)  # the palette strip
 
 
 def test_crop_is_where_the_output_differs_most():
@@ -97,7 +96,7 @@ def test_crop_is_where_the_output_differs_most():
     top, left = crop_origin(before, after)
     assert top <= 200 and top + CROP_SIZE >= 260 and left <= 300 and left + CROP_SIZE >= 360
     assert crop_origin(before[:50, :60], after[:50, :60]) == (0, 0)  # smaller than a crop
-    assert crop_origin(before[:40], after[:40]) [0] == 0  # one row of windows
+    assert crop_origin(before[:40], after[:40])[0] == 0  # one row of windows
 
 
 def test_page_size_is_bounded(batch, monkeypatch):

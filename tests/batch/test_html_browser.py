@@ -6,7 +6,6 @@ from PIL import Image
 from quantize.batch import quantize_folder
 
 
-
 @pytest.fixture
 def page_file(report_folder, tmp_path):
     page = tmp_path / "report.html"
@@ -44,7 +43,8 @@ def test_report_page_in_chromium(browser, page_file):
 
     def column():
         return page.eval_on_selector_all(
-            "#files tbody tr", "rows => rows.map(r => r.cells[10].dataset.value).filter(v => v !== '').map(Number)")
+            "#files tbody tr", "rows => rows.map(r => r.cells[10].dataset.value).filter(v => v !== '').map(Number)"
+        )
 
     header.click()
     ascending = column()

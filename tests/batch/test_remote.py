@@ -39,8 +39,13 @@ def endpoint():
     server.start()
     url = f"http://127.0.0.1:{port}"
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                            "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        for name, value in {
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }.items():
             patch.setenv(name, value)
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             patch.delenv(name, raising=False)
@@ -65,7 +70,7 @@ def objects(bucket, prefix):
     """Key below ``prefix`` -> bytes."""
     client = boto3.client("s3")
     listed = client.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
-    return {o["Key"][len(prefix):]: client.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
+    return {o["Key"][len(prefix) :]: client.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
 
 
 def images(files):
@@ -79,22 +84,31 @@ def test_s3_to_s3_equals_the_local_run(bucket, folder, tmp_path):
     assert [(f.status, f.reason) for f in remote.files] == [(f.status, f.reason) for f in local.files]
     assert remote.files[0].input == f"{source}/cat.png" and remote.files[0].output == f"s3://{bucket}/out/cat.png"
     written = objects(bucket, "out/")
-    local_files = {p.relative_to(tmp_path / "out").as_posix(): p.read_bytes() for p in (tmp_path / "out").rglob("*.png")}
+    local_files = {
+        p.relative_to(tmp_path / "out").as_posix(): p.read_bytes() for p in (tmp_path / "out").rglob("*.png")
+    }
     assert images(written) == local_files and len(local_files) == 4
     manifest = written["manifest.json"].decode()
     assert timeless(manifest, (source, "IN"), (f"s3://{bucket}/out", "OUT")) == timeless(
-        (tmp_path / "out" / "manifest.json").read_text(), (str(folder), "IN"), (str(tmp_path / "out"), "OUT"))
+        (tmp_path / "out" / "manifest.json").read_text(), (str(folder), "IN"), (str(tmp_path / "out"), "OUT")
+    )
     assert b"cat.png" in written["manifest.csv"]
-    assert objects(bucket, "photos/") == {p.relative_to(folder).as_posix(): p.read_bytes()
-                                          for p in folder.rglob("*") if p.is_file()}  # inputs untouched
+    assert objects(bucket, "photos/") == {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }  # inputs untouched
 
 
 def test_local_folder_to_s3_on_worker_processes_with_a_shared_palette(bucket, folder):
-    report = quantize_folder(folder, f"s3://{bucket}/shared", recursive=True, jobs=2, shared_palette=True,
-                             n_colors=8, random_state=0)
+    report = quantize_folder(
+        folder, f"s3://{bucket}/shared", recursive=True, jobs=2, shared_palette=True, n_colors=8, random_state=0
+    )
     assert report.count("done") == 4 and len(report.palette) == 8
-    assert sorted(images(objects(bucket, "shared/"))) == ["cat.png", "sub/deeper/vignette.png", "sub/no-extension.png",
-                                                          "sub/rocket.png"]
+    assert sorted(images(objects(bucket, "shared/"))) == [
+        "cat.png",
+        "sub/deeper/vignette.png",
+        "sub/no-extension.png",
+        "sub/rocket.png",
+    ]
 
 
 def test_resume_and_no_overwrite_on_s3(bucket):
@@ -108,7 +122,8 @@ def test_resume_and_no_overwrite_on_s3(bucket):
     assert images(objects(bucket, "out/")) == images(written)
     again = quantize_folder(source, out, jobs=1, random_state=1)
     assert [f.reason for f in again.files if f.output.endswith("cat.png")] == [  # naming the output
-        f"{out}/cat.png: file exists (use --force to overwrite it)"]
+        f"{out}/cat.png: file exists (use --force to overwrite it)"
+    ]
     assert images(objects(bucket, "out/")) == images(written)  # nothing replaced
     forced = quantize_folder(source, out, jobs=1, random_state=0, overwrite=True)
     assert forced.count("done") == 1 and images(objects(bucket, "out/")) == images(written)
@@ -118,14 +133,22 @@ def test_batch_on_a_cluster_between_s3_folders(bucket, folder, tmp_path):
     from quantize.batch.cluster import connect
 
     with connect("local:2") as client:  # started here: its workers have the S3 environment
-        report = quantize_folder(f"s3://{bucket}/photos", f"s3://{bucket}/cluster", recursive=True,
-                                 random_state=0, client=client, segment=True, n_segments=3)
+        report = quantize_folder(
+            f"s3://{bucket}/photos",
+            f"s3://{bucket}/cluster",
+            recursive=True,
+            random_state=0,
+            client=client,
+            segment=True,
+            n_segments=3,
+        )
     assert report.count("done") == 4
     written = objects(bucket, "cluster/")
     local = quantize_folder(folder, tmp_path / "out", recursive=True, jobs=1, random_state=0)
     assert local.count("done") == 4
     assert images({k: v for k, v in written.items() if "-segments/" not in k}) == {
-        p.relative_to(tmp_path / "out").as_posix(): p.read_bytes() for p in (tmp_path / "out").rglob("*.png")}
+        p.relative_to(tmp_path / "out").as_posix(): p.read_bytes() for p in (tmp_path / "out").rglob("*.png")
+    }
     assert {"cat-segments/labels.png", "cat-segments/segments.json", "cat-segments/mask_2.png"} <= set(written)
 
 
@@ -165,10 +188,18 @@ def test_memory_store_discovery_and_outputs(folder):
     fs.pipe_file(f"{root}/.hidden.png", (folder / "cat.png").read_bytes())
     source = RemotePath(f"memory://{root}")
     found = [p.relative_to(source) for p in find_images(source, recursive=True)]
-    assert found == ["cat.png", "corrupt.png", "notes.jpg", "sub/deeper/vignette.png", "sub/no-extension",
-                     "sub/rocket.jpg"]  # by extension or by content; hidden and text files left out
+    assert found == [
+        "cat.png",
+        "corrupt.png",
+        "notes.jpg",
+        "sub/deeper/vignette.png",
+        "sub/no-extension",
+        "sub/rocket.jpg",
+    ]  # by extension or by content; hidden and text files left out
     assert [p.name for p in find_images(source, recursive=True, include=["sub/*"], exclude=["*.jpg"])] == [
-        "vignette.png", "no-extension"]
+        "vignette.png",
+        "no-extension",
+    ]
     report = quantize_folder(f"memory://{root}", f"memory://{root}-out", recursive=True, jobs=1)
     assert report.count("done") == 4 and fs.exists(f"{root}-out/sub/no-extension.png")
     assert fs.cat_file(f"{root}/cat.png") == (folder / "cat.png").read_bytes()
@@ -252,8 +283,7 @@ def test_keys_with_dot_parts_are_objects_of_their_own(dotted):
     assert report.exit_code == 0 and report.count("done") == 6
     assert {f.input for f in report.files} == {f"s3://{dotted}/{k}" for k in [*_DOT_KEYS, "in/good.png"]}
     written = objects(dotted, "out/")
-    cat = quantize_folder(f"s3://{dotted}/in", f"s3://{dotted}/one", include=["good.png"], jobs=1,
-                          random_state=0)
+    cat = quantize_folder(f"s3://{dotted}/in", f"s3://{dotted}/one", include=["good.png"], jobs=1, random_state=0)
     assert cat.count("done") == 1
     mirrored = {"...png", "../x.png", "a/../good.png", "./y.png", "/z.png", "good.png"}
     assert {k for k in written if k.endswith(".png")} == mirrored
@@ -275,9 +305,25 @@ def test_an_object_store_to_a_local_folder(dotted, tmp_path):
         assert "no local path mirrors it" in outcomes[key].reason
     assert report.exit_code == 1
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
-        "deep/out/good.png", "deep/out/manifest.csv", "deep/out/manifest.json"]
-    pooled = run("batch", f"s3://{dotted}/in", "-o", tmp_path / "cli", "--include", "good.png", "--scheduler",
-                 "local:1", "--json") if _has_dask() else None
+        "deep/out/good.png",
+        "deep/out/manifest.csv",
+        "deep/out/manifest.json",
+    ]
+    pooled = (
+        run(
+            "batch",
+            f"s3://{dotted}/in",
+            "-o",
+            tmp_path / "cli",
+            "--include",
+            "good.png",
+            "--scheduler",
+            "local:1",
+            "--json",
+        )
+        if _has_dask()
+        else None
+    )
     if pooled is not None:
         assert pooled.exit_code == 0, pooled.output
         assert (tmp_path / "cli" / "good.png").exists()

@@ -4,7 +4,6 @@ import shutil
 
 import pytest
 
-
 from ..conftest import IMAGES
 
 

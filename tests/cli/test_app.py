@@ -5,7 +5,6 @@ import sys
 
 import pytest
 
-
 from ..conftest import IMAGES, REPO
 from .helpers import run
 
@@ -28,7 +27,9 @@ def test_root_launcher_and_module_run_the_same_app(tmp_path):
         out = tmp_path / f"out-{len(command)}.png"
         done = subprocess.run(
             [*command, "compress", str(tmp_path / "c.png"), "-k", "4", "-o", str(out), "--json"],
-            capture_output=True, text=True, cwd=REPO,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
         )
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["colors_used"] == 4
@@ -45,20 +46,38 @@ def test_colorspace_option_of_compress_segment_and_batch(workdir, space):
     assert report["colorspace"] == space and report["delta_e"] > 0 and report["delta_e_p95"] >= report["delta_e"]
     segmented = run("segment", workdir / "chelsea.png", "-k", 3, "--colorspace", space, "--json", "-o", workdir / "s")
     assert segmented.exit_code == 0 and json.loads(segmented.stdout)["colorspace"] == space
-    batch = run("batch", workdir, "-o", workdir.parent / f"b-{space}", "--include", "chelsea.png",
-                "--colorspace", space, "--dither", "ordered", "--dither-strength", 0.5, "--jobs", 1, "--json")
+    batch = run(
+        "batch",
+        workdir,
+        "-o",
+        workdir.parent / f"b-{space}",
+        "--include",
+        "chelsea.png",
+        "--colorspace",
+        space,
+        "--dither",
+        "ordered",
+        "--dither-strength",
+        0.5,
+        "--jobs",
+        1,
+        "--json",
+    )
     report = json.loads(batch.stdout)["files"][0]["report"]
     assert report["colorspace"] == space and "ordered dithering at strength 0.5" in report["notes"][-1]
 
 
-@pytest.mark.parametrize("command", [
-    ["compress", "{w}/chelsea.png", "-o", "{w}/o.png"],
-    ["segment", "{w}/chelsea.png", "-o", "{w}/seg"],
-    ["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/o.png"],
-    ["palette", "{w}/chelsea.png", "-o", "{w}/o.json"],
-    ["suggest-k", "{w}/chelsea.png", "--k-max", "4"],
-    ["batch", "{w}/in", "-o", "{w}/out", "--jobs", "1"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compress", "{w}/chelsea.png", "-o", "{w}/o.png"],
+        ["segment", "{w}/chelsea.png", "-o", "{w}/seg"],
+        ["apply", "{w}/chelsea.png", "--palette", "{w}/p.json", "-o", "{w}/o.png"],
+        ["palette", "{w}/chelsea.png", "-o", "{w}/o.json"],
+        ["suggest-k", "{w}/chelsea.png", "--k-max", "4"],
+        ["batch", "{w}/in", "-o", "{w}/out", "--jobs", "1"],
+    ],
+)
 def test_every_command_has_quiet_and_verbose(workdir, command):
     (workdir / "in").mkdir()
     shutil.copy(workdir / "chelsea.png", workdir / "in" / "cat.png")
@@ -106,7 +125,9 @@ run()
 
 
 def test_importing_quantize_and_its_cli_loads_no_numpy():
-    code = ("import sys, quantize, quantize.cli.launch\nfrom quantize.cli import main\n"
-            "print('numpy' in sys.modules, 'PIL' in sys.modules)")
+    code = (
+        "import sys, quantize, quantize.cli.launch\nfrom quantize.cli import main\n"
+        "print('numpy' in sys.modules, 'PIL' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-
 from ..conftest import sha256
 from .helpers import run
 
@@ -32,21 +31,36 @@ def test_compress_save_palette_then_apply_gives_the_same_image(workdir, extensio
     assert result.exit_code == 0, result.output
     applied = run("apply", workdir / "chelsea.png", "--palette", palette, "-o", workdir / "a.png")
     assert applied.exit_code == 0
-    assert np.array_equal(np.asarray(Image.open(workdir / "a.png").convert("RGB")),
-                          np.asarray(Image.open(workdir / "c.png").convert("RGB")))
+    assert np.array_equal(
+        np.asarray(Image.open(workdir / "a.png").convert("RGB")),
+        np.asarray(Image.open(workdir / "c.png").convert("RGB")),
+    )
 
 
 @pytest.mark.parametrize("space", ["rgb", "oklab"])
 def test_save_palette_then_apply_in_the_same_space_gives_the_same_image(workdir, space):
     palette = workdir / "p.hex"
-    compressed = run("compress", workdir / "chelsea.png", "-k", 8, "-o", workdir / "c.png", "--save-palette",
-                     palette, "--colorspace", space)
+    compressed = run(
+        "compress",
+        workdir / "chelsea.png",
+        "-k",
+        8,
+        "-o",
+        workdir / "c.png",
+        "--save-palette",
+        palette,
+        "--colorspace",
+        space,
+    )
     assert compressed.exit_code == 0, compressed.output
-    applied = run("apply", workdir / "chelsea.png", "--palette", palette, "-o", workdir / "a.png",
-                  "--colorspace", space, "--json")
+    applied = run(
+        "apply", workdir / "chelsea.png", "--palette", palette, "-o", workdir / "a.png", "--colorspace", space, "--json"
+    )
     assert applied.exit_code == 0 and json.loads(applied.stdout)["colorspace"] == space
-    assert np.array_equal(np.asarray(Image.open(workdir / "a.png").convert("RGB")),
-                          np.asarray(Image.open(workdir / "c.png").convert("RGB")))
+    assert np.array_equal(
+        np.asarray(Image.open(workdir / "a.png").convert("RGB")),
+        np.asarray(Image.open(workdir / "c.png").convert("RGB")),
+    )
 
 
 @pytest.mark.parametrize("command", ["apply", "compress"])
@@ -54,8 +68,11 @@ def test_a_given_palette_with_colorspace_and_dither(workdir, command):
     palette = workdir / "p.hex"
     palette.write_text("#000000\n#ffffff\n#c86432\n#3264c8\n")
     outputs = {}
-    for name, options in [("default", []), ("rgb", ["--colorspace", "rgb"]),
-                          ("dithered", ["--dither", "floyd-steinberg", "--dither-strength", 0.7])]:
+    for name, options in [
+        ("default", []),
+        ("rgb", ["--colorspace", "rgb"]),
+        ("dithered", ["--dither", "floyd-steinberg", "--dither-strength", 0.7]),
+    ]:
         out = workdir / f"{name}.png"
         result = run(command, workdir / "chelsea.png", "--palette", palette, "-o", out, "--json", *options)
         assert result.exit_code == 0, result.output

@@ -6,7 +6,6 @@ import sys
 import pytest
 from PIL import Image
 
-
 from ..conftest import IMAGES, sha256
 from .helpers import in_a_terminal, listing, run
 
@@ -52,8 +51,27 @@ def test_batch_resume_skip_existing_and_force(photos, tmp_path):
 def test_batch_shared_palette_report_segment_and_suffix(photos, tmp_path):
     out = tmp_path / "o"
     page = tmp_path / "report.html"
-    result = run("batch", photos, "-o", out, "--recursive", "--exclude", "fake.jpg", "--shared-palette",
-                 "-k", 6, "--report", page, "--segment", "--segments", 2, "--suffix", "-s", "--jobs", 1)
+    result = run(
+        "batch",
+        photos,
+        "-o",
+        out,
+        "--recursive",
+        "--exclude",
+        "fake.jpg",
+        "--shared-palette",
+        "-k",
+        6,
+        "--report",
+        page,
+        "--segment",
+        "--segments",
+        2,
+        "--suffix",
+        "-s",
+        "--jobs",
+        1,
+    )
     assert result.exit_code == 0, result.output
     palettes = {tuple(Image.open(p).getpalette()[:18]) for p in (out / "cat-s.png", out / "sub" / "rocket-s.png")}
     assert len(palettes) == 1
@@ -122,8 +140,11 @@ def test_progress_bar_fits_the_terminal(tmp_path, columns):
     import re
 
     folder = _rotated_photos(tmp_path / "in", 8, 40, size=(640, 427))
-    text = in_a_terminal([sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(tmp_path / "out"),
-                           "--jobs", "1"], columns, tmp_path)
+    text = in_a_terminal(
+        [sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(tmp_path / "out"), "--jobs", "1"],
+        columns,
+        tmp_path,
+    )
     text = re.sub(r"\x1b\[\?25[lh]", "", text)  # the bar hides the cursor while it draws
     pieces = [piece for line in text.split("\n") for piece in line.split("\r")]
     bars = [piece for piece in pieces if piece.startswith("files")]
@@ -139,13 +160,26 @@ def test_progress_is_silent_off_a_terminal(photos, tmp_path):
 
 
 def test_batch_quality_target_per_image(photos, tmp_path):
-    result = run("batch", photos, "-o", tmp_path / "o", "--recursive", "--quality", 30, "--exclude", "fake.jpg",
-                 "--jobs", 1, "--json")
+    result = run(
+        "batch",
+        photos,
+        "-o",
+        tmp_path / "o",
+        "--recursive",
+        "--quality",
+        30,
+        "--exclude",
+        "fake.jpg",
+        "--jobs",
+        1,
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     files = json.loads(result.stdout)["files"]
     assert all(f["report"]["psnr"] >= 30 and f["report"]["colors_used"] < 256 for f in files)
-    strict = run("batch", photos, "-o", tmp_path / "s", "-k", 4, "--quality", 45, "--exclude", "fake.jpg",
-                 "--jobs", 1, "--json")
+    strict = run(
+        "batch", photos, "-o", tmp_path / "s", "-k", 4, "--quality", 45, "--exclude", "fake.jpg", "--jobs", 1, "--json"
+    )
     assert strict.exit_code == 1
     assert "the target is not met with 4 colours" in json.loads(strict.stdout)["files"][0]["reason"]
 
@@ -209,8 +243,19 @@ def test_batch_on_a_local_cluster_stops_cleanly(tmp_path, signum, code):
     import time
 
     folder, out = _rotated_photos(tmp_path / "in", 16, 20), tmp_path / "out"
-    command = [sys.executable, "-m", "quantize", "batch", str(folder), "-o", str(out), "--scheduler", "local:2",
-               "-k", "64"]
+    command = [
+        sys.executable,
+        "-m",
+        "quantize",
+        "batch",
+        str(folder),
+        "-o",
+        str(out),
+        "--scheduler",
+        "local:2",
+        "-k",
+        "64",
+    ]
     process, stdout, stderr, helpers = _stop_at_first_output(command, out, signum)
     assert helpers  # the cluster's processes
     assert process.returncode == code, stdout + stderr

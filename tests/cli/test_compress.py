@@ -10,7 +10,7 @@ from PIL import Image
 from quantize.quantization.report import JSON_KEYS
 
 from ..conftest import sha256
-from .helpers import run, listing, bad_inputs
+from .helpers import bad_inputs, listing, run
 
 
 def test_compress_writes_default_output_and_prints_report(workdir):
@@ -45,8 +45,10 @@ def test_json_report(workdir):
     assert (report["algorithm"], report["init"], report["effort"]) == ("lloyd", "wu", "normal")
     assert len(Image.open(output).getcolors()) <= 8
     measured = json.loads(run("compress", workdir / "chelsea.png", "-k", 8, "--ssim", "--json", "--force").stdout)
-    assert 0 < measured["ssim"] <= 1 and "SSIM" in run("compress", workdir / "chelsea.png", "-k", 8, "--ssim",
-                                                       "--force").stdout
+    assert (
+        0 < measured["ssim"] <= 1
+        and "SSIM" in run("compress", workdir / "chelsea.png", "-k", 8, "--ssim", "--force").stdout
+    )
 
 
 @pytest.mark.parametrize("effort", ["fast", "normal", "thorough"])
@@ -81,8 +83,9 @@ def test_more_than_256_colours_for_non_palette_output(workdir):
 @pytest.mark.parametrize("init", ["k-means++", "random", "sharding"])
 def test_algorithm_and_init_options(workdir, algorithm, init):
     out = workdir / f"{algorithm}-{init}.png"
-    result = run("compress", workdir / "chelsea.png", "-k", 6, "-o", out,
-                 "--algorithm", algorithm, "--init", init, "--json")
+    result = run(
+        "compress", workdir / "chelsea.png", "-k", 6, "-o", out, "--algorithm", algorithm, "--init", init, "--json"
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["algorithm"] == algorithm and report["init"] == init
@@ -196,8 +199,10 @@ def test_format_that_cannot_hold_transparency(workdir):
 
 def test_compress_does_not_load_the_segmentation_stack():
     """scipy.ndimage and skimage's segmentation cost a quarter of a second at start-up."""
-    code = ("import sys, quantize.cli; print('scipy.ndimage' in sys.modules, 'skimage.measure' in sys.modules, "
-            "'skimage.segmentation' in sys.modules)")
+    code = (
+        "import sys, quantize.cli; print('scipy.ndimage' in sys.modules, 'skimage.measure' in sys.modules, "
+        "'skimage.segmentation' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False", "False"]
     from quantize import SegmentResult, segment_image  # served on first use
@@ -230,7 +235,9 @@ def test_compress_quality_target_and_exit_code_3(workdir):
     assert missed.exit_code == 3
     assert missed.stderr.startswith(f"quantize: error: {workdir / 'chelsea.png'}: the target is not met with 4 colours")
     assert missed.stderr.count("\n") == 1 and not (workdir / "m.png").exists()
-    forced = run("compress", workdir / "chelsea.png", "-k", 4, "--quality", 40, "-o", workdir / "m.png", "--force-output")
+    forced = run(
+        "compress", workdir / "chelsea.png", "-k", 4, "--quality", 40, "-o", workdir / "m.png", "--force-output"
+    )
     assert forced.exit_code == 3 and (workdir / "m.png").exists()
     assert "target not met" in forced.stdout
     bad = run("compress", workdir / "chelsea.png", "--quality", 0)
@@ -240,8 +247,9 @@ def test_compress_quality_target_and_exit_code_3(workdir):
 @pytest.mark.parametrize("method", ["none", "floyd-steinberg", "ordered"])
 def test_compress_dither_options(workdir, method):
     out = workdir / f"{method}.png"
-    result = run("compress", workdir / "chelsea.png", "-k", 8, "--dither", method, "--dither-strength", 0.8,
-                 "-o", out, "--json")
+    result = run(
+        "compress", workdir / "chelsea.png", "-k", 8, "--dither", method, "--dither-strength", 0.8, "-o", out, "--json"
+    )
     assert result.exit_code == 0, result.output
     assert len(Image.open(out).getcolors()) <= 8
     notes = json.loads(result.stdout)["notes"]
@@ -263,8 +271,20 @@ def test_compress_format_smallest(workdir):
 
 def test_compress_lock_option(workdir):
     out = workdir / "l.png"
-    result = run("compress", workdir / "chelsea.png", "-k", 6, "--lock", "white", "--lock", "#ff0000",
-                 "--lock", "0,0,255", "-o", out)
+    result = run(
+        "compress",
+        workdir / "chelsea.png",
+        "-k",
+        6,
+        "--lock",
+        "white",
+        "--lock",
+        "#ff0000",
+        "--lock",
+        "0,0,255",
+        "-o",
+        out,
+    )
     assert result.exit_code == 0, result.output
     assert Image.open(out).getpalette()[:9] == [255, 255, 255, 255, 0, 0, 0, 0, 255]
     for bad in ("nocolor", "1,2", "1,2,300"):
@@ -341,8 +361,23 @@ def test_quality_search_shows_its_fits_in_a_terminal(tmp_path):
     rng = np.random.default_rng(0)
     big = np.clip(np.tile(photo, (8, 8, 1)).astype(int) + rng.integers(-9, 10, (2400, 3608, 3)), 0, 255)
     Image.fromarray(big.astype(np.uint8)).save(tmp_path / "big.png")
-    text = in_a_terminal([sys.executable, "-m", "quantize", "compress", str(tmp_path / "big.png"), "--quality", "33",
-                          "-k", "256", "-o", str(tmp_path / "out.png")], 45, tmp_path)
+    text = in_a_terminal(
+        [
+            sys.executable,
+            "-m",
+            "quantize",
+            "compress",
+            str(tmp_path / "big.png"),
+            "--quality",
+            "33",
+            "-k",
+            "256",
+            "-o",
+            str(tmp_path / "out.png"),
+        ],
+        45,
+        tmp_path,
+    )
     text = re.sub(r"\x1b\[\?25[lh]", "", text)
     bars = [piece for line in text.split("\n") for piece in line.split("\r") if piece.startswith("fits")]
     assert bars, text
@@ -354,7 +389,7 @@ def test_quality_search_shows_its_fits_in_a_terminal(tmp_path):
 def test_a_big_still_reports_its_read_and_quantise_steps(workdir, monkeypatch):
     """The steps bar's calls, wired (its drawing is the bars' own, tested in terminals);
     a quality search draws its fits instead."""
-    import quantize.cli.compress as compress_cli
+    import quantize.cli.compress_run as compress_cli
 
     calls = []
 
@@ -379,9 +414,11 @@ def test_steps_bar_in_a_terminal(tmp_path):
 
     from .helpers import in_a_terminal
 
-    code = ("import time; from quantize.cli.progress import StepProgress; bar = StepProgress(True, 'start'); "
-            "bar(1, 2); time.sleep(1.1); bar(2, 2); bar.close(); quick = StepProgress(True); quick(1, 1); "
-            "quick.close()")
+    code = (
+        "import time; from quantize.cli.progress import StepProgress; bar = StepProgress(True, 'start'); "
+        "bar(1, 2); time.sleep(1.1); bar(2, 2); bar.close(); quick = StepProgress(True); quick(1, 1); "
+        "quick.close()"
+    )
     text = re.sub(r"\x1b\[\?25[lh]", "", in_a_terminal([sys.executable, "-c", code], 40, tmp_path))
     pieces = [piece for line in text.split("\n") for piece in line.split("\r") if piece.strip()]
     assert pieces[-1].startswith("start") and "2/2" in pieces[-1]  # after its first second

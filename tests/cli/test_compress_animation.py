@@ -67,8 +67,10 @@ def test_frame_palettes_and_weight_options(gif, tmp_path):
     assert len(colors) > 4  # four per frame, not four in all
     weighted = run("compress", gif, "-k", 4, "--frame-weight", "duration", "-o", tmp_path / "w.gif")
     assert weighted.exit_code == 0
-    for args, message in ((["--frame-weight", "time"], "'time' is not one of 'pixels', 'duration'"),
-                          (["--frame-palettes", "--save-palette", tmp_path / "p.json"], "not with --palette"),):
+    for args, message in (
+        (["--frame-weight", "time"], "'time' is not one of 'pixels', 'duration'"),
+        (["--frame-palettes", "--save-palette", tmp_path / "p.json"], "not with --palette"),
+    ):
         bad = run("compress", gif, *args)
         assert bad.exit_code == 2 and message in bad.stderr and bad.stderr.count("\n") == 1
     assert listing(tmp_path) == ["anim.gif", "f.gif", "w.gif"]
@@ -97,10 +99,14 @@ def test_frames_progress_in_a_terminal(tmp_path):
     base = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
     frames = [np.roll(base, 4 * i, axis=1) for i in range(120)]
     path = tmp_path / "long.gif"
-    Image.fromarray(frames[0]).save(path, save_all=True, append_images=[Image.fromarray(f) for f in frames[1:]],
-                                    duration=40, loop=0)
-    text = in_a_terminal([sys.executable, "-m", "quantize", "compress", str(path), "-k", "64", "-o",
-                          str(tmp_path / "out.gif")], 50, tmp_path)
+    Image.fromarray(frames[0]).save(
+        path, save_all=True, append_images=[Image.fromarray(f) for f in frames[1:]], duration=40, loop=0
+    )
+    text = in_a_terminal(
+        [sys.executable, "-m", "quantize", "compress", str(path), "-k", "64", "-o", str(tmp_path / "out.gif")],
+        50,
+        tmp_path,
+    )
     text = re.sub(r"\x1b\[\?25[lh]", "", text)
     bars = [piece for line in text.split("\n") for piece in line.split("\r") if piece.startswith("frames")]
     assert bars and "240/240" in bars[-1], text

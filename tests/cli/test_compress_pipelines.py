@@ -18,8 +18,9 @@ from .helpers import listing, run
 def test_many_inputs_each_to_its_output_and_one_bad_does_not_stop_the_rest(workdir):
     (workdir / "bad.png").write_text("not an image")
     before = {p.name: sha256(p) for p in workdir.iterdir()}
-    result = run("compress", workdir / "chelsea.png", workdir / "bad.png", workdir / "rocket-vignette.png",
-                 "-k", 8, "--json")
+    result = run(
+        "compress", workdir / "chelsea.png", workdir / "bad.png", workdir / "rocket-vignette.png", "-k", 8, "--json"
+    )
     assert result.exit_code == 1
     assert result.stderr == f"quantize: error: {workdir / 'bad.png'}: not an image file that Pillow can read\n"
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -31,13 +32,16 @@ def test_many_inputs_each_to_its_output_and_one_bad_does_not_stop_the_rest(workd
     assert text.exit_code == 0 and text.stdout.count(" px, ") == 2
 
 
-@pytest.mark.parametrize("args, names", [
-    (["--ext", ".webp"], ["chelsea-q8.webp"]),
-    (["--suffix", "-small"], ["chelsea-small.png"]),
-    (["--suffix", "", "--ext", ".gif"], ["chelsea.gif"]),
-    (["--ext", "-fs8.png"], ["chelsea-fs8.png"]),
-    (["--format", "gif"], ["chelsea-q8.gif"]),
-])
+@pytest.mark.parametrize(
+    "args, names",
+    [
+        (["--ext", ".webp"], ["chelsea-q8.webp"]),
+        (["--suffix", "-small"], ["chelsea-small.png"]),
+        (["--suffix", "", "--ext", ".gif"], ["chelsea.gif"]),
+        (["--ext", "-fs8.png"], ["chelsea-fs8.png"]),
+        (["--format", "gif"], ["chelsea-q8.gif"]),
+    ],
+)
 def test_ext_and_suffix_name_the_outputs(workdir, args, names):
     result = run("compress", workdir / "chelsea.png", "-k", 8, *args)
     assert result.exit_code == 0, result.output
@@ -46,11 +50,21 @@ def test_ext_and_suffix_name_the_outputs(workdir, args, names):
 
 
 def test_target_outputs_get_names_of_their_own(workdir):
-    for args in (["--quality", "30"], ["--max-delta-e", "4"], ["--quality", "28-30"],
-                 ["--quality", "30", "--max-delta-e", "4"]):
+    for args in (
+        ["--quality", "30"],
+        ["--max-delta-e", "4"],
+        ["--quality", "28-30"],
+        ["--quality", "30", "--max-delta-e", "4"],
+    ):
         assert run("compress", workdir / "chelsea.png", *args).exit_code == 0
-    assert listing(workdir) == ["chelsea-de4.png", "chelsea-q28-30dB.png", "chelsea-q30dB-de4.png",
-                                "chelsea-q30dB.png", "chelsea.png", "rocket-vignette.png"]
+    assert listing(workdir) == [
+        "chelsea-de4.png",
+        "chelsea-q28-30dB.png",
+        "chelsea-q30dB-de4.png",
+        "chelsea-q30dB.png",
+        "chelsea.png",
+        "rocket-vignette.png",
+    ]
 
 
 def test_quality_range(workdir):
@@ -63,8 +77,9 @@ def test_quality_range(workdir):
     below = run("compress", workdir / "chelsea.png", "-k", 4, "--quality", "40-45", "-o", workdir / "b.png")
     assert below.exit_code == 3 and not (workdir / "b.png").exists()
     assert "the target is not met with 4 colours" in below.stderr and below.stderr.count("\n") == 1
-    met = json.loads(run("compress", workdir / "chelsea.png", "--quality", "20-30", "-o", workdir / "m.png",
-                         "--json").stdout)
+    met = json.loads(
+        run("compress", workdir / "chelsea.png", "--quality", "20-30", "-o", workdir / "m.png", "--json").stdout
+    )
     assert met["status"] == "done" and met["colors_used"] < 256 and met["psnr"] >= 30
 
 
@@ -102,19 +117,22 @@ def test_quiet_and_verbose(workdir):
     assert both.exit_code == 2 and "exclude each other" in both.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--quality", "40-30"], "MIN is above MAX"),
-    (["--quality", "x-30"], "'x' is not a valid float"),
-    (["--quality", "nan"], "is not a finite number"),
-    (["--quality", "0-30"], "is not in the range x>0"),
-    (["--ext", "png"], "is not a file ending"),
-    (["--ext", ".xyz"], "cannot tell the image format from the ending"),
-    (["--format", "jpg2000"], "'jpg2000' is not one of"),
-    (["--format", "gif", "-o", "{dir}/o.png"], "--format gif disagrees with the extension"),
-    (["-o", "{dir}/o.png", "--suffix", "-x"], "--suffix and --ext are for default names"),
-    (["{dir}/rocket-vignette.png", "-o", "{dir}/o.png"], "with several inputs use --suffix or --ext"),
-    (["-", "-"], "stdin ('-') can be read once"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--quality", "40-30"], "MIN is above MAX"),
+        (["--quality", "x-30"], "'x' is not a valid float"),
+        (["--quality", "nan"], "is not a finite number"),
+        (["--quality", "0-30"], "is not in the range x>0"),
+        (["--ext", "png"], "is not a file ending"),
+        (["--ext", ".xyz"], "cannot tell the image format from the ending"),
+        (["--format", "jpg2000"], "'jpg2000' is not one of"),
+        (["--format", "gif", "-o", "{dir}/o.png"], "--format gif disagrees with the extension"),
+        (["-o", "{dir}/o.png", "--suffix", "-x"], "--suffix and --ext are for default names"),
+        (["{dir}/rocket-vignette.png", "-o", "{dir}/o.png"], "with several inputs use --suffix or --ext"),
+        (["-", "-"], "stdin ('-') can be read once"),
+    ],
+)
 def test_bad_pipeline_options(workdir, args, message):
     args = [a.format(dir=workdir) for a in args]
     result = run("compress", workdir / "chelsea.png", *args)

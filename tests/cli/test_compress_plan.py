@@ -27,9 +27,11 @@ def test_an_output_that_is_another_input_refuses_the_call(pair, force):
     before = {p.name: sha256(p) for p in pair.iterdir()}
     result = run("compress", pair / "photo.jpg", pair / "photo.png", "-k", 4, "--suffix", "", *force)
     assert result.exit_code == 1
-    assert result.stderr == (f"quantize: error: {pair / 'photo.png'}: the output of {pair / 'photo.jpg'} would "
-                             f"overwrite the input image {pair / 'photo.png'} (outputs never replace a file that "
-                             "is read)\n")
+    assert result.stderr == (
+        f"quantize: error: {pair / 'photo.png'}: the output of {pair / 'photo.jpg'} would "
+        f"overwrite the input image {pair / 'photo.png'} (outputs never replace a file that "
+        "is read)\n"
+    )
     assert result.stdout == ""
     _untouched(pair, before)
 
@@ -47,8 +49,10 @@ def test_two_inputs_wanting_one_output_refuse_the_call(pair, force):
     before = {p.name: sha256(p) for p in pair.iterdir()}
     result = run("compress", pair / "photo.png", pair / "photo.jpg", "-k", 4, *force)
     assert result.exit_code == 1
-    assert result.stderr == (f"quantize: error: {pair / 'photo-q4.png'}: the output of {pair / 'photo.jpg'} is "
-                             f"also the output of {pair / 'photo.png'}: two outputs cannot share a path\n")
+    assert result.stderr == (
+        f"quantize: error: {pair / 'photo-q4.png'}: the output of {pair / 'photo.jpg'} is "
+        f"also the output of {pair / 'photo.png'}: two outputs cannot share a path\n"
+    )
     _untouched(pair, before)
     assert listing(pair) == ["photo.jpg", "photo.png"]
 
@@ -56,8 +60,7 @@ def test_two_inputs_wanting_one_output_refuse_the_call(pair, force):
 def test_smallest_plans_both_formats(pair):
     shutil.copy(pair / "photo.png", pair / "photo-q4.webp")
     before = {p.name: sha256(p) for p in pair.iterdir()}
-    result = run("compress", pair / "photo.png", pair / "photo-q4.webp", "-k", 4, "--format", "smallest",
-                 "--force")
+    result = run("compress", pair / "photo.png", pair / "photo-q4.webp", "-k", 4, "--format", "smallest", "--force")
     assert result.exit_code == 1 and "would overwrite the input image" in result.stderr
     _untouched(pair, before)
 
@@ -77,8 +80,9 @@ def test_the_palette_file_and_save_palette_are_in_the_plan(workdir):
     before = sha256(palette)
     result = run("compress", workdir / "chelsea.png", "--palette", palette, "-o", palette, "--force")
     assert result.exit_code == 1 and "would overwrite the palette file" in result.stderr
-    result = run("compress", workdir / "chelsea.png", "-k", 4, "-o", workdir / "x.png", "--save-palette",
-                 workdir / "x.png")
+    result = run(
+        "compress", workdir / "chelsea.png", "-k", 4, "-o", workdir / "x.png", "--save-palette", workdir / "x.png"
+    )
     assert result.exit_code == 1 and "two outputs cannot share a path" in result.stderr
     assert sha256(palette) == before and not (workdir / "x.png").exists()
 

@@ -2,7 +2,6 @@ import json
 
 import pytest
 
-
 from .helpers import run
 
 
@@ -33,6 +32,9 @@ def test_palette_command_options_and_errors(workdir):
     assert run("palette", workdir / "missing.png").exit_code == 1
     (workdir / "p.hex").write_text("#000000\n")
     assert run("palette", workdir / "chelsea.png", "-o", workdir / "p.hex").exit_code == 1  # exists
-    assert run("palette", workdir / "chelsea.png", "-o", workdir / "p.hex", "--force", "--max-pixels", 10**6).exit_code == 0
+    assert (
+        run("palette", workdir / "chelsea.png", "-o", workdir / "p.hex", "--force", "--max-pixels", 10**6).exit_code
+        == 0
+    )
     combined = run("compress", workdir / "chelsea.png", "--palette", workdir / "p.hex", "--quality", 30)
     assert combined.exit_code == 2 and "cannot be combined with a quality target" in combined.stderr

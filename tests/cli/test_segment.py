@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-
 from ..conftest import DATA, sha256
-from .helpers import run, listing, bad_inputs, segment_listing
+from .helpers import bad_inputs, listing, run, segment_listing
 
 
 def test_segment_writes_default_folder_and_prints_summary(workdir):
@@ -30,14 +29,36 @@ def test_segment_writes_default_folder_and_prints_summary(workdir):
 def test_segment_json_matches_the_file_and_every_option(workdir):
     out = workdir / "seg"
     result = run(
-        "segment", workdir / "chelsea.png", "-k", 3, "-o", out, "--spatial", 4, "--min-region", 40,
-        "--sigma", 0.5, "--colorspace", "rgb", "--seed", 9, "--max-pixels", 10**6, "--json",
+        "segment",
+        workdir / "chelsea.png",
+        "-k",
+        3,
+        "-o",
+        out,
+        "--spatial",
+        4,
+        "--min-region",
+        40,
+        "--sigma",
+        0.5,
+        "--colorspace",
+        "rgb",
+        "--seed",
+        9,
+        "--max-pixels",
+        10**6,
+        "--json",
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data == json.loads((out / "segments.json").read_text())
     assert {key: data[key] for key in ("n_segments", "spatial", "min_region", "sigma", "colorspace", "seed")} == {
-        "n_segments": 3, "spatial": 4.0, "min_region": 40, "sigma": 0.5, "colorspace": "rgb", "seed": 9,
+        "n_segments": 3,
+        "spatial": 4.0,
+        "min_region": 40,
+        "sigma": 0.5,
+        "colorspace": "rgb",
+        "seed": 9,
     }
     assert data["n_clusters"] == 3 and listing(out) == segment_listing(out, 3)
     assert min(region["area"] for region in data["regions"]) >= 40
@@ -128,16 +149,31 @@ def test_segment_bad_options(workdir, args, message):
 
 def test_segment_defaults_are_chosen_from_the_image_and_can_be_turned_off(workdir):
     out = workdir / "auto"
-    result = run("segment", workdir / "chelsea.png", "-k", 5, "-o", out, "--sigma", "auto", "--min-region", "AUTO",
-                 "--json")
+    result = run(
+        "segment", workdir / "chelsea.png", "-k", 5, "-o", out, "--sigma", "auto", "--min-region", "AUTO", "--json"
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["sigma"], data["min_region"]) == (0.0, 68)  # a clean photo; 451 x 300 / 2000
     assert 10 <= data["n_regions"] <= 300 and min(r["area"] for r in data["regions"]) >= 68
     # --sigma 0 --min-region 0 gives the colour-only output of before the defaults, to the pixel
     off = workdir / "off"
-    result = run("segment", workdir / "chelsea.png", "-k", 5, "-o", off, "--sigma", 0, "--min-region", 0,
-                 "--seed", 0, "--colorspace", "lab")
+    result = run(
+        "segment",
+        workdir / "chelsea.png",
+        "-k",
+        5,
+        "-o",
+        off,
+        "--sigma",
+        0,
+        "--min-region",
+        0,
+        "--seed",
+        0,
+        "--colorspace",
+        "lab",
+    )
     assert result.exit_code == 0, result.output
     golden = np.asarray(Image.open(DATA / "segment-chelsea-k5-lab.png"))
     np.testing.assert_array_equal(np.asarray(Image.open(off / "labels.png")), golden)

@@ -3,7 +3,6 @@ import sys
 
 from PIL import Image
 
-
 from .helpers import run
 
 
@@ -17,14 +16,29 @@ def test_suggest_k_table_json_and_plot(workdir):
     assert json.loads(loose.stdout)["max_delta_e"] == 50
     assert run("suggest-k", workdir / "chelsea.png", "--max-delta-e", -1).exit_code == 2
     plot = workdir / "curves.png"
-    as_json = run("suggest-k", workdir / "chelsea.png", "--k-max", 8, "--json", "--plot", plot,
-                  "--algorithm", "lloyd", "--init", "random", "--max-pixels", 10**6)
+    as_json = run(
+        "suggest-k",
+        workdir / "chelsea.png",
+        "--k-max",
+        8,
+        "--json",
+        "--plot",
+        plot,
+        "--algorithm",
+        "lloyd",
+        "--init",
+        "random",
+        "--max-pixels",
+        10**6,
+    )
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.stdout)
     assert [row["k"] for row in data["table"]] == list(range(2, 9)) and 2 <= data["elbow"] <= 8
     assert data["colorspace"] == "din99o" and "clustered in din99o" in result.stdout
-    in_lab, in_rgb = (run("suggest-k", workdir / "chelsea.png", "--k-max", 4, "--colorspace", space, "--json")
-                      for space in ("lab", "rgb"))
+    in_lab, in_rgb = (
+        run("suggest-k", workdir / "chelsea.png", "--k-max", 4, "--colorspace", space, "--json")
+        for space in ("lab", "rgb")
+    )
     assert in_rgb.exit_code == 0 and json.loads(in_rgb.stdout)["colorspace"] == "rgb"
     assert json.loads(in_rgb.stdout)["table"] != json.loads(in_lab.stdout)["table"]
     image = Image.open(plot)

@@ -40,8 +40,7 @@ def _cases():
                 centers = X[rng.choice(len(X), k, replace=False)].copy()
                 yield f"{dtype.__name__}-d{d}-k{k}", X, centers
     # ties: integer grids, duplicate centres, points half-way between centres
-    grid = np.array([[i, j, l] for i in range(0, 12, 3) for j in range(0, 12, 3) for l in range(0, 12, 3)],
-                    np.float32)
+    grid = np.array([[i, j, m] for i in range(0, 12, 3) for j in range(0, 12, 3) for m in range(0, 12, 3)], np.float32)
     points = rng.integers(0, 12, size=(3000, 3)).astype(np.float32)
     yield "grid-ties", points, grid
     yield "duplicate-centres", points, np.concatenate([grid[:10], grid[:10]])
@@ -71,8 +70,13 @@ def test_cluster_sums_equal_bincount(name, X, centers):
     w = np.random.default_rng(1).uniform(0, 5, len(X))
     counts, sums = lloyd_kernel.cluster_sums(X, w, labels, len(centers))
     np.testing.assert_array_equal(counts, np.bincount(labels, weights=w, minlength=len(centers)))
-    want = np.stack([np.bincount(labels, weights=w * X[:, j].astype(np.float64), minlength=len(centers))
-                     for j in range(X.shape[1])], axis=1)
+    want = np.stack(
+        [
+            np.bincount(labels, weights=w * X[:, j].astype(np.float64), minlength=len(centers))
+            for j in range(X.shape[1])
+        ],
+        axis=1,
+    )
     np.testing.assert_allclose(sums, want, rtol=1e-12, atol=1e-9)
 
 
@@ -85,8 +89,9 @@ def test_a_bounded_step_gives_the_exact_labels(name, X, centers):
     moved_centers = (centers + np.random.default_rng(2).normal(scale=0.5, size=centers.shape)).astype(X.dtype)
     moved = np.sqrt(((moved_centers.astype(np.float64) - centers) ** 2).sum(axis=1))
     gaps = 0.5 * np.sqrt(nearest_kernel.nearest(moved_centers, moved_centers, 1)[2])
-    changed = lloyd_kernel.bounded_step(X, nearest_kernel.SortedCentres(moved_centers), labels, upper, lower,
-                                        moved, float(moved.max()), gaps, 2)
+    changed = lloyd_kernel.bounded_step(
+        X, nearest_kernel.SortedCentres(moved_centers), labels, upper, lower, moved, float(moved.max()), gaps, 2
+    )
     distances = oracle_distances(X, moved_centers)
     want = distances.argmin(axis=1)
     before = oracle_nearest(X, centers)[0]

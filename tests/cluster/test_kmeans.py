@@ -55,10 +55,7 @@ def test_lloyd_inertia_never_increases(blobs):
     X, _ = blobs
     rng = np.random.default_rng(3)
     init = X[rng.choice(len(X), 8, replace=False)]
-    inertias = [
-        KMeans(8, init=init, algorithm="lloyd", max_iter=i, tol=0).fit(X).inertia_
-        for i in range(1, 15)
-    ]
+    inertias = [KMeans(8, init=init, algorithm="lloyd", max_iter=i, tol=0).fit(X).inertia_ for i in range(1, 15)]
     assert all(b <= a * (1 + 1e-12) for a, b in zip(inertias, inertias[1:]))
     assert inertias[-1] < inertias[0]
 
@@ -68,10 +65,9 @@ def test_kmeans_plus_plus_beats_random_on_average():
     X, _ = make_blobs(40, grid, 1.0, seed=2)
 
     def mean_inertia(init):
-        return np.mean([
-            KMeans(25, init=init, algorithm="lloyd", n_init=1, random_state=s).fit(X).inertia_
-            for s in range(10)
-        ])
+        return np.mean(
+            [KMeans(25, init=init, algorithm="lloyd", n_init=1, random_state=s).fit(X).inertia_ for s in range(10)]
+        )
 
     assert mean_inertia("k-means++") < mean_inertia("random")
 
@@ -168,9 +164,7 @@ def test_predict_transform_fit_predict_and_score(blobs):
     expected = np.linalg.norm(X[:, None, :] - km.cluster_centers_[None], axis=2)
     np.testing.assert_allclose(distances, expected, atol=1e-6)
     assert km.score(X) == pytest.approx(-km.inertia_)
-    np.testing.assert_array_equal(
-        KMeans(5, random_state=0).fit_predict(X), km.labels_
-    )
+    np.testing.assert_array_equal(KMeans(5, random_state=0).fit_predict(X), km.labels_)
 
 
 def test_float32_input_stays_float32(blobs):
@@ -273,8 +267,7 @@ def test_errors_are_value_errors():
 
 @settings(max_examples=40, deadline=None)
 @given(
-    X=arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 4)),
-             elements=st.integers(-5, 5).map(float)),
+    X=arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 4)), elements=st.integers(-5, 5).map(float)),
     k=st.integers(1, 6),
     algorithm=st.sampled_from(ALGORITHMS),
     init=st.sampled_from(INITS),
@@ -302,8 +295,11 @@ def test_bounded_lloyd_matches_plain_lloyd_steps(k):
     """Hamerly's bounds only skip work: the
     centres after each iteration are those of plain Lloyd (recomputed here from
     scratch with dense distances)."""
-    grid = [[3 * i, 3 * j] for i in range(7) for j in range(6)][:k] if k > 5 else \
-        [[0, 0], [3, 0], [0, 3], [3, 3], [1.5, 1.5]]
+    grid = (
+        [[3 * i, 3 * j] for i in range(7) for j in range(6)][:k]
+        if k > 5
+        else [[0, 0], [3, 0], [0, 3], [3, 3], [1.5, 1.5]]
+    )
     X, _ = make_blobs(100, grid, 1.0, seed=9)
     start = X[np.random.default_rng(0).choice(len(X), k, replace=False)]
     centers = start.copy()
@@ -328,14 +324,16 @@ def test_lloyd_reseeding_reaches_a_fixed_point():
 def test_duplicate_starting_centres_keep_inertia_monotone_in_max_iter():
     X = np.array([[3, 0], [1, 0], [0, 1], [0, 0]], dtype=float)
     init = np.array([[0, 0], [0, 1], [0, 1], [1, 0]], dtype=float)
-    inertias = [KMeans(4, init=init, algorithm="lloyd", tol=0, n_init=1, max_iter=m).fit(X).inertia_
-                for m in (1, 2, 3, 10)]
+    inertias = [
+        KMeans(4, init=init, algorithm="lloyd", tol=0, n_init=1, max_iter=m).fit(X).inertia_ for m in (1, 2, 3, 10)
+    ]
     assert inertias == sorted(inertias, reverse=True)
     assert inertias[-1] == 0.0
 
 
-@pytest.mark.parametrize("dtype, scale", [(np.float32, 1e37), (np.float32, 1e-30), (np.float64, 1e300),
-                                          (np.float64, 1e-300)])
+@pytest.mark.parametrize(
+    "dtype, scale", [(np.float32, 1e37), (np.float32, 1e-30), (np.float64, 1e300), (np.float64, 1e-300)]
+)
 @pytest.mark.parametrize("algorithm", ["lloyd", "minibatch"])
 def test_data_near_the_float_limits(dtype, scale, algorithm, recwarn):
     """Power-of-two scaling: the same clusters as the data at ordinary scale, finite
@@ -384,8 +382,7 @@ def test_the_default_is_lloyd_with_five_kmeans_plus_plus_runs_on_small_data(monk
     real = KMeans._fit_once
     monkeypatch.setattr(KMeans, "_fit_once", lambda self, *a: runs.append(self.algorithm) or real(self, *a))
     X, _ = make_blobs(300, [[0, 0], [5, 5], [0, 5]], 1.0, seed=1)
-    cases = [({}, 5), ({"init": "random"}, 10), ({"init": "wu"}, 1), ({"init": "sharding"}, 1),
-             ({"init": X[:3]}, 1)]
+    cases = [({}, 5), ({"init": "random"}, 10), ({"init": "wu"}, 1), ({"init": "sharding"}, 1), ({"init": X[:3]}, 1)]
     for params, expected in cases:
         runs.clear()
         model = KMeans(3, random_state=0, **params).fit(X)

@@ -63,8 +63,7 @@ def test_weights_count_as_repeated_points():
     rng = np.random.default_rng(3)
     X = rng.uniform(0, 100, (500, 3))
     w = rng.integers(1, 4, len(X))
-    np.testing.assert_allclose(wu_centers(X, 10, sample_weight=w), wu_centers(np.repeat(X, w, axis=0), 10),
-                               rtol=1e-9)
+    np.testing.assert_allclose(wu_centers(X, 10, sample_weight=w), wu_centers(np.repeat(X, w, axis=0), 10), rtol=1e-9)
 
 
 def test_a_constant_channel_takes_one_bin():
@@ -107,8 +106,9 @@ def test_kmeans_init_wu_is_deterministic_and_valid_for_weighted_data():
     d = ((X[:, None] - a.cluster_centers_[None]) ** 2).sum(axis=2)
     np.testing.assert_array_equal(a.labels_, d.argmin(axis=1))
     # a good start: Lloyd from it ends at least as low as k-means++ on average
-    plusplus = np.mean([KMeans(12, algorithm="lloyd", random_state=s).fit(X, sample_weight=w).inertia_
-                        for s in range(5)])
+    plusplus = np.mean(
+        [KMeans(12, algorithm="lloyd", random_state=s).fit(X, sample_weight=w).inertia_ for s in range(5)]
+    )
     assert a.inertia_ <= plusplus * 1.02
     with pytest.raises(InvalidParameterError, match="init='wu' takes at most 4 features"):
         KMeans(3, init="wu").fit(rng.normal(size=(50, 6)))
@@ -128,7 +128,8 @@ def test_guarantees_on_random_data(n, k, d, seed):
     for box in range(splits.n_boxes):
         inside = boxes == box
         assert inside.any()
-        np.testing.assert_allclose(splits.centers(splits.n_boxes)[box], w[inside] @ X[inside] / w[inside].sum(),
-                                   atol=1e-9)
+        np.testing.assert_allclose(
+            splits.centers(splits.n_boxes)[box], w[inside] @ X[inside] / w[inside].sum(), atol=1e-9
+        )
     assert (np.diff(splits.sse) <= 1e-9 * max(splits.sse[0], 1)).all()
     np.testing.assert_array_equal(splits.centers(splits.n_boxes), wu_centers(X, k, sample_weight=w))

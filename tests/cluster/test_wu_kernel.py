@@ -72,8 +72,12 @@ def test_greedy_cuts_equal_the_oracle(seed):
     assert len(gains) == len(want)
     np.testing.assert_allclose(gains, want, rtol=1e-9, atol=1e-9 * want.max())
     for lower, upper in zip(*splits.bounds(splits.n_boxes)):
-        np.testing.assert_allclose(boxes.moments(lower[None], upper[None])[0],
-                                   oracle_moments(boxes.table, boxes.strides, lower, upper), rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(
+            boxes.moments(lower[None], upper[None])[0],
+            oracle_moments(boxes.table, boxes.strides, lower, upper),
+            rtol=1e-9,
+            atol=1e-9,
+        )
 
 
 def test_no_cut_when_the_grid_has_one_bin():

@@ -32,7 +32,16 @@ def test_distinct_colors_are_copies():
     assert distinct_colors(3).any()
 
 
-@pytest.mark.parametrize("color, ink", [((255, 255, 0), 0), ((250, 220, 20), 0), ((0, 0, 255), 255),
-                                        ((128, 128, 128), 0), ((90, 90, 90), 255), ((0, 0, 0), 255)])
+@pytest.mark.parametrize(
+    "color, ink",
+    [
+        ((255, 255, 0), 0),
+        ((250, 220, 20), 0),
+        ((0, 0, 255), 255),
+        ((128, 128, 128), 0),
+        ((90, 90, 90), 255),
+        ((0, 0, 0), 255),
+    ],
+)
 def test_contrasting_ink_is_black_or_white_whichever_contrasts_more(color, ink):
     assert contrasting_ink(np.array([color], np.uint8)).tolist() == [[ink] * 3]

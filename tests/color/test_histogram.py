@@ -29,8 +29,11 @@ def test_histogram_of_a_photo(photo):
 
 @settings(max_examples=50, deadline=None)
 @given(
-    pixels=arrays(np.uint8, st.tuples(st.integers(1, 200), st.sampled_from([3, 4])),
-                  elements=st.sampled_from([0, 1, 127, 128, 254, 255])),
+    pixels=arrays(
+        np.uint8,
+        st.tuples(st.integers(1, 200), st.sampled_from([3, 4])),
+        elements=st.sampled_from([0, 1, 127, 128, 254, 255]),
+    ),
 )
 def test_guarantees(pixels):
     hist = ColorHistogram(pixels)

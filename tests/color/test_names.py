@@ -11,11 +11,13 @@ def test_the_table_is_the_xkcd_survey():
     names, colors = color_table()
     assert len(names) == len(set(names)) == len(colors) == 949
     assert colors.dtype == np.uint8 and colors.shape == (949, 3)
-    assert dict(zip(names, map(tuple, colors.tolist())))["dark brown"] == (0x34, 0x1c, 0x02)
+    assert dict(zip(names, map(tuple, colors.tolist())))["dark brown"] == (0x34, 0x1C, 0x02)
 
 
-@pytest.mark.parametrize("color, name", [((0x3e, 0x28, 0x1a), "dark brown"), ((255, 255, 255), "white"),
-                                         ((0, 0, 0), "black"), ((255, 255, 20), "yellow")])
+@pytest.mark.parametrize(
+    "color, name",
+    [((0x3E, 0x28, 0x1A), "dark brown"), ((255, 255, 255), "white"), ((0, 0, 0), "black"), ((255, 255, 20), "yellow")],
+)
 def test_nearest_names(color, name):
     assert color_names(np.array([color], np.uint8)) == [name]
 

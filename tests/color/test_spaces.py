@@ -3,7 +3,6 @@ import pytest
 from skimage.color import deltaE_ciede2000, lab2rgb, rgb2lab
 
 from quantize.color.difference import ciede2000
-
 from quantize.color.spaces import from_space, lab_to_srgb, srgb_to_lab, to_space
 
 
@@ -32,12 +31,15 @@ def test_cielab_and_ciede2000_equal_scikit_images():
         np.testing.assert_allclose(fast, expected, atol=1e-4)
 
 
-@pytest.mark.parametrize("lab1, lab2, expected", [
-    # Sharma, Wu & Dalal (2005), test data pairs 1, 7 and 17
-    ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
-    ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
-    ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
-])
+@pytest.mark.parametrize(
+    "lab1, lab2, expected",
+    [
+        # Sharma, Wu & Dalal (2005), test data pairs 1, 7 and 17
+        ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+        ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+        ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+    ],
+)
 def test_ciede2000_published_pairs(lab1, lab2, expected):
     assert ciede2000(lab1, lab2) == pytest.approx(expected, abs=1e-4)
 
@@ -70,8 +72,9 @@ def test_premultiplied_centres_keep_their_own_straight_colour():
     for offset in (-1, 1):  # no neighbouring straight value premultiplies nearer
         other = entries.astype(int)
         other[:, :3] = np.clip(other[:, :3] + offset, 0, 255)
-        assert (np.abs(shown - centres[:, :3]) <= np.abs(premultiply(other.astype(np.uint8))[:, :3] - centres[:, :3])
-                + 1e-6).all()
+        assert (
+            np.abs(shown - centres[:, :3]) <= np.abs(premultiply(other.astype(np.uint8))[:, :3] - centres[:, :3]) + 1e-6
+        ).all()
 
 
 def test_oklab_equals_the_plain_formula_on_every_sampled_colour():

@@ -6,10 +6,10 @@ import pytest
 from PIL import Image
 
 from quantize.errors import ImageError, ImageTooLargeError, OutputError
-from quantize.files.write import atomic_write, check_output_path
-from quantize.files.read import load_image
-from quantize.image import image_to_array
 from quantize.files.encode import output_format, save_quantized, to_pil_image
+from quantize.files.read import load_image
+from quantize.files.write import atomic_write, check_output_path
+from quantize.image import image_to_array
 
 from ..conftest import sha256, write_png16
 
@@ -223,8 +223,11 @@ def test_formats_by_extension(tmp_path, name, mode):
     [
         ("o.jpg", PALETTE, "JPEG cannot store the image's transparency"),
         ("o.bmp", PALETTE, "BMP cannot store the image's transparency"),
-        ("o.gif", np.column_stack([PALETTE, [9, 255, 255]]).astype(np.uint8),
-         "GIF cannot store the image's partial transparency"),
+        (
+            "o.gif",
+            np.column_stack([PALETTE, [9, 255, 255]]).astype(np.uint8),
+            "GIF cannot store the image's partial transparency",
+        ),
     ],
 )
 def test_formats_that_cannot_store_alpha(tmp_path, name, palette, message):
@@ -304,9 +307,14 @@ def test_atomic_write_respects_umask(tmp_path):
 @pytest.mark.parametrize(
     "head, name",
     [
-        (b"\x89PNG\r\n\x1a\n\0\0\0\0", "PNG"), (b"\xff\xd8\xff\xe0" + bytes(8), "JPEG"),
-        (b"GIF89a" + bytes(6), "GIF"), (b"II*\x00" + bytes(8), "TIFF"), (b"MM\x00*" + bytes(8), "TIFF"),
-        (b"BM" + bytes(10), "BMP"), (b"RIFF\0\0\0\0WEBP", "WEBP"), (b"hello, world", None),
+        (b"\x89PNG\r\n\x1a\n\0\0\0\0", "PNG"),
+        (b"\xff\xd8\xff\xe0" + bytes(8), "JPEG"),
+        (b"GIF89a" + bytes(6), "GIF"),
+        (b"II*\x00" + bytes(8), "TIFF"),
+        (b"MM\x00*" + bytes(8), "TIFF"),
+        (b"BM" + bytes(10), "BMP"),
+        (b"RIFF\0\0\0\0WEBP", "WEBP"),
+        (b"hello, world", None),
     ],
 )
 def test_sniff_format(head, name):
@@ -365,7 +373,9 @@ def test_palette_files_round_trip(tmp_path, extension):
 def test_gimp_palette_with_comments_and_a_plain_json_list(tmp_path):
     from quantize.files.palettes import load_palette
 
-    (tmp_path / "g.gpl").write_text("GIMP Palette\nName: x\nColumns: 4\n# a comment\n 10  20  30\tdark\n\n255 255 255\n")
+    (tmp_path / "g.gpl").write_text(
+        "GIMP Palette\nName: x\nColumns: 4\n# a comment\n 10  20  30\tdark\n\n255 255 255\n"
+    )
     np.testing.assert_array_equal(load_palette(tmp_path / "g.gpl"), [[10, 20, 30], [255, 255, 255]])
     (tmp_path / "l.json").write_text("[[1, 2, 3]]")
     np.testing.assert_array_equal(load_palette(tmp_path / "l.json"), [[1, 2, 3]])
@@ -498,8 +508,8 @@ def test_unusable_icc_profile_is_noted_not_fatal(tmp_path, photo):
 def test_only_regular_files_are_read(tmp_path, make, message, what):
     """FIFOs and devices would block or never end; each refusal says what the path is."""
     from quantize import ImageError, PaletteError
-    from quantize.files.read import load_image
     from quantize.files.palettes import load_palette
+    from quantize.files.read import load_image
 
     path = make(tmp_path / ("in.png" if what == "image" else "in.json"))
     expected = message.format(what="a palette" if what == "palette" else "an image")
@@ -510,8 +520,8 @@ def test_only_regular_files_are_read(tmp_path, make, message, what):
 
 
 def test_palette_file_size_is_bounded(tmp_path, monkeypatch):
-    from quantize import PaletteError
     import quantize.files as qio
+    from quantize import PaletteError
 
     monkeypatch.setattr(qio.palettes, "MAX_PALETTE_BYTES", 100)
     path = tmp_path / "big.hex"
@@ -532,7 +542,7 @@ def test_decoder_messages_become_notes_not_stderr(tmp_path, capfd):
     real_open = Image.open
 
     def noisy_open(*args, **kwargs):
-        stdwarnings.warn("Corrupt EXIF data", UserWarning)
+        stdwarnings.warn("Corrupt EXIF data", UserWarning, stacklevel=2)
         os.write(2, b"tempfile.tif: Using code not yet in table.\n")
         return real_open(*args, **kwargs)
 
@@ -548,8 +558,8 @@ def test_decoder_messages_become_notes_not_stderr(tmp_path, capfd):
 
 
 def test_any_decoder_exception_is_an_image_error(tmp_path, monkeypatch):
-    from quantize import ImageError
     import quantize.files as qio
+    from quantize import ImageError
 
     path = tmp_path / "a.tif"
     Image.new("RGB", (4, 4)).save(path)
@@ -590,10 +600,12 @@ def test_palette_format_errors_are_palette_errors():
     from quantize import InvalidParameterError, PaletteError
     from quantize.files.palette_formats import parse, render
 
-    for data, kind, message in ((b"[[1, 2]]", "json", "is not an \\[r, g, b\\] triple"),
-                                (b"[[1, 2, 300]]", "json", "300 is not an integer in 0..255"),
-                                (b"Name: x\n", "gpl", "starts with the line 'GIMP Palette'"),
-                                (b"red\n", "hex", "no #rrggbb colour found")):
+    for data, kind, message in (
+        (b"[[1, 2]]", "json", "is not an \\[r, g, b\\] triple"),
+        (b"[[1, 2, 300]]", "json", "300 is not an integer in 0..255"),
+        (b"Name: x\n", "gpl", "starts with the line 'GIMP Palette'"),
+        (b"red\n", "hex", "no #rrggbb colour found"),
+    ):
         with pytest.raises(PaletteError, match=message) as caught:
             parse(data, kind)
         assert caught.value.path is None and str(caught.value) == caught.value.reason

@@ -18,10 +18,10 @@ def _tall_tiff(height):
     Image.fromarray(pixels).save(buffer, format="TIFF")
     data = bytearray(buffer.getvalue())
     (ifd,) = struct.unpack("<I", data[4:8])
-    (entries,) = struct.unpack("<H", data[ifd:ifd + 2])
+    (entries,) = struct.unpack("<H", data[ifd : ifd + 2])
     for entry in range(ifd + 2, ifd + 2 + 12 * entries, 12):
-        if struct.unpack("<H", data[entry:entry + 2])[0] == 257:  # ImageLength, a LONG
-            data[entry + 8:entry + 12] = struct.pack("<I", height)
+        if struct.unpack("<H", data[entry : entry + 2])[0] == 257:  # ImageLength, a LONG
+            data[entry + 8 : entry + 12] = struct.pack("<I", height)
     return bytes(data)
 
 
@@ -31,8 +31,11 @@ def test_a_tiff_whose_strips_do_not_cover_the_image_is_refused(tmp_path):
     path = tmp_path / "tall.tif"
     path.write_bytes(_tall_tiff(131072))
     assert path.stat().st_size < 10_000
-    with pytest.raises(ImageError, match=r"truncated or corrupt image \(its data covers 2,304 of its 12,582,912 "
-                                         r"pixels\)") as caught:
+    with pytest.raises(
+        ImageError,
+        match=r"truncated or corrupt image \(its data covers 2,304 of its 12,582,912 "
+        r"pixels\)",
+    ) as caught:
         load_image(path)
     assert caught.value.path == path
     assert load_image_bytes(_tall_tiff(24)).pixels.shape == (24, 96, 4)

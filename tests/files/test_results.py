@@ -44,13 +44,22 @@ def test_computing_packages_import_no_file_code():
     import quantize
 
     root = Path(quantize.__file__).parent
-    computing = [*root.glob("cluster/*.py"), *root.glob("color/*.py"), *root.glob("metrics/*.py"),
-                 *root.glob("quantization/*.py"), *root.glob("segmentation/*.py"), root / "image.py",
-                 root / "drawing.py"]
+    computing = [
+        *root.glob("cluster/*.py"),
+        *root.glob("color/*.py"),
+        *root.glob("metrics/*.py"),
+        *root.glob("quantization/*.py"),
+        *root.glob("segmentation/*.py"),
+        root / "image.py",
+        root / "drawing.py",
+    ]
     offending = []
     for path in computing:
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in {
-                    "files", "batch", "cli", "preview"}:
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.split(".")[0] in {"files", "batch", "cli", "preview"}
+            ):
                 offending.append(f"{path.relative_to(root)}: {node.module}")
     assert offending == []

@@ -75,9 +75,11 @@ def test_an_image_and_its_palette_are_written_both_or_neither(tmp_path):
 
     (tmp_path / "taken.json").write_text("{}")
     with pytest.raises(OutputError):
-        save_image_and_palette(tmp_path / "out.png", b"data", palette_path=tmp_path / "taken.json",
-                               palette=np.zeros((2, 3), np.uint8))
+        save_image_and_palette(
+            tmp_path / "out.png", b"data", palette_path=tmp_path / "taken.json", palette=np.zeros((2, 3), np.uint8)
+        )
     assert not (tmp_path / "out.png").exists() and (tmp_path / "taken.json").read_text() == "{}"
-    save_image_and_palette(tmp_path / "out.png", b"data", palette_path=tmp_path / "p.json",
-                           palette=np.zeros((2, 3), np.uint8))
+    save_image_and_palette(
+        tmp_path / "out.png", b"data", palette_path=tmp_path / "p.json", palette=np.zeros((2, 3), np.uint8)
+    )
     assert (tmp_path / "out.png").read_bytes() == b"data" and (tmp_path / "p.json").exists()

@@ -62,7 +62,12 @@ def test_adjusted_rand_index():
 
 from quantize import KMeans  # noqa: E402
 from quantize.metrics import (  # noqa: E402
-    davies_bouldin_score, delta_e_2000, dunn_index, inertia, pair_f_measure, rand_index,
+    davies_bouldin_score,
+    delta_e_2000,
+    dunn_index,
+    inertia,
+    pair_f_measure,
+    rand_index,
     silhouette_score,
 )
 
@@ -89,10 +94,12 @@ def test_weights_stand_for_repeated_points():
     centers = np.array([[0.25], [10.5]])
     assert inertia(LINE, TWO, centers, sample_weight=weights) == pytest.approx(inertia(repeated, labels, centers))
     assert davies_bouldin_score(LINE, TWO, sample_weight=weights) == pytest.approx(
-        davies_bouldin_score(repeated, labels))
+        davies_bouldin_score(repeated, labels)
+    )
     many = np.repeat(LINE, weights * 500, axis=0)  # a pixel-sized population
     assert silhouette_score(LINE, TWO, sample_weight=weights) == pytest.approx(
-        silhouette_score(many, np.repeat(TWO, weights * 500), sample_size=len(many)), abs=0.01)
+        silhouette_score(many, np.repeat(TWO, weights * 500), sample_size=len(many)), abs=0.01
+    )
 
 
 def test_pair_counting_metrics():

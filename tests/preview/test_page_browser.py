@@ -22,8 +22,10 @@ def server(tmp_path):
 def test_preview_page_in_chromium(browser, server, tmp_path):
     page = browser.new_page(viewport={"width": 1200, "height": 700})
     outside = []
-    page.on("request", lambda request: outside.append(request.url)
-            if not request.url.startswith(server.url.split("?")[0]) else None)
+    page.on(
+        "request",
+        lambda request: outside.append(request.url) if not request.url.startswith(server.url.split("?")[0]) else None,
+    )
     page.goto(server.url)
     page.wait_for_function("document.getElementById('after').naturalWidth > 0")
     assert page.eval_on_selector("#before", "i => [i.naturalWidth, i.naturalHeight]") == [451, 300]
@@ -32,8 +34,9 @@ def test_preview_page_in_chromium(browser, server, tmp_path):
     # move the k slider: a new image and a new palette
     page.eval_on_selector("#k", "k => { k.value = 5; k.dispatchEvent(new Event('input')); }")
     page.wait_for_function("document.querySelectorAll('#palette > div').length === 5")
-    page.wait_for_function(f"document.getElementById('after').src !== {first_image!r} "
-                           "&& document.getElementById('after').complete")
+    page.wait_for_function(
+        f"document.getElementById('after').src !== {first_image!r} && document.getElementById('after').complete"
+    )
     assert "k=5" in page.get_attribute("#after", "src")
     assert "PSNR" in page.inner_text("#figures") and "estimated size" in page.inner_text("#figures")
     assert "quantize compress" in page.inner_text("#status") and "-k 5" in page.inner_text("#status")

@@ -44,10 +44,17 @@ def get(url, data=None):
 
 def test_setting_from_the_query_and_its_bad_values():
     assert Setting.from_query({"k": ["8"], "dither": ["ordered"], "strength": ["0.5"]}) == Setting(
-        8, "din99o", "ordered", 0.5, "normal")
-    for query, message in [({"k": ["0"]}, "k=0"), ({"k": ["x"]}, "bad number"), ({"strength": ["2"]}, "strength=2"),
-                           ({"colorspace": ["hsv"]}, "colorspace='hsv'"), ({"effort": ["max"]}, "effort='max'"),
-                           ({"dither": ["atkinson"]}, "dither='atkinson'"), ({"k": ["300"]}, "k=300")]:
+        8, "din99o", "ordered", 0.5, "normal"
+    )
+    for query, message in [
+        ({"k": ["0"]}, "k=0"),
+        ({"k": ["x"]}, "bad number"),
+        ({"strength": ["2"]}, "strength=2"),
+        ({"colorspace": ["hsv"]}, "colorspace='hsv'"),
+        ({"effort": ["max"]}, "effort='max'"),
+        ({"dither": ["atkinson"]}, "dither='atkinson'"),
+        ({"k": ["300"]}, "k=300"),
+    ]:
         with pytest.raises(InvalidParameterError, match=message):
             Setting.from_query(query)
 
@@ -97,8 +104,12 @@ def test_write_is_the_compress_file_and_never_overwrites(server, image, tmp_path
 
 
 def test_cli_prints_the_address_and_stops_on_ctrl_c(image):
-    process = subprocess.Popen([sys.executable, "-m", "quantize", "preview", str(image), "--no-browser"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "quantize", "preview", str(image), "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = process.stdout.readline()
     url = line.split(": ", 1)[1].strip()
     assert url.startswith("http://127.0.0.1:") and "token=" in url
@@ -119,8 +130,12 @@ def test_cli_bad_input_and_options(tmp_path):
 
 
 def test_cli_quiet_still_prints_the_address(image):
-    process = subprocess.Popen([sys.executable, "-m", "quantize", "preview", str(image), "--no-browser", "-q"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "quantize", "preview", str(image), "--no-browser", "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = process.stdout.readline()
     assert "token=" in line
     process.send_signal(signal.SIGINT)

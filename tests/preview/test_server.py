@@ -195,9 +195,14 @@ def test_a_client_that_goes_away_is_no_error(served, slow, capfd):
 def test_stopping_in_the_middle_of_a_computation_is_clean(tmp_path, signum):
     image = tmp_path / "cat.png"
     image.write_bytes((IMAGES / "chelsea.png").read_bytes())
-    process = subprocess.Popen([sys.executable, "-m", "quantize", "preview", str(image), "--no-browser", "-q"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "quantize", "preview", str(image), "--no-browser", "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = process.stdout.readline().split(": ", 1)[1].strip()
+
     def ask():
         try:
             get(url.replace("/?", "/result.json?") + "&k=256&effort=thorough")

@@ -4,9 +4,9 @@ from PIL import Image
 
 from quantize.errors import InvalidParameterError, TargetNotMetError
 from quantize.files.animation import Animation, open_animation, read_animation
+from quantize.files.results import encode, save
 from quantize.quantization.animation import quantize_animation
 from quantize.quantization.api import quantize_image
-from quantize.files.results import encode, save
 
 from ..conftest import animation_frames, write_animation
 
@@ -146,8 +146,13 @@ def test_exported_at_the_top_level():
 def test_progress_counts_every_frame_of_every_pass(frame_palettes, passes):
     frames = animation_frames(n=5)
     seen = []
-    quantize_animation(frames, 8, frame_palettes=frame_palettes, random_state=0,
-                       progress=lambda done, total: seen.append((done, total)))
+    quantize_animation(
+        frames,
+        8,
+        frame_palettes=frame_palettes,
+        random_state=0,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen == [(i, passes * 5) for i in range(1, passes * 5 + 1)]
 
 

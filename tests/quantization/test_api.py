@@ -9,7 +9,12 @@ from hypothesis.extra.numpy import arrays
 from PIL import Image
 
 from quantize import (
-    FewDistinctPointsWarning, InvalidParameterError, KMeans, load_image, quantize_image, save,
+    FewDistinctPointsWarning,
+    InvalidParameterError,
+    KMeans,
+    load_image,
+    quantize_image,
+    save,
 )
 from quantize.color.histogram import ColorHistogram
 from quantize.metrics import psnr
@@ -40,7 +45,13 @@ def test_photo(photo, n_colors):
     assert (report.width, report.height) == (451, 300)
     assert report.psnr == pytest.approx(psnr(photo, result.image))
     assert report.ssim is None  # opt-in
-    assert report.seed == 0 and report.effort == "normal" and report.init == "wu" and report.input is None and report.input_bytes is None
+    assert (
+        report.seed == 0
+        and report.effort == "normal"
+        and report.init == "wu"
+        and report.input is None
+        and report.input_bytes is None
+    )
     assert report.output is None and report.compression_ratio is None
     if n_colors == 16:
         assert report.psnr > 27
@@ -80,18 +91,26 @@ def test_thorough_is_never_worse_than_fast_or_normal(photo, rgba_photo, space):
         colors = image_colors(image, space)
 
         def objective(result):
-            entries = (to_features(result.palette, colors.premultiplied) if colors.space == "rgb"
-                       else to_space(result.palette, colors.space))
+            entries = (
+                to_features(result.palette, colors.premultiplied)
+                if colors.space == "rgb"
+                else to_space(result.palette, colors.space)
+            )
             labels = result.labels.reshape(-1)
             shown = entries[labels[labels >= 0]]
-            features = (to_features(image.reshape(-1, image.shape[2]), colors.premultiplied)
-                        if colors.space == "rgb" else to_space(image.reshape(-1, 3), colors.space))
+            features = (
+                to_features(image.reshape(-1, image.shape[2]), colors.premultiplied)
+                if colors.space == "rgb"
+                else to_space(image.reshape(-1, 3), colors.space)
+            )
             features = features[labels >= 0]
             return float(((features - shown) ** 2).sum())
 
         for k in (4, 16):
-            got = {effort: objective(quantize_image(image, k, effort=effort, random_state=3, colorspace=space))
-                   for effort in ("fast", "normal", "thorough")}
+            got = {
+                effort: objective(quantize_image(image, k, effort=effort, random_state=3, colorspace=space))
+                for effort in ("fast", "normal", "thorough")
+            }
             assert got["thorough"] <= got["fast"] * (1 + 1e-6) and got["thorough"] <= got["normal"] * (1 + 1e-6)
 
 
@@ -132,10 +151,12 @@ def test_coarse_to_fine_is_as_good_as_clustering_the_exact_histogram(photo):
     hist = ColorHistogram(photo.reshape(-1, 3))
     assert len(hist) > 4096  # the photo exercises the coarse-to-fine path
     features = hist.colors.astype(np.float32)
-    plain = np.mean([
-        KMeans(16, algorithm="lloyd", n_init=1, random_state=s).fit(features, sample_weight=hist.counts).inertia_
-        for s in range(4)
-    ])
+    plain = np.mean(
+        [
+            KMeans(16, algorithm="lloyd", n_init=1, random_state=s).fit(features, sample_weight=hist.counts).inertia_
+            for s in range(4)
+        ]
+    )
     plain_psnr = 10 * np.log10(255**2 / (plain / photo.size))
     ours = np.mean([quantize_image(photo, 16, random_state=s, colorspace="rgb").report.psnr for s in range(4)])
     assert ours >= plain_psnr - 0.02
@@ -188,8 +209,7 @@ def test_rgba_keeps_transparency(rgba_photo):
 
 
 def test_binary_alpha_clusters_colour_only():
-    image = np.dstack([blocks_image([[10, 20, 30], [200, 10, 10], [5, 250, 5]]),
-                       np.full((32, 32), 255, np.uint8)])
+    image = np.dstack([blocks_image([[10, 20, 30], [200, 10, 10], [5, 250, 5]]), np.full((32, 32), 255, np.uint8)])
     image[:8, :8, 3] = 0
     with pytest.warns(FewDistinctPointsWarning):
         result = quantize_image(image, 4, random_state=0)
@@ -305,17 +325,22 @@ def test_report_text_never_claims_a_false_gain(tmp_path):
     assert "LARGER than the input (no gain)" in report.to_text()
     small = save(quantize_image(load_image(IMAGES / "chelsea.png"), 4, random_state=0), tmp_path / "s.png")
     assert "x smaller" in small.to_text()
-    for output_bytes, claim in [(small.input_bytes, "the same size as the input (no gain)"),
-                                (small.input_bytes - 1, "1.00x smaller"),
-                                (small.input_bytes + 1, "1.00x LARGER than the input (no gain)")]:
+    for output_bytes, claim in [
+        (small.input_bytes, "the same size as the input (no gain)"),
+        (small.input_bytes - 1, "1.00x smaller"),
+        (small.input_bytes + 1, "1.00x LARGER than the input (no gain)"),
+    ]:
         small.output_bytes = output_bytes
         assert claim in small.to_text()
 
 
 @settings(max_examples=30, deadline=None)
 @given(
-    image=arrays(np.uint8, st.tuples(st.integers(1, 12), st.integers(1, 12), st.sampled_from([3, 4])),
-                 elements=st.sampled_from([0, 1, 100, 128, 200, 255])),
+    image=arrays(
+        np.uint8,
+        st.tuples(st.integers(1, 12), st.integers(1, 12), st.sampled_from([3, 4])),
+        elements=st.sampled_from([0, 1, 100, 128, 200, 255]),
+    ),
     n_colors=st.integers(1, 8),
     seed=st.integers(0, 1000),
 )
@@ -408,13 +433,16 @@ def test_apply_palette_to_transparent_image(rgba_photo):
     assert result.report.notes == ["partly transparent pixels were made opaque: the palette has no alpha"]
 
 
-@pytest.mark.parametrize("palette, message", [
-    (np.zeros((0, 3)), "1 <= n <= 256"),
-    (np.zeros((3, 4)), "1 <= n <= 256"),
-    (np.zeros((257, 3), int), "1 <= n <= 256"),
-    ([[0, 0, 256]], "integers in 0..255"),
-    ([[0.5, 0, 0]], "integers in 0..255"),
-])
+@pytest.mark.parametrize(
+    "palette, message",
+    [
+        (np.zeros((0, 3)), "1 <= n <= 256"),
+        (np.zeros((3, 4)), "1 <= n <= 256"),
+        (np.zeros((257, 3), int), "1 <= n <= 256"),
+        ([[0, 0, 256]], "integers in 0..255"),
+        ([[0.5, 0, 0]], "integers in 0..255"),
+    ],
+)
 def test_apply_palette_rejects_bad_palettes(photo, palette, message):
     from quantize.quantization.api import apply_palette
 
@@ -459,8 +487,10 @@ def test_quality_targets_choose_the_smallest_k_meeting_them(photo, target):
     np.testing.assert_array_equal(result.labels, same.labels)
     fewer = quantize_image(photo, k - 1, random_state=0)  # one colour fewer misses it here
     missed_quality = "quality" in target and fewer.report.psnr < target["quality"]
-    missed_delta_e = "max_delta_e" in target and delta_e_2000(
-        photo.reshape(-1, 3), fewer.image.reshape(-1, 3))[0] > target["max_delta_e"]
+    missed_delta_e = (
+        "max_delta_e" in target
+        and delta_e_2000(photo.reshape(-1, 3), fewer.image.reshape(-1, 3))[0] > target["max_delta_e"]
+    )
     assert missed_quality or missed_delta_e
 
 
@@ -473,13 +503,15 @@ def test_quality_target_is_the_smallest_k_of_a_full_scan(target):
 
     def meets(result):
         return ("quality" not in target or result.report.psnr >= target["quality"]) and (
-            "max_delta_e" not in target or result.report.delta_e <= target["max_delta_e"])
+            "max_delta_e" not in target or result.report.delta_e <= target["max_delta_e"]
+        )
 
     chosen = quantize_image(image, 64, random_state=0, **target)
     scan = next(k for k in range(1, 65) if meets(quantize_image(image, k, random_state=0)))
     assert chosen.report.colors_used == scan and meets(chosen)
-    assert chosen.report.delta_e == pytest.approx(delta_e_2000(image.reshape(-1, 3),
-                                                               chosen.image.reshape(-1, 3))[0], rel=1e-6)
+    assert chosen.report.delta_e == pytest.approx(
+        delta_e_2000(image.reshape(-1, 3), chosen.image.reshape(-1, 3))[0], rel=1e-6
+    )
 
 
 def test_quality_target_out_of_reach(photo):
@@ -499,8 +531,9 @@ def test_histogram_psnr_is_the_reports(rgba_photo):
     from quantize.quantization.search import Search
 
     colors = image_colors(rgba_photo, "lab")  # partly transparent: clustered as premultiplied RGBA
-    palette, color_labels = palette_for(colors, 12, Search("wu", "lloyd", "normal"), rng=np.random.default_rng(0),
-                                        notes=[])
+    palette, color_labels = palette_for(
+        colors, 12, Search("wu", "lloyd", "normal"), rng=np.random.default_rng(0), notes=[]
+    )
     result = quantize_image(rgba_photo, 12, random_state=0)
     assert color_psnr(colors, palette, color_labels) == pytest.approx(result.report.psnr, abs=1e-9)
 
@@ -577,16 +610,19 @@ def test_premultiplied_la_pillow_image():
     assert abs(int(result.image[0, 1, 0]) - 50) <= 1 and result.image[0, 1, 3] == 128  # back to straight grey
 
 
-@pytest.mark.parametrize("histogram, message", [
-    (([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [1, 2]), r"colors are \(n, 3\) and its counts \(n,\)"),
-    (([[1, 2, 3]], [-1]), "counts must be non-negative integers"),
-    (([[1, 2, 3]], [1.5]), "counts must be non-negative integers"),
-    (([[np.nan, 2, 3]], [1]), "colors must be integers in 0..255"),
-    (([[1, 2, 300]], [1]), "colors must be integers in 0..255"),
-    ((1, 2, 3), "a histogram is a \\(colors, counts\\) pair"),
-    ((np.arange(15).reshape(5, 3), [0] * 5), "no visible pixel in any image"),  # once a sample_weight message
-    ((np.arange(15).reshape(5, 3), [2**61] * 5), "add up to 2\\^62 pixels or more"),
-])
+@pytest.mark.parametrize(
+    "histogram, message",
+    [
+        (([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [1, 2]), r"colors are \(n, 3\) and its counts \(n,\)"),
+        (([[1, 2, 3]], [-1]), "counts must be non-negative integers"),
+        (([[1, 2, 3]], [1.5]), "counts must be non-negative integers"),
+        (([[np.nan, 2, 3]], [1]), "colors must be integers in 0..255"),
+        (([[1, 2, 300]], [1]), "colors must be integers in 0..255"),
+        ((1, 2, 3), "a histogram is a \\(colors, counts\\) pair"),
+        ((np.arange(15).reshape(5, 3), [0] * 5), "no visible pixel in any image"),  # once a sample_weight message
+        ((np.arange(15).reshape(5, 3), [2**61] * 5), "add up to 2\\^62 pixels or more"),
+    ],
+)
 def test_fit_shared_palette_checks_the_histograms(histogram, message):
     from quantize import InvalidParameterError, fit_shared_palette
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from quantize import InvalidParameterError
-from quantize.quantization.choose_k import COLUMNS, knee, suggest_k
 from quantize.datasets import make_regions
+from quantize.quantization.choose_k import COLUMNS, knee, suggest_k
 
 
 @pytest.mark.parametrize("colorspace", ["lab", "rgb"])
@@ -31,8 +31,9 @@ def test_table_columns_and_monotone_quality(photo):
     np.testing.assert_allclose(again.table["inertia"], table["inertia"][3:6])
 
 
-@pytest.mark.parametrize("options", [{}, {"colorspace": "rgb", "effort": "fast"},
-                                     {"init": "k-means++", "effort": "thorough"}])
+@pytest.mark.parametrize(
+    "options", [{}, {"colorspace": "rgb", "effort": "fast"}, {"init": "k-means++", "effort": "thorough"}]
+)
 def test_rows_are_what_compress_gives(photo, options):
     """The row for k is the result of asking for k colours with the same options:
     the same PSNR and mean CIEDE2000, to the last bit."""
@@ -88,8 +89,11 @@ def test_recommends_the_fewest_colours_under_the_delta_e(photo):
     assert first == 0 or delta_e[first - 1] > 4.0
     assert suggestion.delta_e_knee == knee(suggestion.table["k"], delta_e)
     data = suggestion.to_dict()
-    assert (data["recommended"], data["under_delta_e"], data["max_delta_e"]) == (suggestion.recommended,
-                                                                                 suggestion.recommended, 4.0)
+    assert (data["recommended"], data["under_delta_e"], data["max_delta_e"]) == (
+        suggestion.recommended,
+        suggestion.recommended,
+        4.0,
+    )
     assert "<- recommended" in suggestion.to_text() and "the fewest colours with mean ΔE00 <= 4" in suggestion.to_text()
 
 

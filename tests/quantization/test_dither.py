@@ -4,8 +4,8 @@ from skimage.filters import gaussian
 
 from quantize import InvalidParameterError, quantize_image
 from quantize.color.spaces import DEFAULT_SPACE
-from quantize.quantization.dither import bayer_matrix, dither
 from quantize.metrics import delta_e_2000
+from quantize.quantization.dither import bayer_matrix, dither
 
 
 def blurred_delta_e(image, reference):
@@ -78,7 +78,7 @@ def textbook_floyd_steinberg(index, features, entries):
     for y in range(height):
         below[:] = 0
         forward = y % 2 == 0
-        for x in (range(width) if forward else range(width - 1, -1, -1)):
+        for x in range(width) if forward else range(width - 1, -1, -1):
             target = features[index[y, x]].astype(np.float64) + 1.0 * this[x + 1] * 1.0
             entry = _nearest_oracle(target, entries.astype(np.float64))
             out[y, x] = entry
@@ -104,8 +104,19 @@ def test_floyd_steinberg_kernel_unlimited_is_the_textbook_one(k):
     entries = features[rng.choice(len(features), k, replace=False)].astype(np.float64)
     labels = np.zeros((21, 34), np.int16)
     unlimited = kernel("quantization._dither").floyd_steinberg(
-        index, features, kernel("cluster._nearest").SortedCentres(entries), labels, np.full((21, 34), 255, np.uint8),
-        np.full(3, -np.inf), np.full(3, np.inf), np.full(len(features), np.inf), 1.0, 0.0, np.inf, 2)
+        index,
+        features,
+        kernel("cluster._nearest").SortedCentres(entries),
+        labels,
+        np.full((21, 34), 255, np.uint8),
+        np.full(3, -np.inf),
+        np.full(3, np.inf),
+        np.full(len(features), np.inf),
+        1.0,
+        0.0,
+        np.inf,
+        2,
+    )
     np.testing.assert_array_equal(unlimited, textbook_floyd_steinberg(index, features, entries))
 
 
@@ -118,8 +129,9 @@ def test_ordered_kernel_is_the_nearest_entry_of_the_shifted_colour(k):
     index = rng.integers(-1, 600, (19, 23)).astype(np.int32)  # -1: transparent
     entries = rng.uniform(0, 100, (k, 3))
     threshold = np.ascontiguousarray(10 * bayer_matrix())
-    got = kernel("quantization._dither").ordered(index, features, kernel("cluster._nearest").SortedCentres(entries),
-                                                threshold, np.array([1.0, 0.0, 0.0]), 2)
+    got = kernel("quantization._dither").ordered(
+        index, features, kernel("cluster._nearest").SortedCentres(entries), threshold, np.array([1.0, 0.0, 0.0]), 2
+    )
     for (y, x), c in np.ndenumerate(index):
         if c < 0:
             assert got[y, x] == -1

@@ -20,8 +20,9 @@ def test_cluster_colors_on_few_colours_and_random_inits():
     colors = np.array([[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]], np.uint8)
     counts = np.array([5, 4, 3, 2, 1])
     for init in ("wu", "k-means++", "random", "sharding"):
-        centers = cluster_colors(Levels(colors.astype(np.float32), counts, colors), 5, Search(init=init),
-                                 rng=np.random.default_rng(0))
+        centers = cluster_colors(
+            Levels(colors.astype(np.float32), counts, colors), 5, Search(init=init), rng=np.random.default_rng(0)
+        )
         np.testing.assert_allclose(np.unique(centers.round(3), axis=0), np.unique(colors, axis=0), atol=1e-3)
 
 

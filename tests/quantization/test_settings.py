@@ -5,28 +5,36 @@ import dataclasses
 import numpy as np
 import pytest
 
-from quantize import load_image
 from quantize import (
-    InvalidParameterError, QuantizeSettings, TargetNotMetError, apply_palette, fit_palette, quantize_image,
+    InvalidParameterError,
+    QuantizeSettings,
+    TargetNotMetError,
+    apply_palette,
+    fit_palette,
+    load_image,
+    quantize_image,
 )
 from quantize.quantization.search import Search
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("n_colors", 0, "n_colors=0 must be >= 1"),
-    ("algorithm", "elkan", "algorithm='elkan' must be one of"),
-    ("init", "kmeans", "init='kmeans' must be one of"),
-    ("effort", "max", "effort='max' must be one of"),
-    ("quality", -1, "quality=-1.0 must be a finite number >= 0.0"),
-    ("max_delta_e", float("inf"), "max_delta_e=inf must be a finite number"),
-    ("colorspace", "hsv", "colorspace='hsv' must be one of"),
-    ("dither", "atkinson", "dither='atkinson' must be one of"),
-    ("dither_strength", 1.5, "dither_strength=1.5 must be in"),
-    ("random_state", -3, "random_state=-3 must be >= 0"),
-    ("random_state", "seed", "random_state='seed' must be None, an int"),
-    ("lock", [[0, 0, 0]] * 2, "lock must hold at most n_colors=16 distinct colours"),
-    ("lock", [[0, 0, 300]], "palette values must be integers in 0..255"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("n_colors", 0, "n_colors=0 must be >= 1"),
+        ("algorithm", "elkan", "algorithm='elkan' must be one of"),
+        ("init", "kmeans", "init='kmeans' must be one of"),
+        ("effort", "max", "effort='max' must be one of"),
+        ("quality", -1, "quality=-1.0 must be a finite number >= 0.0"),
+        ("max_delta_e", float("inf"), "max_delta_e=inf must be a finite number"),
+        ("colorspace", "hsv", "colorspace='hsv' must be one of"),
+        ("dither", "atkinson", "dither='atkinson' must be one of"),
+        ("dither_strength", 1.5, "dither_strength=1.5 must be in"),
+        ("random_state", -3, "random_state=-3 must be >= 0"),
+        ("random_state", "seed", "random_state='seed' must be None, an int"),
+        ("lock", [[0, 0, 0]] * 2, "lock must hold at most n_colors=16 distinct colours"),
+        ("lock", [[0, 0, 300]], "palette values must be integers in 0..255"),
+    ],
+)
 def test_every_field_is_checked_when_the_settings_are_made(field, value, message):
     with pytest.raises(InvalidParameterError, match=message):
         QuantizeSettings(**{field: value})
@@ -49,7 +57,8 @@ def test_settings_are_normalised_frozen_and_replaced_with_checks():
     assert QuantizeSettings(quality=30).targeted and QuantizeSettings(max_delta_e=2).targeted
     assert not QuantizeSettings().targeted
     assert QuantizeSettings(init="sharding", algorithm="minibatch", effort="fast").search == Search(
-        "sharding", "minibatch", "fast")
+        "sharding", "minibatch", "fast"
+    )
 
 
 def test_settings_for_call_refuses_unknown_keywords_and_other_objects(photo):

@@ -7,8 +7,7 @@ from quantize.quantization.api import quantize_image
 @pytest.mark.parametrize("target", [{"quality": 30.0}, {"max_delta_e": 3.0}])
 def test_quality_search_reports_each_fit_and_ends_complete(photo, target):
     seen = []
-    result = quantize_image(photo, 128, random_state=0, progress=lambda done, most: seen.append((done, most)),
-                            **target)
+    result = quantize_image(photo, 128, random_state=0, progress=lambda done, most: seen.append((done, most)), **target)
     most = seen[0][1]
     assert all(m == most for _, m in seen) and seen[-1] == (most, most)
     assert [d for d, _ in seen[:-1]] == sorted(d for d, _ in seen[:-1]) and seen[-2][0] < most

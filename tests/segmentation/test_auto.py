@@ -4,7 +4,12 @@ import pytest
 from quantize.datasets import make_shapes
 from quantize.segmentation import auto
 from quantize.segmentation.auto import (
-    MAX_AUTO_SIGMA, MIN_REGION_FLOOR, RESIDUAL_NOISE, auto_min_region, auto_sigma, estimate_noise,
+    MAX_AUTO_SIGMA,
+    MIN_REGION_FLOOR,
+    RESIDUAL_NOISE,
+    auto_min_region,
+    auto_sigma,
+    estimate_noise,
 )
 
 
@@ -59,10 +64,18 @@ def test_estimate_noise_median_equals_numpys():
     """The medians come from counts (linear time); they equal np.median's, ties and even
     counts included, on an image of two kinds of values as on a noisy one."""
     rng = np.random.default_rng(3)
-    for image in (rng.integers(0, 256, (40, 51, 3)).astype(np.uint8),
-                  np.where(rng.random((40, 50, 1)) < 0.5, 255, 0).astype(np.uint8).repeat(3, axis=2)):
+    for image in (
+        rng.integers(0, 256, (40, 51, 3)).astype(np.uint8),
+        np.where(rng.random((40, 50, 1)) < 0.5, 255, 0).astype(np.uint8).repeat(3, axis=2),
+    ):
         x = image.astype(np.int16)
-        response = np.abs(x[:-2, :-2] + x[:-2, 2:] + x[2:, :-2] + x[2:, 2:]
-                          - 2 * (x[:-2, 1:-1] + x[1:-1, :-2] + x[1:-1, 2:] + x[2:, 1:-1]) + 4 * x[1:-1, 1:-1])
+        response = np.abs(
+            x[:-2, :-2]
+            + x[:-2, 2:]
+            + x[2:, :-2]
+            + x[2:, 2:]
+            - 2 * (x[:-2, 1:-1] + x[1:-1, :-2] + x[1:-1, 2:] + x[2:, 1:-1])
+            + 4 * x[1:-1, 1:-1]
+        )
         expected = np.mean(np.median(response.reshape(-1, 3), axis=0)) / (6 * 0.6745)
         assert estimate_noise(image) == pytest.approx(expected, rel=1e-12)

@@ -5,12 +5,11 @@ import pytest
 from PIL import Image
 from skimage import measure
 
-from quantize import load_image
-from quantize import FewDistinctPointsWarning, InvalidParameterError, OutputError
+from quantize import FewDistinctPointsWarning, InvalidParameterError, OutputError, load_image
 from quantize.datasets import make_regions, make_shapes
+from quantize.files.results import save_segments
 from quantize.metrics import adjusted_rand_index
 from quantize.segmentation import segment_image
-from quantize.files.results import save_segments
 from quantize.segmentation.regions import merge_small_regions
 
 from ..conftest import DATA, IMAGES, blocks_image
@@ -42,8 +41,15 @@ def test_photo_invariants(photo):
     check_invariants(result, 5)
     assert len(result.colors) == 5
     assert result.parameters == {  # the values the defaults chose: a clean photo is not smoothed
-        "n_segments": 5, "colorspace": "din99o", "effort": "normal", "spatial": 0.0, "min_region": 68, "sigma": 0.0,
-        "noise": 1.07, "cluster_space": "din99o", "seed": 0,
+        "n_segments": 5,
+        "colorspace": "din99o",
+        "effort": "normal",
+        "spatial": 0.0,
+        "min_region": 68,
+        "sigma": 0.0,
+        "noise": 1.07,
+        "cluster_space": "din99o",
+        "seed": 0,
     }
     assert result.region_area.min() >= 68 and 10 <= len(result.region_area) <= 300
 
@@ -77,8 +83,14 @@ def test_statistics_of_a_known_image():
     data = result.to_dict()
     assert data["n_clusters"] == 2 and data["n_regions"] == 3
     assert data["clusters"][1] == {
-        "id": 1, "hex": "#0000c8", "rgb": [0, 0, 200], "pixels": 95, "share": 95 / 600,
-        "regions": 2, "bbox": [5, 0, 20, 25], "mask": "mask_1.png",
+        "id": 1,
+        "hex": "#0000c8",
+        "rgb": [0, 0, 200],
+        "pixels": 95,
+        "share": 95 / 600,
+        "regions": 2,
+        "bbox": [5, 0, 20, 25],
+        "mask": "mask_1.png",
     }
     assert sorted(r["area"] for r in data["regions"]) == [20, 75, 505]
     json.dumps(data)  # plain JSON types only
@@ -113,11 +125,14 @@ def test_defaults_find_the_regions_of_noisy_scenes(generate):
     assert adjusted_rand_index(truth.ravel(), colour_only.clusters.ravel()) < 0.95
 
 
-@pytest.mark.parametrize("name, image, k, options", [
-    ("chelsea-k5-lab", "chelsea.png", 5, {"colorspace": "lab"}),
-    ("chelsea-k4-rgb", "chelsea.png", 4, {"colorspace": "rgb"}),
-    ("rocket-vignette-k3-lab", "rocket-vignette.png", 3, {"colorspace": "lab"}),
-])
+@pytest.mark.parametrize(
+    "name, image, k, options",
+    [
+        ("chelsea-k5-lab", "chelsea.png", 5, {"colorspace": "lab"}),
+        ("chelsea-k4-rgb", "chelsea.png", 4, {"colorspace": "rgb"}),
+        ("rocket-vignette-k3-lab", "rocket-vignette.png", 3, {"colorspace": "lab"}),
+    ],
+)
 def test_no_smoothing_and_no_cleanup_reproduce_the_colour_only_output(name, image, k, options):
     """The label maps in tests/data were written by segment_image before the defaults
     (commit 13c925c) with its defaults of then (CIELAB)."""
@@ -279,8 +294,16 @@ def test_save_writes_every_output(tmp_path, rgba_photo):
     result = segment_image(rgba_photo, 3, random_state=0)
     written = save_segments(result, tmp_path / "out")
     folder = tmp_path / "out"
-    names = ["labels.png", "labels-color.png", "mask_0.png", "mask_1.png", "mask_2.png", "overlay.png", "palette.png",
-             "segments.json"]
+    names = [
+        "labels.png",
+        "labels-color.png",
+        "mask_0.png",
+        "mask_1.png",
+        "mask_2.png",
+        "overlay.png",
+        "palette.png",
+        "segments.json",
+    ]
     assert sorted(written) == sorted(names) == sorted(p.name for p in folder.iterdir())
     assert all(written[name] == (folder / name).stat().st_size for name in names)
     height, width = rgba_photo.shape[:2]
@@ -342,10 +365,13 @@ def test_labels_png_is_16_bit_above_255_clusters(tmp_path):
     assert np.array_equal(np.asarray(labels).astype(int) - 1, result.clusters)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_segments": 257}, "n_segments=257 must be <= 256"),
-    ({"sigma": 16.5}, "sigma=16.5 must be <= 16 pixels"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_segments": 257}, "n_segments=257 must be <= 256"),
+        ({"sigma": 16.5}, "sigma=16.5 must be <= 16 pixels"),
+    ],
+)
 def test_segment_bounds(kwargs, message):
     from quantize import InvalidParameterError
 
@@ -401,8 +427,12 @@ def test_overlay_modes_and_the_file_they_write(tmp_path, photo):
     assert written.mode == "P"  # 4 colours over 63 greys and 2 inks
     np.testing.assert_array_equal(np.asarray(written.convert("RGB")), clusters)
     # away from boundaries a pixel is its cluster's colour over the grey of the photo
-    inner = (result.regions == np.roll(result.regions, 1, 0)) & (result.regions == np.roll(result.regions, -1, 0)) & (
-        result.regions == np.roll(result.regions, 1, 1)) & (result.regions == np.roll(result.regions, -1, 1))
+    inner = (
+        (result.regions == np.roll(result.regions, 1, 0))
+        & (result.regions == np.roll(result.regions, -1, 0))
+        & (result.regions == np.roll(result.regions, 1, 1))
+        & (result.regions == np.roll(result.regions, -1, 1))
+    )
     luma = photo.astype(float) @ [0.299, 0.587, 0.114]
     expected = 0.55 * distinct_colors(4)[result.clusters] + 0.45 * luma[..., None]
     assert np.abs(clusters[inner] - expected[inner]).max() <= 4  # the grey in 63 steps
@@ -441,7 +471,12 @@ def test_smoothing_by_strips_equals_one_filter_of_the_image(monkeypatch, sigma):
     from quantize.segmentation import clustering
 
     image, _ = make_shapes((90, 70), 5, noise=30.0, random_state=0)
-    whole = np.stack([np.clip(np.rint(ndimage.gaussian_filter(image[..., c].astype(np.float32), sigma,
-                                                              mode="nearest")), 0, 255) for c in range(3)], -1)
+    whole = np.stack(
+        [
+            np.clip(np.rint(ndimage.gaussian_filter(image[..., c].astype(np.float32), sigma, mode="nearest")), 0, 255)
+            for c in range(3)
+        ],
+        -1,
+    )
     monkeypatch.setattr(clustering, "STRIP", 7 * 70)  # strips of 7 rows (or 4 halos)
     np.testing.assert_array_equal(clustering.smooth(image, sigma), whole.astype(np.uint8))

@@ -67,5 +67,6 @@ def test_thorough_separates_at_least_as_well_as_normal():
     image, truth = make_scene((240, 320), 8, colors="dark", layout="dominant", noise=25.0, random_state=14)
     normal = adjusted_rand_index(truth.ravel(), segment_image(image, 8, random_state=0).clusters.ravel())
     thorough = adjusted_rand_index(
-        truth.ravel(), segment_image(image, 8, effort="thorough", random_state=0).clusters.ravel())
+        truth.ravel(), segment_image(image, 8, effort="thorough", random_state=0).clusters.ravel()
+    )
     assert thorough >= normal - 0.005
