@@ -2,8 +2,6 @@
 rest of the project's metadata is in pyproject.toml."""
 
 import hashlib
-import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -55,8 +53,9 @@ def extensions():
     for path in SOURCES:
         if path.suffix == ".pyx":
             name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-            modules.append(Extension(name, [str(path.relative_to(ROOT))], include_dirs=[np.get_include()],
-                                     define_macros=macros))
+            modules.append(
+                Extension(name, [str(path.relative_to(ROOT))], include_dirs=[np.get_include()], define_macros=macros)
+            )
     return cythonize(modules, compiler_directives={"language_level": 3}, quiet=True, force=True)
 
 

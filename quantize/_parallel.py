@@ -21,7 +21,7 @@ _num_threads = None
 _blas = None
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """Threads used for strip-parallel work."""
     global _num_threads
     if _num_threads is None:
@@ -29,7 +29,7 @@ def get_num_threads():
     return _num_threads
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Use ``n`` >= 1 threads from now on."""
     global _num_threads, _pool
     n = check_int(n, "n", low=1)

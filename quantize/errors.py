@@ -69,7 +69,7 @@ class TargetNotMetError(QuantizeError):
     ``result`` that palette's whole result (a QuantizeResult, its report noting the
     miss), for callers that want it anyway: nothing needs computing again."""
 
-    def __init__(self, message, reached=None, result=None):
+    def __init__(self, message: str, reached: float | None = None, result: object = None) -> None:
         super().__init__(message)
         self.reached = reached
         self.result = result

@@ -97,6 +97,7 @@ def test_make_scene_bad_arguments(options, message):
         make_scene(**options)
 
 
+@pytest.mark.slow
 def test_make_scene_colours_that_do_not_fit():
     from quantize.datasets import _distinct_colors
 

@@ -16,6 +16,7 @@ def test_seeds_cover_every_format():
     assert names == {"png", "jpg", "gif", "tif", "webp", "bmp"}
 
 
+@pytest.mark.slow
 def test_fuzzed_files_through_the_cli(tmp_path):
     failures = []
     for name, description, data, command in cases(N_CASES, seed=1):
@@ -79,6 +80,7 @@ def test_hostile_animations_through_the_cli(tmp_path):
     assert failures == []
 
 
+@pytest.mark.slow
 def test_streams_on_stdin(tmp_path):
     from .fuzz_surfaces import stdin_case
 
@@ -92,6 +94,7 @@ def test_streams_on_stdin(tmp_path):
     assert failures == []
 
 
+@pytest.mark.slow
 def test_requests_to_the_preview_server(tmp_path):
     from .fuzz_surfaces import preview_request, preview_server, run_preview_case
 

@@ -367,6 +367,7 @@ def _wait_gone(marker, seconds=15):
 linux_only = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
 
 
+@pytest.mark.slow
 @linux_only
 @pytest.mark.parametrize(
     "signum, code, word", [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")]
@@ -390,6 +391,7 @@ def test_a_stop_signal_finishes_the_record(tmp_path, signum, code, word):
     assert _wait_gone(marker) == []
 
 
+@pytest.mark.slow
 @linux_only
 def test_sigkill_of_the_parent_leaves_no_process(tmp_path):
     process, marker = _start_batch(tmp_path)

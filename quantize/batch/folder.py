@@ -184,30 +184,30 @@ def quantize_folder(
             max_pixels=max_pixels,
         ),
     )
-    input_dir, output_dir = batch_folders(input_dir, output_dir)
+    in_dir, out_dir = batch_folders(input_dir, output_dir)
     check_int(s.n_colors, "n_colors", low=1, high=MAX_PALETTE)
     if s.random_state is None:  # one seed for every image, recorded in the manifest
         s = s.replace(random_state=secrets.randbits(32))
     check_int(s.random_state, "random_state", low=0)
-    same = output_dir.resolve() == input_dir.resolve()
-    inside = input_dir.resolve() in output_dir.resolve().parents
+    same = out_dir.resolve() == in_dir.resolve()
+    inside = in_dir.resolve() in out_dir.resolve().parents
     if (same or inside) and not b.suffix:
         raise InvalidParameterError(
-            f"output folder {output_dir} is the input folder or inside it; give the outputs a suffix"
+            f"output folder {out_dir} is the input folder or inside it; give the outputs a suffix"
         )
     exclude = (*b.exclude, f"*{b.suffix}.png") if same else b.exclude  # earlier outputs are not inputs
-    unreadable = []
+    unreadable: list[tuple[Path | RemotePath, str]] = []
     inputs = find_images(
-        input_dir,
+        in_dir,
         recursive=b.recursive,
         include=b.include,
         exclude=exclude,
-        skip=[output_dir] if inside else [],
+        skip=[out_dir] if inside else [],
         unreadable=unreadable,
     )
-    outputs = plan_outputs(inputs, input_dir, output_dir, b.suffix)
-    earlier = earlier_reports(output_dir, overwrite=b.overwrite)
-    check_report_path(input_dir, output_dir, inputs, outputs, b.html_report, b.overwrite)
+    outputs = plan_outputs(inputs, in_dir, out_dir, b.suffix)
+    earlier = earlier_reports(out_dir, overwrite=b.overwrite)
+    check_report_path(in_dir, out_dir, inputs, outputs, b.html_report, b.overwrite)
     segment_dirs = [None if not b.segment or t is None else t.with_name(f"{t.stem}-segments") for t in outputs]
     # what exists already, asked only where it matters (one request a file on a store)
     found = (
@@ -215,7 +215,7 @@ def quantize_folder(
         if (b.skip_existing or client is not None)
         else set()
     )
-    outcomes = [None] * len(inputs)
+    outcomes: list[FileOutcome | None] = [None] * len(inputs)
     tasks = []
     for index, (source, target, segment_dir) in enumerate(zip(inputs, outputs, segment_dirs)):
         if target is None:
@@ -301,13 +301,11 @@ def quantize_folder(
         for outcome, source, target in zip(outcomes, inputs, outputs)
     ] + [FileOutcome(str(path), None, Status.SKIPPED, reason) for path, reason in unreadable]
     folders = (
-        []
-        if isinstance(output_dir, RemotePath)
-        else sorted({output_dir, *(o.parent for o in outputs if o is not None)})
+        [] if isinstance(out_dir, RemotePath) else sorted({out_dir, *(o.parent for o in outputs if o is not None)})
     )
     report = BatchReport(
-        str(input_dir),
-        str(output_dir),
+        str(in_dir),
+        str(out_dir),
         _parameters(s, b, exclude, palette is not None),
         files,
         started,
@@ -319,7 +317,7 @@ def quantize_folder(
         [p for folder in folders for p in leftover_parts(folder)],
     )
     write_records(
-        output_dir,
+        out_dir,
         report.write_errors,
         manifest=report.to_manifest,
         table=report.to_csv,

@@ -8,6 +8,7 @@ import enum
 import io as stdio
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 
 class Status(str, enum.Enum):
@@ -42,7 +43,7 @@ class FileOutcome:
     report: dict | None = None
     thumbnails: object = field(default=None, repr=False)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return {
             "input": self.input,
             "output": self.output,
@@ -69,7 +70,7 @@ class BatchReport:
     leftovers: list = field(default_factory=list)
     write_errors: list = field(default_factory=list)
 
-    def count(self, status):
+    def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
 
     @property
@@ -94,7 +95,7 @@ class BatchReport:
             return 143 if self.terminated else 130
         return 1 if self.count(Status.FAILED) or self.write_errors else 0
 
-    def totals(self):
+    def totals(self) -> dict[str, Any]:
         return {
             "files": len(self.files),
             **{status.replace(" ", "_"): self.count(status) for status in STATUSES},
@@ -107,7 +108,7 @@ class BatchReport:
             "leftover_parts": len(self.leftovers),
         }
 
-    def to_manifest(self):
+    def to_manifest(self) -> dict[str, Any]:
         """Everything in manifest.json: parameters, versions, times, totals and one entry per file."""
         return {
             "input_dir": self.input_dir,
@@ -122,7 +123,7 @@ class BatchReport:
             "files": [f.to_dict() for f in self.files],
         }
 
-    def to_csv(self):
+    def to_csv(self) -> str:
         """manifest.csv: one row per file."""
         buffer = stdio.StringIO()
         columns = [
@@ -152,7 +153,7 @@ class BatchReport:
             )
         return buffer.getvalue()
 
-    def summary(self):
+    def summary(self) -> str:
         """The human summary the CLI prints."""
         ratio = f"{self.ratio:.2f}x" if self.ratio else "n/a"
         lines = [

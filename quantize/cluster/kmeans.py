@@ -7,9 +7,18 @@ This module knows nothing of images; the image pipeline feeds it a colour histog
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._parallel import blas_on_one_thread, thread_map
-from .._validation import check_array, check_choice, check_float, check_int, check_random_state, check_sample_weight
+from .._validation import (
+    RandomState,
+    check_array,
+    check_choice,
+    check_float,
+    check_int,
+    check_random_state,
+    check_sample_weight,
+)
 from ..errors import FewDistinctPointsWarning, InvalidParameterError, NotFittedError
 from .distances import assign, sq_dist_to_assigned, sq_distances
 from .lloyd import cluster_sums, lloyd, relocate_empty, worst_served
@@ -189,19 +198,19 @@ class KMeans:
 
     def __init__(
         self,
-        n_clusters=8,
+        n_clusters: int = 8,
         *,
-        init="k-means++",
-        algorithm="lloyd",
-        n_init="auto",
-        max_iter=300,
-        tol=1e-4,
-        batch_size=1024,
-        max_no_improvement=10,
-        polish_iter=10,
-        init_size=None,
-        random_state=None,
-    ):
+        init: str | ArrayLike = "k-means++",
+        algorithm: str = "lloyd",
+        n_init: int | str = "auto",
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        batch_size: int = 1024,
+        max_no_improvement: int = 10,
+        polish_iter: int = 10,
+        init_size: int | None = None,
+        random_state: RandomState = None,
+    ) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.algorithm = algorithm
@@ -299,7 +308,7 @@ class KMeans:
         return centers, labels, float(w @ sq_dist), n_iter, n_steps
 
     @blas_on_one_thread()
-    def fit(self, X, sample_weight=None):
+    def fit(self, X: ArrayLike, sample_weight: ArrayLike | None = None) -> "KMeans":
         """Compute the clustering.
 
         Parameters
@@ -368,22 +377,22 @@ class KMeans:
         ) / self._scale - self._offset, self.cluster_centers_ / self._scale - self._offset
 
     @blas_on_one_thread()
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Index of the nearest centre for each row of X, shape (n,)."""
         Xc, centers = self._check_fitted_X(X)
         return assign(Xc, centers)[0]
 
-    def fit_predict(self, X, sample_weight=None):
+    def fit_predict(self, X: ArrayLike, sample_weight: ArrayLike | None = None) -> np.ndarray:
         """``fit(X, sample_weight).labels_``."""
         return self.fit(X, sample_weight).labels_
 
     @blas_on_one_thread()
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Euclidean distance of each row of X to each centre, shape (n, n_clusters_)."""
         Xc, centers = self._check_fitted_X(X)
         return np.sqrt(sq_distances(Xc, centers)) * self._scale
 
-    def score(self, X, sample_weight=None):
+    def score(self, X: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Opposite of the weighted inertia of X against the fitted centres (higher is better)."""
         Xc, centers = self._check_fitted_X(X)
         w = check_sample_weight(sample_weight, Xc.shape[0], Xc.dtype)

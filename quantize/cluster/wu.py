@@ -26,6 +26,7 @@ color quantization", Image and Vision Computing 29, 2011).
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._compiled import kernel
 from .._validation import check_array, check_int, check_sample_weight
@@ -69,7 +70,7 @@ class WuSplits:
     def n_boxes(self):
         return len(self.lower)
 
-    def bounds(self, k):
+    def bounds(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(lower, upper) of the k boxes there were after k - 1 cuts."""
         lower, upper = self.lower.copy(), self.upper.copy()
         for cut in range(self.n_boxes - 2, k - 2, -1):  # undo the later cuts, last first
@@ -77,7 +78,7 @@ class WuSplits:
             upper[parent, axis] = upper[cut + 1, axis]
         return lower[:k], upper[:k]
 
-    def assign_boxes(self, X, k):
+    def assign_boxes(self, X: ArrayLike, k: int) -> np.ndarray:
         """Index of the box (after k - 1 cuts) each row of X falls in: Wu's own
         mapping of colours to its palette.  Points outside the grid's bounding box
         count in its nearest edge bin.  Takes (n, k) memory: for checks and small
@@ -87,7 +88,7 @@ class WuSplits:
         inside = (cells[:, None, :] > lower[None]) & (cells[:, None, :] <= upper[None])
         return inside.all(axis=2).argmax(axis=1)  # the boxes tile the grid: exactly one holds each cell
 
-    def centers(self, k):
+    def centers(self, k: int) -> np.ndarray:
         """(k, d) float64 means of the boxes after k - 1 cuts, 1 <= k <= n_boxes.
 
         Looked up from the bounds exactly as the cuts were made, so a palette read
@@ -183,7 +184,9 @@ def _wu_impl(X, w, n_boxes, cells):
     return WuSplits(lower, upper, cuts, sse, boxes, offset, rotation)
 
 
-def wu_splits(X, n_clusters, *, sample_weight=None, cells=None):
+def wu_splits(
+    X: ArrayLike, n_clusters: int, *, sample_weight: ArrayLike | None = None, cells: int | None = None
+) -> "WuSplits":
     """Wu's greedy orthogonal bipartition of weighted points into up to ``n_clusters``
     boxes, with the boxes and error of every smaller number of them.
 
@@ -221,7 +224,9 @@ def wu_splits(X, n_clusters, *, sample_weight=None, cells=None):
     return _wu_impl(X, w, n_clusters, cells)
 
 
-def wu_centers(X, n_clusters, *, sample_weight=None, cells=None):
+def wu_centers(
+    X: ArrayLike, n_clusters: int, *, sample_weight: ArrayLike | None = None, cells: int | None = None
+) -> np.ndarray:
     """Cluster centres from Wu's quantiser: the weighted means of its boxes.
 
     Parameters are those of :func:`wu_splits`.

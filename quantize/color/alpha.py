@@ -11,7 +11,7 @@ does, so the clustering minimises the very error the report measures.
 import numpy as np
 
 
-def visible_mask(flat):
+def visible_mask(flat: np.ndarray) -> np.ndarray | None:
     """(n,) bool: the pixels of (n, c) uint8 ``flat`` that are not fully transparent,
     or None when all are (RGB, or RGBA without a transparent pixel)."""
     if flat.shape[1] != 4:
@@ -28,7 +28,7 @@ def visible_pixels(pixels):
     return (flat if visible is None else flat[visible]), visible
 
 
-def lookup_table(palette, channels):
+def lookup_table(palette: np.ndarray, channels: int) -> np.ndarray:
     """(n + 1, channels) uint8: the palette entries (opaque alpha added to an RGB
     palette when ``channels`` is 4), then a fully transparent row, which label -1
     picks: ``lookup_table(palette, c)[labels]`` is the image."""
@@ -39,19 +39,19 @@ def lookup_table(palette, channels):
     return table
 
 
-def premultiply(rgba):
+def premultiply(rgba: np.ndarray) -> np.ndarray:
     """Colour scaled by alpha, rounded: (..., 4) uint8 → (..., 4) uint8 (alpha unchanged)."""
     out = rgba.copy()
     out[..., :3] = (rgba[..., :3].astype(np.uint16) * rgba[..., 3:] + 127) // 255
     return out
 
 
-def to_features(colors, premultiplied):
+def to_features(colors: np.ndarray, premultiplied: bool) -> np.ndarray:
     """Clustering coordinates of (m, c) uint8 colours: (m, c) float32 (exact values)."""
     return (premultiply(colors) if premultiplied else colors).astype(np.float32)
 
 
-def to_palette(centers, premultiplied):
+def to_palette(centers: np.ndarray, premultiplied: bool) -> np.ndarray:
     """uint8 palette entries for cluster centres given in feature space.
 
     RGB centres are rounded.  Premultiplied centres get the rounded alpha (at least 1:

@@ -3,6 +3,7 @@
 compiled kernel ``quantize.color._convert``, in float64, on the package's threads)."""
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from .._compiled import kernel
 from .._parallel import get_num_threads
@@ -10,7 +11,9 @@ from .._parallel import get_num_threads
 _NO_INDEX = np.empty(0, dtype=np.intp)
 
 
-def ciede2000_rows(lab1, lab2, index=None, *, dtype=np.float64):
+def ciede2000_rows(
+    lab1: ArrayLike, lab2: ArrayLike, index: ArrayLike | None = None, *, dtype: DTypeLike = np.float64
+) -> np.ndarray:
     """CIEDE2000 between each row of (n, 3) ``lab1`` and the same row of ``lab2``, or
     its row ``index[i]`` when given (palette entries): (n,) array of ``dtype``
     (computed in float64 either way; float32 halves the memory of a large result)."""
@@ -25,7 +28,7 @@ def ciede2000_rows(lab1, lab2, index=None, *, dtype=np.float64):
     return out
 
 
-def ciede2000(lab1, lab2, *, dtype=np.float64):
+def ciede2000(lab1: ArrayLike, lab2: ArrayLike, *, dtype: DTypeLike = np.float64) -> np.ndarray:
     """CIEDE2000 colour difference of (..., 3) CIELAB arrays (Sharma, Wu & Dalal 2005),
     equal to skimage.color.deltaE_ciede2000 with kL = kC = kH = 1 (to 1e-9); the
     arrays broadcast against each other.  ``dtype`` is the result's."""

@@ -14,6 +14,8 @@ while it is in cache, the strips' histograms merged at the end; nothing of the s
 of the image is then allocated besides the result of :meth:`ColorHistogram.lookup`.
 """
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from .._compiled import kernel
@@ -33,7 +35,7 @@ _DENSE_STRIP = 1 << 22
 _KERNEL_MAX_PIXELS = _DENSE_MIN_PIXELS
 
 
-def pack_colors(pixels):
+def pack_colors(pixels: np.ndarray) -> np.ndarray:
     """One uint32 code per pixel, shape (n,), from (n, 3) or (n, 4) uint8 pixels.
 
     The code is the pixel's bytes read as a little-endian integer, so RGB codes are
@@ -48,7 +50,7 @@ def pack_colors(pixels):
     return padded.view("<u4").reshape(n)
 
 
-def unpack_colors(codes, channels):
+def unpack_colors(codes: np.ndarray, channels: int) -> np.ndarray:
     """Inverse of :func:`pack_colors`: (m,) codes to (m, channels) uint8 colours."""
     return np.ascontiguousarray(codes, dtype="<u4").view(np.uint8).reshape(-1, 4)[:, :channels].copy()
 
@@ -77,7 +79,7 @@ def count_colors(pixels):
     return parts[0] if len(parts) == 1 else merge_histograms(parts)
 
 
-def merge_histograms(parts):
+def merge_histograms(parts: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """Add up several (codes, counts) histograms, each sorted by code (strips of one
     image, frames, or several images); returns the (codes, counts) of their sum, with
     exact int64 counts whatever their size."""
@@ -132,7 +134,7 @@ class ColorHistogram:
     and ``lookup(values)[i]`` is the value of pixel i's colour.
     """
 
-    def __init__(self, pixels):
+    def __init__(self, pixels: np.ndarray) -> None:
         self.channels = pixels.shape[1]
         self._pixels = pixels
         self._inverse = None
@@ -173,7 +175,7 @@ class ColorHistogram:
     def __len__(self):
         return len(self.counts)
 
-    def lookup(self, values):
+    def lookup(self, values: np.ndarray) -> np.ndarray:
         """Spread one value per distinct colour back to every pixel.
 
         Parameters

@@ -7,6 +7,7 @@ SciPy), which every ``quantize compress`` would pay.
 """
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from .._compiled import kernel
 from .._parallel import get_num_threads
@@ -55,7 +56,7 @@ def _to_srgb(linear):
     return np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
 
 
-def to_space(rgb, space, dtype=np.float32):
+def to_space(rgb: ArrayLike, space: str, dtype: DTypeLike = np.float32) -> np.ndarray:
     """(m, 3) uint8 sRGB colours → (m, 3) coordinates of ``dtype`` in ``space``.
 
     "rgb" is the 0..255 values themselves; "lab" is CIELAB (D65, :func:`srgb_to_lab`);
@@ -72,7 +73,7 @@ def to_space(rgb, space, dtype=np.float32):
     return _converted("srgb_to_oklab", rgb, dtype, _OKLAB_M1, _OKLAB_M2)
 
 
-def from_space(coordinates, space):
+def from_space(coordinates: ArrayLike, space: str) -> np.ndarray:
     """Inverse of :func:`to_space`: (m, 3) coordinates → (m, 3) uint8 sRGB, rounded and
     clipped to the gamut."""
     coordinates = np.asarray(coordinates, dtype=np.float64)
@@ -102,7 +103,7 @@ def relative_luminance(rgb):
     return _LINEAR[np.asarray(rgb, dtype=np.uint8)] @ _XYZ_FROM_RGB[1]
 
 
-def srgb_to_lab(rgb, dtype=np.float64):
+def srgb_to_lab(rgb: ArrayLike, dtype: DTypeLike = np.float64) -> np.ndarray:
     """(..., 3) uint8 sRGB → (..., 3) CIELAB (D65) of ``dtype``, equal to skimage's rgb2lab
     (computed in float64 by the compiled kernel, on the package's threads)."""
     rgb = np.asarray(rgb).astype(np.uint8, copy=False)
@@ -117,7 +118,7 @@ def _converted(name, rgb, dtype, *constants):
     return out.reshape(rgb.shape)
 
 
-def lab_to_srgb(lab):
+def lab_to_srgb(lab: ArrayLike) -> np.ndarray:
     """(..., 3) CIELAB (D65) → (..., 3) float64 sRGB in [0, 1], clipped to the gamut;
     equal to skimage's lab2rgb (which also clips a negative Z to 0)."""
     lab = np.asarray(lab, dtype=np.float64)
@@ -164,6 +165,6 @@ def din99o_to_lab(din):
     )
 
 
-def hex_code(rgb):
+def hex_code(rgb: ArrayLike) -> str:
     """The ``#rrggbb`` notation of one sRGB colour (three integers 0..255)."""
-    return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in rgb))
+    return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in np.asarray(rgb).ravel()))

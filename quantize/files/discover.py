@@ -4,6 +4,7 @@ and the checks of the folders themselves (local or object-store URLs)."""
 import fnmatch
 import stat
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from PIL import Image
@@ -44,7 +45,15 @@ def _mirrored(relative):
     return all(part not in ("", ".", "..") for part in relative.split("/"))
 
 
-def find_images(folder, *, recursive=False, include=(), exclude=(), skip=(), unreadable=None):
+def find_images(
+    folder: str | Path | RemotePath,
+    *,
+    recursive: bool = False,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    skip: Sequence[Path | RemotePath] = (),
+    unreadable: list[tuple[Path | RemotePath, str]] | None = None,
+) -> list[Path | RemotePath]:
     """Image files in ``folder``, sorted: those with an image extension (they are
     processed even if they turn out not to be images, and fail with a reason) and
     those whose first bytes are an image signature, whatever their name.
@@ -59,10 +68,10 @@ def find_images(folder, *, recursive=False, include=(), exclude=(), skip=(), unr
     """
     if isinstance(folder, RemotePath):
         return _find_remote(folder, recursive=recursive, include=include, exclude=exclude, skip=skip)
-    folder = Path(folder)
-    skip = [Path(s).resolve() for s in skip]
+    folder = Path(str(folder))
+    skip = [Path(str(s)).resolve() for s in skip]
     extensions = _image_extensions()
-    found = []
+    found: list[Path | RemotePath] = []
     for path in sorted(folder.rglob("*") if recursive else folder.glob("*")):
         name = path.relative_to(folder).as_posix()
         if _hidden(name):
@@ -105,7 +114,12 @@ def _find_remote(folder, *, recursive, include, exclude, skip):
     return found
 
 
-def plan_outputs(inputs, input_dir, output_dir, suffix=""):
+def plan_outputs(
+    inputs: Sequence[Path | RemotePath],
+    input_dir: Path | RemotePath,
+    output_dir: Path | RemotePath,
+    suffix: str = "",
+) -> list[Path | RemotePath | None]:
     """One distinct output path per input: ``<stem><suffix>.png`` in the mirrored folder;
     inputs of one folder that share a stem (a.jpg, a.png) keep their whole name
     (a.jpg.png, a.png.png).  Folders are Paths or RemotePaths.  An object whose key
@@ -116,7 +130,8 @@ def plan_outputs(inputs, input_dir, output_dir, suffix=""):
     split = [r.rpartition("/") for r in relatives]  # (parent, "/" or "", name)
     stems = Counter((parent, _stem(name).lower()) for parent, _, name in split)
     local = not isinstance(output_dir, RemotePath)
-    outputs, taken = [], set()
+    outputs: list[Path | RemotePath | None] = []
+    taken = set()
     for relative, (parent, below, name) in zip(relatives, split):
         if local and not _mirrored(relative):
             outputs.append(None)
@@ -144,7 +159,9 @@ def _stem(name):
     return PurePosixPath(name).stem if name not in ("", ".", "..") else name
 
 
-def batch_folders(input_dir, output_dir=None):
+def batch_folders(
+    input_dir: str | Path | RemotePath, output_dir: str | Path | RemotePath | None = None
+) -> tuple[Path | RemotePath, Path | RemotePath]:
     """The input folder and the output folder of a batch (by default
     ``<input_dir>-quantized`` beside it), as locations, checked before any file is
     read: InputFileError when the input is not a folder, OutputError when an object

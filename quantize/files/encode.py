@@ -51,7 +51,7 @@ def is_palette_image(image_format, *, has_alpha=False):
     return image_format in PALETTE_FORMATS and not (image_format == "TIFF" and has_alpha)
 
 
-def output_format(path):
+def output_format(path: str | Path) -> str:
     """Pillow format name for an output path, from its extension."""
     extension = path.suffix.lower() if hasattr(path, "suffix") else Path(path).suffix.lower()
     formats = Image.registered_extensions()
@@ -64,7 +64,7 @@ def output_format(path):
     return formats[extension]
 
 
-def to_pil_image(labels, palette, image_format="PNG"):
+def to_pil_image(labels: np.ndarray, palette: np.ndarray, image_format: str = "PNG") -> Image.Image:
     """Build the Pillow image to write for a quantised result.
 
     Parameters
@@ -107,7 +107,15 @@ def to_pil_image(labels, palette, image_format="PNG"):
     return image
 
 
-def save_quantized(path, labels, palette, *, overwrite=False, protect=None, icc_profile=None):
+def save_quantized(
+    path: str | Path,
+    labels: np.ndarray,
+    palette: np.ndarray,
+    *,
+    overwrite: bool = False,
+    protect: str | Path | None = None,
+    icc_profile: bytes | None = None,
+) -> int:
     """Encode a quantised image to ``path`` atomically; the format follows the extension.
 
     Parameters
@@ -131,7 +139,14 @@ def save_quantized(path, labels, palette, *, overwrite=False, protect=None, icc_
     return atomic_write(path, lambda handle: handle.write(encoded), overwrite=overwrite, protect=protect)
 
 
-def encode_quantized(labels, palette, image_format, path=None, *, icc_profile=None):
+def encode_quantized(
+    labels: np.ndarray,
+    palette: np.ndarray,
+    image_format: str,
+    path: str | Path | None = None,
+    *,
+    icc_profile: bytes | None = None,
+) -> bytes:
     """The bytes of a quantised image in ``image_format`` (the smallest of the encoder
     settings tried for it; see _SAVE_OPTIONS).  ``path`` names the file in errors."""
     try:
@@ -185,7 +200,15 @@ def encode_smallest(labels, palette, path=None, *, icc_profile=None):
     return winner, encoded[winner], {image_format: len(data) for image_format, data in encoded.items()}
 
 
-def save_smallest(path, labels, palette, *, overwrite=False, protect=None, icc_profile=None):
+def save_smallest(
+    path: str | Path,
+    labels: np.ndarray,
+    palette: np.ndarray,
+    *,
+    overwrite: bool = False,
+    protect: str | Path | None = None,
+    icc_profile: bytes | None = None,
+) -> tuple[Path, dict[str, int]]:
     """Encode as PNG-8 and as lossless WebP and write the smaller, atomically, at
     ``path`` with the winner's extension.
 

@@ -4,6 +4,7 @@ written atomically."""
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import OutputError, PaletteError
 from . import palette_formats
@@ -16,7 +17,14 @@ from .write import atomic_write
 MAX_PALETTE_BYTES = 1 << 24
 
 
-def save_palette(path, palette, *, shares=None, title=None, overwrite=False):
+def save_palette(
+    path: str | Path,
+    palette: np.ndarray,
+    *,
+    shares: ArrayLike | None = None,
+    title: str | None = None,
+    overwrite: bool = False,
+) -> int:
     """Write a palette atomically in the format of the extension (see
     :data:`quantize.files.palette_formats.FORMATS`: .json, .gpl, .css, .hex/.txt, .png).
 
@@ -52,7 +60,7 @@ def _palette_extensions():
     return ", ".join(sorted(set(palette_formats.FORMATS)))
 
 
-def load_palette(path):
+def load_palette(path: str | Path) -> np.ndarray:
     """Read a palette file written by :func:`save_palette` (or by GIMP, or a JSON list
     of RGB triples or hex strings, or any text with #rrggbb codes): (n, 3) uint8.
 

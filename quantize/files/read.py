@@ -39,14 +39,14 @@ _SIGNATURES = (
 )
 
 
-def sniff_format(head):
+def sniff_format(head: bytes) -> str | None:
     """Format name from a file's first bytes (at least 12), or None if unknown."""
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
     return next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
 
 
-def check_input_file(path, *, what="image", max_bytes=None):
+def check_input_file(path: str | Path, *, what: str = "image", max_bytes: int | None = None) -> int:
     """The size of ``path`` after checking that it is a regular, non-empty file we may
     read.  Raises ImageError (``what="image"``) or PaletteError (``"palette"``) naming
     the problem otherwise: missing, a folder, a FIFO, device or socket (reading one can
@@ -138,7 +138,7 @@ def _to_srgb(image, icc, notes):
     return converted
 
 
-def load_image(path, *, max_pixels=DEFAULT_MAX_PIXELS, keep_icc=False):
+def load_image(path: str | Path, *, max_pixels: int | None = DEFAULT_MAX_PIXELS, keep_icc: bool = False) -> LoadedImage:
     """Read an image file into RGB(A) uint8 pixels.  The file is only read.
 
     Parameters

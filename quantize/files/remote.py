@@ -9,7 +9,8 @@ S3: the AWS environment variables and files, ``AWS_ENDPOINT_URL`` included) or f
 ever sees part of an object at its final key.
 """
 
-from pathlib import PurePosixPath
+import os
+from pathlib import Path, PurePosixPath
 
 from ..errors import InputFileError, InvalidParameterError, OutputError
 from .read import DEFAULT_MAX_PIXELS, load_image, load_image_bytes
@@ -32,10 +33,8 @@ def is_url(location):
     return "://" in text and not text.startswith("file://")
 
 
-def as_location(location):
+def as_location(location: "str | os.PathLike[str] | RemotePath") -> "Path | RemotePath":
     """A :class:`RemotePath` for a URL, a :class:`pathlib.Path` otherwise."""
-    from pathlib import Path
-
     if isinstance(location, RemotePath):
         return location
     if isinstance(location, str) and is_url(location):

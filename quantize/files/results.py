@@ -9,6 +9,7 @@ import contextlib
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -237,14 +238,18 @@ def save_segments(
     names = result.file_names()
     check_choice(overlay, "overlay", OVERLAY_MODES)
     # name -> the pixels and palette (or None) of each picture, made when written
-    pictures = {
+    pictures: dict[str, Callable[[], tuple[np.ndarray, np.ndarray | None]]] = {
         "labels.png": lambda: (result.label_image(), None),
         "labels-color.png": result.labels_color_picture,
         "overlay.png": lambda: result.overlay_picture(overlay),
         "palette.png": lambda: (result.swatch(), None),
     }
+
+    def mask(index: int) -> Callable[[], tuple[np.ndarray, None]]:
+        return lambda: (result.mask(index), None)
+
     for i in range(len(result.colors)):
-        pictures[f"mask_{i}.png"] = lambda i=i: (result.mask(i), None)
+        pictures[f"mask_{i}.png"] = mask(i)
     created = not folder.exists()
     existed = set()
     if not created:

@@ -7,7 +7,9 @@ import contextlib
 import errno
 import os
 import secrets
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image
@@ -36,7 +38,7 @@ def _publish(tmp, path, overwrite):
     os.unlink(tmp)
 
 
-def check_output_path(path, *, overwrite=False, protect=None):
+def check_output_path(path: str | Path, *, overwrite: bool = False, protect: str | Path | None = None) -> None:
     """Fail early, before any work, if ``path`` cannot be an output.
 
     Raises OutputError when ``path`` is the file ``protect`` (the input), a folder, or
@@ -94,7 +96,9 @@ def check_plan(outputs, *, reads=()):
         planned[key] = role
 
 
-def check_outputs(outputs, *, reads=(), overwrite=False):
+def check_outputs(
+    outputs: Iterable[tuple[str | Path, str]], *, reads: Iterable[tuple[object, str]] = (), overwrite: bool = False
+) -> None:
     """Check, before any work, every output a command will write.
 
     No output may be a file the command reads (``reads``: the input image, a palette
@@ -144,7 +148,13 @@ def _temporary_file(path):
     raise OutputError(f"cannot create a temporary file in folder {directory}", path)
 
 
-def atomic_write(path, write, *, overwrite=False, protect=None):
+def atomic_write(
+    path: str | Path,
+    write: Callable[[BinaryIO], object],
+    *,
+    overwrite: bool = False,
+    protect: str | Path | None = None,
+) -> int:
     """Write a file through ``write(file_object)`` so it appears whole or not at all.
 
     The path is checked first (:func:`check_output_path`: never ``protect``, the file
@@ -177,7 +187,7 @@ def atomic_write(path, write, *, overwrite=False, protect=None):
     return size
 
 
-def leftover_parts(folder):
+def leftover_parts(folder: str | Path) -> list[Path]:
     """Temporary files of :func:`atomic_write` in ``folder`` (``.<name>.<random>.part``):
     what a process killed outright (SIGKILL, a power cut) leaves behind.  They are
     never read as inputs (hidden files) and are removed only by the user.  None in a
@@ -186,7 +196,14 @@ def leftover_parts(folder):
     return sorted(folder.glob(f".*{PART_SUFFIX}")) if folder.is_dir() else []
 
 
-def save_png(path, array, *, palette=None, overwrite=False, compress_level=6):
+def save_png(
+    path: str | Path,
+    array: np.ndarray,
+    *,
+    palette: np.ndarray | None = None,
+    overwrite: bool = False,
+    compress_level: int = 6,
+) -> int:
     """Write an array as a lossless PNG, atomically.
 
     Parameters
@@ -226,7 +243,7 @@ def save_png(path, array, *, palette=None, overwrite=False, compress_level=6):
     return atomic_write(path, write, overwrite=overwrite)
 
 
-def save_text(path, text, *, overwrite=False):
+def save_text(path: str | Path, text: str, *, overwrite: bool = False) -> int:
     """Write UTF-8 text atomically; returns the number of bytes written."""
     return atomic_write(Path(path), lambda handle: handle.write(text.encode("utf-8")), overwrite=overwrite)
 
@@ -237,7 +254,7 @@ def check_folder(path):
         raise OutputError("exists and is not a folder", path)
 
 
-def make_folder(path):
+def make_folder(path: str | Path) -> Path:
     """Create an output folder (and its parents) if needed; OutputError if it cannot be."""
     path = Path(path)
     try:

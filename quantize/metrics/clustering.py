@@ -2,13 +2,14 @@
 data, and Rand, adjusted Rand and pair F-measure against a true labelling."""
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._parallel import map_slices
-from .._validation import weights_or_ones
+from .._validation import RandomState, weights_or_ones
 from ..errors import InvalidParameterError
 
 
-def adjusted_rand_index(labels_true, labels_pred):
+def adjusted_rand_index(labels_true: ArrayLike, labels_pred: ArrayLike) -> float:
     """Adjusted Rand index (Hubert & Arabie 1985) of two labellings of the same points.
 
     Counts the pairs of points both labellings put together or apart, corrected for
@@ -27,7 +28,7 @@ def adjusted_rand_index(labels_true, labels_pred):
     return (index - expected) / (maximum - expected)
 
 
-def inertia(X, labels, centers, *, sample_weight=None):
+def inertia(X: ArrayLike, labels: ArrayLike, centers: ArrayLike, *, sample_weight: ArrayLike | None = None) -> float:
     """Weighted sum of squared distances from each point to its centre (k-means' objective).
 
     Parameters
@@ -41,7 +42,7 @@ def inertia(X, labels, centers, *, sample_weight=None):
     through the shape of its curve (the elbow).
     """
     X = np.asarray(X, dtype=np.float64)
-    diff = X - np.asarray(centers, dtype=np.float64)[labels]
+    diff = X - np.asarray(centers, dtype=np.float64)[np.asarray(labels)]
     return float(weights_or_ones(sample_weight, len(X)) @ np.einsum("ij,ij->i", diff, diff))
 
 
@@ -69,12 +70,19 @@ class SilhouetteSample:
     matrix product.  Parameters are those of :func:`silhouette_score`.
     """
 
-    def __init__(self, X, *, sample_weight=None, sample_size=2000, random_state=0):
+    def __init__(
+        self,
+        X: ArrayLike,
+        *,
+        sample_weight: ArrayLike | None = None,
+        sample_size: int | None = 2000,
+        random_state: RandomState = 0,
+    ) -> None:
         X = np.asarray(X, dtype=np.float64)
         self.index = _sample(len(X), sample_weight, sample_size, random_state)
         self.distances = _pairwise(X[self.index]).astype(np.float32)
 
-    def score(self, labels):
+    def score(self, labels: ArrayLike) -> float:
         """Mean silhouette of ``labels`` (one per point of X) on the sample."""
         _, labels = np.unique(np.asarray(labels)[self.index], return_inverse=True)
         labels = labels.reshape(-1)
@@ -95,7 +103,14 @@ class SilhouetteSample:
         return float(score.mean())
 
 
-def silhouette_score(X, labels, *, sample_weight=None, sample_size=2000, random_state=0):
+def silhouette_score(
+    X: ArrayLike,
+    labels: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    sample_size: int | None = 2000,
+    random_state: RandomState = 0,
+) -> float:
     """Mean silhouette (Rousseeuw 1987): for each point, (b - a) / max(a, b), where a is
     its mean distance to its own cluster and b to the nearest other cluster.
 
@@ -123,7 +138,7 @@ def _compact(labels):
     return (np.cumsum(present) - 1)[labels]
 
 
-def davies_bouldin_score(X, labels, *, sample_weight=None):
+def davies_bouldin_score(X: ArrayLike, labels: ArrayLike, *, sample_weight: ArrayLike | None = None) -> float:
     """Davies–Bouldin index: the mean over clusters of max_j (s_i + s_j) / d(c_i, c_j),
     with s the mean distance of a cluster's points to its centroid.
 
@@ -139,7 +154,7 @@ def davies_bouldin_score(X, labels, *, sample_weight=None):
         return 0.0
     totals = np.bincount(labels, weights=w, minlength=k)
     centroids = np.stack([np.bincount(labels, weights=w * X[:, j], minlength=k) for j in range(X.shape[1])], 1)
-    centroids /= totals[:, None]
+    centroids = centroids / totals[:, None]
     offsets = X - centroids[labels]
     spread = np.bincount(labels, weights=w * np.sqrt(np.einsum("ij,ij->i", offsets, offsets)), minlength=k) / totals
     gaps = _pairwise(centroids)
@@ -154,7 +169,14 @@ DUNN_EXACT_MAX = 20_000
 _DUNN_CHUNK = 256
 
 
-def dunn_index(X, labels, *, sample_weight=None, sample_size=None, random_state=0):
+def dunn_index(
+    X: ArrayLike,
+    labels: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    sample_size: int | None = None,
+    random_state: RandomState = 0,
+) -> float:
     """Dunn index: the smallest distance between points of different clusters over the
     largest distance within a cluster.
 
@@ -209,14 +231,14 @@ def _pair_counts(labels_true, labels_pred):
     return pairs(np.bincount(a * n_b + b)), pairs(np.bincount(a)), pairs(np.bincount(b)), n * (n - 1) / 2
 
 
-def rand_index(labels_true, labels_pred):
+def rand_index(labels_true: ArrayLike, labels_pred: ArrayLike) -> float:
     """Rand index: the share of point pairs on which two labellings agree (both
     together or both apart).  In [0, 1]; 1 for identical partitions."""
     both, truth, pred, total = _pair_counts(labels_true, labels_pred)
     return 1.0 if total == 0 else (total + 2 * both - truth - pred) / total
 
 
-def pair_f_measure(labels_true, labels_pred):
+def pair_f_measure(labels_true: ArrayLike, labels_pred: ArrayLike) -> float:
     """Pair-counting F-measure: harmonic mean of the precision and recall of "this pair
     is in one cluster".  In [0, 1]; 1 for identical partitions."""
     both, truth, pred, _ = _pair_counts(labels_true, labels_pred)

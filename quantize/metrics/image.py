@@ -7,6 +7,7 @@ of megabytes rather than gigabytes.
 """
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._compiled import kernel
 from .._parallel import slices, thread_map
@@ -27,7 +28,7 @@ def _check_pair(reference, image):
         raise InvalidParameterError(f"images differ in shape: {np.shape(reference)} vs {np.shape(image)}")
 
 
-def psnr(reference, image, *, data_range=255):
+def psnr(reference: ArrayLike, image: ArrayLike, *, data_range: float = 255) -> float:
     """Peak signal-to-noise ratio in decibels: 10 log10(data_range² / MSE).
 
     Parameters
@@ -65,7 +66,7 @@ def _box_sums(a, size):
     return out
 
 
-def ssim(reference, image, *, data_range=255, win_size=7):
+def ssim(reference: ArrayLike, image: ArrayLike, *, data_range: float = 255, win_size: int = 7) -> float | None:
     """Mean structural similarity (Wang et al. 2004), as ``skimage.metrics``' default.
 
     Uniform 7×7 windows, sample covariance, K1 = 0.01, K2 = 0.03; the mean is taken over
@@ -136,7 +137,9 @@ def ssim(reference, image, *, data_range=255, win_size=7):
 # the pixels without a row per pixel.
 
 
-def delta_e_2000(reference_rgb, rgb, *, sample_weight=None):
+def delta_e_2000(
+    reference_rgb: ArrayLike, rgb: ArrayLike, *, sample_weight: ArrayLike | None = None
+) -> tuple[float, float | None]:
     """Mean and 95th percentile of the CIEDE2000 colour difference between two sets of
     sRGB colours, weighted (the values of skimage.color.deltaE_ciede2000 on rgb2lab,
     computed without importing scikit-image: see :func:`quantize.color.difference.ciede2000`).
@@ -155,7 +158,9 @@ def delta_e_2000(reference_rgb, rgb, *, sample_weight=None):
     return mean_and_p95(ciede2000_rows(srgb_to_lab(reference_rgb), srgb_to_lab(rgb)), sample_weight)
 
 
-def mean_and_p95(values, sample_weight=None, *, p95=True):
+def mean_and_p95(
+    values: ArrayLike, sample_weight: ArrayLike | None = None, *, p95: bool = True
+) -> tuple[float, float | None]:
     """Weighted mean and weighted 95th percentile of (n,) values; (0, 0) with no weight.
     Without ``p95`` the percentile (a selection pass over a copy) is None."""
     values = np.ascontiguousarray(values, dtype=np.float64)

@@ -81,7 +81,7 @@ class AnimationResult:
         """The palette of every frame, or None with one palette per frame."""
         return self.palettes[0] if self.shared else None
 
-    def frame(self, index):
+    def frame(self, index: int) -> np.ndarray:
         """Frame ``index`` rebuilt from its palette: (H, W, 3) or (H, W, 4) uint8."""
         channels = 4 if self.transparent or self.palettes[index].shape[1] == 4 else 3
         return lookup_table(self.palettes[index], channels)[self.labels[index]]
@@ -192,7 +192,7 @@ def quantize_animation(
     seed, rng = resolve_seed(s.random_state)
     animation = as_animation(animation)
     start = time.perf_counter()
-    notes = []
+    notes: list[str] = []
     shared = None
     passes = 1 if frame_palettes else 2
     done = 0

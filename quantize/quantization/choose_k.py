@@ -13,6 +13,7 @@ every k.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -111,7 +112,7 @@ class KSuggestion:
     seconds: float
     colorspace: str = DEFAULT_SPACE
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         rows = [
             {
                 column: (None if np.isinf(v) else float(v)) if column != "k" else int(v)
@@ -134,7 +135,7 @@ class KSuggestion:
             "table": rows,
         }
 
-    def to_text(self):
+    def to_text(self) -> str:
         lines = ["    k       inertia   PSNR dB  mean ΔE00  silhouette  Davies-Bouldin"]
         for values in zip(*(self.table[c] for c in COLUMNS)):
             k, inertia, psnr, delta_e, silhouette, davies_bouldin = values

@@ -2,6 +2,7 @@
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 #: Keys of the JSON report, in order (``quantize compress --json``).
 JSON_KEYS = (
@@ -93,7 +94,7 @@ class Report:
             return None
         return 8 * self.output_bytes / (self.width * self.height * self.frames)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready dict with the keys of :data:`JSON_KEYS`."""
         values = asdict(self)
         values["compression_ratio"] = self.compression_ratio
@@ -103,7 +104,7 @@ class Report:
             values["psnr"] = None
         return {key: values[key] for key in JSON_KEYS}
 
-    def to_text(self):
+    def to_text(self) -> str:
         """A short human-readable report."""
         lines = [f"{self.input or '<array>'} -> {self.output or '(not written)'}"]
         lines.append(
@@ -128,7 +129,7 @@ class Report:
                 f"worst frame {delta_e['worst']:.2f}"
             )
         ratio = self.compression_ratio
-        if ratio is not None:
+        if ratio is not None and self.input_bytes is not None and self.output_bytes is not None:
             sizes = f"  {self.input_bytes:,} B -> {self.output_bytes:,} B"
             if self.output_bytes < self.input_bytes:
                 sizes += f": {ratio:.2f}x smaller"

@@ -4,6 +4,7 @@ checks of the other inputs of the public functions (palettes, histograms)."""
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._validation import RandomState, SettingsMixin, check_choice, check_float, check_int, check_random_state
 from ..cluster.kmeans import ALGORITHMS, INITS
@@ -52,7 +53,7 @@ def check_histogram(histogram):
     return colors.astype(np.uint8), counts.astype(np.int64)
 
 
-def check_palette(palette):
+def check_palette(palette: ArrayLike) -> np.ndarray:
     """Validate an RGB palette and return it as (n, 3) uint8, 1 <= n <= 256."""
     palette = np.asarray(palette)
     if palette.ndim != 2 or palette.shape[1] != 3 or not 1 <= len(palette) <= MAX_PALETTE:

@@ -121,7 +121,7 @@ def segment_image(
 
     visible_map = None if visible is None else visible.reshape(height, width)
     noise = estimate_noise(rgb, visible_map)
-    sigma = auto_sigma(noise) if s.sigma == AUTO else s.sigma
+    smoothing = auto_sigma(noise) if isinstance(s.sigma, str) else s.sigma
     # the spatial weight is defined against the colour space asked for: it stays there
     noisy = s.spatial == 0 and noise >= NOISY
     space = space_for_noise(s.colorspace, noise) if s.spatial == 0 else s.colorspace
@@ -130,7 +130,7 @@ def segment_image(
     clusters = None
     centers = np.zeros((0, 3), np.float32)
     if where is None or len(where):
-        smoothed = smooth(rgb, sigma) if sigma > 0 else rgb
+        smoothed = smooth(rgb, smoothing) if smoothing > 0 else rgb
         labels, centers = cluster_pixels(
             smoothed,
             where,
@@ -139,8 +139,8 @@ def segment_image(
             spatial=s.spatial,
             effort=s.effort,
             rng=rng,
-            label_in_rgb=sigma > 0 and space != "rgb",
-            noise=residual_noise(noise, sigma) if noisy else None,
+            label_in_rgb=smoothing > 0 and space != "rgb",
+            noise=residual_noise(noise, smoothing) if noisy else None,
         )
         del smoothed
         if where is None:  # the labels are the map: no second copy of it
@@ -165,7 +165,7 @@ def segment_image(
             "effort": s.effort,
             "spatial": s.spatial,
             "min_region": min_region,
-            "sigma": sigma,
+            "sigma": smoothing,
             "noise": round(noise, 2),
             "cluster_space": space,
             "seed": seed,

@@ -31,7 +31,7 @@ NOISE_SAMPLE = 1 << 20
 _BAND = 64
 
 
-def estimate_noise(rgb, visible=None):
+def estimate_noise(rgb: np.ndarray, visible: np.ndarray | None = None) -> float:
     """Standard deviation of the image's noise, in sRGB units, as Gaussian noise.
 
     Immerkær's operator (the difference of two Laplacians, which cancels smooth

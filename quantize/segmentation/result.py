@@ -2,6 +2,7 @@
 (a value: ``quantize.files.results.save_segments`` writes its files)."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -81,24 +82,24 @@ class SegmentResult:
         total = self.cluster_pixels.sum()
         return self.cluster_pixels / total if total else self.cluster_pixels.astype(np.float64)
 
-    def mask(self, cluster):
+    def mask(self, cluster: int) -> np.ndarray:
         """(H, W) ndarray of bool: the pixels of one cluster."""
         return self.clusters == cluster
 
-    def label_image(self):
+    def label_image(self) -> np.ndarray:
         """The cluster map as stored in labels.png: cluster + 1, 0 where transparent;
         uint8 when it fits, uint16 otherwise."""
         dtype = np.uint8 if len(self.colors) < 256 else np.uint16
         return (self.clusters + 1).astype(dtype)
 
-    def color_labels(self):
+    def color_labels(self) -> np.ndarray:
         """(H, W, 3) uint8 (RGBA when some pixels are transparent): every pixel in its
         cluster's mean colour, as skimage's ``label2rgb(kind="avg")``; transparent
         pixels stay transparent.  labels-color.png holds it."""
         table = lookup_table(self.colors, 4 if (self.clusters < 0).any() else 3)
         return table[self.clusters]  # cluster -1 takes the table's transparent last row
 
-    def labels_color_picture(self):
+    def labels_color_picture(self) -> tuple[np.ndarray, np.ndarray | None]:
         """labels-color.png's pixels: (H, W) uint8 indices and their (n, 3|4) table (a
         palette PNG, 5x faster to write), or :meth:`color_labels` and None when the
         clusters and a transparent entry exceed a palette's 256."""
@@ -110,7 +111,7 @@ class SegmentResult:
             index[self.clusters < 0] = len(self.colors)
         return index, lookup_table(self.colors, 4 if transparent else 3)[: len(self.colors) + transparent]
 
-    def overlay(self, mode="clusters"):
+    def overlay(self, mode: str = "clusters") -> np.ndarray:
         """(H, W, 3|4) uint8: the segmentation painted over the image, region
         boundaries drawn in black or white, whichever contrasts with the colour there.
 
@@ -124,7 +125,7 @@ class SegmentResult:
         pixels, palette = self.overlay_picture(mode)
         return pixels if palette is None else palette[pixels]
 
-    def overlay_picture(self, mode):
+    def overlay_picture(self, mode: str) -> tuple[np.ndarray, np.ndarray | None]:
         """overlay.png's pixels: an index map and its palette when the image is opaque
         and each cluster's colour over at least MIN_GREY_STEPS of grey fits 256 entries
         (writing it is then 10x faster), else the (H, W, 3|4) picture and None."""
@@ -149,7 +150,7 @@ class SegmentResult:
             self.image, self.regions, colors[self.region_cluster], opacity=OVERLAY_OPACITY[mode], grey=True
         ), None
 
-    def swatch(self):
+    def swatch(self) -> np.ndarray:
         """(rows, width, 3) uint8: the cluster colours with their hex codes and shares
         (the largest SWATCH_ROWS - 1 and a last row counting the rest, if more)."""
         colors, shares = self.colors, self.shares
@@ -162,7 +163,7 @@ class SegmentResult:
 
         return draw.swatch(colors, captions)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Everything in segments.json, as plain JSON types."""
         height, width = self.clusters.shape
         shares = self.shares
@@ -208,12 +209,12 @@ class SegmentResult:
             ],
         }
 
-    def file_names(self):
+    def file_names(self) -> list[str]:
         """The files ``quantize.files.results.save_segments`` writes, in order."""
         return output_names(len(self.colors))
 
 
-def output_names(n_clusters):
+def output_names(n_clusters: int) -> list[str]:
     """The file names a segmentation of ``n_clusters`` clusters writes (see
     ``quantize.files.results.save_segments``)."""
     return [

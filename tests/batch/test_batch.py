@@ -96,6 +96,7 @@ def test_recursive_batch_mirrors_the_tree_and_records_failures(folder, tmp_path)
     assert float(cat["delta_e_p95"]) >= float(cat["delta_e"]) > 0
 
 
+@pytest.mark.slow
 def test_worker_processes_give_the_same_outputs(folder, tmp_path):
     one = quantize_folder(folder, tmp_path / "one", recursive=True, jobs=1)
     two = quantize_folder(folder, tmp_path / "two", recursive=True, jobs=2)
@@ -134,6 +135,7 @@ def test_existing_outputs_fail_unless_overwrite(folder, tmp_path):
     assert forced.files[0].status == "done"
 
 
+@pytest.mark.slow
 def test_shared_palette_is_identical_in_every_output(folder, tmp_path):
     report = quantize_folder(
         folder,
@@ -271,6 +273,7 @@ def test_bad_settings_fail_the_call_before_any_file(folder, tmp_path, options, m
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_settings_objects_and_keywords_give_the_same_batch(folder, tmp_path):
     from quantize import BatchSettings, QuantizeSettings
 

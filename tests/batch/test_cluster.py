@@ -18,6 +18,8 @@ from quantize.batch.runner import WorkerDied  # noqa: E402
 
 from .conftest import timeless  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a real cluster, S3 server or browser: the full run only
+
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers get this module's functions
 
 

@@ -5,6 +5,8 @@ from PIL import Image
 
 from quantize.batch import quantize_folder
 
+pytestmark = pytest.mark.slow  # a real cluster, S3 server or browser: the full run only
+
 
 @pytest.fixture
 def page_file(report_folder, tmp_path):

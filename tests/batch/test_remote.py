@@ -27,6 +27,8 @@ from ..cli.helpers import run  # noqa: E402
 from ..conftest import IMAGES  # noqa: E402
 from .conftest import timeless  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a real cluster, S3 server or browser: the full run only
+
 
 @pytest.fixture(scope="module")
 def endpoint():

@@ -21,6 +21,7 @@ def test_version():
     assert result.exit_code == 0 and result.stdout.startswith("quantize, version ")
 
 
+@pytest.mark.slow
 def test_root_launcher_and_module_run_the_same_app(tmp_path):
     shutil.copy(IMAGES / "chelsea.png", tmp_path / "c.png")
     for command in ([sys.executable, str(REPO / "cli.py")], [sys.executable, "-m", "quantize"]):

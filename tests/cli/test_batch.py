@@ -81,6 +81,7 @@ def test_batch_shared_palette_report_segment_and_suffix(photos, tmp_path):
     assert again.exit_code == 1 and "report.html: file exists" in again.stderr
 
 
+@pytest.mark.slow
 def test_batch_ctrl_c_keeps_finished_files_and_resumes(tmp_path):
     """A real SIGINT to `quantize batch --jobs 2`: exit 130, every file the manifest
     calls done exists and no other output does, no partial file; --skip-existing
@@ -135,6 +136,7 @@ def _resume_finishes(command, done, count):
     assert (totals["skipped"], totals["done"]) == (len(done), count - len(done))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", [40, 60, 100])
 def test_progress_bar_fits_the_terminal(tmp_path, columns):
     import re
@@ -195,6 +197,7 @@ def test_batch_scheduler_bad_values_and_missing_package(photos, tmp_path, monkey
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_batch_unreachable_scheduler_is_one_line(photos, tmp_path, monkeypatch):
     pytest.importorskip("distributed")
     import quantize.batch.cluster as cluster
@@ -235,6 +238,7 @@ def _running(pid):
         return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum, code", [("SIGINT", 130), ("SIGTERM", 143)])
 def test_batch_on_a_local_cluster_stops_cleanly(tmp_path, signum, code):
     """A real signal to `quantize batch --scheduler local:2`: the files in the workers'

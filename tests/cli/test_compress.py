@@ -312,6 +312,7 @@ def _decoded(path):
     return np.asarray(Image.open(path).convert("RGB"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [16, 100000])
 def test_jpeg_report_describes_the_decoded_file(workdir, k):
     from quantize.metrics.image import psnr
@@ -349,6 +350,7 @@ def test_keep_icc_with_a_format_that_cannot_carry_it(workdir):
     assert "icc_profile" not in Image.open(workdir / "k.gif").info
 
 
+@pytest.mark.slow
 def test_quality_search_shows_its_fits_in_a_terminal(tmp_path):
     """A quality search of more than a second shows a fits bar that fits the terminal."""
     import re
@@ -408,6 +410,7 @@ def test_a_big_still_reports_its_read_and_quantise_steps(workdir, monkeypatch):
     assert calls == [("made", "read, quantise, encode"), (1, 3), (2, 3), (3, 3), "closed"]
 
 
+@pytest.mark.slow
 def test_steps_bar_in_a_terminal(tmp_path):
     import re
     import sys

@@ -88,6 +88,7 @@ def test_animation_quality_target_and_skip_if_larger(gif, tmp_path):
     assert (tmp_path / "s.gif").exists() == (skipped.exit_code == 0)
 
 
+@pytest.mark.slow
 def test_frames_progress_in_a_terminal(tmp_path):
     """An animation shows a frames bar that fits the terminal."""
     import re

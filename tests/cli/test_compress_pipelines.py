@@ -145,6 +145,7 @@ def _cli(*args, stdin=b""):
     return subprocess.run([sys.executable, "-m", "quantize", *map(str, args)], input=stdin, capture_output=True)
 
 
+@pytest.mark.slow
 def test_stdin_to_stdout_through_a_pipe(tmp_path):
     data = (IMAGES / "chelsea.png").read_bytes()
     done = _cli("compress", "-", "-k", 8, stdin=data)

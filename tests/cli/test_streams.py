@@ -16,6 +16,7 @@ def _quantize(args, cwd, **options):
     return subprocess.run([sys.executable, "-m", "quantize", *map(str, args)], cwd=cwd, capture_output=True, **options)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [

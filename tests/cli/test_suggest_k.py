@@ -1,11 +1,13 @@
 import json
 import sys
 
+import pytest
 from PIL import Image
 
 from .helpers import run
 
 
+@pytest.mark.slow
 def test_suggest_k_table_json_and_plot(workdir):
     result = run("suggest-k", workdir / "chelsea.png", "--k-min", 2, "--k-max", 8, "--seed", 4)
     assert result.exit_code == 0, result.output

@@ -265,6 +265,7 @@ def test_errors_are_value_errors():
     assert issubclass(InvalidParameterError, QuantizeError)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(
     X=arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 4)), elements=st.integers(-5, 5).map(float)),
@@ -351,6 +352,7 @@ def test_data_near_the_float_limits(dtype, scale, algorithm, recwarn):
     assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]
 
 
+@pytest.mark.slow
 def test_minibatch_batches_are_no_larger_than_the_data():
     """10 rows of 20,000 features: batches of 1,024 drawn from 10 rows made a 44 s fit."""
     X = np.random.default_rng(0).normal(size=(10, 2000))

@@ -144,6 +144,7 @@ def test_weighted_mean_and_p95_with_and_without_the_percentile():
     assert mean_and_p95(values, np.zeros(3), p95=False) == (0.0, None)
 
 
+@pytest.mark.slow
 def test_dunn_index_is_exact_and_a_sample_only_overstates_it():
     from scipy.spatial.distance import cdist
 

@@ -9,6 +9,8 @@ from quantize.preview import PreviewServer, PreviewSession
 
 from ..conftest import IMAGES
 
+pytestmark = pytest.mark.slow  # a real cluster, S3 server or browser: the full run only
+
 
 @pytest.fixture
 def server(tmp_path):

@@ -73,6 +73,7 @@ def test_each_setting_is_computed_once(image, monkeypatch):
     assert len({entry["name"] for entry in first.figures["palette"]}) == 4
 
 
+@pytest.mark.slow
 def test_server_needs_the_token_and_serves_nothing_else(server):
     base = server.url.split("?")[0]
     assert server.server_address[0] == "127.0.0.1"
@@ -87,6 +88,7 @@ def test_server_needs_the_token_and_serves_nothing_else(server):
     assert status == 200 and json.loads(body)["colors_used"] == 6
 
 
+@pytest.mark.slow
 def test_write_is_the_compress_file_and_never_overwrites(server, image, tmp_path):
     base, token = server.url.split("?")[0], server.url.split("token=")[1]
     status, body = get(f"{base}write?token={token}&k=8&dither=floyd-steinberg&strength=0.5", data=b"")

@@ -60,6 +60,7 @@ def _ask(server, path, host=None):
         connection.close()
 
 
+@pytest.mark.slow
 def test_requests_for_another_host_are_refused(served):
     port = served.server_address[1]
     path = f"/?token={served.token}"
@@ -70,6 +71,7 @@ def test_requests_for_another_host_are_refused(served):
         assert status == 403 and b"its own address" in body
 
 
+@pytest.mark.slow
 def test_idle_connections_cannot_starve_a_request(served):
     """Far more silent connections than the cap: the oldest idle one is closed for
     each new one, and a real request is still answered within a second."""
@@ -89,6 +91,7 @@ def test_idle_connections_cannot_starve_a_request(served):
             connection.close()
 
 
+@pytest.mark.slow
 def test_a_silent_connection_is_closed_after_the_read_timeout():
     served = PreviewServer(PreviewSession(load_image(IMAGES / "chelsea.png")), read_timeout=0.3).start()
     try:
@@ -102,6 +105,7 @@ def test_a_silent_connection_is_closed_after_the_read_timeout():
         served.stop()
 
 
+@pytest.mark.slow
 def test_many_settings_at_once_are_computed_one_at_a_time_newest_first(served, slow):
     """200 requests for different settings: those still waiting when a newer one
     comes are cancelled (409), the computations are a few, and the last setting
@@ -128,6 +132,7 @@ def test_many_settings_at_once_are_computed_one_at_a_time_newest_first(served, s
     assert cancelled == {"error": "superseded by a newer setting"}
 
 
+@pytest.mark.slow
 def test_a_write_is_never_cancelled_and_writes_wait_in_bounded_numbers(tmp_path, slow, monkeypatch):
     image = tmp_path / "cat.png"
     image.write_bytes((IMAGES / "chelsea.png").read_bytes())
@@ -180,6 +185,7 @@ def test_results_are_kept_within_their_bytes(monkeypatch):
     assert list(session._results) == [Setting(k=3)]
 
 
+@pytest.mark.slow
 def test_a_client_that_goes_away_is_no_error(served, slow, capfd):
     port = served.server_address[1]
     with socket.create_connection(("127.0.0.1", port)) as connection:
@@ -191,6 +197,7 @@ def test_a_client_that_goes_away_is_no_error(served, slow, capfd):
     assert capfd.readouterr().err == ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_stopping_in_the_middle_of_a_computation_is_clean(tmp_path, signum):
     image = tmp_path / "cat.png"

@@ -79,6 +79,7 @@ def test_every_algorithm_init_and_effort(photo, algorithm, init, effort):
     np.testing.assert_array_equal(result.labels, again.labels)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("space", ["rgb", "lab"])
 def test_thorough_is_never_worse_than_fast_or_normal(photo, rgba_photo, space):
     """The thorough search keeps the best of its candidates, the fast and normal

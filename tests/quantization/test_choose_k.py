@@ -31,6 +31,7 @@ def test_table_columns_and_monotone_quality(photo):
     np.testing.assert_allclose(again.table["inertia"], table["inertia"][3:6])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "options", [{}, {"colorspace": "rgb", "effort": "fast"}, {"init": "k-means++", "effort": "thorough"}]
 )

@@ -31,6 +31,7 @@ def test_levels_have_enough_bins_per_cluster(levels):
     assert tiny.plan(2) == [] and tiny.start_level() is tiny.exact
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [1, 2, 16, 64, 256, 300])
 def test_exact_labels_are_the_nearest_centres(levels, k):
     levels.binned(6)  # the bounds come from the finest bins built
@@ -53,6 +54,7 @@ def _brute_labels(X, centers):
     return distances.argmin(axis=1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [2, 16, 256])
 def test_bounds_carried_from_coarser_bins_give_the_exact_labels(levels, k):
     """A bin's label and bounds, widened by each colour's distance from the bin's mean,
