@@ -94,20 +94,11 @@ __all__ = [
 ]
 
 
-def _version():
-    """The installed distribution's version (read on first use: importlib.metadata
-    costs 35 ms, a tenth of a small compress)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("quantize")
-    except PackageNotFoundError:  # running from a checkout without installing
-        return "0.1.0"
-
-
 def __getattr__(name):
     if name == "__version__":
-        globals()[name] = value = _version()
+        from ._meta import installed_version
+
+        globals()[name] = value = installed_version()
         return value
     if name in _LAZY:
         import importlib

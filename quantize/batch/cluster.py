@@ -1,5 +1,5 @@
 """Batches on a Dask cluster (``distributed``, an optional extra: ``pip install
-"quantize[dask]"``): the same work functions as the local pool, run as futures.
+"quantize-images[dask]"``): the same work functions as the local pool, run as futures.
 
 - Every file is one task; a task whose worker dies is given to another worker by the
   scheduler, up to its ``distributed.scheduler.allowed-failures`` times (Dask's
@@ -41,7 +41,7 @@ def require_distributed():
         import distributed
     except ImportError as e:
         raise InvalidParameterError(
-            'a Dask scheduler needs dask\'s distributed package: pip install "quantize[dask]"'
+            'a Dask scheduler needs dask\'s distributed package: pip install "quantize-images[dask]"'
         ) from e
     return distributed
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from .._meta import DISTRIBUTION
+
 
 class Status(str, enum.Enum):
     """What happened to a file; compares (and serialises) as its plain string."""
@@ -175,9 +177,15 @@ class BatchReport:
 
 def _versions():
     found = {}
-    for package in ("quantize", "numpy", "pillow", "scikit-image", "click"):
+    for package, distribution in (
+        ("quantize", DISTRIBUTION),
+        ("numpy", "numpy"),
+        ("pillow", "pillow"),
+        ("scikit-image", "scikit-image"),
+        ("click", "click"),
+    ):
         try:
-            found[package] = version(package)
+            found[package] = version(distribution)
         except PackageNotFoundError:
             found[package] = None
     return found

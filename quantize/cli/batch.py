@@ -56,7 +56,7 @@ from .progress import ProgressBar, wanted
     metavar="ADDRESS|local[:N]",
     default=None,
     help="Process the files on a Dask cluster: a scheduler's address (tcp://host:8786), or local:N to "
-    'start N worker processes here (needs pip install "quantize[dask]"; --jobs is then ignored).',
+    'start N worker processes here (needs pip install "quantize-images[dask]"; --jobs is then ignored).',
 )
 @click.option("--skip-existing", is_flag=True, help="Leave inputs whose output exists (resume a batch).")
 @click.option("--suffix", default="", help="Appended to each output's name (needed to write into INPUT_DIR).")
@@ -127,7 +127,7 @@ def batch(
 
     INPUT_DIR and the output folder may be fsspec URLs (s3://bucket/prefix, gs://...,
     memory://...) when fsspec and the store's package are installed (pip install
-    "quantize[remote]" for S3); credentials and endpoints come from the store's usual
+    "quantize-images[remote]" for S3); credentials and endpoints come from the store's usual
     configuration.  Inputs are never modified.  Writes manifest.json and manifest.csv
     into the output folder.  Exit code 0 when every file succeeded, 1 when any failed
     (or the scheduler or a store cannot be reached), 2 for bad options, 130 when

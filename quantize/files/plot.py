@@ -1,4 +1,4 @@
-"""The suggest-k curves as a PNG (matplotlib, an optional extra: pip install quantize[plot])."""
+"""The suggest-k curves as a PNG (matplotlib, an optional extra: pip install quantize-images[plot])."""
 
 import io as stdio
 
@@ -16,7 +16,7 @@ def plot_suggestion(suggestion, path, *, overwrite=False):
         matplotlib.use("Agg")  # no screen needed
         from matplotlib.figure import Figure
     except ImportError as e:
-        raise QuantizeError("--plot needs matplotlib: pip install 'quantize[plot]'") from e
+        raise QuantizeError("--plot needs matplotlib: pip install 'quantize-images[plot]'") from e
     table = suggestion.table
     figure = Figure(figsize=(10, 7), dpi=100, layout="constrained")
     axes = figure.subplots(2, 2, sharex=True)

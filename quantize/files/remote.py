@@ -49,7 +49,7 @@ def _file_system(protocol):
         import fsspec
     except ImportError as e:
         raise InvalidParameterError(
-            f'{protocol}:// folders need fsspec and the store\'s package: pip install "quantize[remote]"'
+            f'{protocol}:// folders need fsspec and the store\'s package: pip install "quantize-images[remote]"'
         ) from e
     try:
         return fsspec.filesystem(protocol)

@@ -234,7 +234,7 @@ def test_a_protocol_without_its_package_says_what_to_install(monkeypatch):
     with pytest.raises(InvalidParameterError, match="gs:// is not available .*: pip install gcsfs"):
         RemotePath("gs://bucket/photos").is_dir()
     monkeypatch.setitem(sys.modules, "fsspec", None)  # fsspec itself missing
-    with pytest.raises(InvalidParameterError, match='pip install "quantize\\[remote\\]"'):
+    with pytest.raises(InvalidParameterError, match='pip install "quantize-images\\[remote\\]"'):
         RemotePath("s3://bucket/photos").exists()
 
 

@@ -193,7 +193,7 @@ def test_batch_scheduler_bad_values_and_missing_package(photos, tmp_path, monkey
     monkeypatch.setitem(sys.modules, "distributed", None)  # dask's distributed not installed
     result = run("batch", photos, "-o", tmp_path / "out", "--scheduler", "local:2")
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
-    assert 'pip install "quantize[dask]"' in result.stderr
+    assert 'pip install "quantize-images[dask]"' in result.stderr
     assert not (tmp_path / "out").exists()
 
 
