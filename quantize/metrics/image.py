@@ -100,10 +100,9 @@ def ssim(reference: ArrayLike, image: ArrayLike, *, data_range: float = 255, win
     out_rows = height - win_size + 1
 
     def strip_sum(task):
-        channel, start = task
-        stop = min(start + _STRIP_ROWS, out_rows) + win_size - 1
-        x = reference[start:stop, :, channel].astype(np.int32)
-        y = image[start:stop, :, channel].astype(np.int32)
+        channel, rows = task  # output rows; the window reaches win_size - 1 further
+        x = reference[rows.start : rows.stop + win_size - 1, :, channel].astype(np.int32)
+        y = image[rows.start : rows.stop + win_size - 1, :, channel].astype(np.int32)
         sx, sy = _box_sums(x, win_size), _box_sums(y, win_size)
         sxx, syy = _box_sums(x * x, win_size), _box_sums(y * y, win_size)
         sxy = _box_sums(x * y, win_size)
@@ -125,7 +124,7 @@ def ssim(reference: ArrayLike, image: ArrayLike, *, data_range: float = 255, win
         numerator /= denominator
         return float(numerator.sum(dtype=np.float64))
 
-    tasks = [(c, start) for c in range(channels) for start in range(0, out_rows, _STRIP_ROWS)]
+    tasks = [(c, rows) for c in range(channels) for rows in slices(out_rows, _STRIP_ROWS)]
     total = sum(thread_map(strip_sum, tasks))
     return total / (channels * out_rows * (width - win_size + 1))
 

@@ -4,9 +4,13 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from PIL import Image
 
-from quantize.files.write import atomic_write
+from quantize.errors import OutputError
+from quantize.files.encode import save_quantized
+from quantize.files.write import atomic_write, check_output_path
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="umask is POSIX")
 
@@ -83,3 +87,56 @@ def test_an_image_and_its_palette_are_written_both_or_neither(tmp_path):
         tmp_path / "out.png", b"data", palette_path=tmp_path / "p.json", palette=np.zeros((2, 3), np.uint8)
     )
     assert (tmp_path / "out.png").read_bytes() == b"data" and (tmp_path / "p.json").exists()
+
+
+LABELS = np.array([[0, 1, -1], [2, 1, 0]])
+
+
+PALETTE = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255]], np.uint8)
+
+
+def test_refuses_to_overwrite_without_flag(tmp_path):
+    target = tmp_path / "out.png"
+    target.write_bytes(b"keep me")
+    with pytest.raises(OutputError, match="file exists"):
+        save_quantized(target, LABELS[:, :2], PALETTE)
+    assert target.read_bytes() == b"keep me"
+    save_quantized(target, LABELS[:, :2], PALETTE, overwrite=True)
+    assert Image.open(target).mode == "P"
+
+
+def test_never_overwrites_the_protected_input(tmp_path):
+    target = tmp_path / "in.png"
+    target.write_bytes(b"original")
+    with pytest.raises(OutputError, match="would overwrite the input"):
+        save_quantized(target, LABELS[:, :2], PALETTE, overwrite=True, protect=target)
+    assert target.read_bytes() == b"original"
+
+
+def test_unwritable_destinations(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="cannot write in folder|does not exist"):
+        save_quantized(tmp_path / "file" / "out.png", LABELS[:, :2], PALETTE)
+    with pytest.raises(OutputError, match="folder .* does not exist"):
+        save_quantized(tmp_path / "missing" / "out.png", LABELS[:, :2], PALETTE)
+    (tmp_path / "dir.png").mkdir()
+    with pytest.raises(OutputError, match="is a folder"):
+        check_output_path(tmp_path / "dir.png", overwrite=True)
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    def explode(handle):
+        handle.write(b"half")
+        raise RuntimeError("crash mid-write")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(tmp_path / "out.bin", explode)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_respects_umask(tmp_path):
+    atomic_write(tmp_path / "out.bin", lambda handle: handle.write(b"data"))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "out.bin").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "out.bin").read_bytes() == b"data"
