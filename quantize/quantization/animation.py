@@ -24,7 +24,8 @@ from ..color.spaces import DEFAULT_SPACE
 from ..errors import InvalidParameterError, TargetNotMetError
 from ..image import Animation, LoadedImage
 from ..metrics.image import psnr, ssim
-from .colors import clustering_space, histogram_colors, image_colors, nearest_entries
+from .colors import clustering_space, histogram_colors, image_colors
+from .palette import nearest_entries
 from .report import Report, raw_ratio
 from .result import compared_pixels, final_labels
 from .search import DEFAULT_EFFORT
@@ -210,15 +211,16 @@ def quantize_animation(
             if merged.premultiplied:
                 notes.append("partly transparent pixels were made opaque: the palette has no alpha")
         else:
-            shared, _, miss = fitted_palette(merged, s, seed=seed, rng=rng, notes=notes)
+            fitted = fitted_palette(merged, s, seed=seed, rng=rng, notes=notes)
+            shared, miss = fitted.palette, fitted.miss
     else:
         timing = None
     frames = _map_frames(animation, s, shared, timing, seed, rng, notes, step)
     result = _result(animation, s, frames, shared is not None, seed, notes, start)
     miss = miss if not frame_palettes else next((f["miss"] for f in frames["stats"] if f["miss"]), None)
     if miss is not None:
-        result.report.notes.append(f"target not met: {miss[0]}")
-        raise TargetNotMetError(miss[0], miss[1], result)
+        result.report.notes.append(f"target not met: {miss.message}")
+        raise TargetNotMetError(miss.message, miss.reached, result)
     return result
 
 
@@ -274,7 +276,8 @@ def _map_frames(animation, s, shared, timing, seed, rng, notes, step):
             if (pixels[..., 3] == 255).all():
                 pixels = np.ascontiguousarray(pixels[..., :3])
             colors = image_colors(pixels, s.colorspace, frame_notes)
-            palette, color_labels, miss = fitted_palette(colors, s, seed=seed, rng=rng, notes=frame_notes)
+            fitted = fitted_palette(colors, s, seed=seed, rng=rng, notes=frame_notes)
+            palette, color_labels, miss = fitted.palette, fitted.color_labels, fitted.miss
         else:  # the animation's own alpha handling and space, whatever this frame holds
             pixels = pixels if timing["alpha"] else np.ascontiguousarray(pixels[..., :3])
             premultiplied, space = timing["premultiplied"], timing["space"]
@@ -286,9 +289,10 @@ def _map_frames(animation, s, shared, timing, seed, rng, notes, step):
                 palette, color_labels = shared, colors.nearest(to_features(shared, True))
             else:
                 palette, color_labels = shared, nearest_entries(colors, shared[:, :3], space)
-        palette, labels, delta_e, exact_psnr = final_labels(
+        final = final_labels(
             LoadedImage(pixels), colors, palette, color_labels, s.dither, s.dither_strength, frame_notes
         )
+        palette, labels, exact_psnr = final.palette, final.labels, final.psnr
         if shared is not None:
             shared_out = palette if shared_out is None else shared_out  # one array for every frame
             palette = shared_out
@@ -301,7 +305,7 @@ def _map_frames(animation, s, shared, timing, seed, rng, notes, step):
         out["stats"].append(
             {
                 "psnr": frame_psnr,
-                "delta_e": delta_e,
+                "delta_e": (final.delta_e, final.delta_e_p95),
                 "ssim": frame_ssim,
                 "miss": miss,
                 "pixels": labels.size,

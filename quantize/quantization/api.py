@@ -18,8 +18,10 @@ from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unp
 from ..color.spaces import DEFAULT_SPACE, from_space, to_space
 from ..errors import InvalidParameterError, TargetNotMetError
 from ..image import ImageLike, as_loaded
-from .colors import histogram_colors, image_colors, nearest_entries, palette_for, pixel_labels
+from .colors import histogram_colors, image_colors
+from .labels import pixel_labels
 from .levels import Levels
+from .palette import nearest_entries, palette_for
 from .result import QuantizeResult, build_result, final_labels
 from .search import DEFAULT_EFFORT, cluster_colors
 from .settings import MAX_PALETTE, QuantizeSettings, check_histogram, check_palette
@@ -198,31 +200,30 @@ def quantize_image(
     colors = image_colors(loaded.pixels, s.colorspace, notes)
     if s.lock is not None and colors.premultiplied:
         raise InvalidParameterError("locked colours need an image without partly transparent pixels")
-    palette, color_labels, miss = fitted_palette(colors, s, seed=seed, rng=rng, notes=notes, progress=progress)
-    palette, labels, delta_e, exact_psnr = final_labels(
-        loaded, colors, palette, color_labels, s.dither, s.dither_strength, notes
-    )
+    fitted = fitted_palette(colors, s, seed=seed, rng=rng, notes=notes, progress=progress)
+    palette, color_labels, miss = fitted.palette, fitted.color_labels, fitted.miss
+    final = final_labels(loaded, colors, palette, color_labels, s.dither, s.dither_strength, notes)
     if miss is not None:
-        notes.append(f"target not met: {miss[0]}")
+        notes.append(f"target not met: {miss.message}")
     result = build_result(
         loaded,
-        palette,
-        labels,
+        final.palette,
+        final.labels,
         start,
         with_ssim=s.ssim,
-        exact_psnr=exact_psnr,
+        exact_psnr=final.psnr,
         colors_requested=s.n_colors,
         seed=seed,
         notes=notes,
         colorspace=colors.space,
-        delta_e=delta_e[0],
-        delta_e_p95=delta_e[1],
+        delta_e=final.delta_e,
+        delta_e_p95=final.delta_e_p95,
         algorithm=s.algorithm,
         init=s.init,
         effort=s.effort,
     )
     if miss is not None:
-        raise TargetNotMetError(miss[0], miss[1], result)
+        raise TargetNotMetError(miss.message, miss.reached, result)
     return result
 
 
@@ -345,11 +346,11 @@ def apply_palette(
     colors = histogram_colors(histogram, s.colorspace, False, visible, pixels.shape)
     color_labels = nearest_entries(colors, palette, s.colorspace)
     # PSNR from the pixels: partly transparent ones become opaque, which the colours do not show
-    _, labels, delta_e, _ = final_labels(loaded, colors, palette, color_labels, s.dither, s.dither_strength, notes)
+    final = final_labels(loaded, colors, palette, color_labels, s.dither, s.dither_strength, notes)
     return build_result(
         loaded,
         palette,
-        labels,
+        final.labels,
         start,
         with_ssim=s.ssim,
         colors_requested=len(palette),
@@ -358,6 +359,6 @@ def apply_palette(
         init="none",
         notes=notes,
         colorspace=s.colorspace,
-        delta_e=delta_e[0],
-        delta_e_p95=delta_e[1],
+        delta_e=final.delta_e,
+        delta_e_p95=final.delta_e_p95,
     )

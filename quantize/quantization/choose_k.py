@@ -23,7 +23,9 @@ from ..color.spaces import DEFAULT_SPACE
 from ..errors import InvalidParameterError
 from ..image import ImageLike, as_loaded
 from ..metrics.clustering import SilhouetteSample, davies_bouldin_score
-from .colors import color_delta_e, color_psnr, image_colors, palette_for, squared_error, visible_colors
+from .colors import image_colors, visible_colors
+from .exact import color_delta_e, color_psnr, squared_error
+from .palette import palette_for
 from .search import DEFAULT_EFFORT
 from .settings import JND_DELTA_E, MAX_PALETTE, QuantizeSettings
 

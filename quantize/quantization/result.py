@@ -12,9 +12,10 @@ from ..color.alpha import lookup_table, premultiply
 from ..color.difference import ciede2000_rows
 from ..color.spaces import srgb_to_lab
 from ..metrics.image import mean_and_p95, psnr, ssim
-from .colors import color_delta_e, color_index, color_psnr, pixel_labels
 from .dither import dither as dither_labels
 from .dither import pixel_squared_error
+from .exact import color_delta_e, color_psnr
+from .labels import color_index, pixel_labels
 from .report import Report, raw_ratio
 
 
@@ -90,17 +91,29 @@ def compared_pixels(pixels, rebuilt):
     return pixels, rebuilt
 
 
+@dataclass(frozen=True)
+class FinalLabels:
+    """The output palette and every pixel's label (dithered when asked and possible),
+    with the result's CIEDE2000 (mean and 95th percentile) and its exact PSNR (None
+    when it is to be measured on the pixels)."""
+
+    palette: np.ndarray
+    labels: np.ndarray
+    delta_e: float
+    delta_e_p95: float | None
+    psnr: float | None
+
+
 def final_labels(loaded, colors, palette, color_labels, dither, strength, notes):
-    """The output palette, every pixel's label (dithered when asked and possible), the
-    (mean, p95) CIEDE2000 of the result and its PSNR, exactly (from the histogram, or
-    from the pixels' colours and labels when dithered)."""
+    """The :class:`FinalLabels` of a palette: PSNR and CIEDE2000 exactly from the
+    histogram, or from the pixels' colours and labels when dithered."""
     dithered = dither != "none" and not colors.premultiplied and len(palette) > 1 and strength > 0
     if dither != "none" and colors.premultiplied:
         notes.append("not dithered: the image has partly transparent pixels")
     if not dithered:
         delta_e = color_delta_e(colors, palette, color_labels)
         exact_psnr = color_psnr(colors, palette, color_labels)
-        return *pixel_labels(colors, palette, color_labels), delta_e, exact_psnr
+        return FinalLabels(*pixel_labels(colors, palette, color_labels), *delta_e, exact_psnr)
     index = color_index(colors)
     plain = np.where(index >= 0, color_labels.astype(np.int16)[np.maximum(index, 0)], -1).astype(np.int16)
     labels = dither_labels(colors, palette[:, :3], color_labels, index, plain, method=dither, strength=strength)
@@ -116,7 +129,8 @@ def final_labels(loaded, colors, palette, color_labels, dither, strength, notes)
     notes.append(
         f"{dither} dithering at strength {strength:g}; CIEDE2000 measured on up to {DELTA_E_SAMPLE:,} sampled pixels"
     )
-    return pixel_labels(colors, palette, color_labels, labels=labels)[0], labels, mean_and_p95(differences), exact_psnr
+    output_palette = pixel_labels(colors, palette, color_labels, labels=labels)[0]
+    return FinalLabels(output_palette, labels, *mean_and_p95(differences), exact_psnr)
 
 
 def sample_rows(n):

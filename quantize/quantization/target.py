@@ -1,10 +1,14 @@
 """Quality targets: the fewest colours whose palette reaches a PSNR or a mean
 CIEDE2000, found by a model of the metrics along Wu's nested boxes, then bisection."""
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .._validation import fresh_stream
-from .colors import color_delta_e, color_psnr, palette_for, visible_colors
+from .colors import visible_colors
+from .exact import color_delta_e, color_psnr
+from .palette import palette_for
 
 # Slopes of the metrics against the logarithm of Wu's squared error, before any probe
 # has measured them: PSNR is 10 log10 of an inverse squared error, and a mean colour
@@ -14,30 +18,48 @@ _PRIOR_SLOPES = {"psnr": -10 / np.log(10), "delta_e": 0.5}
 _MODEL_PROBES = 6
 
 
+@dataclass(frozen=True)
+class TargetMiss:
+    """Why the largest palette allowed misses a quality target: the message, and the
+    values it reached (``{"psnr": ..., "delta_e": ...}``)."""
+
+    message: str
+    reached: dict
+
+
+@dataclass(frozen=True)
+class FittedPalette:
+    """A palette fitted to an image's colours: its entries, the entry of each distinct
+    colour, and the target it missed (None when met, or when none was asked)."""
+
+    palette: np.ndarray
+    color_labels: np.ndarray
+    miss: TargetMiss | None = None
+
+
 def fitted_palette(colors, settings, *, seed, rng, notes, progress=None):
     """The palette ``settings`` (a QuantizeSettings) ask for, fitted to ``colors``: K
     colours (:func:`.colors.palette_for`, locked ones kept) or, with a target, the
-    fewest meeting it (:func:`smallest_palette`).  Returns (palette, colour labels,
-    miss): ``miss`` is None or smallest_palette's ``(message, reached)``, and the
-    notes are then those of the K-colour result, as a call without the target gives."""
+    fewest meeting it (:func:`smallest_palette`), as a :class:`FittedPalette`.  After a
+    miss the notes are those of the K-colour result, as a call without the target gives."""
     if not settings.targeted:
         palette, color_labels = palette_for(
             colors, settings.n_colors, settings.search, rng=rng, notes=notes, lock=settings.lock
         )
-        return palette, color_labels, None
-    palette, color_labels, miss = smallest_palette(
+        return FittedPalette(palette, color_labels)
+    fitted = smallest_palette(
         colors, settings, fresh_rng=lambda: fresh_stream(seed, rng), notes=notes, progress=progress
     )
-    if miss is not None:
+    if fitted.miss is not None:
         visible_colors(colors, settings.n_colors, notes)
-    return palette, color_labels, miss
+    return fitted
 
 
 def smallest_palette(colors, settings, *, fresh_rng, notes, progress=None):
     """The palette with the fewest colours (at most ``settings.n_colors``, k_max)
-    meeting the targets of ``settings`` (a QuantizeSettings), its colours' labels, and
-    None; or, when even k_max colours miss, that palette, its labels and ``(message,
-    reached)`` saying by how much.
+    meeting the targets of ``settings`` (a QuantizeSettings) and its colours' labels,
+    as a :class:`FittedPalette`; when even k_max colours miss, that palette with the
+    :class:`TargetMiss` saying by how much.
 
     A probe at k is the very fit ``quantize_image(..., k)`` makes (the same start,
     levels, effort and a fresh random stream from the same seed), so the result is
@@ -110,7 +132,7 @@ def smallest_palette(colors, settings, *, fresh_rng, notes, progress=None):
             message = f"the target is not met with {k_max} colours: {_describe(reached, quality, max_delta_e)}"
             if progress is not None:
                 progress(most, most)
-            return palette, color_labels, (message, reached)
+            return FittedPalette(palette, color_labels, TargetMiss(message, reached))
         if high == low + 1:
             break
         if attempt < _MODEL_PROBES:
@@ -126,7 +148,7 @@ def smallest_palette(colors, settings, *, fresh_rng, notes, progress=None):
     )
     if progress is not None:
         progress(most, most)
-    return palette, color_labels, None
+    return FittedPalette(palette, color_labels)
 
 
 def _describe(reached, quality, max_delta_e):

@@ -528,7 +528,9 @@ def test_quality_target_out_of_reach(photo):
 
 
 def test_histogram_psnr_is_the_reports(rgba_photo):
-    from quantize.quantization.colors import color_psnr, image_colors, palette_for
+    from quantize.quantization.colors import image_colors
+    from quantize.quantization.exact import color_psnr
+    from quantize.quantization.palette import palette_for
     from quantize.quantization.search import Search
 
     colors = image_colors(rgba_photo, "lab")  # partly transparent: clustered as premultiplied RGBA

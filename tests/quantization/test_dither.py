@@ -38,7 +38,8 @@ def test_dithering_helps_the_eye(photo, method):
 
 def _colors_and_labels(photo, palette, space=DEFAULT_SPACE):
     from quantize.color.spaces import to_space
-    from quantize.quantization.colors import color_index, image_colors, pixel_labels
+    from quantize.quantization.colors import image_colors
+    from quantize.quantization.labels import color_index, pixel_labels
 
     colors = image_colors(photo, space)
     color_labels = colors.nearest(to_space(palette, space))
