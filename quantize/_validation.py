@@ -169,12 +169,15 @@ def _at_default(value, default):
     )
 
 
-def settings_for_call(cls, settings, given):
-    """The settings of a public function's call, a frozen dataclass ``cls``: without
-    ``settings``, one made of the keywords ``given`` (every field, by name); with it,
+def settings_for_call(cls, settings, arguments):
+    """The settings of a public function's call, a frozen dataclass ``cls``, from the
+    call's ``arguments`` by name (its ``locals()`` at the start, or a dict): the fields
+    of ``cls`` among them are the keywords given.  Without ``settings``, one made of
+    those; with it,
     ``settings`` with the keywords that differ from their field's default replacing
     its fields (a keyword left at its default keeps the settings' value, as black's
     options beside a ``Mode``).  Every field is checked when the object is made."""
+    given = {f.name: arguments[f.name] for f in dataclasses.fields(cls) if f.name in arguments}
     if settings is None:
         return cls(**given)
     if not isinstance(settings, cls):

@@ -150,40 +150,7 @@ def quantize_folder(
         manifest.json that quantize did not write.
     """
     started, clock = now(), time.perf_counter()
-    s, b = batch_settings(
-        settings,
-        batch,
-        dict(
-            n_colors=n_colors,
-            algorithm=algorithm,
-            init=init,
-            effort=effort,
-            random_state=random_state,
-            quality=quality,
-            max_delta_e=max_delta_e,
-            colorspace=colorspace,
-            dither=dither,
-            dither_strength=dither_strength,
-            lock=lock,
-            ssim=ssim,
-        ),
-        dict(
-            recursive=recursive,
-            include=include,
-            exclude=exclude,
-            jobs=jobs,
-            skip_existing=skip_existing,
-            overwrite=overwrite,
-            suffix=suffix,
-            shared_palette=shared_palette,
-            palette=palette,
-            segment=segment,
-            n_segments=n_segments,
-            thumbnails=thumbnails,
-            html_report=html_report,
-            max_pixels=max_pixels,
-        ),
-    )
+    s, b = batch_settings(settings, batch, locals())  # the keywords of the signature
     in_dir, out_dir = batch_folders(input_dir, output_dir)
     check_int(s.n_colors, "n_colors", low=1, high=MAX_PALETTE)
     if s.random_state is None:  # one seed for every image, recorded in the manifest

@@ -54,13 +54,13 @@ class BatchSettings(SettingsMixin):
 BATCH_SEED = 0
 
 
-def batch_settings(settings, batch, image_options, folder_options):
-    """The (QuantizeSettings, BatchSettings) of a call of ``quantize_folder``:
-    ``settings`` and ``batch`` (or the defaults) with the keywords of each that differ
-    from their defaults replacing their fields; ``random_state`` is :data:`BATCH_SEED`
-    unless given or in ``settings``."""
-    seed = image_options.pop("random_state")
-    image = settings_for_call(QuantizeSettings, settings, image_options)
+def batch_settings(settings, batch, arguments):
+    """The (QuantizeSettings, BatchSettings) of a call of ``quantize_folder``, from its
+    ``arguments`` by name: ``settings`` and ``batch`` (or the defaults) with the
+    keywords of each that differ from their defaults replacing their fields;
+    ``random_state`` is :data:`BATCH_SEED` unless given or in ``settings``."""
+    seed = arguments["random_state"]
+    image = settings_for_call(QuantizeSettings, settings, {**arguments, "random_state": None})
     if settings is None or seed != BATCH_SEED:
         image = image.replace(random_state=seed)
-    return image, settings_for_call(BatchSettings, batch, folder_options)
+    return image, settings_for_call(BatchSettings, batch, arguments)

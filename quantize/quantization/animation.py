@@ -167,24 +167,7 @@ def quantize_animation(
       palette is what :func:`quantize.quantize_image` fits to the frames placed
       side by side (the merged histogram is theirs).
     """
-    s = settings_for_call(
-        QuantizeSettings,
-        settings,
-        dict(
-            n_colors=n_colors,
-            algorithm=algorithm,
-            init=init,
-            effort=effort,
-            random_state=random_state,
-            quality=quality,
-            max_delta_e=max_delta_e,
-            colorspace=colorspace,
-            dither=dither,
-            dither_strength=dither_strength,
-            lock=lock,
-            ssim=ssim,
-        ),
-    )
+    s = settings_for_call(QuantizeSettings, settings, locals())  # the keywords of the signature
     check_choice(weight, "weight", WEIGHTS)
     if palette is not None:
         palette = check_palette(palette)

@@ -175,24 +175,7 @@ def quantize_image(
     - The input (file or array) is not modified.
     - The same input, parameters and integer ``random_state`` give the identical result.
     """
-    s = settings_for_call(
-        QuantizeSettings,
-        settings,
-        dict(
-            n_colors=n_colors,
-            algorithm=algorithm,
-            init=init,
-            effort=effort,
-            random_state=random_state,
-            quality=quality,
-            max_delta_e=max_delta_e,
-            colorspace=colorspace,
-            dither=dither,
-            dither_strength=dither_strength,
-            lock=lock,
-            ssim=ssim,
-        ),
-    )
+    s = settings_for_call(QuantizeSettings, settings, locals())  # the keywords of the signature
     seed, rng = resolve_seed(s.random_state)
     loaded = as_loaded(image)
     start = time.perf_counter()  # loading is timed by load_image

@@ -97,19 +97,7 @@ def segment_image(
       region smaller than it has a neighbour.
     - The same input, parameters and integer ``random_state`` give the same result.
     """
-    s = settings_for_call(
-        SegmentSettings,
-        settings,
-        dict(
-            n_segments=n_segments,
-            spatial=spatial,
-            min_region=min_region,
-            sigma=sigma,
-            colorspace=colorspace,
-            effort=effort,
-            random_state=random_state,
-        ),
-    )
+    s = settings_for_call(SegmentSettings, settings, locals())  # the keywords of the signature
     seed, rng = resolve_seed(s.random_state)
     loaded = as_loaded(image)
     start = time.perf_counter()
