@@ -56,9 +56,7 @@ def apply(ctx, input, palette_file, output, colorspace, dither, dither_strength,
         quantize apply photo.jpg --palette brand.json -o photo-brand.png
     """
     with one_line_errors(input):
-        s = quantize_settings(
-            ctx, dict(colorspace=colorspace, dither=dither, dither_strength=dither_strength, ssim=ssim)
-        )
+        s = quantize_settings(ctx, locals())  # the options of the signature
         check_input_file(input)
         output = output or input.with_name(f"{input.stem}-palette.png")
         check_outputs(

@@ -144,22 +144,7 @@ def batch(
     from ..batch.cluster import connect, parse_scheduler, require_distributed
 
     with one_line_errors(input_dir):
-        settings = quantize_settings(
-            ctx,
-            dict(
-                n_colors=n_colors,
-                effort=effort,
-                algorithm=algorithm,
-                init=init,
-                seed=seed,
-                quality=quality,
-                max_delta_e=max_delta_e,
-                colorspace=colorspace,
-                dither=dither,
-                dither_strength=dither_strength,
-                ssim=ssim,
-            ),
-        )
+        settings = quantize_settings(ctx, locals())  # the options of the signature
         if shared_palette and palette_file is not None:
             raise click.UsageError("--shared-palette and --palette exclude each other")
         palette = load_palette(palette_file) if palette_file is not None else None

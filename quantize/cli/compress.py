@@ -203,23 +203,7 @@ def compress(
         )
     quality_min, quality = quality or (None, None)
     with one_line_errors(palette_file or inputs[0]):
-        s = quantize_settings(
-            ctx,
-            dict(
-                n_colors=n_colors,
-                effort=effort,
-                algorithm=algorithm,
-                init=init,
-                seed=seed,
-                quality=quality,
-                max_delta_e=max_delta_e,
-                colorspace=colorspace,
-                dither=dither,
-                dither_strength=dither_strength,
-                lock=lock,
-                ssim=ssim,
-            ),
-        )
+        s = quantize_settings(ctx, locals())  # the options of the signature
         if palette_file is not None and (s.targeted or s.lock is not None):
             raise click.UsageError("--palette fixes the colours: it cannot be combined with a quality target or --lock")
         palette = load_palette(palette_file) if palette_file is not None else None

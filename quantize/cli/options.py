@@ -1,6 +1,7 @@
 """Click options shared by the commands, defined once, and the settings object built
 from what they parse."""
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -271,12 +272,13 @@ def verbosity_opts(command):
     )(command)
 
 
-def quantize_settings(ctx, options):
-    """The QuantizeSettings of a command's parsed options (``seed`` is the random
-    state; with a quality target and no -k, K is the most a palette holds)."""
-    options = dict(options)
-    if "seed" in options:
-        options["random_state"] = options.pop("seed")
+def quantize_settings(ctx, arguments):
+    """The QuantizeSettings of a command's parsed options, by name (the command's
+    ``locals()``, or a dict): the settings' fields among them, ``seed`` as the random
+    state; with a quality target and no -k, K is the most a palette holds."""
+    options = {f.name: arguments[f.name] for f in dataclasses.fields(QuantizeSettings) if f.name in arguments}
+    if "seed" in arguments:
+        options["random_state"] = arguments["seed"]
     if "lock" in options:
         options["lock"] = options["lock"] or None
     targeted = options.get("quality") is not None or options.get("max_delta_e") is not None

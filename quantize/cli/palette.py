@@ -61,7 +61,7 @@ def palette(ctx, input, n_colors, kind, output, colorspace, effort, seed, max_pi
     if output is None and kind == "png":
         raise click.UsageError("--format png needs -o FILE")
     with one_line_errors(input):
-        s = quantize_settings(ctx, dict(n_colors=n_colors, colorspace=colorspace, effort=effort, seed=seed))
+        s = quantize_settings(ctx, locals())  # the options of the signature
         check_input_file(input)
         if output is not None:
             check_outputs([(output, "the output")], reads=[(input, "the input image")], overwrite=force)
