@@ -68,7 +68,7 @@ def quantize_folder(
     thumbnails: bool = False,
     html_report: str | Path | None = None,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
-    progress: Callable[[FileOutcome, int, int], None] | None = None,
+    progress: Callable[[FileOutcome | None, int, int], None] | None = None,
     client: object = None,
 ) -> BatchReport:
     """Quantise every image of a folder into an output folder, and record what happened.
@@ -122,7 +122,8 @@ def quantize_folder(
         ``thumbnails``).  It may not be a file of the input folder, an output or a
         manifest; an existing one is replaced only with ``overwrite``.
     progress : callable, optional, keyword-only
-        Called as ``progress(outcome, finished, total)`` after each file.
+        Called as ``progress(outcome, finished, total)`` once the files are found (``outcome``
+        None) and after each file.
     client : distributed.Client, optional, keyword-only
         Process the files as Dask futures on this client's cluster instead of local
         worker processes (``jobs`` is then ignored); see :mod:`quantize.batch.cluster`.
@@ -215,6 +216,8 @@ def quantize_folder(
             )
 
     finished = sum(o is not None for o in outcomes)
+    if progress is not None:
+        progress(None, finished, len(inputs))
 
     def record(index, outcome):
         nonlocal finished

@@ -171,6 +171,7 @@ def batch(
                 raise click.BadParameter(str(e), param_hint="--scheduler") from e
         progress = ProgressBar(wanted(as_json=as_json))
         with contextlib.ExitStack() as stack:
+            stack.callback(progress.close)  # an interrupted batch leaves its bar short of the end
             for name in ("distributed", "tornado", "bokeh"):  # stderr carries our lines only
                 logging.getLogger(name).setLevel(logging.CRITICAL)
             try:
@@ -180,7 +181,6 @@ def batch(
             report = quantize_folder(
                 input_dir, output_dir, settings=settings, batch=folder, progress=progress, client=client
             )
-        progress.close()  # an interrupted batch leaves its bar short of the end
     for outcome in report.files:
         detail(f"{outcome.input}: {outcome.status}" + (f" ({outcome.reason})" if outcome.reason else ""))
     if as_json:

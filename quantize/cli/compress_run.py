@@ -172,14 +172,16 @@ def _run(mode, planned, palette_file):
         read_seconds = animation.seconds
     else:
         # A big image's reading, quantising and encoding are shown as steps (a quality
-        # search shows its fits instead).
-        steps = StepProgress(enabled=wanted(as_json=mode.as_json) and not s.targeted, label="read, quantise, encode")
+        # search shows its fits instead of the last two).
+        steps = StepProgress(wanted(as_json=mode.as_json), ["read", "quantise", "encode"])
         try:
             if data is not None:
                 loaded = load_image_bytes(data, max_pixels=mode.max_pixels, keep_icc=mode.keep_icc)
             else:
                 loaded = load_image(input, max_pixels=mode.max_pixels, keep_icc=mode.keep_icc)
             steps(1, 3)
+            if s.targeted:
+                steps.close()
             detail(f"{input}: {loaded.pixels.shape[1]}x{loaded.pixels.shape[0]} px read in {loaded.seconds:.2f} s")
             result, missed = _quantized(mode, lambda **kw: _still(mode, loaded, **kw))
             steps(2, 3)

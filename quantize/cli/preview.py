@@ -34,7 +34,7 @@ def preview(input, port, no_browser, max_pixels):
 
     with one_line_errors(input):
         check_input_file(input)
-        steps = StepProgress(enabled=wanted(), label="start")
+        steps = StepProgress(wanted(), ["read", "prepare"])
         try:  # a big image takes a while to read and to encode for the page
             loaded = load_image(input, max_pixels=max_pixels)
             steps(1, 2)

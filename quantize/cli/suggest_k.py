@@ -92,11 +92,15 @@ def suggest_k(
         check_input_file(input)
         if plot_path is not None:
             check_outputs([(plot_path, "the --plot file")], reads=[(input, "the input image")], overwrite=force)
-        loaded = load_image(input, max_pixels=max_pixels)
-        detail(f"{input}: read in {loaded.seconds:.2f} s")
-        progress = KProgress(enabled=wanted(as_json=as_json))
-        suggestion = suggest(loaded, k_min=k_min, k_max=k_max, max_delta_e=max_delta_e, settings=s, progress=progress)
-        progress.close()
+        progress = KProgress(wanted(as_json=as_json))
+        try:
+            loaded = load_image(input, max_pixels=max_pixels)
+            detail(f"{input}: read in {loaded.seconds:.2f} s")
+            suggestion = suggest(
+                loaded, k_min=k_min, k_max=k_max, max_delta_e=max_delta_e, settings=s, progress=progress
+            )
+        finally:
+            progress.close()
         detail(f"{input}: k = {k_min}..{k_max} fitted in {suggestion.seconds:.2f} s")
         if plot_path is not None:
             from ..files.plot import plot_suggestion

@@ -210,7 +210,7 @@ def suggest_k(
         PSNR are measured in sRGB, silhouette and Davies–Bouldin in ``colorspace``,
         where the clusters are.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each k.
+        Called as ``progress(done, total)`` before the first k and after each k.
 
     Returns
     -------
@@ -253,6 +253,8 @@ def suggest_k(
         return palette_for(colors, k, s.search, rng=fresh_stream(seed, rng), notes=[], splits=splits)
 
     rows = []
+    if progress is not None:
+        progress(0, len(ks))
     for done, k in enumerate(ks, 1):
         palette, labels = fit(k)
         sse = squared_error(colors, palette, labels)

@@ -57,7 +57,7 @@ def test_elbow_can_recommend_two_regions():
 def test_progress_is_reported_per_k(photo):
     calls = []
     suggest_k(photo, k_min=3, k_max=6, random_state=0, progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert calls == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
 
 
 def test_knee():
