@@ -70,6 +70,12 @@ class _Group(click.Group):
         module = importlib.import_module(f"{__package__}.{COMMANDS[name]}")
         return getattr(module, COMMANDS[name])
 
+    def parse_args(self, ctx, args):
+        if not args:  # bare `quantize`: the help, as a successful answer
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -83,7 +89,7 @@ class _Group(click.Group):
             fail(_stream_failure(e))
         except click.UsageError as e:
             hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
-            fail(f"{e.format_message()}{hint}", e.exit_code)
+            fail(f"{e.format_message().rstrip('.')}{hint}", e.exit_code)
         except click.ClickException as e:
             fail(e.format_message(), e.exit_code)
         except (click.Abort, KeyboardInterrupt):

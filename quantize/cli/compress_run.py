@@ -118,6 +118,8 @@ def _print(mode, text, *, always=False):
 
 
 def _reason(report, status):
+    if status == "not met":  # why, rather than what was done about it
+        return next(note for note in report.notes if note.startswith("target not met"))
     return None if status == "done" else report.notes[-1]
 
 
@@ -193,9 +195,9 @@ def _run(mode, planned, palette_file):
         if animation is None:
             steps.close()
         report = replace(
-            result.report, notes=[*result.report.notes, f"nothing written: {missed} (--force-output writes it anyway)"]
+            result.report, notes=[*result.report.notes, "nothing written (--force-output writes it anyway)"]
         )
-        error_line(f"{input}: {missed}{_scale_hint(s)} (nothing written; --force-output writes it anyway)")
+        error_line(f"{input}: {missed}{_scale_hint(s)}; nothing written (--force-output writes it anyway)")
         return "not met", report, EXIT_NOT_MET
     detail(f"{input}: {result.report.colors_used} colours in {result.report.seconds - read_seconds:.2f} s")
     try:

@@ -250,17 +250,20 @@ def _verbosity(ctx, param, value):
     return value
 
 
-def verbosity_opts(command):
+def verbosity_opts(command=None, *, quiet="Print nothing but errors (and --json's JSON)."):
     """-v/--verbose (repeatable) and -q/--quiet, as pngquant's and ImageMagick's: -q
-    prints nothing but errors (and the JSON --json asks for), -v adds the steps and
-    their times on stderr.  Read them with :func:`.app.verbosity`."""
+    prints nothing but errors (and what ``quiet``, its help, says stays), -v adds the
+    steps and their times on stderr.  Read them with :func:`.app.verbosity`.  Used as
+    ``@verbosity_opts``, or ``@verbosity_opts(quiet=...)`` by a command without --json."""
+    if command is None:
+        return lambda command: verbosity_opts(command, quiet=quiet)
     command = click.option(
         "-q",
         "--quiet",
         is_flag=True,
         expose_value=False,
         callback=_verbosity,
-        help="Print nothing but errors (and --json's JSON).",
+        help=quiet,
     )(command)
     return click.option(
         "-v",

@@ -43,12 +43,12 @@ from .options import (
 @effort_opt
 @seed_opt
 @max_pixels_opt
-@verbosity_opts
+@verbosity_opts(quiet="Print nothing but errors and the palette asked for on stdout.")
 @force_opt
 @click.pass_context
 def palette(ctx, input, n_colors, kind, output, colorspace, effort, seed, max_pixels, force):
     """The K-colour palette of INPUT, sorted by share: hex, RGB, CIELAB, share of
-    pixels and the nearest CSS colour name of each.
+    pixels and a name of each (the nearest of the xkcd colour survey's).
 
     \b
     Examples:

@@ -17,7 +17,7 @@ from .progress import StepProgress, wanted
 )
 @click.option("--no-browser", is_flag=True, help="Print the page's address instead of opening it.")
 @max_pixels_opt
-@verbosity_opts
+@verbosity_opts(quiet="Print nothing but errors and the page's address.")
 def preview(input, port, no_browser, max_pixels):
     """Open a local page to choose INPUT's colours by looking.
 

@@ -23,7 +23,7 @@ _PNG_KEY = "quantize-palette"
 
 
 def describe(palette, shares=None):
-    """One dict per entry: hex, rgb, lab (CIELAB, rounded to 0.01), share and a name
+    """One dict per entry: hex, rgb, lab (CIELAB, rounded to 0.01), share (to 0.0001) and a name
     of its own (the nearest of the xkcd survey's names by CIEDE2000 that no closer entry
     took, see :func:`quantize.color.names.color_names`); sorted by decreasing share
     when shares are given."""
@@ -36,7 +36,7 @@ def describe(palette, shares=None):
             "hex": hex_code(palette[i]),
             "rgb": palette[i].tolist(),
             "lab": [round(float(v), 2) for v in lab[i]],
-            "share": None if shares is None else float(shares[i]),
+            "share": None if shares is None else round(float(shares[i]), 4),
             "name": names[i],
         }
         for i in order

@@ -202,7 +202,7 @@ def quantize_animation(
     result = _result(animation, s, frames, shared is not None, seed, notes, start)
     miss = miss if not frame_palettes else next((f["miss"] for f in frames["stats"] if f["miss"]), None)
     if miss is not None:
-        result.report.notes.append(f"target not met: {miss.message}")
+        result.report.notes.append(miss.message)
         raise TargetNotMetError(miss.message, miss.reached, result)
     return result
 

@@ -187,7 +187,7 @@ def quantize_image(
     palette, color_labels, miss = fitted.palette, fitted.color_labels, fitted.miss
     final = final_labels(loaded, colors, palette, color_labels, s.dither, s.dither_strength, notes)
     if miss is not None:
-        notes.append(f"target not met: {miss.message}")
+        notes.append(miss.message)
     result = build_result(
         loaded,
         final.palette,

@@ -4,6 +4,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .._units import human_bytes
+
 #: Keys of the JSON report, in order (``quantize compress --json``).
 JSON_KEYS = (
     "input",
@@ -130,7 +132,7 @@ class Report:
             )
         ratio = self.compression_ratio
         if ratio is not None and self.input_bytes is not None and self.output_bytes is not None:
-            sizes = f"  {self.input_bytes:,} B -> {self.output_bytes:,} B"
+            sizes = f"  {human_bytes(self.input_bytes)} -> {human_bytes(self.output_bytes)}"
             if self.output_bytes < self.input_bytes:
                 sizes += f": {ratio:.2f}x smaller"
             elif self.output_bytes == self.input_bytes:
@@ -139,7 +141,7 @@ class Report:
                 sizes += f": output is {1 / ratio:.2f}x LARGER than the input (no gain)"
             lines.append(f"{sizes}, {self.bits_per_pixel:.2f} bits per pixel")
         elif self.output_bytes is not None:
-            lines.append(f"  {self.output_bytes:,} B, {self.bits_per_pixel:.2f} bits per pixel")
+            lines.append(f"  {human_bytes(self.output_bytes)}, {self.bits_per_pixel:.2f} bits per pixel")
         if self.raw_ratio is not None:
             lines.append(f"  raw ratio {self.raw_ratio:.2f}:1 (palette indices vs 8-bit channels)")
         if self.algorithm == "palette":

@@ -129,7 +129,7 @@ def smallest_palette(colors, settings, *, fresh_rng, notes, progress=None):
             low = k
         if low == k_top:
             _, reached, palette, color_labels = probe(k_top)
-            message = f"the target is not met with {k_max} colours: {_describe(reached, quality, max_delta_e)}"
+            message = f"target not met: {k_max} colours reach {_describe(reached, quality, max_delta_e)}"
             if progress is not None:
                 progress(most, most)
             return FittedPalette(palette, color_labels, TargetMiss(message, reached))

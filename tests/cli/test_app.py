@@ -16,6 +16,20 @@ def test_help_shows_examples():
     assert "[default: 16; x>=1]" in text
 
 
+def test_bare_quantize_prints_the_help_and_succeeds():
+    result = run()
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.startswith("Usage:") and "compress" in result.stdout and "error" not in result.stdout
+
+
+def test_a_usage_error_is_one_line_with_its_hint():
+    result = run("compress")
+    assert result.exit_code == 2
+    assert result.stderr == "quantize: error: Missing argument 'INPUT...' (see 'main compress --help')\n"
+    unknown = run("bogus")
+    assert unknown.exit_code == 2 and unknown.stderr.count("\n") == 1 and ".'" not in unknown.stderr
+
+
 def test_version():
     result = run("--version")
     assert result.exit_code == 0 and result.stdout.startswith("quantize, version ")
@@ -132,3 +146,15 @@ def test_importing_quantize_and_its_cli_loads_no_numpy():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("command", ["apply", "batch", "compress", "palette", "preview", "segment", "suggest-k"])
+def test_quiet_help_mentions_json_only_where_there_is_one(command):
+    text = " ".join(run(command, "--help").stdout.split())
+    quiet = text.split("-q, --quiet")[1].split(" -v, ")[0]
+    assert ("--json" in quiet) == ("--json " in text.split("-q, --quiet")[0] + text.split(" -v, ")[1])
+
+
+def test_palette_help_names_the_colour_names_it_uses():
+    text = " ".join(run("palette", "--help").stdout.split())
+    assert "xkcd" in text and "CSS colour name" not in text

@@ -183,7 +183,7 @@ def test_batch_quality_target_per_image(photos, tmp_path):
         "batch", photos, "-o", tmp_path / "s", "-k", 4, "--quality", 45, "--exclude", "fake.jpg", "--jobs", 1, "--json"
     )
     assert strict.exit_code == 1
-    assert "the target is not met with 4 colours" in json.loads(strict.stdout)["files"][0]["reason"]
+    assert "target not met: 4 colours reach" in json.loads(strict.stdout)["files"][0]["reason"]
 
 
 def test_batch_scheduler_bad_values_and_missing_package(photos, tmp_path, monkeypatch):

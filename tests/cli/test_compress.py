@@ -233,8 +233,10 @@ def test_compress_quality_target_and_exit_code_3(workdir):
     assert "the smallest k meeting the target" in report["notes"][-1] and report["colors_requested"] == 256
     missed = run("compress", workdir / "chelsea.png", "-k", 4, "--max-delta-e", 1, "-o", workdir / "m.png")
     assert missed.exit_code == 3
-    assert missed.stderr.startswith(f"quantize: error: {workdir / 'chelsea.png'}: the target is not met with 4 colours")
-    assert missed.stderr.count("\n") == 1 and not (workdir / "m.png").exists()
+    expected = f"quantize: error: {workdir / 'chelsea.png'}: target not met: 4 colours reach mean ΔE2000"
+    assert missed.stderr.startswith(expected)
+    assert missed.stderr.count("\n") == 1 and missed.stderr.count("not met") == 1  # said once
+    assert not (workdir / "m.png").exists()
     forced = run(
         "compress", workdir / "chelsea.png", "-k", 4, "--quality", 40, "-o", workdir / "m.png", "--force-output"
     )

@@ -76,7 +76,7 @@ def test_quality_range(workdir):
     assert "is within --quality 20-45" in report["notes"][-1]
     below = run("compress", workdir / "chelsea.png", "-k", 4, "--quality", "40-45", "-o", workdir / "b.png")
     assert below.exit_code == 3 and not (workdir / "b.png").exists()
-    assert "the target is not met with 4 colours" in below.stderr and below.stderr.count("\n") == 1
+    assert "target not met: 4 colours reach" in below.stderr and below.stderr.count("\n") == 1
     met = json.loads(
         run("compress", workdir / "chelsea.png", "--quality", "20-30", "-o", workdir / "m.png", "--json").stdout
     )

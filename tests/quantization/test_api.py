@@ -518,7 +518,7 @@ def test_quality_target_is_the_smallest_k_of_a_full_scan(target):
 def test_quality_target_out_of_reach(photo):
     from quantize import TargetNotMetError
 
-    with pytest.raises(TargetNotMetError, match="not met with 8 colours: PSNR 2") as caught:
+    with pytest.raises(TargetNotMetError, match="target not met: 8 colours reach PSNR 2") as caught:
         quantize_image(photo, 8, quality=45.0, random_state=0)
     assert 25 < caught.value.reached["psnr"] < 45
     with pytest.raises(InvalidParameterError, match="quality=-1"):
