@@ -59,6 +59,7 @@ def quantize_folder(
     exclude: Sequence[str] = (),
     jobs: int | None = None,
     skip_existing: bool = False,
+    skip_if_larger: bool = False,
     overwrite: bool = False,
     suffix: str = "",
     shared_palette: bool = False,
@@ -103,6 +104,9 @@ def quantize_folder(
         Worker processes (default: the number of cores); 1 runs in this process.
     skip_existing : bool
         Leave inputs whose output exists alone (to resume an interrupted batch).
+    skip_if_larger : bool
+        Write nothing for an image whose output would not be smaller than its file;
+        it is recorded as skipped, with both sizes.
     overwrite : bool
         Replace existing outputs (otherwise they fail with a reason).
     suffix : str
@@ -211,6 +215,7 @@ def quantize_folder(
                         b.thumbnails,
                         ours,
                         b.max_pixels,
+                        b.skip_if_larger,
                     ),
                 )
             )
@@ -286,6 +291,7 @@ def quantize_folder(
         terminated,
         [p for folder in folders for p in leftover_parts(folder)],
     )
+    report.html_report = None if b.html_report is None else str(b.html_report)
     write_records(
         out_dir,
         report.write_errors,
@@ -323,6 +329,7 @@ def _parameters(s, b, exclude, has_palette):
         "exclude": list(exclude),
         "jobs": b.jobs,
         "skip_existing": b.skip_existing,
+        "skip_if_larger": b.skip_if_larger,
         "overwrite": b.overwrite,
         "suffix": b.suffix,
         "shared_palette": b.shared_palette,

@@ -144,7 +144,7 @@ def render(report):
     totals = report.totals()
     ratio = _number(report.ratio, "{:.2f}x") or "n/a"
     files = _order(report.files)
-    larger = sum(1 for f in files if f.report and f.report.get("output_bytes", 0) > f.report.get("input_bytes", 0))
+    larger = len(report.larger)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from .._meta import DISTRIBUTION
+from .._units import human_bytes
 
 
 class Status(str, enum.Enum):
@@ -71,9 +72,15 @@ class BatchReport:
     terminated: bool = False
     leftovers: list = field(default_factory=list)
     write_errors: list = field(default_factory=list)
+    html_report: str | None = None
 
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
+
+    @property
+    def larger(self) -> list:
+        """The files done whose output is larger than their input."""
+        return [f for f in self.files if f.status == Status.DONE and _grew(f.report)]
 
     @property
     def input_bytes(self):
@@ -156,23 +163,59 @@ class BatchReport:
         return buffer.getvalue()
 
     def summary(self) -> str:
-        """The human summary the CLI prints."""
-        ratio = f"{self.ratio:.2f}x" if self.ratio else "n/a"
-        lines = [
-            f"{self.count('done')} done, {self.count('skipped')} skipped, {self.count('failed')} failed"
+        """The human summary the CLI prints: the counts, the sizes, each failure, the
+        outputs that grew, and where the manifest and the report are."""
+        skipped = [f.reason or "" for f in self.files if f.status == Status.SKIPPED]
+        not_smaller = sum("--skip-if-larger" in r for r in skipped)
+        why = [(not_smaller, "not smaller"), (len(skipped) - not_smaller, "existing")]
+        first = (
+            f"{len(self.files)} file{'s' * (len(self.files) != 1)} in {self.seconds:.1f} s: "
+            f"{self.count('done')} done, {len(skipped)} skipped"
+            + (f" ({', '.join(f'{n} {what}' for n, what in why if n)})" if skipped else "")
+            + f", {self.count('failed')} failed"
             + (f", {self.count('not run')} not run (interrupted)" if self.interrupted else "")
-            + f" in {self.seconds:.1f} s",
-            f"{self.input_bytes:,} B in, {self.output_bytes:,} B out, overall ratio {ratio}",
-        ]
+        )
+        larger = self.larger
+        if larger:
+            first += (
+                "; 1 output larger than its input"
+                if len(larger) == 1
+                else f"; {len(larger)} outputs larger than their input"
+            )
+        lines = [first]
+        if self.output_bytes:
+            change = self.output_bytes / self.input_bytes - 1 if self.input_bytes else 0.0
+            lines.append(
+                f"the {self.count('done')} written: {human_bytes(self.input_bytes)} in, "
+                f"{human_bytes(self.output_bytes)} out, "
+                + (f"{-change:.0%} smaller" if change < 0 else f"{change:.0%} LARGER" if change > 0 else "no gain")
+            )
         lines += [f"failed: {f.input}: {f.reason}" for f in self.files if f.status == Status.FAILED]
+        for f in larger[:_LISTED]:
+            before, after = human_bytes(f.report["input_bytes"]), human_bytes(f.report["output_bytes"])
+            lines.append(f"larger: {f.input} ({before}) -> {f.output} ({after})")
+        if len(larger) > _LISTED:
+            lines.append(f"larger: {len(larger) - _LISTED} more in the manifest")
+        if larger and not self.parameters.get("skip_if_larger"):
+            lines.append("(--skip-if-larger writes only the outputs that are smaller)")
         if self.leftovers:
             lines.append(
                 f"{len(self.leftovers)} temporary .part file(s) of an earlier, killed run in the output "
                 f"folder (listed in the manifest; safe to delete), e.g. {self.leftovers[0]}"
             )
+        if self.html_report is not None and not any(e.startswith(f"{self.html_report}:") for e in self.write_errors):
+            lines.append(f"report: {self.html_report}")
         if not any(f"{self.output_dir.rstrip('/')}/manifest.json" in e for e in self.write_errors):
             lines.append(f"manifest: {self.output_dir.rstrip('/')}/manifest.json")
         return "\n".join(lines)
+
+
+#: Outputs larger than their input listed by name in the summary, at most.
+_LISTED = 5
+
+
+def _grew(report):
+    return bool(report) and report.get("output_bytes") is not None and report["output_bytes"] > report["input_bytes"]
 
 
 def _versions():

@@ -23,6 +23,7 @@ class BatchSettings(SettingsMixin):
     exclude: tuple = ()
     jobs: int | None = None
     skip_existing: bool = False
+    skip_if_larger: bool = False
     overwrite: bool = False
     suffix: str = ""
     shared_palette: bool = False

@@ -34,6 +34,7 @@ class Task:
     #: found now was left by an earlier attempt of this task (a retried task).
     outputs_are_ours: bool = False
     max_pixels: int | None = DEFAULT_MAX_PIXELS
+    skip_if_larger: bool = False
 
 
 def failed(task, reason):
@@ -67,8 +68,15 @@ def quantize_file(task):
                     dither_strength=s.dither_strength,
                     ssim=s.ssim,
                 )
-            report = save_at(result, task.output, overwrite=task.overwrite, earlier=earlier)
+            report = save_at(
+                result, task.output, overwrite=task.overwrite, earlier=earlier, skip_if_larger=task.skip_if_larger
+            )
             report.input = str(task.input)  # a URL stays a URL
+            if report.output is None:  # not smaller than the input: nothing written, nor segmented
+                why = report.notes[-1]
+                if task.output.exists():  # only a file that is written replaces it
+                    why += f"; {task.output} is an earlier file, left as it was"
+                return FileOutcome(str(task.input), str(task.output), Status.SKIPPED, why, report.to_dict())
             if task.segment_dir is not None:
                 from ..segmentation import segment_image  # scipy and skimage: only when asked
 

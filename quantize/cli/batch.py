@@ -59,6 +59,11 @@ from .progress import ProgressBar, wanted
     'start N worker processes here (needs pip install "quantize-images[dask]"; --jobs is then ignored).',
 )
 @click.option("--skip-existing", is_flag=True, help="Leave inputs whose output exists (resume a batch).")
+@click.option(
+    "--skip-if-larger",
+    is_flag=True,
+    help="Write nothing for an image whose output would not be smaller than its file (recorded as skipped).",
+)
 @click.option("--suffix", default="", help="Appended to each output's name (needed to write into INPUT_DIR).")
 @click.option("--shared-palette", is_flag=True, help="Fit one palette on all images and use it for every one.")
 @palette_file_opt(help="Map every image to this palette instead of fitting one.")
@@ -103,6 +108,7 @@ def batch(
     jobs,
     scheduler,
     skip_existing,
+    skip_if_larger,
     suffix,
     shared_palette,
     palette_file,
@@ -154,6 +160,7 @@ def batch(
             exclude=exclude,
             jobs=jobs,
             skip_existing=skip_existing,
+            skip_if_larger=skip_if_larger,
             suffix=suffix,
             shared_palette=shared_palette,
             segment=segment,

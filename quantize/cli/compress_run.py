@@ -13,7 +13,7 @@ from ..files.animation import ANIMATED_FORMATS, open_animation
 from ..files.encode import PALETTE_FORMATS
 from ..files.palettes import save_image_and_palette
 from ..files.read import check_input_file, load_image, load_image_bytes, read_stdin
-from ..files.results import encode
+from ..files.results import encode, not_smaller
 from ..files.write import check_outputs, check_plan
 from ..quantization.animation import quantize_animation
 from ..quantization.api import apply_palette, quantize_image
@@ -210,11 +210,8 @@ def _run(mode, planned, palette_file):
     if smallest and output != STDIO:
         output = output.with_suffix(FORMAT_EXTENSIONS[encoded.image_format.lower()])
         report.output = str(output)
-    if mode.skip_if_larger and report.input_bytes is not None and len(encoded.data) >= report.input_bytes:
-        report.notes.append(
-            f"not written: the output would be {len(encoded.data):,} B, not smaller than the "
-            f"input's {report.input_bytes:,} B (--skip-if-larger)"
-        )
+    if mode.skip_if_larger and (why := not_smaller(report)) is not None:
+        report.notes.append(why)
         report.output = report.output_bytes = None
         return "skipped", report, EXIT_SKIPPED
     _write(mode, output, encoded.data, result, input)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .._parallel import thread_map
+from .._units import human_bytes
 from .._validation import check_choice
 from ..color.histogram import count_colors
 from ..errors import InvalidParameterError, OutputError
@@ -303,20 +304,37 @@ def check_output_at(output, *, overwrite=False, protect=None, ours=False):
     return earlier
 
 
-def save_at(result, output, *, overwrite=False, earlier=False):
+def save_at(result, output, *, overwrite=False, earlier=False, skip_if_larger=False):
     """:func:`save` to a path or a URL (one PUT of the finished file); ``earlier``
     (from :func:`check_output_at`): the file an earlier attempt wrote, kept when it
-    holds the same bytes.  Returns the report of the file."""
-    if not isinstance(output, RemotePath) and not earlier:
-        make_folder(output.parent)
-        return save(result, output, overwrite=overwrite)
+    holds the same bytes.  With ``skip_if_larger``, nothing is written when the file
+    would not be smaller than the input's: the report then has no output, and its
+    last note says why (see :func:`not_smaller`).  Returns the report of the file."""
     encoded = encode(result, output_format(output), name=str(output))
-    if not earlier:
+    result.report = report = encoded.report
+    if skip_if_larger and (why := not_smaller(report)) is not None:
+        report.notes.append(why)
+        report.output = report.output_bytes = None
+    elif earlier:
+        if output.read_bytes() != encoded.data:
+            raise OutputError("file exists (written by something else during the batch)", output)
+    elif isinstance(output, RemotePath):
         output.write_bytes(encoded.data, overwrite=overwrite)
-    elif output.read_bytes() != encoded.data:
-        raise OutputError("file exists (written by something else during the batch)", output)
-    result.report = encoded.report
-    return result.report
+    else:
+        make_folder(output.parent)
+        atomic_write(output, lambda handle: handle.write(encoded.data), overwrite=overwrite, protect=report.input)
+    return report
+
+
+def not_smaller(report):
+    """Why the file of ``report`` is not worth writing with --skip-if-larger (it is not
+    smaller than its input), or None when it is."""
+    if report.input_bytes is None or report.output_bytes is None or report.output_bytes < report.input_bytes:
+        return None
+    return (
+        f"not written: the output would be {human_bytes(report.output_bytes)}, not smaller than the "
+        f"input's {human_bytes(report.input_bytes)} (--skip-if-larger)"
+    )
 
 
 def save_segments_at(result, folder, *, overwrite=False):

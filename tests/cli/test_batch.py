@@ -2,6 +2,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -17,10 +18,56 @@ def test_batch_summary_exit_code_and_outputs(photos, tmp_path):
     out = tmp_path / "photos-quantized"
     assert listing(out) == ["cat.png", "manifest.csv", "manifest.json", "sub"]
     assert (out / "sub" / "rocket.png").exists()
-    assert result.stdout.splitlines()[0].startswith("2 done, 0 skipped, 1 failed in ")
+    assert result.stdout.splitlines()[0].startswith("3 files in ")
+    assert result.stdout.splitlines()[0].endswith(" s: 2 done, 0 skipped, 1 failed")
     assert f"failed: {photos / 'fake.jpg'}: not an image file that Pillow can read" in result.stdout
     assert {p: sha256(p) for p in photos.rglob("*") if p.is_file()} == before
     assert len(Image.open(out / "cat.png").getcolors()) <= 8
+
+
+def _grows(folder):
+    """A JPEG so small that its PNG-8 with 64 dithered colours is larger, and a PNG whose is smaller."""
+    folder.mkdir()
+    Image.open(IMAGES / "chelsea.png").convert("RGB").save(folder / "tiny.jpg", quality=15)
+    Image.open(IMAGES / "chelsea.png").save(folder / "cat.png")
+    return folder
+
+
+def test_batch_names_the_outputs_that_grew_and_where_the_report_is(tmp_path):
+    folder = _grows(tmp_path / "in")
+    out, page = tmp_path / "out", tmp_path / "r.html"
+    result = run("batch", folder, "-o", out, "-k", 64, "--dither", "floyd-steinberg", "--report", page, "--jobs", 1)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("2 done, 0 skipped, 0 failed; 1 output larger than its input")
+    assert lines[1].startswith("the 2 written: ") and " kB in, " in lines[1]
+    assert f"larger: {folder / 'tiny.jpg'} (" in result.stdout and f"-> {out / 'tiny.png'} (" in result.stdout
+    assert "(--skip-if-larger writes only the outputs that are smaller)" in lines
+    assert lines[-2:] == [f"report: {page}", f"manifest: {out}/manifest.json"]
+
+
+def test_batch_skip_if_larger_writes_only_smaller_outputs(tmp_path):
+    folder = _grows(tmp_path / "in")
+    out = tmp_path / "out"
+    args = ["batch", folder, "-o", out, "-k", 64, "--dither", "floyd-steinberg", "--jobs", 1, "--skip-if-larger"]
+    result = run(*args, "--json")
+    assert result.exit_code == 0, result.output
+    files = {Path(f["input"]).name: f for f in json.loads(result.stdout)["files"]}
+    assert files["tiny.jpg"]["status"] == "skipped" and "not smaller than the input's" in files["tiny.jpg"]["reason"]
+    assert files["tiny.jpg"]["report"]["output_bytes"] is None and files["cat.png"]["status"] == "done"
+    assert listing(out) == ["cat.png", "manifest.csv", "manifest.json"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["skip_if_larger"] is True and manifest["totals"]["skipped"] == 1
+    text = run(*args, "--force").stdout.splitlines()
+    assert text[0].endswith("1 done, 1 skipped (1 not smaller), 0 failed") and text[1].startswith("the 1 written:")
+    (out / "tiny.png").write_bytes(b"an earlier file")  # what is there stays, and the record says so
+    again = json.loads(run(*args, "--force", "--json").stdout)["files"]
+    assert [
+        f["reason"].endswith(f"{out / 'tiny.png'} is an earlier file, left as it was")
+        for f in again
+        if f["status"] == "skipped"
+    ] == [True]
+    assert (out / "tiny.png").read_bytes() == b"an earlier file"
 
 
 def test_batch_json_is_the_manifest_and_all_good_exits_0(photos, tmp_path):
