@@ -9,7 +9,7 @@ from PIL import Image
 
 from quantize.batch import html as page_module
 from quantize.batch import quantize_folder
-from quantize.batch.html import render
+from quantize.batch.html import render, strip_columns
 from quantize.batch.pictures import CROP_SIZE, THUMBNAIL_SIZE, crop_origin
 
 
@@ -59,9 +59,10 @@ def test_report_embeds_every_picture_and_lists_failures_first(batch):
         assert max(decode(attrs["src"]).size) <= CROP_SIZE
     assert parser.links == [] and parser.scripts == 1  # no external sheet, script or link; one inline script
     text = " ".join(parser.text)
-    assert f"{folder / 'broken.png'}" in text and "truncated or corrupt image" in text
+    assert "broken.png" in text and "truncated or corrupt image" in text
+    assert f'title="{folder / "broken.png"}"' in render(report)  # the whole path in the name's tooltip
     assert f"{report.input_bytes:,}" in text and f"{report.output_bytes:,}" in text
-    rows = parser.rows[3:]  # the totals' two rows and the header first
+    rows = parser.rows[1:]  # the header first
     assert rows[0] == "failed" and "failed" not in rows[1:]  # the failure first
 
 
@@ -71,7 +72,7 @@ def test_transparent_thumbnails_keep_their_alpha_and_sit_on_a_checkerboard(batch
     thumbnail = decode(vignette.thumbnails.after)
     assert thumbnail.mode == "RGBA" and np.asarray(thumbnail)[..., 3].min() == 0
     page = render(report)
-    assert re.search(r"img\.pic \{[^}]*repeating-conic-gradient", page)  # the checkerboard under every picture
+    assert re.search(r"img\.pic, img\.crop \{[^}]*repeating-conic-gradient", page)  # a checkerboard under each
 
 
 def test_larger_outputs_are_flagged_and_delta_e_columns_shown(batch):
@@ -107,3 +108,21 @@ def test_page_size_is_bounded(batch, monkeypatch):
     assert page.count('class="pic"') == 2 and "Pictures are shown for the first 2 of 5 rows" in page
     per_file = (len(full.encode()) - len(page.encode())) / 3
     assert per_file < 40_000  # about 20 KB of pictures a file
+
+
+@pytest.mark.parametrize(("n", "columns"), [(1, 1), (11, 11), (16, 16), (17, 9), (33, 11), (64, 16), (256, 16)])
+def test_palette_strips_fill_their_rows_evenly(n, columns):
+    assert strip_columns(n) == columns
+    rows = -(-n // columns)
+    assert n - (rows - 1) * columns > columns // 2 or rows == 1 or n % columns == 0  # no lone swatch
+
+
+def test_report_records_every_setting_and_labels_the_crops(batch):
+    report, _ = batch
+    page = render(report)
+    settings = page.split('id="settings">')[1].split("</dl>")[0]
+    for name in report.parameters:
+        assert f"<dt>{name.replace('_', ' ')}</dt>" in settings
+    assert "<dt>n colors</dt><dd>16</dd>" in settings and "<dt>dither</dt><dd>none</dd>" in settings
+    assert page.count("<figcaption>before</figcaption>") == page.count("<figcaption>after</figcaption>") == 4
+    assert '<div class="strip" style="--columns: 16">' in page

@@ -41,7 +41,7 @@ def test_report_page_in_chromium(browser, page_file):
     first = page.locator("#files tbody tr").first.inner_text()
     assert "broken.png" in first
     # sorting by a column orders the rows by its numbers, and back
-    header = page.locator("#files th", has_text="bytes before")
+    header = page.locator("#files th", has_text="size before")
 
     def column():
         return page.eval_on_selector_all(
@@ -53,4 +53,19 @@ def test_report_page_in_chromium(browser, page_file):
     assert ascending == sorted(ascending) and len(ascending) == 4
     header.click()
     assert column() == sorted(ascending, reverse=True)
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1400, 1600, 390])
+def test_report_fits_the_window_without_page_scrolling(browser, page_file, width):
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.goto(page_file.as_uri())
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0  # the page itself never scrolls sideways
+    table = page.eval_on_selector("#files", "t => [t.getBoundingClientRect().right, t.parentElement.clientWidth]")
+    scroller = page.eval_on_selector(".scroll", "s => [s.scrollWidth, s.clientWidth]")
+    if width >= 1400:
+        assert scroller[0] <= scroller[1], (table, scroller)  # the whole table is in view, every column
+    else:
+        assert scroller[1] <= width  # a narrow window scrolls the table inside its box
     page.close()
