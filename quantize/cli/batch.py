@@ -142,9 +142,9 @@ def batch(
     \b
     Examples:
         quantize batch photos/ -k 32 --recursive --report report.html
-        quantize batch photos/ --shared-palette --include '*.jpg' --jobs 2
-        quantize batch s3://shop/photos s3://shop/photos-16 -k 16 --scheduler tcp://10.0.0.5:8786
-        quantize batch photos/ --scheduler local:2 --skip-existing
+        quantize batch photos/ -o shared/ --shared-palette --include '*.jpg' --jobs 2
+        quantize batch photos/ -o small/ -k 16 --skip-if-larger --scheduler local:2
+        quantize batch photos/ -k 32 --recursive --skip-existing   # resume the first
     """
     from ..batch import BatchSettings, quantize_folder
     from ..batch.cluster import connect, parse_scheduler, require_distributed

@@ -177,9 +177,10 @@ def compress(
     Examples:
         quantize compress photo.jpg                  # writes photo-q16.png
         quantize compress photo.jpg -k 64 -o small.png --json
-        quantize compress *.png --ext .webp --skip-if-larger
+        quantize compress shots/*.png --ext .webp --skip-if-larger
         quantize compress logo.png -k 8 --save-palette brand.json
         quantize compress photo.jpg --quality 35     # the fewest colours reaching 35 dB
+        quantize compress photo.jpg --quality pngquant:65-80 --dither floyd-steinberg
         cat a.png | quantize compress - > a-small.png
 
     With --quality or --max-delta-e, K is the most colours allowed (256 unless -k is

@@ -15,6 +15,7 @@ from ..files.palettes import save_image_and_palette
 from ..files.read import check_input_file, load_image, load_image_bytes, read_stdin
 from ..files.results import encode, not_smaller
 from ..files.write import check_outputs, check_plan
+from ..metrics.pngquant import LOSSLESS_PSNR
 from ..quantization.animation import quantize_animation
 from ..quantization.api import apply_palette, quantize_image
 from ..quantization.report import JSON_KEYS
@@ -261,10 +262,10 @@ def _quantized(mode, quantize):
 
 
 def _scale_hint(settings):
-    if settings.quality is not None and settings.quality > _PNGQUANT_SCALE_HINT:
+    if settings.quality is not None and _PNGQUANT_SCALE_HINT < settings.quality < LOSSLESS_PSNR:
         return (
-            "; --quality is PSNR in dB, not pngquant's 0-100 scale: 30 to 45 dB is the usual range "
-            "(50 dB looks lossless)"
+            "; --quality is PSNR in dB: 30 to 45 dB is the usual range (50 dB looks lossless); "
+            "--quality pngquant:Q reads pngquant's 0-100 scale"
         )
     return ""
 

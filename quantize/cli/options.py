@@ -148,36 +148,57 @@ def colorspace_opt(
     )
 
 
-quality_opt = click.option(
-    "--quality",
-    type=FiniteFloatRange(min=0, min_open=True),
-    metavar="PSNR",
-    help="Use the fewest colours (at most K) whose result reaches this PSNR in dB.",
-)
+#: The prefix that reads --quality on pngquant's 0-100 scale.
+PNGQUANT = "pngquant:"
 
 
 class QualityRange(click.ParamType):
-    """``PSNR`` or ``MIN-MAX`` in dB, as (min or None, max)."""
+    """``PSNR`` or ``MIN-MAX`` in dB, or the same on pngquant's 0-100 scale after
+    ``pngquant:`` (converted by :func:`quantize.metrics.pngquant_quality_to_psnr`),
+    as (min or None, max); with ``ranged=False`` MAX alone, as a float."""
 
     name = "quality"
 
+    def __init__(self, *, ranged=True):
+        self.ranged = ranged
+
     def convert(self, value, param, ctx):
-        if isinstance(value, tuple):
+        if isinstance(value, (tuple, float)):
             return value
-        low, dash, high = str(value).partition("-")
-        number = FiniteFloatRange(min=0, min_open=True)
-        bounds = [number.convert(part, param, ctx) for part in ((low, high) if dash else (high or low,))]
+        text = str(value).strip()
+        pngquant = text.lower().startswith(PNGQUANT)
+        text = text[len(PNGQUANT) :] if pngquant else text
+        head, dash, high = text[1:].partition("-")  # a leading "-" is a sign, not a range
+        low = text[:1] + head
+        if dash and not self.ranged:
+            self.fail(f"{value!r}: one value here, not MIN-MAX", param, ctx)
+        scale = click.FloatRange(0, 100) if pngquant else FiniteFloatRange(min=0, min_open=True)
+        bounds = [scale.convert(part, param, ctx) for part in ((low, high) if dash else (high or low,))]
         if len(bounds) == 2 and bounds[0] > bounds[1]:
             self.fail(f"{value!r}: MIN is above MAX", param, ctx)
-        return (bounds[0] if dash else None, bounds[-1])
+        if pngquant:
+            from ..metrics.pngquant import pngquant_quality_to_psnr
+
+            if bounds[-1] == 0:
+                self.fail(f"{value!r}: pngquant's quality 0 accepts anything: leave --quality out", param, ctx)
+            bounds = [pngquant_quality_to_psnr(b) if b else None for b in bounds]
+        return (bounds[0] if dash else None, bounds[-1]) if self.ranged else bounds[-1]
 
 
+quality_opt = click.option(
+    "--quality",
+    type=QualityRange(ranged=False),
+    metavar="PSNR",
+    help="Use the fewest colours (at most K) whose result reaches this PSNR in dB (pngquant:Q takes "
+    "pngquant's 0-100 scale).",
+)
 quality_range_opt = click.option(
     "--quality",
     type=QualityRange(),
     metavar="[MIN-]MAX",
-    help="PSNR in dB (not pngquant's 0-100 scale; 30-45 is usual): use the fewest colours (at most K) "
-    "reaching MAX; with MIN, the K-colour result is still written if it reaches MIN.",
+    help="PSNR in dB (30-45 is usual): use the fewest colours (at most K) reaching MAX; with MIN, the "
+    "K-colour result is still written if it reaches MIN.  pngquant:MIN-MAX reads pngquant's 0-100 "
+    "scale (pngquant:65-80 is 37.6-40.3 dB).",
 )
 max_delta_e_opt = click.option(
     "--max-delta-e",

@@ -126,7 +126,7 @@ def segment(
     \b
     Examples:
         quantize segment photo.jpg -k 6                  # writes photo-segments/
-        quantize segment photo.jpg --sigma 1 --min-region 500 --json
+        quantize segment photo.jpg --sigma 1 --min-region 500 -o smooth/ --json
         quantize segment scan.png -k 3 --overlay mean
     """
     with one_line_errors(input):

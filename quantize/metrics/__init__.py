@@ -1,4 +1,5 @@
-"""Quality metrics: of images (:mod:`.image`: PSNR, SSIM, CIEDE2000) and of clusterings
+"""Quality metrics: of images (:mod:`.image`: PSNR, SSIM, CIEDE2000; :mod:`.pngquant`:
+pngquant's quality scale as PSNR) and of clusterings
 (:mod:`.clustering`: inertia, silhouette, Davies–Bouldin, Dunn; Rand, adjusted Rand and
 pair F-measure against a truth)."""
 
@@ -14,6 +15,7 @@ from .clustering import (
     silhouette_score,
 )
 from .image import delta_e_2000, mean_and_p95, psnr, ssim
+from .pngquant import pngquant_quality_to_psnr
 
 __all__ = [
     "DUNN_EXACT_MAX",
@@ -25,6 +27,7 @@ __all__ = [
     "inertia",
     "mean_and_p95",
     "pair_f_measure",
+    "pngquant_quality_to_psnr",
     "psnr",
     "rand_index",
     "silhouette_score",

@@ -85,8 +85,43 @@ def test_quality_range(workdir):
 
 def test_quality_on_pngquants_scale_gets_a_hint(workdir):
     result = run("compress", workdir / "chelsea.png", "--quality", "65-80")
-    assert result.exit_code == 3 and "not pngquant's 0-100 scale" in result.stderr
-    assert "dB PSNR" in run("compress", "--help").stdout or "PSNR in dB" in run("compress", "--help").stdout
+    assert result.exit_code == 3 and "--quality pngquant:Q reads pngquant's 0-100 scale" in result.stderr
+    assert "PSNR in dB" in run("compress", "--help").stdout
+
+
+def test_quality_named_pngquant_reads_its_scale(workdir):
+    from quantize.metrics.pngquant import pngquant_quality_to_psnr
+
+    result = run("compress", workdir / "chelsea.png", "--quality", "pngquant:30-40", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    low, high = pngquant_quality_to_psnr(30), pngquant_quality_to_psnr(40)
+    assert report["output"] == str(workdir / f"chelsea-q{low:g}-{high:g}dB.png")
+    assert report["psnr"] >= low and report["colors_used"] < 64  # as pngquant: a few dozen colours
+    one = json.loads(run("compress", workdir / "chelsea.png", "--quality", "PNGQUANT:40", "--json").stdout)
+    assert one["psnr"] >= high and one["colors_used"] == report["colors_used"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("pngquant:0", "pngquant's quality 0 accepts anything"),
+        ("pngquant:101", "101.0 is not in the range 0<=x<=100"),
+        ("pngquant:80-60", "MIN is above MAX"),
+        ("pngquant:x", "'x' is not a valid float"),
+    ],
+)
+def test_bad_pngquant_quality(workdir, value, message):
+    result = run("compress", workdir / "chelsea.png", "--quality", value)
+    assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_batch_quality_takes_one_value_on_either_scale(photos, tmp_path):
+    ranged = run("batch", photos, "-o", tmp_path / "o", "--quality", "pngquant:60-70")
+    assert ranged.exit_code == 2 and "one value here, not MIN-MAX" in ranged.stderr
+    single = run("batch", photos, "-o", tmp_path / "o", "--quality", "pngquant:70", "--json", "--exclude", "fake.jpg")
+    assert single.exit_code == 0, single.output
+    assert json.loads(single.stdout)["parameters"]["quality"] == 36.15
 
 
 def test_skip_if_larger_writes_nothing_and_exits_98(tmp_path):
