@@ -16,6 +16,7 @@ from pathlib import PurePath
 
 import numpy as np
 
+from .. import display
 from .._parallel import blas_on_one_thread
 from .._validation import RandomState, check_choice, resolve_seed, settings_for_call
 from ..color.alpha import lookup_table, to_features, visible_pixels
@@ -86,6 +87,22 @@ class AnimationResult:
         """Frame ``index`` rebuilt from its palette: (H, W, 3) or (H, W, 4) uint8."""
         channels = 4 if self.transparent or self.palettes[index].shape[1] == 4 else 3
         return lookup_table(self.palettes[index], channels)[self.labels[index]]
+
+    def _pictures(self):
+        shown = sorted({0, len(self.labels) // 2, len(self.labels) - 1})  # first, middle, last
+        factor = display.step(self.labels[0].shape)
+        return [display.reduced_labels(self.palettes[i], self.labels[i], factor) for i in shown], [
+            f"frame {i + 1} of {len(self.labels)}" for i in shown
+        ]
+
+    def _repr_png_(self) -> bytes:
+        """The first, middle and last frames, small, above the (first frame's) palette."""
+        return display.png(self._pictures()[0], self.palettes[0])
+
+    def _repr_html_(self) -> str:
+        """The first, middle and last frames, the palette and the report's figures."""
+        pictures, captions = self._pictures()
+        return display.html_view(pictures, captions, self.palettes[0], self.report.facts())
 
 
 def as_animation(animation):

@@ -106,6 +106,19 @@ class Report:
             values["psnr"] = None
         return {key: values[key] for key in JSON_KEYS}
 
+    def facts(self) -> str:
+        """One line for people: colours, PSNR, mean CIEDE2000, size in pixels (and bytes
+        once written)."""
+        parts = [f"{self.colors_used} colours"]
+        if self.psnr is not None:
+            parts.append("lossless" if not math.isfinite(self.psnr) else f"PSNR {self.psnr:.2f} dB")
+        if self.delta_e is not None:
+            parts.append(f"mean ΔE2000 {self.delta_e:.2f}")
+        parts.append(f"{self.width} x {self.height} px")
+        if self.output_bytes is not None:
+            parts.append(human_bytes(self.output_bytes))
+        return ", ".join(parts)
+
     def to_text(self) -> str:
         """A short human-readable report."""
         lines = [f"{self.input or '<array>'} -> {self.output or '(not written)'}"]

@@ -8,6 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .. import display
 from ..color.alpha import lookup_table, premultiply
 from ..color.difference import ciede2000_rows
 from ..color.spaces import srgb_to_lab
@@ -49,6 +50,22 @@ class QuantizeResult:
     @cached_property
     def image(self):
         return lookup_table(self.palette, self.channels)[self.labels]  # label -1: the transparent row
+
+    def _pictures(self):
+        factor = display.step(self.labels.shape)
+        after = display.reduced_labels(self.palette, self.labels, factor)
+        if self.source is None:
+            return [after], ["after"]
+        return [display.reduced(self.source, factor), after], ["before", "after"]
+
+    def _repr_png_(self) -> bytes:
+        """Before and after, small, above the palette (Jupyter shows it)."""
+        return display.png(self._pictures()[0], self.palette)
+
+    def _repr_html_(self) -> str:
+        """Before and after, the palette's swatches and the report's figures."""
+        pictures, captions = self._pictures()
+        return display.html_view(pictures, captions, self.palette, self.report.facts())
 
 
 def build_result(loaded, palette, labels, start, *, with_ssim=False, exact_psnr=None, **report_fields):

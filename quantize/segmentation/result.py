@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import display
 from .._validation import check_choice
 from ..color.alpha import lookup_table
 from ..color.distinct import distinct_colors
@@ -110,6 +111,24 @@ class SegmentResult:
         if transparent:
             index[self.clusters < 0] = len(self.colors)
         return index, lookup_table(self.colors, 4 if transparent else 3)[: len(self.colors) + transparent]
+
+    def _pictures(self):
+        factor = display.step(self.clusters.shape)
+        return [display.reduced(self.image, factor), display.reduced_labels(self.colors, self.clusters, factor)], [
+            "image",
+            f"{len(self.colors)} clusters, {len(self.region_area)} regions",
+        ]
+
+    def _repr_png_(self) -> bytes:
+        """The image and its clusters in their mean colours, small, above those colours."""
+        return display.png(self._pictures()[0], self.colors)
+
+    def _repr_html_(self) -> str:
+        """The image, its clusters in their mean colours, and the clusters' swatches."""
+        pictures, captions = self._pictures()
+        height, width = self.clusters.shape
+        facts = f"{len(self.colors)} clusters, {len(self.region_area)} regions, {width} x {height} px"
+        return display.html_view(pictures, captions, self.colors, facts)
 
     def overlay(self, mode: str = "clusters") -> np.ndarray:
         """(H, W, 3|4) uint8: the segmentation painted over the image, region
