@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ._cancel import check, current
 from ._validation import check_int
 
 _PREFIX = "quantize-worker"
@@ -46,11 +47,22 @@ def thread_map(function, items):
     # Work started from a pool thread runs inline: waiting on the pool from inside it
     # could deadlock, and the outer level already keeps the cores busy.
     nested = threading.current_thread().name.startswith(_PREFIX)
+    event = current()  # a cancellable caller's: checked before each item, on any thread
+    if event is not None:
+        function = _checked(function, event)
     if get_num_threads() == 1 or len(items) < 2 or nested:
         return [function(item) for item in items]
     if _pool is None:
         _pool = ThreadPoolExecutor(get_num_threads(), thread_name_prefix=_PREFIX)
     return list(_pool.map(function, items))
+
+
+def _checked(function, event):
+    def run(item):
+        check(event)
+        return function(item)
+
+    return run
 
 
 #: Items per strip of the work done strip by strip (pixels, colours, labels): a strip's

@@ -21,14 +21,16 @@ from .progress import StepProgress, wanted
 def preview(input, port, no_browser, max_pixels):
     """Open a local page to choose INPUT's colours by looking.
 
-    \b
-    A before/after slider over the image at 1:1 (zoom with the wheel, pan by
-    dragging), controls for the colours, colour space, dithering and effort, the
-    palette with its shares, PSNR, mean CIEDE2000 and the estimated file size, and a
-    button that writes the file beside INPUT as `quantize compress` would (never over
-    an existing one) and shows that command.  The server listens on 127.0.0.1 only
-    and every request must carry the random token of the printed address.  Ctrl-C
-    stops it.
+    The image opens fitted to the window, before on the left of a divider and after
+    on its right; drag the divider (mouse or finger) or move it with the arrow keys,
+    zoom with the wheel, pan by dragging elsewhere.  Controls for the colours, colour
+    space, dithering and effort; PSNR, mean CIEDE2000, the palette with its shares,
+    and the size of the file as PNG, WebP and GIF with the saving against INPUT (a
+    file larger than INPUT is marked).  A button writes the chosen format beside INPUT
+    as `quantize compress` would (never over an existing file) and the page shows that
+    command.  Moving a control cancels a setting still being computed.  The server
+    listens on 127.0.0.1 only and every request must carry the random token of the
+    printed address.  Ctrl-C stops it.
     """
     from ..preview import PreviewServer, PreviewSession
 

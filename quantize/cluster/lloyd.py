@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._cancel import check
 from .._compiled import kernel
 from .._parallel import get_num_threads
 from .distances import assign, assign_with_bounds, sq_dist_to_assigned
@@ -108,6 +109,7 @@ def lloyd(X, w, centers, *, max_iter, tol_abs, start=None, fixed=0):
             counts[:fixed] = 1.0
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (the iterations run are returned)
+        check()  # a caller that gave up (the preview's slider moved on) stops here
         new_centers = centers.copy()
         filled = counts > 0
         moving = filled.copy()

@@ -7,8 +7,10 @@ Routes (all with ``?token=...``; the page passes it on):
 
 - ``GET /``: the page;  ``GET /original.png``: the image;
 - ``GET /result.png?k=..&colorspace=..&dither=..&strength=..&effort=..``: the result;
-- ``GET /result.json?...``: its figures, palette and the equivalent command;
-- ``POST /write?...``: write the result beside the image, as ``compress`` names it.
+- ``GET /result.json?...``: its figures, palette, and each format's size, output and
+  equivalent command;
+- ``POST /write?...&format=PNG|WEBP|GIF``: write the result beside the image, as
+  ``compress`` names it.
 
 What a local page can be attacked with is bounded: a request whose Host is not this
 server's own address is refused (a DNS-rebinding page names its own host), a
@@ -92,7 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(HTTPStatus.OK, session.result(Setting.from_query(query)).figures)
             elif method == "POST" and url.path == "/write":
                 setting = Setting.from_query(query)
-                written = session.write(setting)
+                written = session.write(setting, (query.get("format") or ["PNG"])[0])
                 self._json(HTTPStatus.OK, {"written": str(written), "command": setting.command(session.path, written)})
             else:
                 self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")

@@ -1,10 +1,13 @@
 """One image being previewed: the results of the settings asked for, each computed once
-and kept, and the writing of one as ``quantize compress`` would write it.
+and kept (its file in every format of :data:`FORMATS`), and the writing of one as
+``quantize compress`` would write it.
 
 Settings are computed one at a time, on one worker thread, whatever the number of
-requests: the newest setting asked for goes next and older ones still waiting are
-cancelled (a slider that moves asks for many), so memory holds one computation and
-the results kept (at most :data:`CACHE_SIZE` of them and :data:`CACHE_BYTES` in all).
+requests: the newest setting asked for goes next, and older ones are cancelled, those
+still waiting and the one being computed alike (a slider that moves asks for many; the
+computation stops at its next step, see :mod:`quantize._cancel`), so memory holds one
+computation and the results kept (at most :data:`CACHE_SIZE` of them and
+:data:`CACHE_BYTES` in all).  A setting that a write waits for is never cancelled.
 """
 
 import io
@@ -16,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .._cancel import Cancelled, cancellable, check
 from .._validation import check_choice, check_float, check_int
 from ..color.names import color_names
 from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE, hex_code
@@ -32,6 +36,8 @@ from ..quantization.settings import MAX_PALETTE
 CACHE_SIZE, CACHE_BYTES = 64, 256 << 20
 #: Settings that a write waits for (never cancelled) at most at once.
 MAX_KEPT = 8
+#: The formats of compress the page offers, with their extensions (PNG-8 first: the default).
+FORMATS = {"PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
 
 
 class Superseded(Exception):
@@ -49,7 +55,14 @@ class _Job:
     def __init__(self, setting, keep):
         self.setting, self.keep = setting, keep
         self.done = threading.Event()
-        self.preview = self.error = None
+        self.cancel = threading.Event()  # set: the computation stops at its next step
+        self.preview = self.error = self.why = None
+
+    def stop(self, why):
+        """Cancel the computation (the first reason given is the one told)."""
+        if not self.cancel.is_set():
+            self.why = why
+            self.cancel.set()
 
 
 @dataclass(frozen=True)
@@ -121,12 +134,17 @@ def _strength(value):
 
 @dataclass
 class Preview:
-    """One setting's outcome: the picture (PNG bytes), its file as compress writes it
-    (PNG-8 bytes), the figures and the palette with names and shares."""
+    """One setting's outcome: the picture (PNG bytes), its file in each format as
+    compress writes it ({format: bytes}), the figures and the palette with names and
+    shares."""
 
     picture: bytes
-    data: bytes
+    files: dict
     figures: dict
+
+    @property
+    def nbytes(self):
+        return len(self.picture) + sum(map(len, self.files.values()))
 
 
 class PreviewSession:
@@ -146,6 +164,7 @@ class PreviewSession:
         self._pending = []  # jobs not started, oldest first
         self._jobs = {}  # setting -> its pending or running job
         self._worker = None
+        self._running = None  # the job being computed
         self._closed = False
         self.original = _png(loaded.pixels)
 
@@ -153,9 +172,10 @@ class PreviewSession:
     def path(self):
         return Path(self.loaded.path) if self.loaded.path is not None else None
 
-    def output_for(self, setting):
-        """``<stem>-q<k>.png`` beside the image, as compress names it."""
-        return self.path.with_name(f"{self.path.stem}-q{setting.k}.png")
+    def output_for(self, setting, image_format="PNG"):
+        """``<stem>-q<k>.png`` (or the format's extension) beside the image, as compress
+        names it."""
+        return self.path.with_name(f"{self.path.stem}-q{setting.k}{FORMATS[image_format]}")
 
     def result(self, setting, *, keep=False):
         """The :class:`Preview` of ``setting``, computed on first request.
@@ -172,12 +192,16 @@ class PreviewSession:
             if self._closed:
                 raise Superseded("the preview is stopping")
             job = self._jobs.get(setting)
+            if job is not None and job.cancel.is_set():
+                job = None  # given up already: asked for again, it starts again
             if job is None:
                 if keep and sum(j.keep for j in self._pending) >= MAX_KEPT:
                     raise Busy(f"{MAX_KEPT} writes are waiting already")
-                if not keep:  # the newest setting wins over those still waiting
+                if not keep:  # the newest setting wins over those waiting and the one running
                     for old in [j for j in self._pending if not j.keep]:
                         self._cancel(old, "superseded by a newer setting")
+                    if self._running is not None and not self._running.keep:
+                        self._running.stop("superseded by a newer setting")
                 job = self._jobs[setting] = _Job(setting, keep)
                 self._pending.append(job)
                 if self._worker is None:
@@ -191,11 +215,13 @@ class PreviewSession:
         return job.preview
 
     def close(self):
-        """Cancel what waits and stop the worker once its computation (if any) ends."""
+        """Cancel what waits and what runs; the worker stops at the computation's next step."""
         with self._lock:
             self._closed = True
             for job in list(self._pending):
                 self._cancel(job, "the preview is stopping")
+            if self._running is not None:
+                self._running.stop("the preview is stopping")
             self._wake.notify_all()
 
     def _cancel(self, job, why):
@@ -211,13 +237,18 @@ class PreviewSession:
                     self._wake.wait()
                 if self._closed:
                     return
-                job = self._pending.pop(0)
+                job = self._running = self._pending.pop(0)
             try:
-                job.preview = self._compute(job.setting)
+                with cancellable(job.cancel):
+                    job.preview = self._compute(job.setting)
+            except Cancelled:
+                job.error = Superseded(job.why)
             except Exception as e:  # given to every request that waits for it
                 job.error = e
             with self._lock:
-                self._jobs.pop(job.setting, None)
+                self._running = None
+                if self._jobs.get(job.setting) is job:
+                    del self._jobs[job.setting]
                 if job.preview is not None:
                     self._keep(job.setting, job.preview)
             job.done.set()
@@ -225,14 +256,17 @@ class PreviewSession:
     def _keep(self, setting, preview):
         self._results[setting] = preview
         while len(self._results) > 1 and (
-            len(self._results) > CACHE_SIZE
-            or sum(len(p.picture) + len(p.data) for p in self._results.values()) > CACHE_BYTES
+            len(self._results) > CACHE_SIZE or sum(p.nbytes for p in self._results.values()) > CACHE_BYTES
         ):
             del self._results[next(iter(self._results))]
 
     def _compute(self, setting):
         result = quantize_image(self.loaded, **setting.options())
-        encoded = encode(result, "PNG")
+        files = {}
+        for image_format in FORMATS:  # a moved slider stops the work between them too
+            check()
+            files[image_format] = encode(result, image_format)
+        encoded = files["PNG"]
         labels = result.labels
         counts = np.bincount(labels[labels >= 0].ravel(), minlength=len(result.palette))
         shares = counts / max(counts.sum(), 1)
@@ -245,23 +279,33 @@ class PreviewSession:
             "colors_used": report.colors_used,
             "psnr": None if not np.isfinite(report.psnr) else round(report.psnr, 2),
             "delta_e": None if report.delta_e is None else round(report.delta_e, 3),
-            "bytes": len(encoded.data),
             "input_bytes": report.input_bytes,
+            "formats": [self._format(setting, image_format, len(file.data)) for image_format, file in files.items()],
             "palette": [
                 {"hex": hex_code(palette[i]), "share": round(float(shares[i]), 4), "name": names[i]} for i in order
             ],
-            "output": str(self.output_for(setting)) if self.path else None,
-            "command": setting.command(self.path, self.output_for(setting)) if self.path else None,
         }
-        return Preview(_png(result.image), encoded.data, figures)
+        check()
+        return Preview(_png(result.image), {f: file.data for f, file in files.items()}, figures)
 
-    def write(self, setting):
-        """Write the setting's file where compress would, never over an existing file;
-        the path written (OutputError if it exists)."""
+    def _format(self, setting, image_format, size):
+        """A format's figures: its size, and where compress writes it and how."""
+        output = self.output_for(setting, image_format) if self.path else None
+        return {
+            "format": image_format,
+            "bytes": size,
+            "output": None if output is None else str(output),
+            "command": None if output is None else setting.command(self.path, output),
+        }
+
+    def write(self, setting, image_format="PNG"):
+        """Write the setting's file in ``image_format`` where compress would, never over
+        an existing file; the path written (OutputError if it exists)."""
         if self.path is None:
             raise OutputError("an image read from a stream has no place to write beside it")
-        output = self.output_for(setting)
-        data = self.result(setting, keep=True).data
+        image_format = check_choice(image_format.upper(), "format", tuple(FORMATS))
+        output = self.output_for(setting, image_format)
+        data = self.result(setting, keep=True).files[image_format]
         atomic_write(output, lambda handle: handle.write(data), overwrite=False, protect=self.path)
         return output
 

@@ -12,7 +12,9 @@ import threading
 import time
 
 import pytest
+from PIL import Image
 
+from quantize.errors import InvalidParameterError
 from quantize.files.read import load_image
 from quantize.preview import PreviewServer, PreviewSession, Setting
 from quantize.preview import server as server_module
@@ -107,7 +109,7 @@ def test_a_silent_connection_is_closed_after_the_read_timeout():
 
 @pytest.mark.slow
 def test_many_settings_at_once_are_computed_one_at_a_time_newest_first(served, slow):
-    """200 requests for different settings: those still waiting when a newer one
+    """200 requests for different settings: those waiting or running when a newer one
     comes are cancelled (409), the computations are a few, and the last setting
     asked for is answered."""
     base = served.url.replace("/?", "/result.json?")
@@ -125,7 +127,7 @@ def test_many_settings_at_once_are_computed_one_at_a_time_newest_first(served, s
     for thread in threads:
         thread.join(60)
     statuses = [status for status, _ in answers.values()]
-    assert set(statuses) <= {200, 409} and statuses.count(200) == len(slow)
+    assert set(statuses) <= {200, 409} and statuses.count(200) <= len(slow)
     assert len(slow) < 20  # one computation at a time, the waiting ones cancelled
     assert answers[201 % 255 + 1][0] == 200  # the newest setting wins
     cancelled = next(json.loads(body) for status, body in answers.values() if status == 409)
@@ -139,7 +141,15 @@ def test_a_write_is_never_cancelled_and_writes_wait_in_bounded_numbers(tmp_path,
     session = PreviewSession(load_image(image))
     written = []
     writer = threading.Thread(target=lambda: written.append(session.write(Setting(k=3))))
-    blocker = threading.Thread(target=lambda: session.result(Setting(k=2)))
+    blocked = []
+
+    def block():
+        try:
+            session.result(Setting(k=2))
+        except Superseded as e:  # k=4 came while it ran: only the write's setting is kept
+            blocked.append(str(e))
+
+    blocker = threading.Thread(target=block)
     blocker.start()
     time.sleep(0.05)  # k=2 is being computed; the write waits behind it
     writer.start()
@@ -151,6 +161,7 @@ def test_a_write_is_never_cancelled_and_writes_wait_in_bounded_numbers(tmp_path,
     with pytest.raises(Busy):
         session.result(Setting(k=9), keep=True)
     blocker.join(30)
+    assert blocked == ["superseded by a newer setting"]
 
 
 def test_a_closed_session_cancels_what_waits(slow):
@@ -172,15 +183,68 @@ def test_a_closed_session_cancels_what_waits(slow):
     session.close()
     first.join(30)
     second.join(30)
-    assert errors == ["the preview is stopping"]
+    # k=2 was running when k=3 came (cancelled at its next step); k=3 waited, then stopped
+    assert sorted(errors) == ["superseded by a newer setting", "the preview is stopping"]
     with pytest.raises(Superseded, match="stopping"):
         session.result(Setting(k=5))
+
+
+def test_a_running_setting_is_cancelled_when_a_newer_one_comes(monkeypatch):
+    """A slow computation stops at its next step once the slider has moved on."""
+    from quantize._cancel import check
+
+    steps = {}
+
+    def endless(image, n_colors, **options):  # a computation that only a cancel ends
+        steps[n_colors] = 0
+        deadline = time.monotonic() + (10 if n_colors == 2 else 0)
+        while time.monotonic() < deadline:
+            check()
+            steps[n_colors] += 1
+            time.sleep(0.01)
+        return original(image, n_colors, **options)
+
+    original = session_module.quantize_image
+    monkeypatch.setattr(session_module, "quantize_image", endless)
+    session = PreviewSession(load_image(IMAGES / "chelsea.png"))
+    outcome = {}
+
+    def ask():
+        start = time.monotonic()
+        try:
+            session.result(Setting(k=2))
+        except Superseded as e:
+            outcome["error"], outcome["seconds"] = str(e), time.monotonic() - start
+
+    slow_one = threading.Thread(target=ask)
+    slow_one.start()
+    time.sleep(0.2)
+    assert session.result(Setting(k=3)).figures["k"] == 3
+    slow_one.join(10)
+    assert outcome["error"] == "superseded by a newer setting" and outcome["seconds"] < 2
+    assert 5 < steps[2] < 150  # it ran, and stopped long before its 10 s
+    assert session.result(Setting(k=3), keep=True).figures["k"] == 3  # kept, not computed again
+
+
+def test_a_write_in_another_format_writes_that_file(tmp_path):
+    image = tmp_path / "cat.png"
+    image.write_bytes((IMAGES / "chelsea.png").read_bytes())
+    session = PreviewSession(load_image(image))
+    figures = session.result(Setting(k=5)).figures
+    assert [f["format"] for f in figures["formats"]] == ["PNG", "WEBP", "GIF"]
+    webp = next(f for f in figures["formats"] if f["format"] == "WEBP")
+    assert webp["output"] == str(tmp_path / "cat-q5.webp") and webp["command"].endswith("-o " + webp["output"])
+    written = session.write(Setting(k=5), "webp")
+    assert written == tmp_path / "cat-q5.webp" and written.stat().st_size == webp["bytes"]
+    assert Image.open(written).format == "WEBP"
+    with pytest.raises(InvalidParameterError, match="format"):
+        session.write(Setting(k=5), "TIFF")
 
 
 def test_results_are_kept_within_their_bytes(monkeypatch):
     session = PreviewSession(load_image(IMAGES / "chelsea.png"))
     first = session.result(Setting(k=2))
-    monkeypatch.setattr(session_module, "CACHE_BYTES", len(first.picture) + len(first.data) + 1)
+    monkeypatch.setattr(session_module, "CACHE_BYTES", first.nbytes + 1)
     session.result(Setting(k=3))
     assert list(session._results) == [Setting(k=3)]
 
