@@ -25,6 +25,7 @@ from .options import (
     ssim_opt,
     verbosity_opts,
 )
+from .progress import StepProgress, wanted
 
 
 @click.command()
@@ -66,12 +67,20 @@ def apply(ctx, input, palette_file, output, colorspace, dither, dither_strength,
         )
         output_format(output)
         palette = load_palette(palette_file)
-        loaded = load_image(input, max_pixels=max_pixels)
-        detail(f"{input}: read in {loaded.seconds:.2f} s")
-        result = apply_palette(
-            loaded, palette, colorspace=s.colorspace, dither=s.dither, dither_strength=s.dither_strength, ssim=s.ssim
-        )
-        report = save(result, output, overwrite=force)
+        with StepProgress(wanted(as_json=as_json), ["read", "map", "write"]) as steps:
+            loaded = load_image(input, max_pixels=max_pixels)
+            detail(f"{input}: read in {loaded.seconds:.2f} s")
+            steps(1, 3)
+            result = apply_palette(
+                loaded,
+                palette,
+                colorspace=s.colorspace,
+                dither=s.dither,
+                dither_strength=s.dither_strength,
+                ssim=s.ssim,
+            )
+            steps(2, 3)
+            report = save(result, output, overwrite=force)
         detail(f"{input}: mapped and wrote {output} ({report.output_bytes:,} B) in {report.seconds:.2f} s")
     if as_json:
         click.echo(json.dumps(report.to_dict()))

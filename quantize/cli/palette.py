@@ -22,6 +22,7 @@ from .options import (
     seed_opt,
     verbosity_opts,
 )
+from .progress import StepProgress, wanted
 
 
 @click.command()
@@ -71,12 +72,14 @@ def palette(ctx, input, n_colors, kind, output, colorspace, effort, seed, max_pi
                     param_hint="'-o' / '--output'",
                 )
         # the palette alone: no rebuilt image, no metrics
-        loaded = load_image(input, max_pixels=max_pixels)
-        detail(f"{input}: read in {loaded.seconds:.2f} s")
-        start = time.perf_counter()
-        colors, labels = fit_palette(
-            loaded, s.n_colors, random_state=s.random_state, colorspace=s.colorspace, effort=s.effort
-        )
+        with StepProgress(wanted(), ["read", "fit"]) as steps:
+            loaded = load_image(input, max_pixels=max_pixels)
+            detail(f"{input}: read in {loaded.seconds:.2f} s")
+            steps(1, 2)
+            start = time.perf_counter()
+            colors, labels = fit_palette(
+                loaded, s.n_colors, random_state=s.random_state, colorspace=s.colorspace, effort=s.effort
+            )
         detail(f"{input}: {len(colors)} colours fitted in {time.perf_counter() - start:.2f} s")
         visible = labels[labels >= 0]
         shares = np.bincount(visible, minlength=len(colors)) / max(visible.size, 1)

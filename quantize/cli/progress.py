@@ -97,6 +97,12 @@ class _Bar:
                 self.label = label
             self._draw(now)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
     def close(self):
         """Stop the clock and erase the line (when one was drawn)."""
         self._stop.set()

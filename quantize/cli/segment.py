@@ -30,6 +30,7 @@ from .options import (
     seed_opt,
     verbosity_opts,
 )
+from .progress import StepProgress, wanted
 
 
 @click.command()
@@ -147,11 +148,14 @@ def segment(
             reads=[(input, "the input image")],
             overwrite=force,
         )
-        loaded = load_image(input, max_pixels=max_pixels)
-        detail(f"{input}: read in {loaded.seconds:.2f} s")
-        result = segment_image(loaded, settings=settings)
-        detail(f"{input}: segmented in {result.seconds:.2f} s")
-        save_segments(result, output_dir, overwrite=force, overlay=overlay_mode)
+        with StepProgress(wanted(as_json=as_json), ["read", "segment", "write"]) as steps:
+            loaded = load_image(input, max_pixels=max_pixels)
+            detail(f"{input}: read in {loaded.seconds:.2f} s")
+            steps(1, 3)
+            result = segment_image(loaded, settings=settings)
+            detail(f"{input}: segmented in {result.seconds:.2f} s")
+            steps(2, 3)
+            save_segments(result, output_dir, overwrite=force, overlay=overlay_mode)
         detail(f"{input}: wrote {len(output_names(settings.n_segments))} files into {output_dir}/")
     summary = result.to_dict()
     if as_json:
