@@ -14,6 +14,7 @@ import math
 
 from .._units import human_bytes
 from .pictures import CROP_SIZE
+from .report import grew
 
 #: Rows with pictures at most; the rest of a larger batch is listed without them.
 MAX_PICTURED = 500
@@ -125,7 +126,7 @@ def _order(files):
 def _row(f, pictured, input_dir, output_dir):
     e = html.escape
     r = f.report or {}
-    larger = bool(r) and r.get("output_bytes") is not None and r["output_bytes"] > r["input_bytes"]
+    larger = grew(r)
     status = e(str(f.status)) + (f": {e(f.reason)}" if f.reason else "")
     if larger:
         status += ' <span class="badge larger">LARGER</span>'

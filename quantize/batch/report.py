@@ -80,7 +80,7 @@ class BatchReport:
     @property
     def larger(self) -> list:
         """The files done whose output is larger than their input."""
-        return [f for f in self.files if f.status == Status.DONE and _grew(f.report)]
+        return [f for f in self.files if f.status == Status.DONE and grew(f.report)]
 
     @property
     def input_bytes(self):
@@ -214,7 +214,8 @@ class BatchReport:
 _LISTED = 5
 
 
-def _grew(report):
+def grew(report: dict | None) -> bool:
+    """Whether a file's report (``Report.to_dict()``) says its output is larger than its input."""
     return bool(report) and report.get("output_bytes") is not None and report["output_bytes"] > report["input_bytes"]
 
 
