@@ -208,3 +208,11 @@ def test_jpeg_to_stdout_is_measured_as_decoded():
     report = json.loads(done.stderr)
     decoded = np.asarray(Image.open(io.BytesIO(done.stdout)))
     assert report["colors_used"] == len(np.unique(decoded.reshape(-1, 3), axis=0)) > 16
+
+
+def test_quality_help_quotes_the_pngquant_mapping():
+    from quantize.metrics.pngquant import pngquant_quality_to_psnr
+
+    text = " ".join(run("compress", "--help").stdout.split())
+    low, high = pngquant_quality_to_psnr(65), pngquant_quality_to_psnr(80)
+    assert f"pngquant:65-80 is {low:.1f}-{high:.1f} dB" in text
