@@ -216,7 +216,9 @@ _LISTED = 5
 
 def grew(report: dict | None) -> bool:
     """Whether a file's report (``Report.to_dict()``) says its output is larger than its input."""
-    return bool(report) and report.get("output_bytes") is not None and report["output_bytes"] > report["input_bytes"]
+    if not report or report.get("output_bytes") is None:
+        return False
+    return report["output_bytes"] > report["input_bytes"]
 
 
 def _versions():
