@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from .._cancel import Cancelled, cancellable, check
+from .._parallel import thread_map
 from .._validation import check_choice, check_float, check_int
 from ..color.names import color_names
 from ..color.spaces import CLUSTER_SPACES, DEFAULT_SPACE, hex_code
@@ -262,10 +263,9 @@ class PreviewSession:
 
     def _compute(self, setting):
         result = quantize_image(self.loaded, **setting.options())
-        files = {}
-        for image_format in FORMATS:  # a moved slider stops the work between them too
-            check()
-            files[image_format] = encode(result, image_format)
+        # The formats on the threads at once (Pillow's encoders release the GIL: WebP's,
+        # the slowest, sets the pace); a moved slider stops those not yet started.
+        files = dict(zip(FORMATS, thread_map(lambda image_format: encode(result, image_format), FORMATS)))
         encoded = files["PNG"]
         labels = result.labels
         counts = np.bincount(labels[labels >= 0].ravel(), minlength=len(result.palette))
