@@ -51,10 +51,14 @@ _LAZY = {
     "quantize_folder": "batch",
     "AnimationResult": "quantization.animation",
     "quantize_animation": "quantization.animation",
+    "ArrayQuantization": "quantization.tiled",
+    "TileHistogram": "quantization.tiled",
+    "quantize_array": "quantization.tiled",
 }
 
 __all__ = [
     "AnimationResult",
+    "ArrayQuantization",
     "BatchSettings",
     "ClusterError",
     "FewDistinctPointsWarning",
@@ -75,6 +79,7 @@ __all__ = [
     "SegmentResult",
     "SegmentSettings",
     "TargetNotMetError",
+    "TileHistogram",
     "__version__",
     "apply_palette",
     "color_histogram",
@@ -84,6 +89,7 @@ __all__ = [
     "get_num_threads",
     "load_image",
     "quantize_animation",
+    "quantize_array",
     "quantize_folder",
     "quantize_image",
     "save",

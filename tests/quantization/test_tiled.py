@@ -1,0 +1,98 @@
+"""Quantising tile by tile (quantize.quantization.tiled): the summed histogram gives
+the in-memory palette and labels exactly, for NumPy, sliceable and Dask arrays."""
+
+import numpy as np
+import pytest
+
+import quantize
+from quantize import InvalidParameterError
+from quantize.color.histogram import unpack_colors
+from quantize.quantization.settings import QuantizeSettings
+from quantize.quantization.tiled import TileHistogram, fit_tiled_palette, quantize_array, tile_histogram
+
+from ..conftest import IMAGES
+
+
+@pytest.fixture(scope="module")
+def photo():
+    return quantize.load_image(IMAGES / "chelsea.png").pixels
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"colorspace": "rgb", "effort": "fast"},
+        {"colorspace": "lab", "effort": "thorough", "random_state": 3},
+        {"algorithm": "minibatch", "random_state": 1},
+        {"lock": [[255, 255, 255]]},
+    ],
+)
+def test_quantize_array_gives_the_in_memory_palette_and_labels(photo, options):
+    options = {"random_state": 0, **options}
+    expected = quantize.quantize_image(photo, 12, **options)
+    got = quantize.quantize_array(photo, 12, **options)
+    assert np.array_equal(got.palette, expected.palette)
+    assert np.array_equal(got.labels, expected.labels) and got.labels.dtype == np.uint8
+
+
+def test_the_histogram_sums_tiles_in_any_order_exactly(photo):
+    whole = TileHistogram()
+    whole.add(photo)
+    tiles = TileHistogram()
+    pieces = [photo[r : r + 64, c : c + 100] for r in range(0, 300, 64) for c in range(0, 451, 100)]
+    for piece in reversed(pieces):  # more than the parts kept before a merge
+        tiles.add(piece)
+    (colors, counts), (tile_colors, tile_counts) = whole.merged(), tiles.merged()
+    assert np.array_equal(colors, tile_colors) and np.array_equal(counts, tile_counts)
+    assert tiles.pixels == 300 * 451 == int(counts.sum())
+
+
+def test_a_dask_array_gives_a_lazy_label_array(photo):
+    da = pytest.importorskip("dask.array")
+    expected = quantize.quantize_image(photo, 8, random_state=0)
+    got = quantize_array(da.from_array(photo, chunks=(100, 150, 3)), 8, random_state=0)
+    assert isinstance(got.labels, da.Array) and got.labels.chunks == ((100, 100, 100), (150, 150, 150, 1))
+    assert np.array_equal(got.palette, expected.palette)
+    assert np.array_equal(got.labels.compute(), expected.labels)
+
+
+def test_uint16_and_opaque_rgba_convert_as_in_memory(photo):
+    wide = photo.astype(np.uint16) * 257 + 100
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    for array in (wide, rgba):
+        expected = quantize.quantize_image(array, 6, random_state=0)
+        got = quantize_array(array, 6, random_state=0)
+        assert np.array_equal(got.palette, expected.palette) and np.array_equal(got.labels, expected.labels)
+
+
+def test_many_colours_take_int16_labels():
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (200, 300, 3), dtype=np.uint8)
+    got = quantize_array(pixels, 300, random_state=0, effort="fast")
+    assert got.labels.dtype == np.int16 and got.labels.max() >= 256
+    assert np.array_equal(got.labels, quantize.quantize_image(pixels, 300, random_state=0, effort="fast").labels)
+
+
+@pytest.mark.parametrize(
+    ("array", "options", "message"),
+    [
+        (np.zeros((4, 4, 2), np.uint8), {}, "shape"),
+        (np.zeros((4, 4), np.uint8), {}, "shape"),
+        (np.dstack([np.zeros((4, 4, 3), np.uint8), np.full((4, 4), 7, np.uint8)]), {}, "transparent"),
+        (np.zeros((4, 4, 3), np.uint8), {"settings": QuantizeSettings(quality=30)}, "no quality target"),
+        (np.zeros((4, 4, 3), np.int32), {}, "uint8, uint16"),
+    ],
+)
+def test_bad_arrays_and_options_are_refused(array, options, message):
+    with pytest.raises(InvalidParameterError, match=message):
+        quantize_array(array, 4, **options)
+
+
+def test_fit_refuses_dithering_and_an_empty_histogram(photo):
+    codes, counts = tile_histogram(photo)
+    colors = unpack_colors(codes, 3)
+    with pytest.raises(InvalidParameterError, match="without dithering"):
+        fit_tiled_palette(colors, counts, settings=QuantizeSettings(dither="floyd-steinberg"))
+    with pytest.raises(InvalidParameterError, match="no pixel"):
+        fit_tiled_palette(np.zeros((0, 3), np.uint8), np.zeros(0, np.int64), settings=QuantizeSettings())
