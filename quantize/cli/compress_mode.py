@@ -54,14 +54,15 @@ class CompressMode:
             parts.append(f"-de{s.max_delta_e:g}")
         return "".join(parts)
 
-    def output_for(self, input, animated=None):
+    def output_for(self, input, animated=None, *, tiled=False):
         """The output of ``input``: -o, stdout for stdin, else beside the input (an
-        animation keeps its format: GIF, APNG or WebP, unless --ext or --format)."""
+        animation keeps its format: GIF, APNG or WebP; an image larger than memory is
+        written as a tiled TIFF; unless --ext or --format)."""
         if self.output is not None:
             return self.output
         if input == STDIO:
             return STDIO
-        default = ANIMATED_EXTENSIONS[animated] if animated else ".png"
+        default = ".tif" if tiled else ANIMATED_EXTENSIONS[animated] if animated else ".png"
         ending = self.ext or FORMAT_EXTENSIONS.get(self.image_format, default)
         if not ending.startswith("."):  # pngquant's form, "-fs8.png": the whole ending
             return input.with_name(input.stem + ending)

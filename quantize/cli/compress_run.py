@@ -14,6 +14,7 @@ from ..files.encode import PALETTE_FORMATS
 from ..files.palettes import save_image_and_palette
 from ..files.read import check_input_file, load_image, load_image_bytes, read_stdin
 from ..files.results import encode, not_smaller
+from ..files.tiled import is_tiled
 from ..files.write import check_outputs, check_plan
 from ..metrics.pngquant import LOSSLESS_PSNR
 from ..quantization.animation import quantize_animation
@@ -22,6 +23,7 @@ from ..quantization.report import JSON_KEYS
 from ..quantization.settings import MAX_PALETTE
 from .app import detail, error_line, one_line_errors, say
 from .compress_mode import FORMAT_EXTENSIONS, STDIO
+from .compress_tiled import compress_tiled
 from .progress import FitProgress, FrameProgress, StepProgress, wanted
 
 #: Exit codes of compress (with several inputs, the first of these that any input gave).
@@ -42,6 +44,7 @@ class Planned:
     targets: tuple = ()
     animation: object = None
     error: click.ClickException | None = None
+    tiled: bool = False  # a tiled TIFF or a Zarr store: read tile by tile
 
 
 def plan_inputs(mode, inputs, palette_file):
@@ -53,6 +56,9 @@ def plan_inputs(mode, inputs, palette_file):
         planned = Planned(input)
         if input == STDIO:
             planned.output = mode.output_for(input)  # -o, else stdout; read on its turn
+        elif is_tiled(input):
+            planned.tiled = True
+            planned.output = mode.output_for(input, tiled=True)
         else:
             try:
                 with one_line_errors(input):
@@ -128,6 +134,10 @@ def _run(mode, planned, palette_file):
     """(status, report, exit code) of one input; raises the library's errors."""
     s = mode.settings
     input, output, animation = planned.input, planned.output, planned.animation
+    if planned.tiled:
+        if output == STDIO:
+            raise OutputError("an image larger than memory is written to a file (.tif or .zarr), not stdout", output)
+        return compress_tiled(mode, input, output)
     data = None
     if input == STDIO:
         data = read_stdin(max_pixels=mode.max_pixels)

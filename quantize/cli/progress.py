@@ -205,3 +205,14 @@ class KProgress(_Bar):
 
     def __call__(self, done, total):
         self.update(done, total, "fitting k")
+
+
+class TileProgress(_Bar):
+    """Tiles of an image larger than memory: counted for its histogram, then mapped
+    and written; the time left is each pass's own."""
+
+    def __init__(self, enabled):
+        super().__init__(enabled, ["tiles: count", "tiles: map"])
+
+    def __call__(self, step, done, total):
+        self.update(done, total, f"tiles: {step}")

@@ -25,6 +25,7 @@ from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unp
 from ..color.spaces import DEFAULT_SPACE
 from ..errors import InvalidParameterError
 from .colors import histogram_colors
+from .exact import color_delta_e, color_psnr
 from .search import DEFAULT_EFFORT
 from .settings import QuantizeSettings
 from .target import fitted_palette
@@ -99,11 +100,17 @@ class TiledPalette:
     seed : int or None
         The seed the search drew from (as a report records it).
     notes : list of str
+    psnr, delta_e, delta_e_p95 : float
+        Of the whole image, exactly, from the histogram (as ``quantize_image``
+        measures them without dithering).
     """
 
     palette: np.ndarray
     seed: int | None
     notes: list
+    psnr: float
+    delta_e: float
+    delta_e_p95: float
     _table: np.ndarray = field(repr=False)
 
     @property
@@ -136,14 +143,17 @@ def fit_tiled_palette(
     seed, rng = resolve_seed(settings.random_state)
     notes: list[str] = []
     histogram = ColorHistogram.from_counts(colors, counts)
-    image_colors = histogram_colors(histogram, settings.colorspace, False, None, (0, 0, 3))
+    # the shape counts the pixels (PSNR's mean); the tiles, not this, lay them out
+    image_colors = histogram_colors(histogram, settings.colorspace, False, None, (int(counts.sum()), 1, 3))
     fitted = fitted_palette(image_colors, settings, seed=seed, rng=rng, notes=notes)
     if fitted.miss is not None:
         notes.append(fitted.miss.message)
     dtype = np.uint8 if len(fitted.palette) <= 256 else np.int16
     table = np.zeros(_RGB_CODES, dtype=dtype)
     table[pack_colors(colors)] = fitted.color_labels
-    return TiledPalette(fitted.palette, seed, notes, table)
+    delta_e, delta_e_p95 = color_delta_e(image_colors, fitted.palette, fitted.color_labels)
+    psnr = color_psnr(image_colors, fitted.palette, fitted.color_labels)
+    return TiledPalette(fitted.palette, seed, notes, psnr, delta_e, delta_e_p95, table)
 
 
 def _row_blocks(array, rows=_ROWS):

@@ -1,0 +1,213 @@
+"""Images larger than memory on disk: tiled (Big)TIFF, OME-TIFF and Zarr, read and
+written a tile at a time.
+
+A tiled TIFF is read through tifffile's Zarr view of its first image (level 0 of a
+pyramid); a Zarr store is an array, or a group whose first array is the image (as
+OME-Zarr's multiscales put level 0 at "0").  Outputs are palette images: a tiled
+BigTIFF whose colour map is the palette, or a Zarr array of labels with the palette in
+its attributes, written to a temporary name beside the output and renamed once whole.
+Needs tifffile and zarr (``pip install "quantize-images[tiled]"``).
+"""
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ImageError, OutputError
+from .write import check_output_path
+
+#: Extensions of the tiled outputs.
+TILED_OUTPUTS = {".tif": "TIFF", ".tiff": "TIFF", ".zarr": "ZARR"}
+#: Side of the output's tiles, in pixels (TIFF asks for multiples of 16).
+OUTPUT_TILE = 512
+
+
+def _require(module):
+    try:
+        return __import__(module)
+    except ImportError as e:
+        raise ImageError(
+            f'reading and writing tiled images needs {module}: pip install "quantize-images[tiled]"'
+        ) from e
+
+
+def is_tiled(path: Path) -> bool:
+    """Whether ``path`` is a Zarr store or a tiled TIFF (read tile by tile, whatever its size)."""
+    path = Path(path)
+    if path.is_dir():
+        return (path / "zarr.json").exists() or (path / ".zarray").exists() or (path / ".zgroup").exists()
+    if path.suffix.lower() not in (".tif", ".tiff") or not path.is_file():
+        return False
+    try:
+        tifffile = __import__("tifffile")
+    except ImportError:
+        return False
+    try:
+        with tifffile.TiffFile(path) as tiff:
+            return bool(tiff.pages) and tiff.pages.first.is_tiled
+    except Exception:  # not a TIFF tifffile reads: the ordinary reader says why
+        return False
+
+
+@dataclass
+class TiledImage:
+    """An open tiled image: ``array`` (a Zarr array, (H, W, C)) and its ``tile`` (h, w)."""
+
+    path: Path
+    array: Any  # a zarr.Array
+    tile: tuple
+    file_bytes: int
+    _close: Callable[[], None]
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.array.shape)
+
+    def windows(self) -> list:
+        """Every tile's (rows, columns) slices, row by row."""
+        height, width = self.shape[:2]
+        th, tw = self.tile
+        return [
+            (slice(top, min(top + th, height)), slice(left, min(left + tw, width)))
+            for top in range(0, height, th)
+            for left in range(0, width, tw)
+        ]
+
+    def read(self, window: tuple) -> np.ndarray:
+        """The pixels of one window, (h, w, C)."""
+        rows, columns = window
+        return np.asarray(self.array[rows, columns])
+
+    def close(self) -> None:
+        self._close()
+
+
+def _size(path):
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return path.stat().st_size
+
+
+def open_tiled(path: Path) -> TiledImage:
+    """Open a tiled TIFF or a Zarr store for reading tile by tile."""
+    path = Path(path)
+    zarr = _require("zarr")
+    try:
+        if path.is_dir():
+            node = zarr.open(str(path), mode="r")
+            close = lambda: None  # noqa: E731 (nothing held open)
+        else:
+            tifffile = _require("tifffile")
+            store = tifffile.imread(path, aszarr=True, level=0)
+            node = zarr.open(store, mode="r")
+            close = store.close
+        if not hasattr(node, "shape"):  # a group: its first array (OME-Zarr's level "0")
+            arrays = sorted(node.arrays(), key=lambda item: item[0])
+            if not arrays:
+                raise ImageError("the Zarr group holds no array", path)
+            node = arrays[0][1]
+    except ImageError:
+        raise
+    except Exception as e:  # third-party readers fail in many ways: one line naming the file
+        raise ImageError(f"cannot read as a tiled image: {type(e).__name__}: {e}", path) from e
+    shape = tuple(node.shape)
+    if len(shape) == 2:
+        raise ImageError("a single-channel tiled image: quantising needs RGB", path)
+    if len(shape) != 3 or shape[2] not in (3, 4):
+        raise ImageError(f"tiled images must be (height, width, 3 or 4); this one is {shape}", path)
+    chunks = tuple(node.chunks)
+    return TiledImage(path, node, (chunks[0], chunks[1]), _size(path), close)
+
+
+def _colormap(palette):
+    colormap = np.zeros((3, 256), dtype=np.uint16)
+    colormap[:, : len(palette)] = palette[:, :3].T.astype(np.uint16) * 257
+    return colormap
+
+
+def write_tiled(
+    path: Path,
+    shape: tuple,
+    palette: np.ndarray,
+    tiles: Iterator[np.ndarray],
+    *,
+    overwrite: bool = False,
+    protect: Path | None = None,
+) -> int:
+    """Write the labels of an image, given as ``tiles`` ((OUTPUT_TILE, OUTPUT_TILE)
+    uint8 blocks, row by row, padded at the edges), as a palette image at ``path``
+    (.tif: a tiled BigTIFF with the palette as its colour map, deflate-compressed;
+    .zarr: a Zarr array with the palette in its attributes).  Written under a
+    temporary name beside ``path`` and renamed once whole: an interrupted write leaves
+    nothing.  Returns the bytes written."""
+    path = Path(path)
+    kind = TILED_OUTPUTS.get(path.suffix.lower())
+    if kind is None:
+        raise OutputError("a tiled image is written as .tif, .tiff or .zarr", path)
+    if len(palette) > 256:
+        raise OutputError(f"{len(palette)} colours do not fit a palette image (256 at most)", path)
+    check_output_path(path, overwrite=overwrite, protect=protect)
+    height, width = shape[:2]
+    temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
+    target = temporary / path.name
+    try:
+        if kind == "TIFF":
+            tifffile = _require("tifffile")
+            tifffile.imwrite(
+                target,
+                tiles,
+                shape=(height, width),
+                dtype=np.uint8,
+                tile=(OUTPUT_TILE, OUTPUT_TILE),
+                photometric="palette",
+                colormap=_colormap(palette),
+                compression="zlib",
+                bigtiff=True,
+            )
+        else:
+            zarr = _require("zarr")
+            array = zarr.open_array(
+                str(target), mode="w-", shape=(height, width), chunks=(OUTPUT_TILE, OUTPUT_TILE), dtype=np.uint8
+            )
+            array.attrs["palette"] = palette[:, :3].tolist()
+            columns = -(-width // OUTPUT_TILE)
+            for index, tile in enumerate(tiles):
+                top, left = (index // columns) * OUTPUT_TILE, (index % columns) * OUTPUT_TILE
+                h, w = min(OUTPUT_TILE, height - top), min(OUTPUT_TILE, width - left)
+                array[top : top + h, left : left + w] = tile[:h, :w]
+        if overwrite and path.exists():
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        os.replace(target, path)
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(temporary)
+    return _size(path)
+
+
+def output_tiles(shape: tuple) -> list:
+    """The (rows, columns) windows of the output's tiles, row by row."""
+    height, width = shape[:2]
+    return [
+        (slice(top, min(top + OUTPUT_TILE, height)), slice(left, min(left + OUTPUT_TILE, width)))
+        for top in range(0, height, OUTPUT_TILE)
+        for left in range(0, width, OUTPUT_TILE)
+    ]
+
+
+def padded(labels: np.ndarray) -> np.ndarray:
+    """A window's labels padded with 0 to a whole output tile."""
+    if labels.shape == (OUTPUT_TILE, OUTPUT_TILE):
+        return labels
+    tile = np.zeros((OUTPUT_TILE, OUTPUT_TILE), dtype=labels.dtype)
+    tile[: labels.shape[0], : labels.shape[1]] = labels
+    return tile

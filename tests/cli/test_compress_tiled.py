@@ -1,0 +1,93 @@
+"""``quantize compress`` of tiled TIFFs and Zarr stores, generated here with small
+tiles: the same palette and labels as the in-memory run, written tile by tile."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ..conftest import IMAGES, sha256
+from .helpers import listing, run
+
+tifffile = pytest.importorskip("tifffile")
+zarr = pytest.importorskip("zarr")
+
+
+@pytest.fixture(scope="module")
+def photo():
+    return np.asarray(Image.open(IMAGES / "chelsea.png").convert("RGB"))
+
+
+@pytest.fixture
+def tiled(tmp_path, photo):
+    """The photo as a tiled BigTIFF (64-px tiles), a Zarr store and a PNG."""
+    tifffile.imwrite(tmp_path / "cat.tif", photo, tile=(64, 64), bigtiff=True, compression="zlib")
+    array = zarr.open_array(str(tmp_path / "cat.zarr"), mode="w", shape=photo.shape, chunks=(96, 80, 3), dtype="u1")
+    array[:] = photo
+    Image.fromarray(photo).save(tmp_path / "cat.png")
+    return tmp_path
+
+
+def _png_labels(path):
+    image = Image.open(path)
+    return np.asarray(image), np.array(image.getpalette()[: 3 * len(image.getcolors())]).reshape(-1, 3)
+
+
+@pytest.mark.parametrize("source", ["cat.tif", "cat.zarr"])
+@pytest.mark.parametrize("output", ["out.tif", "out.zarr"])
+def test_a_tiled_input_gives_the_in_memory_palette_and_labels(tiled, source, output):
+    before = sha256(tiled / "cat.tif")
+    reference = run("compress", tiled / "cat.png", "-k", 12, "--seed", 0, "-o", tiled / "ref.png", "--json")
+    result = run("compress", tiled / source, "-k", 12, "--seed", 0, "-o", tiled / output, "--json")
+    assert result.exit_code == 0, result.output
+    report, expected = json.loads(result.stdout), json.loads(reference.stdout)
+    for key in ("psnr", "delta_e", "delta_e_p95", "colors_used", "width", "height"):
+        assert report[key] == pytest.approx(expected[key]), key
+    labels, palette = _png_labels(tiled / "ref.png")
+    if output.endswith(".tif"):
+        with tifffile.TiffFile(tiled / output) as tiff:
+            page = tiff.pages.first
+            assert page.is_tiled and tiff.is_bigtiff and page.photometric == tifffile.PHOTOMETRIC.PALETTE
+            got, colormap = page.asarray(), page.colormap
+        assert np.array_equal(colormap[:, : len(palette)].T // 257, palette)
+    else:
+        store = zarr.open_array(str(tiled / output), mode="r")
+        got = store[:]
+        assert np.array_equal(np.array(store.attrs["palette"]), palette)
+    assert np.array_equal(got, labels)
+    assert report["output_bytes"] > 0 and "tile by tile" in report["notes"][-1]
+    assert sha256(tiled / "cat.tif") == before  # the input untouched
+
+
+def test_a_tiled_input_is_written_beside_it_as_tiff_by_default(tiled):
+    result = run("compress", tiled / "cat.tif", "-k", 4)
+    assert result.exit_code == 0, result.output
+    assert (tiled / "cat-q4.tif").exists() and "cat.tif -> " in result.stdout
+    again = run("compress", tiled / "cat.tif", "-k", 4)
+    assert again.exit_code == 1 and "file exists" in again.stderr
+    assert not [name for name in listing(tiled) if name.endswith(".part")]  # nothing left half-written
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--dither", "floyd-steinberg"], "without --dither"),
+        (["--quality", "30"], "without a quality target"),
+        (["--skip-if-larger"], "without --skip-if-larger"),
+        (["-o", "x.png"], "written as .tif, .tiff or .zarr"),
+        (["-o", "-"], "not stdout"),
+        (["-k", "300"], "256 colours at most"),
+    ],
+)
+def test_what_a_tiled_input_cannot_do_is_one_line(tiled, options, message):
+    result = run("compress", tiled / "cat.tif", *options)
+    assert result.exit_code in (1, 2) and message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_a_transparent_tiled_image_is_refused_naming_the_file(tmp_path, photo):
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 128, np.uint8)])
+    tifffile.imwrite(tmp_path / "glass.tif", rgba, tile=(64, 64), extrasamples=["unassalpha"])
+    result = run("compress", tmp_path / "glass.tif", "-k", 4)
+    assert result.exit_code == 1 and f"{tmp_path / 'glass.tif'}:" in result.stderr and "transparent" in result.stderr
