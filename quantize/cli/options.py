@@ -130,7 +130,8 @@ max_pixels_opt = click.option(
     type=click.IntRange(min=1),
     default=DEFAULT_MAX_PIXELS,
     show_default=True,
-    help="Refuse larger images (decompression-bomb guard); raise it for trusted huge files.",
+    help="Refuse larger images read whole (a decompression-bomb and memory guard; tiled TIFF and Zarr inputs, "
+    "read tile by tile, have no limit); raise it for trusted huge files.",
 )
 
 

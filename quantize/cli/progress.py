@@ -87,10 +87,10 @@ class _Bar:
         with self._lock:
             now = time.perf_counter()
             if done == 0:  # the counted work starts now (what came before is not its pace)
-                self._started = now
-            if done >= total:
+                self._started, self._left = now, None
+            elif done >= total:
                 self._left = None
-            elif self._eta and done < total and done != self.done:
+            elif self._eta and done != self.done:
                 self._left = (now - self._started) * (total - done) / done
             self.done, self.total = done, total
             if label is not None:
@@ -213,6 +213,10 @@ class TileProgress(_Bar):
 
     def __init__(self, enabled):
         super().__init__(enabled, ["tiles: count", "tiles: map"])
+        self._step = "count"
 
     def __call__(self, step, done, total):
+        if step != self._step:  # a new pass: its pace is its own
+            self._step = step
+            self.update(0, total, f"tiles: {step}")
         self.update(done, total, f"tiles: {step}")

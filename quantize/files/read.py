@@ -112,8 +112,9 @@ def _pillow_limit(max_pixels):
 def too_large(what, max_pixels, path):
     """The :class:`ImageTooLargeError` of ``what`` ("image has 9x9 = 81 pixels"...)."""
     return ImageTooLargeError(
-        f"{what}, over the limit of {max_pixels:,} (decompression-bomb guard; raise it with "
-        "--max-pixels if you trust this file)",
+        f"{what}, over the limit of {max_pixels:,} (a decompression-bomb and memory guard; raise "
+        "--max-pixels if you trust this file and have the memory, or save it as a tiled TIFF or a Zarr "
+        "store, read tile by tile whatever its size)",
         path,
     )
 
