@@ -2,14 +2,13 @@
 
 import contextlib
 import json
-import logging
 
 import click
 
-from ..errors import ClusterError, InvalidParameterError
 from ..files.palettes import load_palette
 from ..segmentation.settings import MAX_SEGMENTS
 from .app import detail, error_line, one_line_errors, say, verbosity
+from .cluster import cluster_client, scheduler_opt
 from .options import (
     FolderOrURL,
     algorithm_opt,
@@ -51,13 +50,7 @@ from .progress import ProgressBar, wanted
     default=None,
     help="Worker processes.  [default: the number of cores]",
 )
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS|local[:N]",
-    default=None,
-    help="Process the files on a Dask cluster: a scheduler's address (tcp://host:8786), or local:N to "
-    'start N worker processes here (needs pip install "quantize-images[dask]"; --jobs is then ignored).',
-)
+@scheduler_opt("the files (--jobs is then ignored)")
 @click.option("--skip-existing", is_flag=True, help="Leave inputs whose output exists (resume a batch).")
 @click.option(
     "--skip-if-larger",
@@ -147,7 +140,6 @@ def batch(
         quantize batch photos/ -k 32 --recursive --skip-existing   # resume the first
     """
     from ..batch import BatchSettings, quantize_folder
-    from ..batch.cluster import connect, parse_scheduler, require_distributed
 
     with one_line_errors(input_dir):
         settings = quantize_settings(ctx, locals())  # the options of the signature
@@ -170,21 +162,10 @@ def batch(
             palette=palette,
             html_report=report_path,
         )
-        if scheduler is not None:
-            try:
-                parse_scheduler(scheduler)
-                require_distributed()
-            except InvalidParameterError as e:
-                raise click.BadParameter(str(e), param_hint="--scheduler") from e
         progress = ProgressBar(wanted(as_json=as_json))
         with contextlib.ExitStack() as stack:
             stack.callback(progress.close)  # an interrupted batch leaves its bar short of the end
-            for name in ("distributed", "tornado", "bokeh"):  # stderr carries our lines only
-                logging.getLogger(name).setLevel(logging.CRITICAL)
-            try:
-                client = stack.enter_context(connect(scheduler))
-            except ClusterError as e:  # not a problem of INPUT_DIR: no name before it
-                raise click.ClickException(str(e)) from e
+            client = stack.enter_context(cluster_client(scheduler))
             report = quantize_folder(
                 input_dir, output_dir, settings=settings, batch=folder, progress=progress, client=client
             )

@@ -11,6 +11,7 @@ from ..files.palette_formats import FORMATS as PALETTE_FILE_FORMATS
 from ..files.palettes import load_palette
 from ..quantization.animation import WEIGHTS
 from .app import one_line_errors
+from .cluster import cluster_client, scheduler_opt
 from .compress_mode import FORMAT_EXTENSIONS, STDIO, CompressMode
 from .compress_run import EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED, compress_one, plan_inputs
 from .options import (
@@ -133,6 +134,7 @@ def _ending(ctx, param, value):
     help="With a target that K colours cannot meet, write the K-colour result anyway (exit code 3 still).",
 )
 @ssim_opt
+@scheduler_opt("the tiles of tiled TIFF and Zarr inputs")
 @json_opt
 @verbosity_opts
 @force_opt
@@ -165,6 +167,7 @@ def compress(
     skip_if_larger,
     force_output,
     ssim,
+    scheduler,
     as_json,
     force,
 ):
@@ -231,5 +234,8 @@ def compress(
     )
     with one_line_errors(inputs[0]):
         plan = plan_inputs(mode, inputs, palette_file)
-    codes = [compress_one(mode, planned, palette_file) for planned in plan]
+    if scheduler is not None and not any(planned.tiled for planned in plan):
+        raise click.UsageError("--scheduler runs the tiles of tiled TIFF and Zarr inputs: no input is one")
+    with cluster_client(scheduler) as client:
+        codes = [compress_one(mode, planned, palette_file, client) for planned in plan]
     return next((code for code in (EXIT_FAILED, EXIT_NOT_MET, EXIT_SKIPPED) if code in codes), 0)

@@ -88,7 +88,7 @@ def _format(animation):
     return animation.format if animation is not None else None
 
 
-def compress_one(mode, planned, palette_file):
+def compress_one(mode, planned, palette_file, client=None):
     """Compress one input, print its report, and return its exit code (errors are
     printed as one line: the next input still runs)."""
     input = planned.input
@@ -96,7 +96,7 @@ def compress_one(mode, planned, palette_file):
         if planned.error is not None:
             raise planned.error
         with one_line_errors(input):
-            status, report, code = _run(mode, planned, palette_file)
+            status, report, code = _run(mode, planned, palette_file, client)
     except click.UsageError:
         raise
     except click.ClickException as e:
@@ -130,14 +130,14 @@ def _reason(report, status):
     return None if status == "done" else report.notes[-1]
 
 
-def _run(mode, planned, palette_file):
+def _run(mode, planned, palette_file, client=None):
     """(status, report, exit code) of one input; raises the library's errors."""
     s = mode.settings
     input, output, animation = planned.input, planned.output, planned.animation
     if planned.tiled:
         if output == STDIO:
             raise OutputError("an image larger than memory is written to a file (.tif or .zarr), not stdout", output)
-        return compress_tiled(mode, input, output)
+        return compress_tiled(mode, input, output, client)
     data = None
     if input == STDIO:
         data = read_stdin(max_pixels=mode.max_pixels)

@@ -3,6 +3,7 @@ its tiles counted into one histogram, the palette fitted to it, then each tile m
 and written to a tiled output, a few tiles in memory at a time."""
 
 import time
+from pathlib import Path
 
 from .._parallel import get_num_threads, thread_map
 from ..errors import InvalidParameterError
@@ -35,38 +36,57 @@ def check_tiled_mode(mode):
         raise InvalidParameterError(f"-k {s.n_colors}: a tiled palette image holds {MAX_PALETTE} colours at most")
 
 
-def compress_tiled(mode, input, output):
-    """(status, report, exit code) of one tiled input written to ``output``."""
+def compress_tiled(mode, input, output, client=None):
+    """(status, report, exit code) of one tiled input written to ``output``: the tiles on
+    the local threads, or on the workers of a Dask ``client``."""
     check_tiled_mode(mode)
-    s = mode.settings
     start = time.perf_counter()
     image = open_tiled(input)
     bar = TileProgress(wanted(as_json=mode.as_json))
     try:
-        histogram = TileHistogram()
-        windows = image.windows()
-        batch = 2 * get_num_threads()  # tiles in memory at once, each pass
-        done = 0
-        for part in _batches(windows, batch):
-            for codes, counts in thread_map(lambda window: tile_histogram(image.read(window)), part):
-                histogram.add_counts(codes, counts)
-            done += len(part)
-            bar("count", done, len(windows))
-        fitted = fit_tiled_palette(*histogram.merged(), settings=s)
-        targets = output_tiles(image.shape)
-
-        def tiles():
-            mapped = 0
-            for part in _batches(targets, batch):
-                yield from thread_map(lambda window: padded(fitted.labels(image.read(window))), part)
-                mapped += len(part)
-                bar("map", mapped, len(targets))
-
-        size = write_tiled(output, image.shape, fitted.palette, tiles(), overwrite=mode.force, protect=input)
+        windows, targets = image.windows(), output_tiles(image.shape)
+        run = _on_threads if client is None else _on_cluster
+        fitted, tiles = run(image, windows, targets, mode.settings, bar, client)
+        size = write_tiled(output, image.shape, fitted.palette, tiles, overwrite=mode.force, protect=input)
     finally:
         bar.close()
         image.close()
+    return _report(mode, input, output, image, fitted, size, start, len(windows), len(targets), client)
+
+
+def _on_threads(image, windows, targets, settings, bar, client):
+    """The palette, and the mapped tiles as they come, on this process's threads (a
+    couple of tiles a thread in memory at once)."""
+    histogram = TileHistogram()
+    batch = 2 * get_num_threads()
+    for done, part in enumerate(_batches(windows, batch), 1):
+        for codes, counts in thread_map(lambda window: tile_histogram(image.read(window)), part):
+            histogram.add_counts(codes, counts)
+        bar("count", min(done * batch, len(windows)), len(windows))
+    fitted = fit_tiled_palette(*histogram.merged(), settings=settings)
+
+    def tiles():
+        for done, part in enumerate(_batches(targets, batch), 1):
+            yield from thread_map(lambda window: padded(fitted.labels(image.read(window))), part)
+            bar("map", min(done * batch, len(targets)), len(targets))
+
+    return fitted, tiles()
+
+
+def _on_cluster(image, windows, targets, settings, bar, client):
+    """The same on the workers of a Dask cluster, which open the file themselves."""
+    from ..batch.tiles import cluster_mapped_tiles, cluster_tile_histogram
+
+    where = str(Path(image.path).resolve())
+    colors, counts = cluster_tile_histogram(client, where, windows, lambda done, total: bar("count", done, total))
+    fitted = fit_tiled_palette(colors, counts, settings=settings)
+    return fitted, cluster_mapped_tiles(client, where, targets, fitted, lambda done, total: bar("map", done, total))
+
+
+def _report(mode, input, output, image, fitted, size, start, tiles_in, tiles_out, client=None):
+    s = mode.settings
     height, width = image.shape[:2]
+    where = "on the local threads" if client is None else f"on {len(client.scheduler_info()['workers'])} Dask workers"
     report = Report(
         input=str(input),
         width=width,
@@ -85,7 +105,7 @@ def compress_tiled(mode, input, output):
         colorspace=s.colorspace,
         delta_e=fitted.delta_e,
         delta_e_p95=fitted.delta_e_p95,
-        notes=[*fitted.notes, f"read and written tile by tile ({len(windows)} tiles in, {len(targets)} out)"],
+        notes=[*fitted.notes, f"read and written tile by tile ({tiles_in} tiles in, {tiles_out} out), {where}"],
         output=str(output),
         output_bytes=size,
     )

@@ -91,3 +91,25 @@ def test_a_transparent_tiled_image_is_refused_naming_the_file(tmp_path, photo):
     tifffile.imwrite(tmp_path / "glass.tif", rgba, tile=(64, 64), extrasamples=["unassalpha"])
     result = run("compress", tmp_path / "glass.tif", "-k", 4)
     assert result.exit_code == 1 and f"{tmp_path / 'glass.tif'}:" in result.stderr and "transparent" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_tiles_run_on_a_local_dask_cluster_with_the_same_result(tiled):
+    pytest.importorskip("distributed", reason="--scheduler needs dask's distributed")
+    reference = run("compress", tiled / "cat.png", "-k", 12, "--seed", 0, "-o", tiled / "ref.png")
+    assert reference.exit_code == 0
+    result = run("compress", tiled / "cat.tif", "-k", 12, "--seed", 0, "--scheduler", "local:2", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["notes"][-1].endswith("on 2 Dask workers")
+    labels, palette = _png_labels(tiled / "ref.png")
+    with tifffile.TiffFile(tiled / "cat-q12.tif") as tiff:
+        got, colormap = tiff.pages.first.asarray(), tiff.pages.first.colormap
+    assert np.array_equal(got, labels) and np.array_equal(colormap[:, : len(palette)].T // 257, palette)
+
+
+def test_scheduler_is_for_tiled_inputs_and_checked(tiled):
+    result = run("compress", tiled / "cat.png", "--scheduler", "local:2")
+    assert result.exit_code == 2 and "no input is one" in result.stderr
+    bad = run("compress", tiled / "cat.tif", "--scheduler", "local:0")
+    assert bad.exit_code == 2 and "--scheduler" in bad.stderr and bad.stderr.count("\n") == 1

@@ -1,0 +1,104 @@
+"""The tiles of an image larger than memory on a Dask cluster: counted and mapped by the
+workers (each opens the file itself, so it must be on a filesystem they share), the
+histogram summed in a tree there, and the mapped tiles handed back in raster order to
+the one process that writes the output, a bounded number in flight."""
+
+import collections
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..color.histogram import merge_histograms, unpack_colors
+from ..errors import ClusterError
+from ..files.tiled import TiledImage, open_tiled, padded
+from ..quantization.tiled import TiledPalette, tile_histogram
+
+#: Images a worker process keeps open (path -> TiledImage).
+_OPEN: dict[str, TiledImage] = {}
+#: Sums of tiles waiting to be summed again, at most.
+_FAN_IN = 8
+
+
+def _image(path: str) -> TiledImage:
+    image = _OPEN.get(path)
+    if image is None:
+        image = _OPEN[path] = open_tiled(Path(path))
+    return image
+
+
+def count_window(path: str, window: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Worker: (codes, counts) of one window of the image at ``path``."""
+    return tile_histogram(_image(path).read(window))
+
+
+def map_window(path: str, window: tuple, fitted: TiledPalette) -> np.ndarray:
+    """Worker: one window's labels, padded to a whole output tile."""
+    return padded(fitted.labels(_image(path).read(window)))
+
+
+def _merge(*parts):
+    return merge_histograms(parts)
+
+
+def _workers(client) -> int:
+    return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+def cluster_tile_histogram(
+    client, path: str, windows: list, progress: Callable[[int, int], None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(colors, counts) of every window, counted on the workers and summed in a tree
+    there; a batch of tiles is submitted once the one before the last is summed, so
+    what the workers hold stays bounded."""
+    from distributed import wait
+
+    batch = 8 * _workers(client)
+    sums: list = []
+    done = 0
+    try:
+        for start in range(0, len(windows), batch):
+            part = windows[start : start + batch]
+            counted = client.map(count_window, [path] * len(part), part, pure=False)
+            if len(sums) >= 1:
+                wait(sums[-1])  # back-pressure: one batch summing while the next is counted
+                progress(done, len(windows))
+            sums.append(client.submit(_merge, *counted, pure=False))
+            done += len(part)
+            if len(sums) >= _FAN_IN:
+                sums = [client.submit(_merge, *sums, pure=False)]
+        codes, counts = client.submit(_merge, *sums, pure=False).result()
+    except Exception as e:  # a lost worker or file: one line, not the scheduler's traceback
+        raise ClusterError(f"counting the tiles of {path} on the cluster failed: {type(e).__name__}: {e}") from e
+    progress(len(windows), len(windows))
+    return unpack_colors(codes, 3), counts
+
+
+def cluster_mapped_tiles(
+    client, path: str, windows: list, fitted: TiledPalette, progress: Callable[[int, int], None]
+) -> Iterator[np.ndarray]:
+    """Every window's padded labels, mapped on the workers, in the order of ``windows``
+    (a few per worker in flight: the writer takes them as they come)."""
+    remote = client.scatter(fitted, broadcast=True)
+    ahead = 4 * _workers(client)
+    queue = iter(windows)
+    pending = collections.deque(
+        client.submit(map_window, path, window, remote, pure=False) for window in itertools.islice(queue, ahead)
+    )
+    done = 0
+    try:
+        while pending:
+            tile = pending.popleft().result()
+            following = next(queue, None)
+            if following is not None:
+                pending.append(client.submit(map_window, path, following, remote, pure=False))
+            done += 1
+            progress(done, len(windows))
+            yield tile
+    except GeneratorExit:
+        client.cancel(list(pending))
+        raise
+    except Exception as e:
+        client.cancel(list(pending))
+        raise ClusterError(f"mapping the tiles of {path} on the cluster failed: {type(e).__name__}: {e}") from e
