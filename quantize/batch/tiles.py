@@ -12,7 +12,7 @@ import numpy as np
 
 from ..color.histogram import merge_histograms, unpack_colors
 from ..errors import ClusterError
-from ..files.tiled import TiledImage, open_tiled, padded
+from ..files.tiled import TiledImage, open_tiled
 from ..quantization.tiled import TiledPalette, tile_histogram
 
 #: Images a worker process keeps open (path -> TiledImage).
@@ -33,9 +33,9 @@ def count_window(path: str, window: tuple) -> tuple[np.ndarray, np.ndarray]:
     return tile_histogram(_image(path).read(window))
 
 
-def map_window(path: str, window: tuple, fitted: TiledPalette) -> np.ndarray:
-    """Worker: one window's labels, padded to a whole output tile."""
-    return padded(fitted.labels(_image(path).read(window)))
+def map_window(path: str, window: tuple, fitted: TiledPalette, encode: Callable) -> object:
+    """Worker: one window's labels, encoded for the output (a deflated TIFF tile, say)."""
+    return encode(fitted.labels(_image(path).read(window)))
 
 
 def _merge(*parts):
@@ -76,15 +76,15 @@ def cluster_tile_histogram(
 
 
 def cluster_mapped_tiles(
-    client, path: str, windows: list, fitted: TiledPalette, progress: Callable[[int, int], None]
-) -> Iterator[np.ndarray]:
-    """Every window's padded labels, mapped on the workers, in the order of ``windows``
-    (a few per worker in flight: the writer takes them as they come)."""
+    client, path: str, windows: list, fitted: TiledPalette, encode: Callable, progress: Callable[[int, int], None]
+) -> Iterator:
+    """Every window's labels, mapped and ``encode``-d on the workers, in the order of
+    ``windows`` (a few per worker in flight: the writer takes them as they come)."""
     remote = client.scatter(fitted, broadcast=True)
     ahead = 4 * _workers(client)
     queue = iter(windows)
     pending = collections.deque(
-        client.submit(map_window, path, window, remote, pure=False) for window in itertools.islice(queue, ahead)
+        client.submit(map_window, path, window, remote, encode, pure=False) for window in itertools.islice(queue, ahead)
     )
     done = 0
     try:
@@ -92,7 +92,7 @@ def cluster_mapped_tiles(
             tile = pending.popleft().result()
             following = next(queue, None)
             if following is not None:
-                pending.append(client.submit(map_window, path, following, remote, pure=False))
+                pending.append(client.submit(map_window, path, following, remote, encode, pure=False))
             done += 1
             progress(done, len(windows))
             yield tile

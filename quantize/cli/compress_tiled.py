@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .._parallel import get_num_threads, thread_map
 from ..errors import InvalidParameterError
-from ..files.tiled import open_tiled, output_tiles, padded, write_tiled
+from ..files.tiled import open_tiled, output_tiles, tile_encoder, write_tiled
 from ..quantization.report import Report, raw_ratio
 from ..quantization.settings import MAX_PALETTE
 from ..quantization.tiled import TileHistogram, fit_tiled_palette, tile_histogram
@@ -46,7 +46,7 @@ def compress_tiled(mode, input, output, client=None):
     try:
         windows, targets = image.windows(), output_tiles(image.shape)
         run = _on_threads if client is None else _on_cluster
-        fitted, tiles = run(image, windows, targets, mode.settings, bar, client)
+        fitted, tiles = run(image, windows, targets, mode.settings, bar, client, tile_encoder(output))
         size = write_tiled(output, image.shape, fitted.palette, tiles, overwrite=mode.force, protect=input)
     finally:
         bar.close()
@@ -54,7 +54,7 @@ def compress_tiled(mode, input, output, client=None):
     return _report(mode, input, output, image, fitted, size, start, len(windows), len(targets), client)
 
 
-def _on_threads(image, windows, targets, settings, bar, client):
+def _on_threads(image, windows, targets, settings, bar, client, encode):
     """The palette, and the mapped tiles as they come, on this process's threads (a
     couple of tiles a thread in memory at once)."""
     histogram = TileHistogram()
@@ -67,20 +67,21 @@ def _on_threads(image, windows, targets, settings, bar, client):
 
     def tiles():
         for done, part in enumerate(_batches(targets, batch), 1):
-            yield from thread_map(lambda window: padded(fitted.labels(image.read(window))), part)
+            yield from thread_map(lambda window: encode(fitted.labels(image.read(window))), part)
             bar("map", min(done * batch, len(targets)), len(targets))
 
     return fitted, tiles()
 
 
-def _on_cluster(image, windows, targets, settings, bar, client):
+def _on_cluster(image, windows, targets, settings, bar, client, encode):
     """The same on the workers of a Dask cluster, which open the file themselves."""
     from ..batch.tiles import cluster_mapped_tiles, cluster_tile_histogram
 
     where = str(Path(image.path).resolve())
     colors, counts = cluster_tile_histogram(client, where, windows, lambda done, total: bar("count", done, total))
     fitted = fit_tiled_palette(colors, counts, settings=settings)
-    return fitted, cluster_mapped_tiles(client, where, targets, fitted, lambda done, total: bar("map", done, total))
+    progress = lambda done, total: bar("map", done, total)  # noqa: E731
+    return fitted, cluster_mapped_tiles(client, where, targets, fitted, encode, progress)
 
 
 def _report(mode, input, output, image, fitted, size, start, tiles_in, tiles_out, client=None):
