@@ -100,6 +100,9 @@ def main():
     parser.add_argument("--size", type=int, default=40000)
     parser.add_argument("--crop", type=int, default=10000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/giga"))
+    parser.add_argument(
+        "--cluster", choices=["big", "crop", "none"], default="crop", help="the file timed on local:1, local:2"
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     big = args.work / f"scene-{args.size}.tif"
@@ -156,6 +159,20 @@ def main():
         f"In memory on the {args.crop} x {args.crop} crop (`quantize_image`, {s_mem:.1f} s, {mb_mem:.0f} MB peak) "
         f"against `compress` of the crop as a tiled TIFF: same palette: {same_palette}; same labels: {same_labels}.",
     ]
+    if args.cluster != "none":  # one worker against two, on the same file
+        source = big if args.cluster == "big" else crop
+        times = {}
+        for workers in (1, 2):
+            target = args.work / f"cluster-{workers}.tif"
+            target.unlink(missing_ok=True)
+            times[workers], peak, _ = measured_quantize(
+                "compress", source, "-k", "16", "--seed", "0", "-o", target, "--scheduler", f"local:{workers}"
+            )
+        lines += [
+            "",
+            f"`compress -k 16 --scheduler local:N` on {source.name}: local:1 {times[1]:.1f} s, "
+            f"local:2 {times[2]:.1f} s (a {times[1] / times[2]:.2f}x speed-up; the cluster's start is in both).",
+        ]
     (ROOT / "bench" / "results" / "giga.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

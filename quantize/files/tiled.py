@@ -76,13 +76,7 @@ class TiledImage:
 
     def windows(self) -> list:
         """Every tile's (rows, columns) slices, row by row."""
-        height, width = self.shape[:2]
-        th, tw = self.tile
-        return [
-            (slice(top, min(top + th, height)), slice(left, min(left + tw, width)))
-            for top in range(0, height, th)
-            for left in range(0, width, tw)
-        ]
+        return grid(self.shape, self.tile)
 
     def read(self, window: tuple) -> np.ndarray:
         """The pixels of one window, (h, w, C)."""
@@ -215,14 +209,21 @@ def write_tiled(
     return _size(path)
 
 
-def output_tiles(shape: tuple) -> list:
-    """The (rows, columns) windows of the output's tiles, row by row."""
+def grid(shape: tuple, tile: tuple) -> list:
+    """The (rows, columns) slices of the ``tile``-sized windows of an image of ``shape``,
+    row by row (the last ones cut at the edges)."""
     height, width = shape[:2]
+    th, tw = tile
     return [
-        (slice(top, min(top + OUTPUT_TILE, height)), slice(left, min(left + OUTPUT_TILE, width)))
-        for top in range(0, height, OUTPUT_TILE)
-        for left in range(0, width, OUTPUT_TILE)
+        (slice(top, min(top + th, height)), slice(left, min(left + tw, width)))
+        for top in range(0, height, th)
+        for left in range(0, width, tw)
     ]
+
+
+def output_tiles(shape: tuple) -> list:
+    """The windows of the output's tiles, row by row."""
+    return grid(shape, (OUTPUT_TILE, OUTPUT_TILE))
 
 
 def padded(labels: np.ndarray) -> np.ndarray:
