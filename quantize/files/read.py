@@ -58,6 +58,10 @@ def check_input_file(path: str | Path, *, what: str = "image", max_bytes: int | 
     except OSError as e:
         raise error(stat_failure(path, e), path) from None
     if stat.S_ISDIR(info.st_mode):
+        from .tiled import is_tiled
+
+        if what == "image" and is_tiled(path):
+            raise error("is a Zarr store: `quantize compress` reads it, tile by tile; this command reads files", path)
         raise error(f"is a folder, not {'a palette' if what == 'palette' else 'an image'} file", path)
     if not stat.S_ISREG(info.st_mode):
         raise error(not_regular(info.st_mode), path)
@@ -111,10 +115,15 @@ def _pillow_limit(max_pixels):
 
 def too_large(what, max_pixels, path):
     """The :class:`ImageTooLargeError` of ``what`` ("image has 9x9 = 81 pixels"...)."""
+    from .tiled import is_tiled
+
+    if path is not None and path != "-" and is_tiled(Path(path)):
+        where = "it is tiled: `quantize compress` reads it tile by tile, whatever its size"
+    else:
+        where = "or save it as a tiled TIFF or a Zarr store, which `quantize compress` reads tile by tile"
     return ImageTooLargeError(
         f"{what}, over the limit of {max_pixels:,} (a decompression-bomb and memory guard; raise "
-        "--max-pixels if you trust this file and have the memory, or save it as a tiled TIFF or a Zarr "
-        "store, read tile by tile whatever its size)",
+        f"--max-pixels if you trust this file and have the memory; {where})",
         path,
     )
 

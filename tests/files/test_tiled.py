@@ -107,3 +107,15 @@ def test_an_interrupted_write_leaves_nothing_and_existing_files_stay(tmp_path):
 def test_outputs_it_cannot_write_are_refused(tmp_path, name, colours, message):
     with pytest.raises(OutputError, match=message):
         write_tiled(tmp_path / name, (10, 10), np.zeros((colours, 3), np.uint8), iter([]))
+
+
+def test_commands_that_read_whole_images_say_where_a_tiled_one_goes(tmp_path):
+    from quantize.errors import ImageTooLargeError
+    from quantize.files.read import check_input_file, load_image
+
+    tifffile.imwrite(tmp_path / "a.tif", RGB, tile=(128, 128))
+    with pytest.raises(ImageTooLargeError, match="it is tiled: `quantize compress` reads it tile by tile"):
+        load_image(tmp_path / "a.tif", max_pixels=1000)
+    zarr.open_array(str(tmp_path / "a.zarr"), mode="w", shape=RGB.shape, dtype="u1")
+    with pytest.raises(ImageError, match="is a Zarr store: `quantize compress` reads it"):
+        check_input_file(tmp_path / "a.zarr")
