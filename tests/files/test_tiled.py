@@ -119,3 +119,15 @@ def test_commands_that_read_whole_images_say_where_a_tiled_one_goes(tmp_path):
     zarr.open_array(str(tmp_path / "a.zarr"), mode="w", shape=RGB.shape, dtype="u1")
     with pytest.raises(ImageError, match="is a Zarr store: `quantize compress` reads it"):
         check_input_file(tmp_path / "a.zarr")
+
+
+def test_tiles_are_zlib_streams_with_or_without_libdeflate(monkeypatch):
+    import sys
+    import zlib
+
+    from quantize.files import tiled
+
+    labels = np.random.default_rng(2).integers(0, 5, (OUTPUT_TILE, OUTPUT_TILE), dtype=np.uint8)
+    assert zlib.decompress(tiled.deflated(labels)) == labels.tobytes()  # libdeflate's, when installed
+    monkeypatch.setitem(sys.modules, "imagecodecs", None)  # not installed: zlib's own
+    assert tiled._compressor() is zlib.compress
