@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .._parallel import get_num_threads, thread_map
 from ..errors import InvalidParameterError
-from ..files.tiled import open_tiled, output_tiles, tile_encoder, write_tiled
+from ..files.tiled import check_whole, open_tiled, output_tiles, tile_encoder, write_tiled
 from ..quantization.report import Report, raw_ratio
 from ..quantization.settings import MAX_PALETTE
 from ..quantization.tiled import TileHistogram, fit_tiled_palette, tile_histogram
@@ -27,7 +27,7 @@ def check_tiled_mode(mode):
         (mode.palette is not None, "--palette"),
         (mode.skip_if_larger, "--skip-if-larger"),
         (mode.save_palette is not None, "--save-palette"),
-        (mode.image_format not in ("auto", "tiff"), f"--format {mode.image_format}"),
+        (mode.image_format not in ("auto", "tiff", "png", "gif", "webp"), f"--format {mode.image_format}"),
     ]
     for refuse, what in refused:
         if refuse:
@@ -42,6 +42,11 @@ def compress_tiled(mode, input, output, client=None):
     check_tiled_mode(mode)
     start = time.perf_counter()
     image = open_tiled(input)
+    try:
+        check_whole(output, image.shape, mode.max_pixels)
+    except BaseException:
+        image.close()
+        raise
     bar = TileProgress(wanted(as_json=mode.as_json))
     try:
         windows, targets = image.windows(), output_tiles(image.shape)

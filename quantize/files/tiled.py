@@ -23,10 +23,14 @@ from typing import Any
 import numpy as np
 
 from ..errors import ImageError, OutputError
-from .write import check_output_path
+from .encode import encode_quantized, output_format
+from .write import atomic_write, check_output_path
 
 #: Extensions of the tiled outputs.
 TILED_OUTPUTS = {".tif": "TIFF", ".tiff": "TIFF", ".zarr": "ZARR"}
+#: Formats written whole, from labels assembled in memory (when they fit, see
+#: :func:`check_whole`).
+WHOLE_OUTPUTS = ("PNG", "GIF", "WEBP")
 #: Side of the output's tiles, in pixels (TIFF asks for multiples of 16).
 OUTPUT_TILE = 512
 #: zlib level of the TIFF's tiles: 6, tifffile's and libtiff's default (level 1 is 7x
@@ -147,8 +151,25 @@ def _colormap(palette):
 def _kind(path):
     kind = TILED_OUTPUTS.get(Path(path).suffix.lower())
     if kind is None:
-        raise OutputError("a tiled image is written as .tif, .tiff or .zarr", path)
+        try:
+            kind = output_format(Path(path))
+        except OutputError:
+            kind = None
+        if kind not in WHOLE_OUTPUTS:
+            raise OutputError("a tiled image is written as .tif, .tiff or .zarr (or .png, .gif, .webp whole)", path)
     return kind
+
+
+def check_whole(path: Path, shape: tuple, max_pixels: int | None) -> None:
+    """Refuse, before any work, an output written whole whose labels (a byte a pixel)
+    exceed ``max_pixels``: a tiled output has no such limit."""
+    height, width = shape[:2]
+    if _kind(path) in WHOLE_OUTPUTS and max_pixels is not None and height * width > max_pixels:
+        raise OutputError(
+            f"{width}x{height} = {width * height:,} pixels is over --max-pixels {max_pixels:,} for a "
+            f"{Path(path).suffix} written whole: write .tif or .zarr, tile by tile",
+            path,
+        )
 
 
 def deflated(labels: np.ndarray, level: int = DEFLATE_LEVEL) -> bytes:
@@ -180,6 +201,8 @@ def write_tiled(
     nothing.  Returns the bytes written."""
     path = Path(path)
     kind = _kind(path)
+    if kind in WHOLE_OUTPUTS:
+        return _write_whole(path, shape, palette, tiles, kind, overwrite=overwrite, protect=protect)
     if len(palette) > 256:
         raise OutputError(f"{len(palette)} colours do not fit a palette image (256 at most)", path)
     check_output_path(path, overwrite=overwrite, protect=protect)
@@ -221,6 +244,16 @@ def write_tiled(
         with contextlib.suppress(OSError):
             shutil.rmtree(temporary)
     return _size(path)
+
+
+def _write_whole(path, shape, palette, tiles, image_format, *, overwrite, protect):
+    """The labels assembled from the tiles, encoded as compress encodes a palette image."""
+    labels = np.empty(shape[:2], dtype=np.uint8)
+    for (rows, columns), tile in zip(output_tiles(shape), tiles):
+        labels[rows, columns] = tile[: rows.stop - rows.start, : columns.stop - columns.start]
+    data = encode_quantized(labels, palette, image_format, path)
+    atomic_write(path, lambda handle: handle.write(data), overwrite=overwrite, protect=protect)
+    return len(data)
 
 
 def grid(shape: tuple, tile: tuple) -> list:

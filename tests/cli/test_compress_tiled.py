@@ -75,7 +75,8 @@ def test_a_tiled_input_is_written_beside_it_as_tiff_by_default(tiled):
         (["--dither", "floyd-steinberg"], "without --dither"),
         (["--quality", "30"], "without a quality target"),
         (["--skip-if-larger"], "without --skip-if-larger"),
-        (["-o", "x.png"], "written as .tif, .tiff or .zarr"),
+        (["-o", "x.jpg"], "written as .tif, .tiff or .zarr (or .png, .gif, .webp whole)"),
+        (["-o", "x.png", "--max-pixels", "1000"], "over --max-pixels 1,000 for a .png written whole"),
         (["-o", "-"], "not stdout"),
         (["-k", "300"], "256 colours at most"),
     ],
@@ -113,3 +114,11 @@ def test_scheduler_is_for_tiled_inputs_and_checked(tiled):
     assert result.exit_code == 2 and "no input is one" in result.stderr
     bad = run("compress", tiled / "cat.tif", "--scheduler", "local:0")
     assert bad.exit_code == 2 and "--scheduler" in bad.stderr and bad.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("ext", [".png", ".gif", ".webp"])
+def test_a_tiled_input_written_whole_is_the_in_memory_file(tiled, ext):
+    reference = run("compress", tiled / "cat.png", "-k", 8, "--seed", 0, "-o", tiled / f"ref{ext}")
+    result = run("compress", tiled / "cat.zarr", "-k", 8, "--seed", 0, "-o", tiled / f"out{ext}")
+    assert reference.exit_code == result.exit_code == 0, result.output
+    assert (tiled / f"out{ext}").read_bytes() == (tiled / f"ref{ext}").read_bytes()

@@ -102,7 +102,7 @@ def test_an_interrupted_write_leaves_nothing_and_existing_files_stay(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "colours", "message"),
-    [("out.png", 4, "written as .tif, .tiff or .zarr"), ("out.tif", 300, "256 at most")],
+    [("out.jpg", 4, "written as .tif, .tiff or .zarr"), ("out.tif", 300, "256 at most")],
 )
 def test_outputs_it_cannot_write_are_refused(tmp_path, name, colours, message):
     with pytest.raises(OutputError, match=message):
