@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .._parallel import slices, thread_map
+from .._parallel import get_num_threads, slices, thread_map
 from .._validation import RandomState, check_image, resolve_seed, settings_for_call
 from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
 from ..color.spaces import DEFAULT_SPACE
@@ -156,8 +156,13 @@ def fit_tiled_palette(
     return TiledPalette(fitted.palette, seed, notes, psnr, delta_e, delta_e_p95, table)
 
 
-def _row_blocks(array, rows=_ROWS):
-    return [array[part] for part in slices(array.shape[0], rows)]
+def _row_blocks(array, function):
+    """``function`` of each block of :data:`_ROWS` rows, in order: a couple of blocks a
+    thread are read (a Zarr array's, say) and in memory at a time."""
+    parts = slices(array.shape[0], _ROWS)
+    batch = 2 * get_num_threads()
+    for start in range(0, len(parts), batch):
+        yield from thread_map(lambda part: function(array[part]), parts[start : start + batch])
 
 
 def _is_dask(array):
@@ -217,10 +222,10 @@ def quantize_array(
     if _is_dask(array):
         return _quantize_dask(array, s)
     histogram = TileHistogram()
-    for codes, counts in thread_map(tile_histogram, _row_blocks(array)):
+    for codes, counts in _row_blocks(array, tile_histogram):
         histogram.add_counts(codes, counts)
     fitted = fit_tiled_palette(*histogram.merged(), settings=s)
-    labels = np.concatenate(thread_map(fitted.labels, _row_blocks(array)), axis=0)
+    labels = np.concatenate(list(_row_blocks(array, fitted.labels)), axis=0)
     return ArrayQuantization(fitted.palette, labels, fitted.seed, fitted.notes)
 
 

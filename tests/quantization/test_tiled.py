@@ -96,3 +96,24 @@ def test_fit_refuses_dithering_and_an_empty_histogram(photo):
         fit_tiled_palette(colors, counts, settings=QuantizeSettings(dither="floyd-steinberg"))
     with pytest.raises(InvalidParameterError, match="no pixel"):
         fit_tiled_palette(np.zeros((0, 3), np.uint8), np.zeros(0, np.int64), settings=QuantizeSettings())
+
+
+def test_a_sliceable_array_is_read_a_block_of_rows_at_a_time(photo, monkeypatch):
+    from quantize.quantization import tiled
+
+    class Reads:  # a Zarr-like array that records what is read
+        shape, dtype = photo.shape, photo.dtype
+
+        def __init__(self):
+            self.read = []
+
+        def __getitem__(self, rows):
+            self.read.append((rows.start, rows.stop))
+            return photo[rows]
+
+    monkeypatch.setattr(tiled, "_ROWS", 64)
+    array = Reads()
+    got = quantize_array(array, 9, random_state=0)
+    assert np.array_equal(got.labels, quantize.quantize_image(photo, 9, random_state=0).labels)
+    blocks = [(0, 64), (64, 128), (128, 192), (192, 256), (256, 300)]
+    assert sorted(array.read) == sorted(blocks * 2)  # each block read once a pass, never the whole
