@@ -19,6 +19,8 @@ from ..quantization.tiled import TiledPalette, tile_histogram
 _OPEN: dict[str, TiledImage] = {}
 #: Sums of tiles waiting to be summed again, at most.
 _FAN_IN = 8
+#: Tiles a task counts or maps: enough to pay for a task's round trip (a few ms).
+GROUP = 16
 
 
 def _image(path: str) -> TiledImage:
@@ -28,14 +30,20 @@ def _image(path: str) -> TiledImage:
     return image
 
 
-def count_window(path: str, window: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Worker: (codes, counts) of one window of the image at ``path``."""
-    return tile_histogram(_image(path).read(window))
+def count_windows(path: str, windows: list) -> tuple[np.ndarray, np.ndarray]:
+    """Worker: (codes, counts) of some windows of the image at ``path``, summed."""
+    image = _image(path)
+    return merge_histograms([tile_histogram(image.read(window)) for window in windows])
 
 
-def map_window(path: str, window: tuple, fitted: TiledPalette, encode: Callable) -> object:
-    """Worker: one window's labels, encoded for the output (a deflated TIFF tile, say)."""
-    return encode(fitted.labels(_image(path).read(window)))
+def map_windows(path: str, windows: list, fitted: TiledPalette, encode: Callable) -> list:
+    """Worker: some windows' labels, each encoded for the output (a deflated TIFF tile)."""
+    image = _image(path)
+    return [encode(fitted.labels(image.read(window))) for window in windows]
+
+
+def _groups(windows):
+    return [windows[i : i + GROUP] for i in range(0, len(windows), GROUP)]
 
 
 def _merge(*parts):
@@ -54,18 +62,19 @@ def cluster_tile_histogram(
     what the workers hold stays bounded."""
     from distributed import wait
 
-    batch = 8 * _workers(client)
+    groups = _groups(windows)
+    batch = 4 * _workers(client)  # groups in a batch
     sums: list = []
     done = 0
     try:
-        for start in range(0, len(windows), batch):
-            part = windows[start : start + batch]
-            counted = client.map(count_window, [path] * len(part), part, pure=False)
+        for start in range(0, len(groups), batch):
+            part = groups[start : start + batch]
+            counted = client.map(count_windows, [path] * len(part), part, pure=False)
             if len(sums) >= 1:
                 wait(sums[-1])  # back-pressure: one batch summing while the next is counted
                 progress(done, len(windows))
             sums.append(client.submit(_merge, *counted, pure=False))
-            done += len(part)
+            done += sum(map(len, part))
             if len(sums) >= _FAN_IN:
                 sums = [client.submit(_merge, *sums, pure=False)]
         codes, counts = client.submit(_merge, *sums, pure=False).result()
@@ -81,21 +90,21 @@ def cluster_mapped_tiles(
     """Every window's labels, mapped and ``encode``-d on the workers, in the order of
     ``windows`` (a few per worker in flight: the writer takes them as they come)."""
     remote = client.scatter(fitted, broadcast=True)
-    ahead = 4 * _workers(client)
-    queue = iter(windows)
+    ahead = 3 * _workers(client)  # groups in flight
+    queue = iter(_groups(windows))
     pending = collections.deque(
-        client.submit(map_window, path, window, remote, encode, pure=False) for window in itertools.islice(queue, ahead)
+        client.submit(map_windows, path, group, remote, encode, pure=False) for group in itertools.islice(queue, ahead)
     )
     done = 0
     try:
         while pending:
-            tile = pending.popleft().result()
+            tiles = pending.popleft().result()
             following = next(queue, None)
             if following is not None:
-                pending.append(client.submit(map_window, path, following, remote, encode, pure=False))
-            done += 1
+                pending.append(client.submit(map_windows, path, following, remote, encode, pure=False))
+            done += len(tiles)
             progress(done, len(windows))
-            yield tile
+            yield from tiles
     except GeneratorExit:
         client.cancel(list(pending))
         raise
