@@ -5,7 +5,8 @@ A tiled TIFF is read through tifffile's Zarr view of its first image (level 0 of
 pyramid); a Zarr store is an array, or a group whose first array is the image (as
 OME-Zarr's multiscales put level 0 at "0").  Outputs are palette images: a tiled
 BigTIFF whose colour map is the palette, or a Zarr array of labels with the palette in
-its attributes, written to a temporary name beside the output and renamed once whole.
+its attributes, written to a temporary name beside the output and renamed once whole;
+or PNG, GIF and WebP written whole, when the labels fit in memory.
 Needs tifffile and zarr (``pip install "quantize-images[tiled]"``, which brings
 imagecodecs' libdeflate for the output's tiles too).
 """
@@ -205,6 +206,8 @@ def write_tiled(
         return _write_whole(path, shape, palette, tiles, kind, overwrite=overwrite, protect=protect)
     if len(palette) > 256:
         raise OutputError(f"{len(palette)} colours do not fit a palette image (256 at most)", path)
+    if kind == "ZARR" and (path.exists() or path.is_symlink()):
+        raise OutputError("exists: a Zarr store is a folder, never replaced even with --force; name another", path)
     check_output_path(path, overwrite=overwrite, protect=protect)
     height, width = shape[:2]
     temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
@@ -229,28 +232,24 @@ def write_tiled(
                 str(target), mode="w-", shape=(height, width), chunks=(OUTPUT_TILE, OUTPUT_TILE), dtype=np.uint8
             )
             array.attrs["palette"] = palette[:, :3].tolist()
-            columns = -(-width // OUTPUT_TILE)
-            for index, tile in enumerate(tiles):
-                top, left = (index // columns) * OUTPUT_TILE, (index % columns) * OUTPUT_TILE
-                h, w = min(OUTPUT_TILE, height - top), min(OUTPUT_TILE, width - left)
-                array[top : top + h, left : left + w] = tile[:h, :w]
-        if overwrite and path.exists():
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-        os.replace(target, path)
+            _fill(array, shape, tiles)
+        os.replace(target, path)  # a file is replaced atomically; a folder never gets here
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(temporary)
     return _size(path)
 
 
+def _fill(array, shape, tiles):
+    """Put each padded tile of :func:`output_tiles` into ``array`` ((H, W), any array)."""
+    for (rows, columns), tile in zip(output_tiles(shape), tiles):
+        array[rows, columns] = tile[: rows.stop - rows.start, : columns.stop - columns.start]
+
+
 def _write_whole(path, shape, palette, tiles, image_format, *, overwrite, protect):
     """The labels assembled from the tiles, encoded as compress encodes a palette image."""
     labels = np.empty(shape[:2], dtype=np.uint8)
-    for (rows, columns), tile in zip(output_tiles(shape), tiles):
-        labels[rows, columns] = tile[: rows.stop - rows.start, : columns.stop - columns.start]
+    _fill(labels, shape, tiles)
     data = encode_quantized(labels, palette, image_format, path)
     atomic_write(path, lambda handle: handle.write(data), overwrite=overwrite, protect=protect)
     return len(data)

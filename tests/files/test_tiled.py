@@ -131,3 +131,13 @@ def test_tiles_are_zlib_streams_with_or_without_libdeflate(monkeypatch):
     assert zlib.decompress(tiled.deflated(labels)) == labels.tobytes()  # libdeflate's, when installed
     monkeypatch.setitem(sys.modules, "imagecodecs", None)  # not installed: zlib's own
     assert tiled._compressor() is zlib.compress
+
+
+def test_an_existing_zarr_store_is_never_replaced(tmp_path):
+    labels = np.zeros((40, 40), np.uint8)
+    (tmp_path / "out.zarr").mkdir()
+    (tmp_path / "out.zarr" / "mine.txt").write_text("kept")
+    for overwrite in (False, True):
+        with pytest.raises(OutputError, match="never replaced even with --force"):
+            write_tiled(tmp_path / "out.zarr", labels.shape, np.zeros((1, 3), np.uint8), iter([]), overwrite=overwrite)
+    assert (tmp_path / "out.zarr" / "mine.txt").read_text() == "kept"
