@@ -11,6 +11,7 @@ measured, and it is the estimate made when the last step ended: it never counts 
 while nothing moves.  The line is erased when the bar closes, the report follows.
 """
 
+import contextlib
 import math
 import os
 import shutil
@@ -109,10 +110,11 @@ class _Bar:
         with self._lock:
             if self._file is None:
                 return
-            if self._width is not None:
-                self._file.write("\r" + " " * self._width + "\r")
-                self._file.flush()
-            self._file.close()
+            with contextlib.suppress(OSError, ValueError):  # a terminal that went away
+                if self._width is not None:
+                    self._file.write("\r" + " " * self._width + "\r")
+                    self._file.flush()
+                self._file.close()
             self._file = None
 
     def _tick(self):
@@ -143,8 +145,11 @@ class _Bar:
         cells = max(self._width - self._label_width - len(tail) - 4, 4)  # wider counts take from the bar
         filled = cells * self.done // self.total if self.total else 0
         line = f"{self.label:<{self._label_width}} [{'#' * filled}{'-' * (cells - filled)}] {tail}"
-        self._file.write("\r" + line[: self._width].ljust(self._width))
-        self._file.flush()
+        try:
+            self._file.write("\r" + line[: self._width].ljust(self._width))
+            self._file.flush()
+        except (OSError, ValueError):  # the terminal went away: the work goes on without a bar
+            self._file = None
 
 
 class ProgressBar(_Bar):

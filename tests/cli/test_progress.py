@@ -122,3 +122,14 @@ def test_a_disabled_bar_draws_nothing(capfd):
     bar(1, 2)
     bar.close()
     assert capfd.readouterr().err == ""
+
+
+def test_a_terminal_that_goes_away_stops_the_bar_not_the_work(tmp_path):
+    code = (
+        _PRELUDE + "import os, sys\n"
+        "bar = StepProgress(True, ['a', 'b']); time.sleep(0.7)\n"
+        "os.close(bar._file.fileno())  # the terminal is gone (EBADF on the next draw)\n"
+        "time.sleep(0.6); bar(1, 2); bar.close(); print('work done', file=sys.stdout)\n"
+    )
+    text = in_a_terminal([sys.executable, "-c", code], 80, tmp_path)
+    assert "work done" in text and "Traceback" not in text and "Exception" not in text
