@@ -122,3 +122,25 @@ def test_a_tiled_input_written_whole_is_the_in_memory_file(tiled, ext):
     result = run("compress", tiled / "cat.zarr", "-k", 8, "--seed", 0, "-o", tiled / f"out{ext}")
     assert reference.exit_code == result.exit_code == 0, result.output
     assert (tiled / f"out{ext}").read_bytes() == (tiled / f"ref{ext}").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code", "word"), [(2, 130, "interrupted"), (15, 143, "terminated")])
+def test_a_stopped_tiled_compress_leaves_no_output(tmp_path, signum, code, word):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = np.random.default_rng(0)
+    big = rng.integers(0, 256, (3000, 3000, 3), dtype=np.uint8)  # noisy: seconds of work on two threads
+    tifffile.imwrite(tmp_path / "big.tif", big, tile=(256, 256), bigtiff=True)
+    command = [sys.executable, "-m", "quantize", "compress", str(tmp_path / "big.tif"), "-k", "64"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(1.5)
+    assert process.poll() is None, process.communicate()
+    os.killpg(process.pid, signum) if signum == signal.SIGINT else process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == code and err.decode().strip() == f"quantize: {word}", err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.tif"]  # no output, no temporary folder
