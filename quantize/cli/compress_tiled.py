@@ -5,12 +5,17 @@ and written to a tiled output, a few tiles in memory at a time."""
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .._parallel import get_num_threads, thread_map
 from ..errors import InvalidParameterError
-from ..files.tiled import check_whole, open_tiled, output_tiles, tile_encoder, write_tiled
+from ..files.tiled import OUTPUT_TILE, check_whole, open_tiled, output_tiles, tile_encoder, write_tiled
+from ..metrics.image import mean_and_p95
+from ..quantization.exact import color_psnr
 from ..quantization.report import Report, raw_ratio
+from ..quantization.result import DELTA_E_SAMPLE
 from ..quantization.settings import MAX_PALETTE
-from ..quantization.tiled import TileHistogram, fit_tiled_palette, tile_histogram
+from ..quantization.tiled import TileHistogram, dithered_band, fit_tiled_palette, tile_histogram
 from .progress import TileProgress, wanted
 
 
@@ -22,7 +27,6 @@ def check_tiled_mode(mode):
     """What a tiled input cannot do, refused before it is read (one line each)."""
     s = mode.settings
     refused = [
-        (s.dither != "none", "--dither (each tile would be dithered on its own)"),
         (s.targeted, "a quality target (--quality, --max-delta-e): give -k"),
         (mode.palette is not None, "--palette"),
         (mode.skip_if_larger, "--skip-if-larger"),
@@ -50,7 +54,10 @@ def compress_tiled(mode, input, output, client=None):
     bar = TileProgress(wanted(as_json=mode.as_json))
     try:
         windows, targets = image.windows(), output_tiles(image.shape)
-        run = _on_threads if client is None else _on_cluster
+        if mode.settings.dither != "none" and mode.settings.dither_strength > 0:
+            run = _dithered  # full-width bands, in order: the error crosses the tiles' borders
+        else:
+            run = _on_threads if client is None else _on_cluster
         fitted, tiles = run(image, windows, targets, mode.settings, bar, client, tile_encoder(output))
         size = write_tiled(output, image.shape, fitted.palette, tiles, overwrite=mode.force, protect=input)
     finally:
@@ -62,18 +69,71 @@ def compress_tiled(mode, input, output, client=None):
 def _on_threads(image, windows, targets, settings, bar, client, encode):
     """The palette, and the mapped tiles as they come, on this process's threads (a
     couple of tiles a thread in memory at once)."""
+    fitted = fit_tiled_palette(*_count(image, windows, bar), settings=settings)
+    batch = 2 * get_num_threads()
+
+    def tiles():
+        for done, part in enumerate(_batches(targets, batch), 1):
+            yield from thread_map(lambda window: encode(fitted.labels(image.read(window))), part)
+            bar("map", min(done * batch, len(targets)), len(targets))
+
+    return fitted, tiles()
+
+
+def _count(image, windows, bar):
+    """The summed histogram of every window, on this process's threads."""
     histogram = TileHistogram()
     batch = 2 * get_num_threads()
     for done, part in enumerate(_batches(windows, batch), 1):
         for codes, counts in thread_map(lambda window: tile_histogram(image.read(window)), part):
             histogram.add_counts(codes, counts)
         bar("count", min(done * batch, len(windows)), len(windows))
-    fitted = fit_tiled_palette(*histogram.merged(), settings=settings)
+    return histogram.merged()
+
+
+def _dithered(image, windows, targets, settings, bar, client, encode):
+    """The palette, and the tiles of bands of full rows dithered in order (exactly as
+    the whole image is; the histogram may be counted on a cluster, the bands are
+    dithered here).  PSNR and the sampled CIEDE2000 are summed band by band into the
+    palette's figures."""
+    if client is not None:
+        from ..batch.tiles import cluster_tile_histogram
+
+        colors, counts = cluster_tile_histogram(
+            client, str(Path(image.path).resolve()), windows, lambda done, total: bar("count", done, total)
+        )
+    else:
+        colors, counts = _count(image, windows, bar)
+    fitted = fit_tiled_palette(colors, counts, settings=settings)
+    height, width = image.shape[:2]
+    bands = range(0, height, OUTPUT_TILE)
+    errors, differences = [], []
 
     def tiles():
-        for done, part in enumerate(_batches(targets, batch), 1):
-            yield from thread_map(lambda window: encode(fitted.labels(image.read(window))), part)
-            bar("map", min(done * batch, len(targets)), len(targets))
+        for done, top in enumerate(bands, 1):
+            bottom = min(top + OUTPUT_TILE, height)
+            band = dithered_band(
+                fitted,
+                lambda first, last: image.read((slice(first, last), slice(0, width))),
+                top,
+                bottom,
+                image.shape,
+                method=settings.dither,
+                strength=settings.dither_strength,
+            )
+            errors.append(band.squared_error)
+            differences.append(band.delta_e)
+            if bottom == height:  # the figures before the last tiles: a writer stops at the last one
+                fitted.psnr = color_psnr(fitted.colors, fitted.palette, fitted.color_labels, sse=sum(errors))
+                fitted.delta_e, fitted.delta_e_p95 = mean_and_p95(np.concatenate(differences))
+                fitted.notes.append(
+                    f"{settings.dither} dithering at strength {settings.dither_strength:g}, in bands of "
+                    f"{OUTPUT_TILE} rows carrying the error across the tiles; CIEDE2000 measured on up to "
+                    f"{DELTA_E_SAMPLE:,} sampled pixels"
+                )
+            row = [window for window in targets if window[0].start == top]
+            yield from thread_map(lambda window: encode(band.labels[:, window[1]].astype(fitted.dtype)), row)
+            bar("map", min(done * OUTPUT_TILE, height), height)
 
     return fitted, tiles()
 

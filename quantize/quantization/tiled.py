@@ -21,11 +21,15 @@ import numpy as np
 
 from .._parallel import get_num_threads, slices, thread_map
 from .._validation import RandomState, check_image, resolve_seed, settings_for_call
+from ..color.difference import ciede2000_rows
 from ..color.histogram import ColorHistogram, merge_histograms, pack_colors, unpack_colors
-from ..color.spaces import DEFAULT_SPACE
+from ..color.spaces import DEFAULT_SPACE, srgb_to_lab
 from ..errors import InvalidParameterError
-from .colors import histogram_colors
+from .colors import ImageColors, histogram_colors
+from .dither import dither as dither_labels
+from .dither import pixel_squared_error
 from .exact import color_delta_e, color_psnr
+from .result import sample_rows
 from .search import DEFAULT_EFFORT
 from .settings import QuantizeSettings
 from .target import fitted_palette
@@ -112,11 +116,21 @@ class TiledPalette:
     delta_e: float
     delta_e_p95: float
     _table: np.ndarray = field(repr=False)
+    colors: ImageColors = field(repr=False)  # the summed histogram's, for dithering
+    color_labels: np.ndarray = field(repr=False)
+    _index: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def dtype(self) -> np.dtype:
         """The labels' dtype: uint8 up to 256 entries, else int16."""
         return self._table.dtype
+
+    def index_of(self, pixels: np.ndarray) -> np.ndarray:
+        """(h, w) row of the summed histogram of each of ``pixels`` ((h, w, 3) uint8)."""
+        if self._index is None:  # 64 MB, made only when dithering asks for it
+            self._index = np.zeros(_RGB_CODES, dtype=np.int32)
+            self._index[pack_colors(self.colors.histogram.colors)] = np.arange(len(self.colors.histogram.colors))
+        return self._index[pack_colors(pixels.reshape(-1, 3))].reshape(pixels.shape[:2])
 
     def labels(self, tile: np.ndarray) -> np.ndarray:
         """(h, w) labels of a tile's pixels: uint8 up to 256 entries, else int16.
@@ -136,8 +150,6 @@ def fit_tiled_palette(
     """The palette ``settings`` ask for, fitted to a summed histogram (``colors``,
     ``counts``, as :meth:`TileHistogram.merged` gives them) exactly as
     :func:`quantize_image` fits it to the whole image, with every colour's label."""
-    if settings.dither != "none":
-        raise InvalidParameterError("images larger than memory are mapped without dithering (dither='none')")
     if not len(counts):
         raise InvalidParameterError("the image has no pixel")
     seed, rng = resolve_seed(settings.random_state)
@@ -153,7 +165,9 @@ def fit_tiled_palette(
     table[pack_colors(colors)] = fitted.color_labels
     delta_e, delta_e_p95 = color_delta_e(image_colors, fitted.palette, fitted.color_labels)
     psnr = color_psnr(image_colors, fitted.palette, fitted.color_labels)
-    return TiledPalette(fitted.palette, seed, notes, psnr, delta_e, delta_e_p95, table)
+    return TiledPalette(
+        fitted.palette, seed, notes, psnr, delta_e, delta_e_p95, table, image_colors, fitted.color_labels
+    )
 
 
 def _row_blocks(array, function):
@@ -248,3 +262,63 @@ def _quantize_dask(array, s):
         dtype=fitted.dtype,
     )
     return ArrayQuantization(fitted.palette, labels, fitted.seed, fitted.notes)
+
+
+#: Rows the Floyd–Steinberg kernel dithers as one block (its error restarts at each,
+#: after a few warm-up rows of the block above): bands of whole blocks, with one block
+#: above them, are dithered exactly as the whole image is.
+DITHER_BLOCK = 128
+
+
+@dataclass
+class DitheredBand:
+    """Rows ``top`` to ``bottom`` of an image dithered as the whole image is dithered.
+
+    Attributes
+    ----------
+    labels : (bottom - top, W) ndarray of int16
+    squared_error : float
+        Of these rows' pixels against their entries (what PSNR sums).
+    delta_e : (s,) ndarray of float32
+        CIEDE2000 of the rows' pixels among the whole image's sample (``sample_rows``).
+    """
+
+    labels: np.ndarray
+    squared_error: float
+    delta_e: np.ndarray
+
+
+def dithered_band(
+    fitted: TiledPalette,
+    read_rows,
+    top: int,
+    bottom: int,
+    shape: tuple,
+    *,
+    method: str,
+    strength: float,
+) -> DitheredBand:
+    """Dither rows ``top``..``bottom`` (``top`` a multiple of :data:`DITHER_BLOCK`) of an
+    image of ``shape`` read by ``read_rows(first, last)`` (full-width rows): with the
+    kernel's block above and the row below, every label is the one ``quantize_image``
+    gives the whole image with the same palette and dithering."""
+    height, width = shape[:2]
+    if top % DITHER_BLOCK:
+        raise InvalidParameterError(f"a dithered band starts at a multiple of {DITHER_BLOCK} rows, not {top}")
+    first, last = max(0, top - DITHER_BLOCK), min(height, bottom + 1)  # the weights look one row down
+    pixels = opaque_tile(read_rows(first, last), "band")
+    colors, palette = fitted.colors, fitted.palette
+    index = np.ascontiguousarray(fitted.index_of(pixels), dtype=np.int32)
+    plain = fitted.color_labels.astype(np.int16)[index]
+    labels = dither_labels(colors, palette, fitted.color_labels, index, plain, method=method, strength=strength)
+    rows = slice(top - first, bottom - first)
+    labels, index = np.ascontiguousarray(labels[rows]), np.ascontiguousarray(index[rows])
+    sample = sample_rows(height * width)
+    sample = sample[(sample >= top * width) & (sample < bottom * width)] - top * width
+    delta_e = ciede2000_rows(
+        colors.lab[index.reshape(-1)[sample]],
+        srgb_to_lab(palette[:, :3], np.float32),
+        labels.reshape(-1)[sample],
+        dtype=np.float32,
+    )
+    return DitheredBand(labels, pixel_squared_error(colors, palette, index, labels), delta_e)

@@ -72,7 +72,6 @@ def test_a_tiled_input_is_written_beside_it_as_tiff_by_default(tiled):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--dither", "floyd-steinberg"], "without --dither"),
         (["--quality", "30"], "without a quality target"),
         (["--skip-if-larger"], "without --skip-if-larger"),
         (["-o", "x.jpg"], "written as .tif, .tiff or .zarr (or .png, .gif, .webp whole)"),
@@ -144,3 +143,19 @@ def test_a_stopped_tiled_compress_leaves_no_output(tmp_path, signum, code, word)
     _, err = process.communicate(timeout=60)
     assert process.returncode == code and err.decode().strip() == f"quantize: {word}", err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.tif"]  # no output, no temporary folder
+
+
+@pytest.mark.parametrize("method", ["floyd-steinberg", "ordered"])
+def test_a_dithered_tiled_input_is_the_in_memory_file(tmp_path, photo, method):
+    tall = np.vstack([photo, photo[::-1], photo])  # 900 rows: two bands, the error carried between them
+    tifffile.imwrite(tmp_path / "tall.tif", tall, tile=(64, 64), bigtiff=True)
+    Image.fromarray(tall).save(tmp_path / "tall.png")
+    options = ["-k", 12, "--seed", 0, "--dither", method, "--json"]
+    reference = run("compress", tmp_path / "tall.png", *options, "-o", tmp_path / "ref.png")
+    result = run("compress", tmp_path / "tall.tif", *options, "-o", tmp_path / "out.png")
+    assert reference.exit_code == result.exit_code == 0, result.output
+    assert (tmp_path / "out.png").read_bytes() == (tmp_path / "ref.png").read_bytes()
+    got, expected = json.loads(result.stdout), json.loads(reference.stdout)
+    for key in ("psnr", "delta_e", "delta_e_p95"):
+        assert got[key] == expected[key], key
+    assert "carrying the error across the tiles" in " ".join(got["notes"])

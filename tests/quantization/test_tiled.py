@@ -6,9 +6,8 @@ import pytest
 
 import quantize
 from quantize import InvalidParameterError
-from quantize.color.histogram import unpack_colors
 from quantize.quantization.settings import QuantizeSettings
-from quantize.quantization.tiled import TileHistogram, fit_tiled_palette, quantize_array, tile_histogram
+from quantize.quantization.tiled import TileHistogram, fit_tiled_palette, quantize_array
 
 from ..conftest import IMAGES
 
@@ -89,11 +88,7 @@ def test_bad_arrays_and_options_are_refused(array, options, message):
         quantize_array(array, 4, **options)
 
 
-def test_fit_refuses_dithering_and_an_empty_histogram(photo):
-    codes, counts = tile_histogram(photo)
-    colors = unpack_colors(codes, 3)
-    with pytest.raises(InvalidParameterError, match="without dithering"):
-        fit_tiled_palette(colors, counts, settings=QuantizeSettings(dither="floyd-steinberg"))
+def test_fit_refuses_an_empty_histogram():
     with pytest.raises(InvalidParameterError, match="no pixel"):
         fit_tiled_palette(np.zeros((0, 3), np.uint8), np.zeros(0, np.int64), settings=QuantizeSettings())
 
@@ -117,3 +112,30 @@ def test_a_sliceable_array_is_read_a_block_of_rows_at_a_time(photo, monkeypatch)
     assert np.array_equal(got.labels, quantize.quantize_image(photo, 9, random_state=0).labels)
     blocks = [(0, 64), (64, 128), (128, 192), (192, 256), (256, 300)]
     assert sorted(array.read) == sorted(blocks * 2)  # each block read once a pass, never the whole
+
+
+@pytest.mark.parametrize("method", ["floyd-steinberg", "ordered"])
+def test_dithered_bands_are_the_whole_image_dithered(photo, method):
+    from quantize.metrics import mean_and_p95
+    from quantize.quantization.exact import color_psnr
+    from quantize.quantization.tiled import DITHER_BLOCK, dithered_band
+
+    tall = np.vstack([photo, photo[::-1]])  # 600 rows: bands of one kernel block each
+    expected = quantize.quantize_image(tall, 10, random_state=0, dither=method, dither_strength=0.8)
+    histogram = TileHistogram()
+    histogram.add(tall)
+    settings = QuantizeSettings(n_colors=10, random_state=0, dither=method, dither_strength=0.8)
+    fitted = fit_tiled_palette(*histogram.merged(), settings=settings)
+    bands = [
+        dithered_band(
+            fitted, lambda a, b: tall[a:b], top, min(top + DITHER_BLOCK, 600), tall.shape, method=method, strength=0.8
+        )
+        for top in range(0, 600, DITHER_BLOCK)
+    ]
+    assert np.array_equal(np.concatenate([band.labels for band in bands]), expected.labels)
+    sse = sum(band.squared_error for band in bands)
+    assert color_psnr(fitted.colors, fitted.palette, fitted.color_labels, sse=sse) == expected.report.psnr
+    mean, p95 = mean_and_p95(np.concatenate([band.delta_e for band in bands]))
+    assert (mean, p95) == (expected.report.delta_e, expected.report.delta_e_p95)
+    with pytest.raises(InvalidParameterError, match="multiple of 128"):
+        dithered_band(fitted, lambda a, b: tall[a:b], 100, 200, tall.shape, method=method, strength=0.8)
