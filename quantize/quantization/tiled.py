@@ -231,6 +231,8 @@ def quantize_array(
     s = settings_for_call(QuantizeSettings, settings, locals())
     if s.targeted:
         raise InvalidParameterError("quantize_array takes no quality target: give n_colors")
+    if s.dither != "none":  # dithered bands: see dithered_band (compress of a tiled file uses them)
+        raise InvalidParameterError("quantize_array maps without dithering: dither='none'")
     if len(array.shape) != 3 or array.shape[2] not in (3, 4):
         raise InvalidParameterError(f"array must have shape (H, W, 3) or (H, W, 4); got {tuple(array.shape)}")
     if _is_dask(array):

@@ -80,6 +80,7 @@ def test_many_colours_take_int16_labels():
         (np.zeros((4, 4), np.uint8), {}, "shape"),
         (np.dstack([np.zeros((4, 4, 3), np.uint8), np.full((4, 4), 7, np.uint8)]), {}, "transparent"),
         (np.zeros((4, 4, 3), np.uint8), {"settings": QuantizeSettings(quality=30)}, "no quality target"),
+        (np.zeros((4, 4, 3), np.uint8), {"settings": QuantizeSettings(dither="ordered")}, "without dithering"),
         (np.zeros((4, 4, 3), np.int32), {}, "uint8, uint16"),
     ],
 )
