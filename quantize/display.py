@@ -43,9 +43,9 @@ def reduced_labels(palette: np.ndarray, labels: np.ndarray, factor: int) -> np.n
     return table[sampled]  # label -1 takes the last, transparent row
 
 
-def _encode(pixels, image_format="PNG"):
+def _encode(pixels):
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format=image_format)
+    Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -69,7 +69,7 @@ def compress_tiled(mode, input, output, client=None):
 def _on_threads(image, windows, targets, settings, bar, client, encode):
     """The palette, and the mapped tiles as they come, on this process's threads (a
     couple of tiles a thread in memory at once)."""
-    fitted = fit_tiled_palette(*_count(image, windows, bar), settings=settings)
+    fitted = fit_tiled_palette(*_histogram(image, windows, bar, None), settings=settings)
     batch = 2 * get_num_threads()
 
     def tiles():
@@ -80,8 +80,14 @@ def _on_threads(image, windows, targets, settings, bar, client, encode):
     return fitted, tiles()
 
 
-def _count(image, windows, bar):
-    """The summed histogram of every window, on this process's threads."""
+def _histogram(image, windows, bar, client):
+    """(colors, counts) summed over every window: on this process's threads, or on the
+    workers of a Dask ``client``, which open the file themselves."""
+    if client is not None:
+        from ..batch.tiles import cluster_tile_histogram
+
+        where = str(Path(image.path).resolve())
+        return cluster_tile_histogram(client, where, windows, lambda done, total: bar("count", done, total))
     histogram = TileHistogram()
     batch = 2 * get_num_threads()
     for done, part in enumerate(_batches(windows, batch), 1):
@@ -96,15 +102,7 @@ def _dithered(image, windows, targets, settings, bar, client, encode):
     the whole image is; the histogram may be counted on a cluster, the bands are
     dithered here).  PSNR and the sampled CIEDE2000 are summed band by band into the
     palette's figures."""
-    if client is not None:
-        from ..batch.tiles import cluster_tile_histogram
-
-        colors, counts = cluster_tile_histogram(
-            client, str(Path(image.path).resolve()), windows, lambda done, total: bar("count", done, total)
-        )
-    else:
-        colors, counts = _count(image, windows, bar)
-    fitted = fit_tiled_palette(colors, counts, settings=settings)
+    fitted = fit_tiled_palette(*_histogram(image, windows, bar, client), settings=settings)
     height, width = image.shape[:2]
     bands = range(0, height, OUTPUT_TILE)
     errors, differences = [], []
@@ -140,11 +138,10 @@ def _dithered(image, windows, targets, settings, bar, client, encode):
 
 def _on_cluster(image, windows, targets, settings, bar, client, encode):
     """The same on the workers of a Dask cluster, which open the file themselves."""
-    from ..batch.tiles import cluster_mapped_tiles, cluster_tile_histogram
+    from ..batch.tiles import cluster_mapped_tiles
 
     where = str(Path(image.path).resolve())
-    colors, counts = cluster_tile_histogram(client, where, windows, lambda done, total: bar("count", done, total))
-    fitted = fit_tiled_palette(colors, counts, settings=settings)
+    fitted = fit_tiled_palette(*_histogram(image, windows, bar, client), settings=settings)
     progress = lambda done, total: bar("map", done, total)  # noqa: E731
     return fitted, cluster_mapped_tiles(client, where, targets, fitted, encode, progress)
 
