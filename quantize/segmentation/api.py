@@ -23,6 +23,7 @@ from .clustering import cluster_pixels, smooth
 from .regions import region_map, statistics
 from .result import SegmentResult
 from .settings import AUTO, SegmentSettings
+from .speckle import despeckle, speckle_size
 
 
 @blas_on_one_thread()
@@ -139,7 +140,7 @@ def segment_image(
         del labels
     if clusters is None:
         clusters = np.full(height * width, -1, dtype=np.int32)
-    clusters = clusters.reshape(height, width)
+    clusters = despeckle(clusters.reshape(height, width), speckle_size(min_region), centers)
     notes = list(loaded.notes)
     if 0 < len(centers) < s.n_segments:
         notes.append(f"only {len(centers)} clusters: the image has too few distinct colours for {s.n_segments}")

@@ -2,6 +2,8 @@
 space its colours are clustered in (from an estimate of its noise), and the smallest
 region it keeps (from its size)."""
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .._parallel import thread_map
@@ -56,6 +58,18 @@ def estimate_noise(rgb: np.ndarray, visible: np.ndarray | None = None) -> float:
     Understanding 64(2), 1996.
     """
     height, width = rgb.shape[:2]
+
+    def read_rows(top, bottom):
+        return rgb[top:bottom], None if visible is None else visible[top:bottom]
+
+    return estimate_noise_by_rows(read_rows, height, width)
+
+
+def estimate_noise_by_rows(read_rows: Callable, height: int, width: int) -> float:
+    """:func:`estimate_noise` of an image read a band of rows at a time (one larger than
+    memory): ``read_rows(top, bottom)`` gives rows ``top:bottom`` as ((rows, W, 3) uint8,
+    (rows, W) bool of the visible pixels or None).  The same bands are read, so the
+    same value comes out."""
     if height < 3 or width < 3:
         return 0.0
     bands = max(1, min(height // _BAND, NOISE_SAMPLE // (_BAND * width)))
@@ -67,7 +81,8 @@ def estimate_noise(rgb: np.ndarray, visible: np.ndarray | None = None) -> float:
         rows = _BAND
 
     def band(top):
-        x = rgb[top : top + rows].astype(np.int16)
+        block, visible = read_rows(top, top + rows)
+        x = block.astype(np.int16)
         response = (
             x[:-2, :-2]
             + x[:-2, 2:]
@@ -78,7 +93,7 @@ def estimate_noise(rgb: np.ndarray, visible: np.ndarray | None = None) -> float:
         )
         response = np.abs(response).reshape(-1, 3)
         if visible is not None:
-            response = response[visible[top + 1 : top + rows - 1, 1:-1].reshape(-1)]
+            response = response[visible[1:-1, 1:-1].reshape(-1)]
         return response
 
     responses = np.concatenate(thread_map(band, starts))

@@ -21,25 +21,50 @@ from .separation import separate, separation
 SPATIAL_SAMPLE = 1 << 18
 
 
+def _halo(sigma):
+    return int(4.0 * sigma + 0.5)  # gaussian_filter's radius at truncate=4
+
+
+def _smoothed(block, sigma):
+    """(h, w, 3) uint8 ``block`` smoothed channel by channel (float32 temporaries), its
+    edges extended as the image's are."""
+    from scipy import ndimage  # scipy and scikit-image load on use: the CLI starts faster
+
+    out = np.empty_like(block)
+    for c in range(3):
+        channel = ndimage.gaussian_filter(block[..., c].astype(np.float32), sigma, mode="nearest")
+        out[..., c] = np.clip(np.rint(channel), 0, 255)
+    return out
+
+
 def smooth(rgb, sigma):
     """Gaussian-smoothed copy of (H, W, 3) uint8, by strips of rows (float32
     temporaries of a strip and its halo, not of the image): the same values as one
     ``gaussian_filter`` of the whole image, whose kernel reaches 4 sigma."""
-    from scipy import ndimage  # scipy and scikit-image load on use: the CLI starts faster
-
     height, width = rgb.shape[:2]
-    halo = int(4.0 * sigma + 0.5)  # gaussian_filter's radius at truncate=4
+    halo = _halo(sigma)
     out = np.empty_like(rgb)
 
     def strip(rows):
         top, bottom = max(rows.start - halo, 0), min(rows.stop + halo, height)
-        for c in range(3):
-            block = ndimage.gaussian_filter(rgb[top:bottom, :, c].astype(np.float32), sigma, mode="nearest")
-            np.clip(np.rint(block[rows.start - top : rows.stop - top]), 0, 255, out=block[: rows.stop - rows.start])
-            out[rows, :, c] = block[: rows.stop - rows.start]
+        out[rows] = _smoothed(rgb[top:bottom], sigma)[rows.start - top : rows.stop - top]
 
     map_slices(strip, height, max(1, STRIP // max(width, 1), 4 * halo))
     return out
+
+
+def smooth_window(read, window, shape, sigma):
+    """The pixels of ``window`` ((rows, columns) slices) of an image of ``shape`` read
+    by ``read(window)``, smoothed as :func:`smooth` smooths the whole image: read with
+    a halo of the kernel's radius, so every value is the same."""
+    rows, columns = window
+    if sigma <= 0:
+        return read(window)
+    halo = _halo(sigma)
+    top, left = max(rows.start - halo, 0), max(columns.start - halo, 0)
+    bottom, right = min(rows.stop + halo, shape[0]), min(columns.stop + halo, shape[1])
+    block = _smoothed(read((slice(top, bottom), slice(left, right))), sigma)
+    return block[rows.start - top : rows.stop - top, columns.start - left : columns.stop - left]
 
 
 def _nearest_mean_rgb(histogram, labels, k):
@@ -72,6 +97,30 @@ def _separated_centers(levels, k, effort, rng, noise):
     return best + levels.offset
 
 
+def cluster_histogram(histogram, k, *, colorspace, effort, rng, label_in_rgb=False, noise=None):
+    """The colour clustering of :func:`cluster_pixels` (``spatial`` 0) on the pixels'
+    histogram: the cluster of each of its colours ((m,) int32) and the centres."""
+    colors = to_space(histogram.colors, colorspace)
+    if len(histogram) <= k:
+        if len(histogram) < k:
+            warnings.warn(
+                f"the image has only {len(histogram)} distinct colours, fewer than n_segments={k}",
+                FewDistinctPointsWarning,
+                stacklevel=4,
+            )
+        centers = colors
+    else:
+        levels = Levels(colors, histogram.counts, histogram.colors)
+        if noise is None:
+            centers = cluster_colors(levels, k, Search(effort=effort), rng=rng)
+        else:
+            centers = _separated_centers(levels, k, effort, rng, noise)
+    color_labels, _ = assign(colors, centers, with_distances=False)
+    if label_in_rgb:
+        color_labels = _nearest_mean_rgb(histogram, color_labels, len(centers))
+    return color_labels.astype(np.int32), centers
+
+
 def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng, label_in_rgb=False, noise=None):
     """Cluster label (0..k-1) of every selected pixel, and the centres' colour features.
 
@@ -85,27 +134,12 @@ def cluster_pixels(rgb, where, k, *, colorspace, spatial, effort, rng, label_in_
     width = rgb.shape[1]
     flat = rgb.reshape(-1, 3)
     histogram = ColorHistogram(flat if where is None else flat[where])
+    if spatial == 0:  # colour only: label colours, not pixels
+        color_labels, centers = cluster_histogram(
+            histogram, k, colorspace=colorspace, effort=effort, rng=rng, label_in_rgb=label_in_rgb, noise=noise
+        )
+        return histogram.lookup(color_labels), centers
     colors = to_space(histogram.colors, colorspace)
-    if spatial == 0:
-        # Colour only: cluster the weighted histogram, then label colours, not pixels.
-        if len(histogram) <= k:
-            if len(histogram) < k:
-                warnings.warn(
-                    f"the image has only {len(histogram)} distinct colours, fewer than n_segments={k}",
-                    FewDistinctPointsWarning,
-                    stacklevel=3,
-                )
-            centers = colors
-        else:
-            levels = Levels(colors, histogram.counts, histogram.colors)
-            if noise is None:
-                centers = cluster_colors(levels, k, Search(effort=effort), rng=rng)
-            else:
-                centers = _separated_centers(levels, k, effort, rng, noise)
-        color_labels, _ = assign(colors, centers, with_distances=False)
-        if label_in_rgb:
-            color_labels = _nearest_mean_rgb(histogram, color_labels, len(centers))
-        return histogram.lookup(color_labels.astype(np.int32)), centers
 
     # Colour and position: D² = d_colour² + (spatial / S)² d_xy², S the grid step of k
     # square superpixels (SLIC's compactness).  Fitted on a sample, applied in strips.

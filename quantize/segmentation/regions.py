@@ -43,9 +43,10 @@ def connected_regions(clusters):
     return regions, n
 
 
-def _adjacency(regions, n):
-    """Pairs (a < b) of 4-neighbouring regions, (m, 2) int64, and the length of their
-    shared border in pixel edges, (m,) int64; by strips of rows."""
+def adjacency(regions, n):
+    """Pairs (a < b) of 4-neighbouring regions of an (H, W) map of ``n`` regions (-1
+    outside), (m, 2) int64, and the length of their shared border in pixel edges,
+    (m,) int64; by strips of rows."""
     height = regions.shape[0]
 
     def strip(rows):
@@ -155,6 +156,44 @@ class RegionMap:
     n_clusters: int
 
 
+def merge_graph(area, cluster, pairs, border, centers, min_region, *, by_size=True):
+    """The regions left when those smaller than ``min_region`` are merged, from the
+    graph of regions alone (see :func:`region_map`).
+
+    Parameters
+    ----------
+    area, cluster : (n,) ndarray of int64
+        Pixels and cluster of every region, numbered in raster order of their first pixel.
+    pairs, border : (m, 2) and (m,) ndarray of int64, or None
+        :func:`adjacency` of the regions (needed when ``min_region`` > 1 and n > 1).
+    centers : (k, d) ndarray
+    min_region : int
+    by_size : bool, keyword-only
+
+    Returns
+    -------
+    piece : (n,) ndarray of int64
+        The new region of every region.
+    piece_cluster, piece_area : (R,) ndarray of int64
+        The new regions' clusters (renumbered by size with ``by_size``) and pixels.
+    n_clusters : int
+    """
+    n = len(area)
+    if min_region > 1 and n > 1:
+        piece, piece_cluster, count = _merge_small(pairs, border, cluster, area, min_region, centers)
+    else:
+        piece, piece_cluster, count = np.arange(n), cluster, n
+    piece_area = np.bincount(piece, weights=area, minlength=count).astype(np.int64)
+    n_clusters = len(centers)
+    if by_size:  # clusters by decreasing pixel count; those that lost every pixel are gone
+        cluster_pixels = np.bincount(piece_cluster, weights=piece_area, minlength=len(centers))
+        order = np.argsort(-cluster_pixels, kind="stable")[: np.count_nonzero(cluster_pixels)]
+        renumber = np.full(len(cluster_pixels), -1, dtype=np.int64)
+        renumber[order] = np.arange(len(order))
+        piece_cluster, n_clusters = renumber[piece_cluster], len(order)
+    return piece, piece_cluster, piece_area, n_clusters
+
+
 def region_map(clusters, centers, min_region=0, *, by_size=True):
     """Regions of a cluster map, regions smaller than ``min_region`` merged into a
     neighbour (a small region with no neighbour, alone or surrounded by transparency,
@@ -186,19 +225,10 @@ def region_map(clusters, centers, min_region=0, *, by_size=True):
             ids, values = ids[inside], values[inside]
         area += np.bincount(ids, minlength=n)
         cluster[ids] = values
-    if min_region > 1 and n > 1:
-        pairs, border = _adjacency(regions, n)
-        piece, piece_cluster, count = _merge_small(pairs, border, cluster, area, min_region, centers)
-    else:
-        piece, piece_cluster, count = np.arange(n), cluster, n
-    piece_area = np.bincount(piece, weights=area, minlength=count).astype(np.int64)
-    n_clusters = len(centers)
-    if by_size:  # clusters by decreasing pixel count; those that lost every pixel are gone
-        cluster_pixels = np.bincount(piece_cluster, weights=piece_area, minlength=len(centers))
-        order = np.argsort(-cluster_pixels, kind="stable")[: np.count_nonzero(cluster_pixels)]
-        renumber = np.full(len(cluster_pixels), -1, dtype=np.int64)
-        renumber[order] = np.arange(len(order))
-        piece_cluster, n_clusters = renumber[piece_cluster], len(order)
+    pairs, border = adjacency(regions, n) if min_region > 1 and n > 1 else (None, None)
+    piece, piece_cluster, piece_area, n_clusters = merge_graph(
+        area, cluster, pairs, border, centers, min_region, by_size=by_size
+    )
     new_region = np.append(piece, -1).astype(np.int32)  # the last entry maps -1 to -1
     new_cluster = np.append(piece_cluster[piece], -1).astype(np.int32)
     for part in slices(flat_regions.size, STRIP):  # in place, by strips
@@ -248,16 +278,26 @@ def _bboxes(regions, n):
 
 def statistics(rgb, segments):
     """Every statistic of :class:`SegmentResult` from the pixels and their RegionMap."""
-    regions, region_cluster, area, k = (
-        segments.regions,
-        segments.region_cluster,
-        segments.region_area,
-        segments.n_clusters,
-    )
+    n = len(segments.region_area)
+    return {
+        "clusters": segments.clusters,
+        "regions": segments.regions,
+        **region_statistics(
+            _region_sums(segments.regions, rgb, n),
+            _bboxes(segments.regions, n),
+            segments.region_cluster,
+            segments.region_area,
+            segments.n_clusters,
+        ),
+    }
+
+
+def region_statistics(sums, region_bboxes, region_cluster, area, k):
+    """The statistics of :class:`SegmentResult` but its maps, from each region's sums
+    ((5, R) float64: of rows, of columns, of R, G and B), bounding box ((R, 4) int64),
+    cluster and area, with ``k`` clusters."""
     n = len(area)
-    sums = _region_sums(regions, rgb, n)
     safe_area = np.maximum(area, 1)[:, None]
-    region_bboxes = _bboxes(regions, n)
     cluster_pixels = np.bincount(region_cluster, weights=area, minlength=k).astype(np.int64)
     color_sums = np.stack([np.bincount(region_cluster, weights=row, minlength=k) for row in sums[2:]], 1)
     cluster_bboxes = np.zeros((k, 4), dtype=np.int64)
@@ -266,8 +306,6 @@ def statistics(rgb, segments):
         for column, extreme in enumerate((np.minimum, np.minimum, np.maximum, np.maximum)):
             extreme.at(cluster_bboxes[:, column], region_cluster, region_bboxes[:, column])
     return {
-        "clusters": segments.clusters,
-        "regions": regions,
         "colors": _mean_colors(color_sums, cluster_pixels),
         "cluster_pixels": cluster_pixels,
         "cluster_regions": np.bincount(region_cluster, minlength=k).astype(np.int64),

@@ -184,49 +184,7 @@ class SegmentResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything in segments.json, as plain JSON types."""
-        height, width = self.clusters.shape
-        shares = self.shares
-        return {
-            "input": self.input,
-            "width": width,
-            "height": height,
-            **self.parameters,
-            "n_clusters": len(self.colors),
-            "n_regions": len(self.region_area),
-            "seconds": round(self.seconds, 4),
-            "notes": list(self.notes),
-            "labels_png": "pixel value = cluster id + 1; 0 = transparent (no segment)",
-            "clusters": [
-                {
-                    "id": i,
-                    "hex": hex_code(self.colors[i]),
-                    "rgb": self.colors[i].tolist(),
-                    "pixels": int(self.cluster_pixels[i]),
-                    "share": float(shares[i]),
-                    "regions": int(self.cluster_regions[i]),
-                    "bbox": self.cluster_bboxes[i].tolist(),
-                    "mask": f"mask_{i}.png",
-                }
-                for i in range(len(self.colors))
-            ],
-            "regions": [
-                {
-                    "id": r,
-                    "cluster": cluster,
-                    "area": area,
-                    "centroid": [round(row, 2), round(column, 2)],
-                    "bbox": bbox,
-                }
-                for r, (cluster, area, (row, column), bbox) in enumerate(
-                    zip(
-                        self.region_cluster.tolist(),
-                        self.region_area.tolist(),
-                        self.region_centroids.tolist(),
-                        self.region_bboxes.tolist(),
-                    )
-                )
-            ],
-        }
+        return segments_summary(self, *self.clusters.shape)
 
     def file_names(self) -> list[str]:
         """The files ``quantize.files.results.save_segments`` writes, in order."""
@@ -244,3 +202,51 @@ def output_names(n_clusters: int) -> list[str]:
         *(f"mask_{i}.png" for i in range(n_clusters)),
         "segments.json",
     ]
+
+
+def segments_summary(result: Any, height: int, width: int, extension: str = ".png") -> dict[str, Any]:
+    """segments.json's content, as plain JSON types, of a segmentation (a
+    :class:`SegmentResult` or what has its statistics) of a ``height`` x ``width`` image
+    whose mask files end in ``extension``."""
+    shares = result.shares
+    return {
+        "input": result.input,
+        "width": width,
+        "height": height,
+        **result.parameters,
+        "n_clusters": len(result.colors),
+        "n_regions": len(result.region_area),
+        "seconds": round(result.seconds, 4),
+        "notes": list(result.notes),
+        "labels_png": "pixel value = cluster id + 1; 0 = transparent (no segment)",
+        "clusters": [
+            {
+                "id": i,
+                "hex": hex_code(result.colors[i]),
+                "rgb": result.colors[i].tolist(),
+                "pixels": int(result.cluster_pixels[i]),
+                "share": float(shares[i]),
+                "regions": int(result.cluster_regions[i]),
+                "bbox": result.cluster_bboxes[i].tolist(),
+                "mask": f"mask_{i}{extension}",
+            }
+            for i in range(len(result.colors))
+        ],
+        "regions": [
+            {
+                "id": r,
+                "cluster": cluster,
+                "area": area,
+                "centroid": [round(row, 2), round(column, 2)],
+                "bbox": bbox,
+            }
+            for r, (cluster, area, (row, column), bbox) in enumerate(
+                zip(
+                    result.region_cluster.tolist(),
+                    result.region_area.tolist(),
+                    result.region_centroids.tolist(),
+                    result.region_bboxes.tolist(),
+                )
+            )
+        ],
+    }

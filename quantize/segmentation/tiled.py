@@ -1,0 +1,485 @@
+"""Segmentation of an image larger than memory, tile by tile: the same clusters, regions
+and statistics as :func:`~quantize.segment_image` on the whole image.
+
+Four passes over bands of full-width rows (each band read once, with the margins its
+tiles need), the tiles of a band on the threads:
+
+1. the noise, on the bands :func:`~quantize.segmentation.auto.estimate_noise` samples;
+2. the histogram of the smoothed colours, summed over the tiles, and the clusters
+   fitted to it (:func:`~quantize.segmentation.clustering.cluster_histogram`);
+3. each tile's clusters (smoothed with a halo, speckle cleaned with a margin of its
+   size: :mod:`~quantize.segmentation.speckle`), its connected regions, their areas,
+   first pixels, sums and boxes, the borders between them and the region ids along
+   its four edges.  Regions that meet across a tile's edge in one cluster are joined
+   (union-find over the edges: connected components of the graph of those meetings),
+   numbered in raster order of their first pixel as a labelling of the whole image
+   numbers them, and the min-region merge runs on the joined graph
+   (:func:`~quantize.segmentation.regions.merge_graph`); every statistic is a sum;
+4. on demand (:meth:`ArraySegmentation.tiles`), each tile's final maps and boundaries,
+   recomputed as in 3 and renumbered, its edges' neighbours known from 3.
+
+Memory: a band of rows with its margins, the histogram, and a few numbers for each
+region of each tile (after the speckle cleanup, hundreds per megapixel).
+"""
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._parallel import slices, thread_map
+from .._validation import RandomState, resolve_seed, settings_for_call
+from ..color.histogram import ColorHistogram, pack_colors
+from ..color.spaces import DEFAULT_SPACE
+from ..drawing import inner_boundaries
+from ..errors import InvalidParameterError
+from ..quantization.search import DEFAULT_EFFORT
+from ..quantization.tiled import TileHistogram, opaque_tile, tile_histogram
+from .auto import NOISY, auto_min_region, auto_sigma, estimate_noise_by_rows, residual_noise, space_for_noise
+from .clustering import _halo, cluster_histogram, smooth_window
+from .regions import adjacency, connected_regions, merge_graph, region_statistics
+from .result import segments_summary
+from .settings import AUTO, SegmentSettings
+from .speckle import despeckle_block, speckle_size
+
+#: Side of the tiles, in pixels (those of a tiled output too).
+TILE = 512
+#: Rows of an array without chunks read at a time.
+_ROWS = 1024
+_RGB_CODES = 1 << 24
+
+
+class _Rows:
+    """Full-width rows of an (H, W, 3|4) sliceable array, read a whole chunk row at a
+    time (its chunks on the threads) and kept while the bands ahead need them."""
+
+    def __init__(self, array):
+        self.array = array
+        chunks = getattr(array, "chunks", None)
+        if chunks is None:
+            self.step, self.across = _ROWS, array.shape[1]
+        else:  # a Zarr array's (rows, columns, ...) or a Dask array's tuples of sizes
+            first = [c[0] if isinstance(c, tuple) else c for c in chunks[:2]]
+            self.step, self.across = max(int(first[0]), 1), max(int(first[1]), 1)
+        self.kept: dict[int, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def _chunk_row(self, index):
+        rows = slice(index * self.step, min((index + 1) * self.step, self.array.shape[0]))
+        parts = thread_map(
+            lambda columns: opaque_tile(np.asarray(self.array[rows, columns]), "image"),
+            slices(self.array.shape[1], self.across),
+        )
+        return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+
+    def __call__(self, top, bottom):
+        """Rows ``top:bottom`` as (rows, W, 3) uint8 (a copy); chunk rows above ``top``
+        are forgotten."""
+        first, last = top // self.step, (bottom - 1) // self.step
+        with self._lock:
+            for index in [i for i in self.kept if i < first]:
+                del self.kept[index]
+            for index in range(first, last + 1):
+                if index not in self.kept:
+                    self.kept[index] = self._chunk_row(index)
+            block = np.concatenate([self.kept[i] for i in range(first, last + 1)], axis=0)
+        return block[top - first * self.step : bottom - first * self.step]
+
+
+@dataclass
+class SegmentTile:
+    """One tile of a segmentation larger than memory (see :meth:`ArraySegmentation.tiles`).
+
+    Attributes
+    ----------
+    window : (rows, columns) slices
+    pixels : (h, w, 3) ndarray of uint8
+    clusters, regions : (h, w) ndarray of int32
+        As :class:`~quantize.segmentation.result.SegmentResult`'s maps hold them.
+    boundaries : (h, w) ndarray of bool
+        The pixels with a 4-neighbour in another region (the whole image's neighbours).
+    """
+
+    window: tuple
+    pixels: np.ndarray
+    clusters: np.ndarray
+    regions: np.ndarray
+    boundaries: np.ndarray
+
+
+@dataclass
+class _TileGraph:
+    """What pass 3 keeps of one tile: its regions (local ids) and their borders."""
+
+    area: np.ndarray
+    first: np.ndarray
+    cluster: np.ndarray
+    sums: np.ndarray
+    bboxes: np.ndarray
+    pairs: np.ndarray
+    border: np.ndarray
+    edges: tuple  # local ids along the top, bottom, left and right edges
+
+
+def _first_pixels(regions, n):
+    """Flat index (in the tile) of each region's first pixel: skimage numbers regions in
+    raster order of it, so it is where the running maximum grows."""
+    flat = regions.reshape(-1)
+    grows = np.ones(len(flat), dtype=bool)
+    grows[1:] = flat[1:] > np.maximum.accumulate(flat)[:-1]
+    starts = np.flatnonzero(grows)
+    if len(starts) != n or not np.array_equal(flat[starts], np.arange(n)):
+        _, starts = np.unique(flat, return_index=True)
+    return starts
+
+
+class _Tiler:
+    """The image, its settings and what the passes learnt: the work of each tile."""
+
+    def __init__(self, rows, shape, sigma, size):
+        self.rows = rows
+        self.shape = shape
+        self.sigma, self.size = sigma, size
+        self.grid = (slices(shape[0], TILE), slices(shape[1], TILE))
+        self.table = np.zeros(0, np.uint8)
+        self.centers = np.zeros((0, 3), np.float32)
+
+    def bands(self, margin):
+        """(band's rows, pixels from ``margin`` rows above to below, their top) in order."""
+        height = self.shape[0]
+        for rows in self.grid[0]:
+            top, bottom = max(rows.start - margin, 0), min(rows.stop + margin, height)
+            yield rows, self.rows(top, bottom), top
+
+    def windows(self, rows):
+        return [(rows, columns) for columns in self.grid[1]]
+
+    def smoothed(self, band, band_top, window):
+        def read(part):
+            rows, columns = part
+            return band[rows.start - band_top : rows.stop - band_top, columns]
+
+        return smooth_window(read, window, self.shape, self.sigma)
+
+    def clusters(self, band, band_top, window):
+        """(h, w) int32 clusters of a window, speckle cleaned as the whole map is."""
+        (rows, columns), (height, width), size = window, self.shape[:2], self.size
+        top, left = max(rows.start - size, 0), max(columns.start - size, 0)
+        outer = (slice(top, min(rows.stop + size, height)), slice(left, min(columns.stop + size, width)))
+        pixels = self.smoothed(band, band_top, outer)
+        block = self.table[pack_colors(pixels.reshape(-1, 3))].reshape(pixels.shape[:2]).astype(np.int32)
+        core = (slice(rows.start - top, rows.stop - top), slice(columns.start - left, columns.stop - left))
+        return despeckle_block(block, core, size, self.centers)
+
+    def margin(self):
+        return self.size + (_halo(self.sigma) if self.sigma > 0 else 0)
+
+
+def _tile_graph(tiler, band, band_top, window, with_pairs):
+    """Pass 3 of one tile."""
+    clusters = tiler.clusters(band, band_top, window)
+    regions, n = connected_regions(clusters)
+    rows, columns = window
+    height, width = clusters.shape
+    starts = _first_pixels(regions, n)
+    y, x = np.divmod(starts, width)
+    first = (y + rows.start) * tiler.shape[1] + x + columns.start
+    ids = regions.reshape(-1)
+    pixels = band[rows.start - band_top : rows.stop - band_top, columns].reshape(-1, 3)
+    values = [
+        np.repeat(np.arange(rows.start, rows.stop, dtype=np.float64), width),
+        np.tile(np.arange(columns.start, columns.stop, dtype=np.float64), height),
+    ] + [pixels[:, c] for c in range(3)]
+    sums = np.stack([np.bincount(ids, weights=v, minlength=n) for v in values])
+    from scipy import ndimage
+
+    found = ndimage.find_objects(regions + 1, max_label=n)
+    bboxes = np.array([(s[0].start, s[1].start, s[0].stop, s[1].stop) for s in found], dtype=np.int64).reshape(-1, 4)
+    bboxes += [rows.start, columns.start, rows.start, columns.start]
+    pairs, border = adjacency(regions, n) if with_pairs and n > 1 else (np.zeros((0, 2), np.int64), np.zeros(0))
+    edges = (regions[0].copy(), regions[-1].copy(), regions[:, 0].copy(), regions[:, -1].copy())
+    return _TileGraph(
+        np.bincount(ids, minlength=n),
+        first,
+        clusters.reshape(-1)[starts].astype(np.int64),
+        sums,
+        bboxes,
+        pairs,
+        border.astype(np.int64),
+        edges,
+    )
+
+
+@dataclass
+class _Graph:
+    """The regions of every tile, numbered one after another (tile by tile), and what
+    joins them: same-cluster meetings across the tiles' edges, and borders."""
+
+    offsets: list = field(default_factory=list)
+    parts: list = field(default_factory=list)
+    joins: list = field(default_factory=list)
+    meetings: list = field(default_factory=list)
+    count: int = 0
+
+    def add(self, index, tile, columns):
+        """Add tile ``index`` (raster order) of a grid ``columns`` tiles wide."""
+        self.offsets.append(self.count)
+        self.count += len(tile.area)
+        tile.pairs = tile.pairs + self.offsets[index]
+        self.parts.append(tile)
+        if index % columns:  # the tile on the left: its right edge meets this left edge
+            self._meet(index - 1, 3, index, 2)
+        if index >= columns:  # the tile above: its bottom edge meets this top edge
+            self._meet(index - columns, 1, index, 0)
+
+    def _meet(self, one, one_side, other, other_side):
+        a, b = self.parts[one].edges[one_side], self.parts[other].edges[other_side]
+        same = self.parts[one].cluster[a] == self.parts[other].cluster[b]
+        a, b = a + self.offsets[one], b + self.offsets[other]
+        self.joins.append(np.column_stack([a[same], b[same]]))
+        self.meetings.append(np.column_stack([a[~same], b[~same]]))
+
+
+def _joined(graph):
+    """The joined region of every tile region, numbered in raster order of its first
+    pixel, and their number."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    joins = np.concatenate(graph.joins) if graph.joins else np.zeros((0, 2), np.int64)
+    n = graph.count
+    links = coo_matrix((np.ones(len(joins), np.int8), (joins[:, 0], joins[:, 1])), shape=(n, n))
+    count, component = connected_components(links, directed=False)
+    first = np.full(count, np.iinfo(np.int64).max)
+    np.minimum.at(first, component, np.concatenate([part.first for part in graph.parts]))
+    rank = np.empty(count, dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(count)
+    return rank[component], count
+
+
+@dataclass
+class ArraySegmentation:
+    """What :func:`segment_array` gives: every statistic of
+    :class:`~quantize.segmentation.result.SegmentResult` (same names, same values), and
+    its maps tile by tile from :meth:`tiles`.
+
+    Attributes
+    ----------
+    shape : (int, int)
+        (height, width).
+    colors, cluster_pixels, cluster_regions, cluster_bboxes, region_cluster, region_area,
+    region_centroids, region_bboxes, region_colors, parameters, input, notes, seconds
+        As in :class:`~quantize.segmentation.result.SegmentResult`.
+    """
+
+    shape: tuple
+    colors: np.ndarray
+    cluster_pixels: np.ndarray
+    cluster_regions: np.ndarray
+    cluster_bboxes: np.ndarray
+    region_cluster: np.ndarray
+    region_area: np.ndarray
+    region_centroids: np.ndarray
+    region_bboxes: np.ndarray
+    region_colors: np.ndarray
+    parameters: dict = field(default_factory=dict)
+    input: str | None = None
+    notes: list = field(default_factory=list)
+    seconds: float = 0.0
+    _tiler: Any = field(default=None, repr=False)
+    _final: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    _offsets: list = field(default_factory=list, repr=False)
+    _edges: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def shares(self) -> np.ndarray:
+        """(k,) float64: each cluster's share of the pixels (sums to 1)."""
+        total = self.cluster_pixels.sum()
+        return self.cluster_pixels / total if total else self.cluster_pixels.astype(np.float64)
+
+    def to_dict(self) -> dict[str, Any]:
+        """segments.json's content, as :meth:`SegmentResult.to_dict` gives it."""
+        return segments_summary(self, *self.shape)
+
+    def tiles(self) -> Iterator[SegmentTile]:
+        """Every tile's maps, in raster order (bands of :data:`TILE` rows, the tiles of
+        a band computed on the threads): the image is read once more."""
+        tiler = self._tiler
+        columns = len(tiler.grid[1])
+        index = 0
+        for rows, band, band_top in tiler.bands(tiler.margin()):
+            windows = tiler.windows(rows)
+            first = index
+            yield from thread_map(
+                lambda item: self._tile(band, band_top, item[1], first + item[0], columns), enumerate(windows)
+            )
+            index += len(windows)
+
+    def _ring(self, index, columns, regions):
+        """(h + 2, w + 2) final regions of a tile and, around it, of its 4-neighbours
+        (its own edge again at the image's edges: no boundary there)."""
+        rows_total = len(self._tiler.grid[0])
+        padded = np.empty((regions.shape[0] + 2, regions.shape[1] + 2), dtype=regions.dtype)
+        padded[1:-1, 1:-1] = regions
+        above = self._edges[index - columns][1] if index >= columns else regions[0]
+        below = self._edges[index + columns][0] if index + columns < rows_total * columns else regions[-1]
+        left = self._edges[index - 1][3] if index % columns else regions[:, 0]
+        right = self._edges[index + 1][2] if (index + 1) % columns else regions[:, -1]
+        padded[0, 1:-1], padded[-1, 1:-1], padded[1:-1, 0], padded[1:-1, -1] = above, below, left, right
+        padded[0, 0], padded[0, -1], padded[-1, 0], padded[-1, -1] = -1, -1, -1, -1  # corners: never looked at
+        return padded
+
+    def _tile(self, band, band_top, window, index, columns):
+        tiler = self._tiler
+        clusters = tiler.clusters(band, band_top, window)
+        local, _ = connected_regions(clusters)
+        regions = self._final[local + self._offsets[index]].astype(np.int32)
+        rows, cols = window
+        edge = inner_boundaries(self._ring(index, columns, regions), 1, regions.shape[0] + 1)[:, 1:-1]
+        return SegmentTile(
+            window,
+            band[rows.start - band_top : rows.stop - band_top, cols],
+            self.region_cluster[regions].astype(np.int32),
+            regions,
+            edge,
+        )
+
+
+def segment_array(
+    array: Any,
+    n_segments: int = 4,
+    *,
+    settings: SegmentSettings | None = None,
+    min_region: int | str = AUTO,
+    sigma: float | str = AUTO,
+    colorspace: str = DEFAULT_SPACE,
+    effort: str = DEFAULT_EFFORT,
+    random_state: RandomState = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ArraySegmentation:
+    """Segment an (H, W, 3|4) array that may not fit in memory, tile by tile: a NumPy
+    array, a Zarr array or any sliceable array (a Dask array too, read a band at a time).
+
+    Parameters
+    ----------
+    array : (H, W, 3) or (H, W, 4) array of uint8 or uint16 (opaque)
+    n_segments, settings, min_region, sigma, colorspace, effort, random_state
+        As in :func:`quantize.segment_image` (by colour alone: ``spatial`` 0).
+    progress : callable, optional, keyword-only
+        Called as ``progress(step, done, total)`` with step "count" and "regions",
+        ``done`` of ``total`` bands of tiles.
+
+    Returns
+    -------
+    ArraySegmentation
+        The statistics; :meth:`ArraySegmentation.tiles` gives the maps.
+
+    Guarantees
+    ----------
+    The statistics, clusters and regions are those of ``segment_image`` on the same
+    pixels with the same settings and integer ``random_state``.
+    """
+    s = settings_for_call(SegmentSettings, settings, {**locals(), "spatial": 0.0})
+    if s.spatial != 0:
+        raise InvalidParameterError("an image larger than memory is segmented by colour alone: spatial=0")
+    if len(array.shape) != 3 or array.shape[2] not in (3, 4) or not array.shape[0] or not array.shape[1]:
+        raise InvalidParameterError(f"array must have shape (H, W, 3) or (H, W, 4); got {tuple(array.shape)}")
+    start = time.perf_counter()
+    seed, rng = resolve_seed(s.random_state)
+    height, width = shape = tuple(int(n) for n in array.shape[:2])
+    report = progress or (lambda step, done, total: None)
+
+    rows = _Rows(array)
+    noise = estimate_noise_by_rows(lambda top, bottom: (rows(top, bottom), None), height, width)
+    smoothing = auto_sigma(noise) if isinstance(s.sigma, str) else s.sigma
+    space = space_for_noise(s.colorspace, noise)
+    min_region = auto_min_region(height * width) if s.min_region == AUTO else s.min_region
+    tiler = _Tiler(rows, shape, smoothing, speckle_size(min_region))
+
+    histogram = TileHistogram()
+    bands = len(tiler.grid[0])
+    for done, (band_rows, band, band_top) in enumerate(tiler.bands(_halo(smoothing) if smoothing > 0 else 0), 1):
+        for codes, counts in thread_map(
+            lambda window: tile_histogram(tiler.smoothed(band, band_top, window)), tiler.windows(band_rows)
+        ):
+            histogram.add_counts(codes, counts)
+        report("count", done, bands)
+    colors, counts = histogram.merged()
+    color_labels, centers = cluster_histogram(
+        ColorHistogram.from_counts(colors, counts),
+        s.n_segments,
+        colorspace=space,
+        effort=s.effort,
+        rng=rng,
+        label_in_rgb=smoothing > 0 and space != "rgb",
+        noise=residual_noise(noise, smoothing) if noise >= NOISY else None,
+    )
+    tiler.table = np.zeros(_RGB_CODES, dtype=np.uint8)
+    tiler.table[pack_colors(colors)] = color_labels
+    tiler.centers = centers
+    notes = []
+    if len(centers) < s.n_segments:
+        notes.append(f"only {len(centers)} clusters: the image has too few distinct colours for {s.n_segments}")
+
+    graph = _Graph()
+    columns = len(tiler.grid[1])
+    for done, (band_rows, band, band_top) in enumerate(tiler.bands(tiler.margin()), 1):
+        windows = tiler.windows(band_rows)
+        for tile in thread_map(lambda w: _tile_graph(tiler, band, band_top, w, min_region > 1), windows):
+            graph.add(len(graph.parts), tile, columns)
+        report("regions", done, bands)
+    rows.kept.clear()
+
+    joined, n = _joined(graph)
+    parts = graph.parts
+    area = np.bincount(joined, weights=np.concatenate([p.area for p in parts]), minlength=n).astype(np.int64)
+    cluster = np.zeros(n, dtype=np.int64)
+    cluster[joined] = np.concatenate([p.cluster for p in parts])
+    pairs = border = None
+    if min_region > 1 and n > 1:
+        meetings = np.concatenate(graph.meetings) if graph.meetings else np.zeros((0, 2), np.int64)
+        a = joined[np.concatenate([p.pairs[:, 0] for p in parts] + [meetings[:, 0]])]
+        b = joined[np.concatenate([p.pairs[:, 1] for p in parts] + [meetings[:, 1]])]
+        lengths = np.concatenate([p.border for p in parts] + [np.ones(len(meetings), np.int64)])
+        keys, inverse = np.unique(np.minimum(a, b) * n + np.maximum(a, b), return_inverse=True)
+        border = np.bincount(inverse, weights=lengths).astype(np.int64)
+        pairs = np.column_stack(np.divmod(keys, n))
+    piece, piece_cluster, piece_area, n_clusters = merge_graph(area, cluster, pairs, border, centers, min_region)
+    final = piece[joined]
+    count = len(piece_area)
+    sums = np.stack(
+        [np.bincount(final, weights=row, minlength=count) for row in np.concatenate([p.sums for p in parts], axis=1)]
+    )
+    bboxes = np.zeros((count, 4), dtype=np.int64)
+    bboxes[:, :2] = np.iinfo(np.int64).max
+    every_box = np.concatenate([p.bboxes for p in parts])
+    for column, extreme in enumerate((np.minimum, np.minimum, np.maximum, np.maximum)):
+        extreme.at(bboxes[:, column], final, every_box[:, column])
+    edges = {
+        index: tuple(final[edge + offset].astype(np.int32) for edge in part.edges)
+        for index, (part, offset) in enumerate(zip(parts, graph.offsets))
+    }
+    return ArraySegmentation(
+        shape,
+        **region_statistics(sums, bboxes, piece_cluster, piece_area, n_clusters),
+        parameters={
+            "n_segments": s.n_segments,
+            "colorspace": s.colorspace,
+            "effort": s.effort,
+            "spatial": 0.0,
+            "min_region": min_region,
+            "sigma": smoothing,
+            "noise": round(noise, 2),
+            "cluster_space": space,
+            "seed": seed,
+        },
+        notes=notes,
+        seconds=time.perf_counter() - start,
+        _tiler=tiler,
+        _final=final,
+        _offsets=graph.offsets,
+        _edges=edges,
+    )
