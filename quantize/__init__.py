@@ -54,11 +54,15 @@ _LAZY = {
     "ArrayQuantization": "quantization.tiled",
     "TileHistogram": "quantization.tiled",
     "quantize_array": "quantization.tiled",
+    "ArraySegmentation": "segmentation.tiled",
+    "segment_array": "segmentation.tiled",
+    "save_tiled_segments": "files.tiled_segments",
 }
 
 __all__ = [
     "AnimationResult",
     "ArrayQuantization",
+    "ArraySegmentation",
     "BatchSettings",
     "ClusterError",
     "FewDistinctPointsWarning",
@@ -94,6 +98,8 @@ __all__ = [
     "quantize_image",
     "save",
     "save_segments",
+    "save_tiled_segments",
+    "segment_array",
     "segment_image",
     "set_num_threads",
     "suggest_k",

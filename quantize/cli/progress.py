@@ -213,12 +213,12 @@ class KProgress(_Bar):
 
 
 class TileProgress(_Bar):
-    """Tiles of an image larger than memory: counted for its histogram, then mapped
-    and written; the time left is each pass's own."""
+    """Tiles of an image larger than memory, pass by pass (compress: counted for its
+    histogram, then mapped and written); the time left is each pass's own."""
 
-    def __init__(self, enabled):
-        super().__init__(enabled, ["tiles: count", "tiles: map"])
-        self._step = "count"
+    def __init__(self, enabled, steps=("count", "map")):
+        super().__init__(enabled, [f"tiles: {step}" for step in steps])
+        self._step = steps[0]
 
     def __call__(self, step, done, total):
         if step != self._step:  # a new pass: its pace is its own

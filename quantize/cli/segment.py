@@ -7,6 +7,8 @@ import click
 
 from ..files.read import check_input_file, load_image
 from ..files.results import save_segments
+from ..files.tiled import is_tiled
+from ..files.tiled_segments import tiled_output_names
 from ..files.write import check_folder, check_outputs
 from ..segmentation import (
     MAX_SEGMENTS,
@@ -31,6 +33,7 @@ from .options import (
     verbosity_opts,
 )
 from .progress import StepProgress, wanted
+from .segment_tiled import segment_tiled
 
 
 @click.command()
@@ -131,7 +134,9 @@ def segment(
         quantize segment scan.png -k 3 --overlay mean
     """
     with one_line_errors(input):
-        check_input_file(input)
+        tiled = is_tiled(input)
+        if not tiled:
+            check_input_file(input)
         settings = SegmentSettings(
             n_segments=n_segments,
             spatial=spatial,
@@ -143,21 +148,17 @@ def segment(
         )
         output_dir = output_dir or input.with_name(f"{input.stem}-segments")
         check_folder(output_dir)
+        names = (tiled_output_names if tiled else output_names)(settings.n_segments)
         check_outputs(
-            [(output_dir / name, "an output") for name in output_names(settings.n_segments)],
+            [(output_dir / name, "an output") for name in names],
             reads=[(input, "the input image")],
             overwrite=force,
         )
-        with StepProgress(wanted(as_json=as_json), ["read", "segment", "write"]) as steps:
-            loaded = load_image(input, max_pixels=max_pixels)
-            detail(f"{input}: read in {loaded.seconds:.2f} s")
-            steps(1, 3)
-            result = segment_image(loaded, settings=settings)
-            detail(f"{input}: segmented in {result.seconds:.2f} s")
-            steps(2, 3)
-            save_segments(result, output_dir, overwrite=force, overlay=overlay_mode)
-        detail(f"{input}: wrote {len(output_names(settings.n_segments))} files into {output_dir}/")
-    summary = result.to_dict()
+        if tiled:
+            summary = segment_tiled(input, settings, output_dir, overlay=overlay_mode, force=force, as_json=as_json)
+        else:
+            summary = _segment_whole(input, settings, output_dir, overlay_mode, max_pixels, force, as_json)
+        detail(f"{input}: wrote {len(summary['clusters']) + 5} files into {output_dir}/")
     if as_json:
         click.echo(json.dumps(summary))
         return
@@ -170,3 +171,16 @@ def segment(
         say(f"  {cluster['id']:>2}  {cluster['hex']}  {cluster['share']:6.1%}  {cluster['regions']:>8}")
     for note in summary["notes"]:
         say(f"note: {note}")
+
+
+def _segment_whole(input, settings, output_dir, overlay_mode, max_pixels, force, as_json):
+    """segments.json's content of ``input``, read whole, segmented into ``output_dir``."""
+    with StepProgress(wanted(as_json=as_json), ["read", "segment", "write"]) as steps:
+        loaded = load_image(input, max_pixels=max_pixels)
+        detail(f"{input}: read in {loaded.seconds:.2f} s")
+        steps(1, 3)
+        result = segment_image(loaded, settings=settings)
+        detail(f"{input}: segmented in {result.seconds:.2f} s")
+        steps(2, 3)
+        save_segments(result, output_dir, overwrite=force, overlay=overlay_mode)
+    return result.to_dict()

@@ -61,7 +61,11 @@ def check_input_file(path: str | Path, *, what: str = "image", max_bytes: int | 
         from .tiled import is_tiled
 
         if what == "image" and is_tiled(path):
-            raise error("is a Zarr store: `quantize compress` reads it, tile by tile; this command reads files", path)
+            raise error(
+                "is a Zarr store: `quantize compress` and `quantize segment` read it, tile by tile; "
+                "this command reads files",
+                path,
+            )
         raise error(f"is a folder, not {'a palette' if what == 'palette' else 'an image'} file", path)
     if not stat.S_ISREG(info.st_mode):
         raise error(not_regular(info.st_mode), path)

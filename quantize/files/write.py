@@ -124,7 +124,7 @@ def check_outputs(
         _check_writable(path, overwrite)
 
 
-def _write_failure(error, path):
+def write_failure(error: OSError, path: Path) -> OutputError:
     """An OSError of the disk (full, read-only, quota...) as one OutputError line."""
     reason = "no space left on device" if error.errno == errno.ENOSPC else (error.strerror or str(error)).lower()
     return OutputError(f"cannot write: {reason}", path)
@@ -182,7 +182,7 @@ def atomic_write(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         if isinstance(e, OSError) and not isinstance(e, OutputError):
-            raise _write_failure(e, path) from e
+            raise write_failure(e, path) from e
         raise
     return size
 

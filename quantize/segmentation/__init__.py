@@ -4,16 +4,20 @@
 smoothing and the smallest region chosen from the image), :mod:`.api`
 (:func:`segment_image`), :mod:`.clustering` (pixels by colour, or colour and
 position), :mod:`.regions` (connected regions, merging, statistics) and
-:mod:`.result` (:class:`SegmentResult`, its JSON, pictures and files).
+:mod:`.result` (:class:`SegmentResult`, its JSON, pictures and files),
+:mod:`.speckle` (tiny regions cleaned by a rule of bounded reach) and :mod:`.tiled`
+(:func:`segment_array`: an image larger than memory, tile by tile).
 """
 
 from .api import segment_image
 from .auto import estimate_noise
 from .result import OVERLAY_MODES, SegmentResult, output_names
 from .settings import AUTO, MAX_SEGMENTS, MAX_SIGMA, MAX_SPATIAL, SegmentSettings
+from .tiled import ArraySegmentation, segment_array
 
 __all__ = [
     "AUTO",
+    "ArraySegmentation",
     "MAX_SEGMENTS",
     "MAX_SIGMA",
     "MAX_SPATIAL",
@@ -22,5 +26,6 @@ __all__ = [
     "SegmentSettings",
     "estimate_noise",
     "output_names",
+    "segment_array",
     "segment_image",
 ]

@@ -148,39 +148,13 @@ class SegmentResult:
         """overlay.png's pixels: an index map and its palette when the image is opaque
         and each cluster's colour over at least MIN_GREY_STEPS of grey fits 256 entries
         (writing it is then 10x faster), else the (H, W, 3|4) picture and None."""
-        from .. import drawing as draw
-
-        check_choice(mode, "mode", OVERLAY_MODES)
-        k = len(self.colors)
-        if mode == "mean":
-            return draw.overlay(self.image, self.regions, self.region_colors, opacity=OVERLAY_OPACITY[mode]), None
-        colors = distinct_colors(k)
         opaque = self.image.shape[2] == 3 or bool((self.image[..., 3] == 255).all())
-        if opaque and 0 < k and k * MIN_GREY_STEPS + 2 <= 256:
-            return draw.indexed_overlay(
-                self.image,
-                self.clusters,
-                self.regions,
-                colors,
-                opacity=OVERLAY_OPACITY[mode],
-                levels=min(254 // k, 256),
-            )
-        return draw.overlay(
-            self.image, self.regions, colors[self.region_cluster], opacity=OVERLAY_OPACITY[mode], grey=True
-        ), None
+        return paint_overlay(self.image, self.clusters, self.regions, self, mode, opaque=opaque)
 
     def swatch(self) -> np.ndarray:
         """(rows, width, 3) uint8: the cluster colours with their hex codes and shares
         (the largest SWATCH_ROWS - 1 and a last row counting the rest, if more)."""
-        colors, shares = self.colors, self.shares
-        captions = [f"{i}  {hex_code(c)}  {share:6.1%}" for i, (c, share) in enumerate(zip(colors, shares))]
-        if len(colors) > SWATCH_ROWS:
-            rest = len(colors) - (SWATCH_ROWS - 1)
-            colors = np.vstack([colors[: SWATCH_ROWS - 1], [255, 255, 255]]).astype(np.uint8)
-            captions = captions[: SWATCH_ROWS - 1] + [f"{rest} more in segments.json"]
-        from .. import drawing as draw
-
-        return draw.swatch(colors, captions)
+        return swatch(self.colors, self.shares)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything in segments.json, as plain JSON types."""
@@ -250,3 +224,60 @@ def segments_summary(result: Any, height: int, width: int, extension: str = ".pn
             )
         ],
     }
+
+
+def paint_overlay(
+    image: np.ndarray,
+    clusters: np.ndarray,
+    regions: np.ndarray,
+    statistics: Any,
+    mode: str,
+    *,
+    opaque: bool,
+    boundaries: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """overlay.png's pixels of an image (or a tile of it): see
+    :meth:`SegmentResult.overlay_picture`.  ``statistics`` has the segmentation's
+    ``colors``, ``region_cluster`` and ``region_colors``; ``boundaries`` the boundary
+    pixels when they are known beyond ``regions`` (a tile's)."""
+    from .. import drawing as draw
+
+    check_choice(mode, "mode", OVERLAY_MODES)
+    k = len(statistics.colors)
+    edges: bool | np.ndarray = True if boundaries is None else boundaries
+    if mode == "mean":
+        return draw.overlay(
+            image, regions, statistics.region_colors, opacity=OVERLAY_OPACITY[mode], boundaries=edges
+        ), None
+    colors = distinct_colors(k)
+    if opaque and 0 < k and k * MIN_GREY_STEPS + 2 <= 256:
+        return draw.indexed_overlay(
+            image,
+            clusters,
+            regions,
+            colors,
+            opacity=OVERLAY_OPACITY[mode],
+            levels=min(254 // k, 256),
+            boundaries=boundaries,
+        )
+    return draw.overlay(
+        image,
+        regions,
+        colors[statistics.region_cluster],
+        opacity=OVERLAY_OPACITY[mode],
+        grey=True,
+        boundaries=edges,
+    ), None
+
+
+def swatch(colors: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """palette.png: the cluster ``colors`` with their hex codes and ``shares``, the
+    largest SWATCH_ROWS - 1 and a last row counting the rest, if more."""
+    from .. import drawing as draw
+
+    captions = [f"{i}  {hex_code(c)}  {share:6.1%}" for i, (c, share) in enumerate(zip(colors, shares))]
+    if len(colors) > SWATCH_ROWS:
+        rest = len(colors) - (SWATCH_ROWS - 1)
+        colors = np.vstack([colors[: SWATCH_ROWS - 1], [255, 255, 255]]).astype(np.uint8)
+        captions = captions[: SWATCH_ROWS - 1] + [f"{rest} more in segments.json"]
+    return draw.swatch(colors, captions)

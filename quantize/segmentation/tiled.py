@@ -143,6 +143,7 @@ class _Tiler:
         self.rows = rows
         self.shape = shape
         self.sigma, self.size = sigma, size
+        self.tile = TILE
         self.grid = (slices(shape[0], TILE), slices(shape[1], TILE))
         self.table = np.zeros(0, np.uint8)
         self.centers = np.zeros((0, 3), np.float32)
@@ -300,22 +301,39 @@ class ArraySegmentation:
         total = self.cluster_pixels.sum()
         return self.cluster_pixels / total if total else self.cluster_pixels.astype(np.float64)
 
-    def to_dict(self) -> dict[str, Any]:
-        """segments.json's content, as :meth:`SegmentResult.to_dict` gives it."""
-        return segments_summary(self, *self.shape)
+    @property
+    def tile(self) -> int:
+        """Side of the tiles, in pixels."""
+        return self._tiler.tile
 
-    def tiles(self) -> Iterator[SegmentTile]:
+    @property
+    def n_tiles(self) -> int:
+        """The tiles :meth:`tiles` gives."""
+        return len(self._tiler.grid[0]) * len(self._tiler.grid[1])
+
+    def to_dict(self, extension: str = ".png") -> dict[str, Any]:
+        """segments.json's content, as :meth:`SegmentResult.to_dict` gives it (masks
+        named with ``extension``)."""
+        height, width = self.shape
+        return segments_summary(self, height, width, extension)
+
+    def tiles(self, function: Callable[[SegmentTile], Any] | None = None) -> Iterator[Any]:
         """Every tile's maps, in raster order (bands of :data:`TILE` rows, the tiles of
-        a band computed on the threads): the image is read once more."""
+        a band computed on the threads): the image is read once more.  With
+        ``function``, what it makes of each tile, made on the threads too (a writer's
+        encoded tiles, say)."""
         tiler = self._tiler
         columns = len(tiler.grid[1])
         index = 0
         for rows, band, band_top in tiler.bands(tiler.margin()):
             windows = tiler.windows(rows)
             first = index
-            yield from thread_map(
-                lambda item: self._tile(band, band_top, item[1], first + item[0], columns), enumerate(windows)
-            )
+
+            def make(item, band=band, band_top=band_top, first=first):
+                tile = self._tile(band, band_top, item[1], first + item[0], columns)
+                return tile if function is None else function(tile)
+
+            yield from thread_map(make, enumerate(windows))
             index += len(windows)
 
     def _ring(self, index, columns, regions):
@@ -369,8 +387,8 @@ def segment_array(
     n_segments, settings, min_region, sigma, colorspace, effort, random_state
         As in :func:`quantize.segment_image` (by colour alone: ``spatial`` 0).
     progress : callable, optional, keyword-only
-        Called as ``progress(step, done, total)`` with step "count" and "regions",
-        ``done`` of ``total`` bands of tiles.
+        Called as ``progress(step, done, total)`` with step "count" (the histogram's
+        pass) and "regions", ``done`` of ``total`` tiles, after each band of them.
 
     Returns
     -------
@@ -400,13 +418,14 @@ def segment_array(
     tiler = _Tiler(rows, shape, smoothing, speckle_size(min_region))
 
     histogram = TileHistogram()
-    bands = len(tiler.grid[0])
+    columns = len(tiler.grid[1])
+    n_tiles = len(tiler.grid[0]) * columns
     for done, (band_rows, band, band_top) in enumerate(tiler.bands(_halo(smoothing) if smoothing > 0 else 0), 1):
         for codes, counts in thread_map(
             lambda window: tile_histogram(tiler.smoothed(band, band_top, window)), tiler.windows(band_rows)
         ):
             histogram.add_counts(codes, counts)
-        report("count", done, bands)
+        report("count", done * columns, n_tiles)
     colors, counts = histogram.merged()
     color_labels, centers = cluster_histogram(
         ColorHistogram.from_counts(colors, counts),
@@ -425,12 +444,11 @@ def segment_array(
         notes.append(f"only {len(centers)} clusters: the image has too few distinct colours for {s.n_segments}")
 
     graph = _Graph()
-    columns = len(tiler.grid[1])
     for done, (band_rows, band, band_top) in enumerate(tiler.bands(tiler.margin()), 1):
         windows = tiler.windows(band_rows)
         for tile in thread_map(lambda w: _tile_graph(tiler, band, band_top, w, min_region > 1), windows):
             graph.add(len(graph.parts), tile, columns)
-        report("regions", done, bands)
+        report("regions", done * columns, n_tiles)
     rows.kept.clear()
 
     joined, n = _joined(graph)

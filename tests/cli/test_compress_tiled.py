@@ -159,3 +159,17 @@ def test_a_dithered_tiled_input_is_the_in_memory_file(tmp_path, photo, method):
     for key in ("psnr", "delta_e", "delta_e_p95"):
         assert got[key] == expected[key], key
     assert "carrying the error across the tiles" in " ".join(got["notes"])
+
+
+def test_a_full_disk_is_named_and_leaves_no_output(tiled, monkeypatch):
+    import errno
+
+    def imwrite(target, data, **kwargs):
+        next(iter(data))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tifffile, "imwrite", imwrite)
+    result = run("compress", tiled / "cat.tif", "-k", 4, "-o", tiled / "out.tif")
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {tiled / 'out.tif'}: cannot write: no space left on device\n"
+    assert listing(tiled) == ["cat.png", "cat.tif", "cat.zarr"]

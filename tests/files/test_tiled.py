@@ -117,7 +117,7 @@ def test_commands_that_read_whole_images_say_where_a_tiled_one_goes(tmp_path):
     with pytest.raises(ImageTooLargeError, match="it is tiled: `quantize compress` reads it tile by tile"):
         load_image(tmp_path / "a.tif", max_pixels=1000)
     zarr.open_array(str(tmp_path / "a.zarr"), mode="w", shape=RGB.shape, dtype="u1")
-    with pytest.raises(ImageError, match="is a Zarr store: `quantize compress` reads it"):
+    with pytest.raises(ImageError, match="is a Zarr store: `quantize compress` and `quantize segment` read it"):
         check_input_file(tmp_path / "a.zarr")
 
 
