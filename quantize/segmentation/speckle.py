@@ -68,21 +68,46 @@ def despeckle_block(block: np.ndarray, core: tuple, size: int, centers: np.ndarr
         other = flat_regions[where + step]
         differ = (other != own) & (other >= 0)
         keys.append(own[differ].astype(np.int64) * k + flat_clusters[where[differ] + step])
-    keys, counts = np.unique(np.concatenate(keys), return_counts=True)
-    region, candidate = np.divmod(keys, k)
+    keys = np.concatenate(keys)
     cluster = np.zeros(n, dtype=np.int64)
     cluster[own] = flat_clusters[where]  # of the tiny regions, the only ones asked
+    region, candidate = _best_borders(keys, k, n, cluster, centers)
+    new = np.full(n + 1, -2, dtype=np.int32)  # -2: unchanged (the last entry answers for -1)
+    new[region] = candidate
+    out = new[inner[core]]
+    unchanged = out == -2
+    out[unchanged] = block[core][unchanged]
+    return out
+
+
+#: Most cells of the (tiny region x cluster) table of border lengths counted directly;
+#: beyond, the borders are sorted instead (a memory bound, for many clusters).
+_TABLE = 1 << 22
+
+
+def _best_borders(keys, k, n, cluster, centers):
+    """(regions, their new clusters) from ``keys`` (region x k + neighbour's cluster, one
+    per pixel edge): the most border, then the nearest colour, then the lower cluster."""
+    if not len(keys):
+        return keys, keys
+    region_of_key = keys // k
+    regions = np.flatnonzero(np.bincount(region_of_key, minlength=n))  # those with a neighbour
+    if len(regions) * k <= _TABLE:  # a table of border lengths: no sort of the edges
+        rank = np.zeros(n, dtype=np.int64)
+        rank[regions] = np.arange(len(regions))
+        table = np.bincount(rank[region_of_key] * k + keys % k, minlength=len(regions) * k).reshape(-1, k)
+        most = table.max(axis=1, keepdims=True)
+        gap = ((centers[cluster[regions]][:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+        gap[table != most] = np.inf
+        return regions, np.argmin(gap, axis=1)  # the first of equal gaps: the lower cluster
+    keys, counts = np.unique(keys, return_counts=True)
+    region, candidate = np.divmod(keys, k)
     gap = centers[cluster[region]] - centers[candidate]
     order = np.lexsort((candidate, np.einsum("ij,ij->i", gap, gap), -counts, region))
     region, candidate = region[order], candidate[order]
     best = np.ones(len(region), dtype=bool)  # the first of each region's run
     best[1:] = region[1:] != region[:-1]
-    new = np.full(n + 1, -2, dtype=np.int32)  # -2: unchanged (the last entry answers for -1)
-    new[region[best]] = candidate[best]
-    out = new[inner[core]]
-    unchanged = out == -2
-    out[unchanged] = block[core][unchanged]
-    return out
+    return region[best], candidate[best]
 
 
 def despeckle(clusters: np.ndarray, size: int, centers: np.ndarray) -> np.ndarray:

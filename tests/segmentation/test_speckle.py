@@ -98,3 +98,13 @@ def test_sizes_that_clean_nothing():
     whole = (slice(0, 60), slice(0, 80))
     assert np.array_equal(despeckle_block(clusters, whole, 1, np.zeros((4, 1))), clusters)
     assert [speckle_size(m) for m in (0, 1, 10, 10_000)] == [0, 0, 10, SPECKLE]
+
+
+def test_many_clusters_sort_the_borders_instead_of_a_table(monkeypatch):
+    from quantize.segmentation import speckle
+
+    monkeypatch.setattr(speckle, "_TABLE", 0)
+    clusters = speckled((50, 70), k=5, seed=7)
+    centers = np.random.default_rng(3).random((5, 3))
+    whole = (slice(0, 50), slice(0, 70))
+    assert np.array_equal(despeckle_block(clusters, whole, 9, centers), oracle(clusters, 9, centers))
