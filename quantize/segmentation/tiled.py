@@ -85,8 +85,9 @@ class _Rows:
             for index in range(first, last + 1):
                 if index not in self.kept:
                     self.kept[index] = self._chunk_row(index)
-            block = np.concatenate([self.kept[i] for i in range(first, last + 1)], axis=0)
-        return block[top - first * self.step : bottom - first * self.step]
+            # only the rows asked for are copied: a view of whole chunk rows would hold them
+            parts = [self.kept[i][max(top - i * self.step, 0) : bottom - i * self.step] for i in range(first, last + 1)]
+        return np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
 
 
 @dataclass
@@ -112,16 +113,30 @@ class SegmentTile:
 
 @dataclass
 class _TileGraph:
-    """What pass 3 keeps of one tile: its regions (local ids) and their borders."""
+    """What pass 3 keeps of one tile, compactly (a gigapixel image has millions of tile
+    regions): its regions by local id, their sums and boxes relative to the tile's
+    ``origin``, their borders, and the local ids along its four edges."""
 
-    area: np.ndarray
-    first: np.ndarray
-    cluster: np.ndarray
-    sums: np.ndarray
-    bboxes: np.ndarray
-    pairs: np.ndarray
-    border: np.ndarray
-    edges: tuple  # local ids along the top, bottom, left and right edges
+    origin: tuple
+    area: np.ndarray  # (n,) int32
+    first: np.ndarray  # (n,) int64: the flat index in the image of each one's first pixel
+    cluster: np.ndarray  # (n,) int16
+    sums: np.ndarray  # (n, 5) int32: of rows and columns from the origin, of R, G, B
+    bboxes: np.ndarray  # (n, 4) int16, from the origin
+    pairs: np.ndarray  # (m, 2) int32
+    border: np.ndarray  # (m,) int32
+    edges: tuple  # (top, bottom, left, right) int32 local ids
+
+    def global_sums(self) -> np.ndarray:
+        """(n, 5) float64 sums of rows and columns in the image, and of R, G, B."""
+        sums = self.sums.astype(np.float64)
+        sums[:, 0] += self.origin[0] * self.area
+        sums[:, 1] += self.origin[1] * self.area
+        return sums
+
+    def global_bboxes(self) -> np.ndarray:
+        top, left = self.origin
+        return self.bboxes.astype(np.int64) + [top, left, top, left]
 
 
 def _first_pixels(regions, n):
@@ -181,36 +196,39 @@ class _Tiler:
 
 def _tile_graph(tiler, band, band_top, window, with_pairs):
     """Pass 3 of one tile."""
+    from scipy import ndimage
+
     clusters = tiler.clusters(band, band_top, window)
     regions, n = connected_regions(clusters)
     rows, columns = window
     height, width = clusters.shape
     starts = _first_pixels(regions, n)
     y, x = np.divmod(starts, width)
-    first = (y + rows.start) * tiler.shape[1] + x + columns.start
     ids = regions.reshape(-1)
     pixels = band[rows.start - band_top : rows.stop - band_top, columns].reshape(-1, 3)
     values = [
-        np.repeat(np.arange(rows.start, rows.stop, dtype=np.float64), width),
-        np.tile(np.arange(columns.start, columns.stop, dtype=np.float64), height),
-    ] + [pixels[:, c] for c in range(3)]
-    sums = np.stack([np.bincount(ids, weights=v, minlength=n) for v in values])
-    from scipy import ndimage
-
+        np.repeat(np.arange(height, dtype=np.float64), width),
+        np.tile(np.arange(width, dtype=np.float64), height),
+    ]
+    values += [pixels[:, c] for c in range(3)]
+    # each sum is below 512 x 512 x 511: exact in int32
+    sums = np.stack([np.bincount(ids, weights=v, minlength=n) for v in values], axis=1).astype(np.int32)
     found = ndimage.find_objects(regions + 1, max_label=n)
-    bboxes = np.array([(s[0].start, s[1].start, s[0].stop, s[1].stop) for s in found], dtype=np.int64).reshape(-1, 4)
-    bboxes += [rows.start, columns.start, rows.start, columns.start]
-    pairs, border = adjacency(regions, n) if with_pairs and n > 1 else (np.zeros((0, 2), np.int64), np.zeros(0))
-    edges = (regions[0].copy(), regions[-1].copy(), regions[:, 0].copy(), regions[:, -1].copy())
+    bboxes = np.array([(s[0].start, s[1].start, s[0].stop, s[1].stop) for s in found], dtype=np.int16).reshape(-1, 4)
+    if with_pairs and n > 1:
+        pairs, border = adjacency(regions, n)
+    else:
+        pairs, border = np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
     return _TileGraph(
-        np.bincount(ids, minlength=n),
-        first,
-        clusters.reshape(-1)[starts].astype(np.int64),
+        (rows.start, columns.start),
+        np.bincount(ids, minlength=n).astype(np.int32),
+        (y + rows.start) * tiler.shape[1] + x + columns.start,
+        clusters.reshape(-1)[starts].astype(np.int16),
         sums,
         bboxes,
-        pairs,
-        border.astype(np.int64),
-        edges,
+        pairs.astype(np.int32),
+        border.astype(np.int32),
+        (regions[0].copy(), regions[-1].copy(), regions[:, 0].copy(), regions[:, -1].copy()),
     )
 
 
@@ -229,7 +247,6 @@ class _Graph:
         """Add tile ``index`` (raster order) of a grid ``columns`` tiles wide."""
         self.offsets.append(self.count)
         self.count += len(tile.area)
-        tile.pairs = tile.pairs + self.offsets[index]
         self.parts.append(tile)
         if index % columns:  # the tile on the left: its right edge meets this left edge
             self._meet(index - 1, 3, index, 2)
@@ -237,11 +254,15 @@ class _Graph:
             self._meet(index - columns, 1, index, 0)
 
     def _meet(self, one, one_side, other, other_side):
+        """The regions of two tiles along their shared edge: joined where they are of one
+        cluster, else neighbours, with the length of their border (each pair once)."""
         a, b = self.parts[one].edges[one_side], self.parts[other].edges[other_side]
         same = self.parts[one].cluster[a] == self.parts[other].cluster[b]
-        a, b = a + self.offsets[one], b + self.offsets[other]
-        self.joins.append(np.column_stack([a[same], b[same]]))
-        self.meetings.append(np.column_stack([a[~same], b[~same]]))
+        span = np.int64(len(self.parts[other].area))
+        for chosen, out in ((same, self.joins), (~same, self.meetings)):
+            keys, counts = np.unique(a[chosen].astype(np.int64) * span + b[chosen], return_counts=True)
+            first, second = np.divmod(keys, span)
+            out.append(np.column_stack([first + self.offsets[one], second + self.offsets[other], counts]))
 
 
 def _joined(graph):
@@ -250,7 +271,7 @@ def _joined(graph):
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    joins = np.concatenate(graph.joins) if graph.joins else np.zeros((0, 2), np.int64)
+    joins = np.concatenate(graph.joins) if graph.joins else np.zeros((0, 3), np.int64)
     n = graph.count
     links = coo_matrix((np.ones(len(joins), np.int8), (joins[:, 0], joins[:, 1])), shape=(n, n))
     count, component = connected_components(links, directed=False)
@@ -452,37 +473,40 @@ def segment_array(
     rows.kept.clear()
 
     joined, n = _joined(graph)
-    parts = graph.parts
+    parts, offsets = graph.parts, graph.offsets
     area = np.bincount(joined, weights=np.concatenate([p.area for p in parts]), minlength=n).astype(np.int64)
     cluster = np.zeros(n, dtype=np.int64)
     cluster[joined] = np.concatenate([p.cluster for p in parts])
     pairs = border = None
     if min_region > 1 and n > 1:
-        meetings = np.concatenate(graph.meetings) if graph.meetings else np.zeros((0, 2), np.int64)
-        a = joined[np.concatenate([p.pairs[:, 0] for p in parts] + [meetings[:, 0]])]
-        b = joined[np.concatenate([p.pairs[:, 1] for p in parts] + [meetings[:, 1]])]
-        lengths = np.concatenate([p.border for p in parts] + [np.ones(len(meetings), np.int64)])
-        keys, inverse = np.unique(np.minimum(a, b) * n + np.maximum(a, b), return_inverse=True)
+        meetings = np.concatenate(graph.meetings) if graph.meetings else np.zeros((0, 3), np.int64)
+        inside = [(joined[p.pairs.astype(np.int64) + offset], p.border) for p, offset in zip(parts, offsets)]
+        ends = np.concatenate([ends for ends, _ in inside] + [joined[meetings[:, :2]]])
+        lengths = np.concatenate([lengths for _, lengths in inside] + [meetings[:, 2]])
+        del inside
+        keys, inverse = np.unique(ends.min(axis=1) * n + ends.max(axis=1), return_inverse=True)
         border = np.bincount(inverse, weights=lengths).astype(np.int64)
         pairs = np.column_stack(np.divmod(keys, n))
+        del ends, lengths, keys, inverse
     piece, piece_cluster, piece_area, n_clusters = merge_graph(area, cluster, pairs, border, centers, min_region)
     final = piece[joined]
     count = len(piece_area)
-    sums = np.stack(
-        [np.bincount(final, weights=row, minlength=count) for row in np.concatenate([p.sums for p in parts], axis=1)]
-    )
+    sums = np.zeros((count, 5))
     bboxes = np.zeros((count, 4), dtype=np.int64)
     bboxes[:, :2] = np.iinfo(np.int64).max
-    every_box = np.concatenate([p.bboxes for p in parts])
-    for column, extreme in enumerate((np.minimum, np.minimum, np.maximum, np.maximum)):
-        extreme.at(bboxes[:, column], final, every_box[:, column])
+    for part, offset in zip(parts, offsets):  # tile by tile: no copy of every region's sums
+        ids = final[offset : offset + len(part.area)]
+        np.add.at(sums, ids, part.global_sums())
+        boxes = part.global_bboxes()
+        for column, extreme in enumerate((np.minimum, np.minimum, np.maximum, np.maximum)):
+            extreme.at(bboxes[:, column], ids, boxes[:, column])
     edges = {
         index: tuple(final[edge + offset].astype(np.int32) for edge in part.edges)
         for index, (part, offset) in enumerate(zip(parts, graph.offsets))
     }
     return ArraySegmentation(
         shape,
-        **region_statistics(sums, bboxes, piece_cluster, piece_area, n_clusters),
+        **region_statistics(sums.T, bboxes, piece_cluster, piece_area, n_clusters),
         parameters={
             "n_segments": s.n_segments,
             "colorspace": s.colorspace,
