@@ -1,7 +1,8 @@
 """The tiles of an image larger than memory on a Dask cluster: counted and mapped by the
 workers (each opens the file itself, so it must be on a filesystem they share), the
 histogram summed in a tree there, and the mapped tiles handed back in raster order to
-the one process that writes the output, a bounded number in flight."""
+the one process that writes the output, a bounded number in flight; a segmentation's
+passes run there too (:class:`ClusterRunner`)."""
 
 import collections
 import itertools
@@ -13,7 +14,7 @@ import numpy as np
 from ..color.histogram import merge_histograms, unpack_colors
 from ..errors import ClusterError
 from ..files.tiled import TiledImage, open_tiled
-from ..quantization.tiled import TiledPalette, tile_histogram
+from ..quantization.tiled import TiledPalette, opaque_tile, tile_histogram
 
 #: Images a worker process keeps open (path -> TiledImage).
 _OPEN: dict[str, TiledImage] = {}
@@ -111,3 +112,49 @@ def cluster_mapped_tiles(
     except Exception as e:
         client.cancel(list(pending))
         raise ClusterError(f"mapping the tiles of {path} on the cluster failed: {type(e).__name__}: {e}") from e
+
+
+def run_windows(path: str, owner, method: str, items: list) -> list:
+    """Worker: ``getattr(owner, method)(read, window, index)`` of some (index, window)
+    items of the image at ``path``, each window read from the file."""
+    image = _image(path)
+
+    def read(window):
+        return opaque_tile(image.read(window), "image")
+
+    work = getattr(owner, method)
+    return [work(read, window, index) for index, window in items]
+
+
+class ClusterRunner:
+    """The tiles of a segmentation (:func:`quantize.segment_array`'s ``runner``) on the
+    workers of a Dask ``client``: each opens the file at ``path`` (a filesystem they
+    share) and reads the windows it is given with their margins; the results come back
+    in raster order, a few groups of tiles a worker in flight."""
+
+    def __init__(self, client, path: str):
+        self.client, self.path = client, path
+
+    def map(self, owner, method: str, plan, margin: int) -> Iterator:
+        client = self.client
+        queue = iter(_groups(list(enumerate(plan.windows()))))
+        pending: collections.deque = collections.deque()
+        try:
+            remote = client.scatter(owner, broadcast=True)  # the plan's table is 16 MB: sent once
+
+            def submit(group):
+                return client.submit(run_windows, self.path, remote, method, group, pure=False)
+
+            pending.extend(submit(group) for group in itertools.islice(queue, 3 * _workers(client)))
+            while pending:
+                results = pending.popleft().result()
+                following = next(queue, None)
+                if following is not None:
+                    pending.append(submit(following))
+                yield from results
+        except GeneratorExit:
+            client.cancel(list(pending))
+            raise
+        except Exception as e:  # a lost worker or file: one line, not the scheduler's traceback
+            client.cancel(list(pending))
+            raise ClusterError(f"the tiles of {self.path} on the cluster failed: {type(e).__name__}: {e}") from e

@@ -41,8 +41,8 @@ def cluster_client(scheduler):
     (stderr carries our lines only) and its failure to connect one line."""
     from ..batch.cluster import connect
 
-    for name in ("distributed", "tornado", "bokeh"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    for name in ("distributed", "tornado", "bokeh"):  # not even their CRITICAL lines
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     with contextlib.ExitStack() as stack:
         try:
             client = stack.enter_context(connect(scheduler))

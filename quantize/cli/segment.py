@@ -20,6 +20,7 @@ from ..segmentation import (
     segment_image,
 )
 from .app import detail, one_line_errors, say
+from .cluster import cluster_client, scheduler_opt
 from .options import (
     AutoOr,
     FiniteFloatRange,
@@ -89,6 +90,7 @@ from .segment_tiled import segment_tiled
 @colorspace_opt()
 @effort_opt
 @seed_opt
+@scheduler_opt("the tiles of a tiled TIFF or Zarr input")
 @max_pixels_opt
 @json_opt
 @verbosity_opts
@@ -104,6 +106,7 @@ def segment(
     colorspace,
     effort,
     seed,
+    scheduler,
     max_pixels,
     as_json,
     force,
@@ -154,8 +157,13 @@ def segment(
             reads=[(input, "the input image")],
             overwrite=force,
         )
+        if scheduler is not None and not tiled:
+            raise click.UsageError("--scheduler runs the tiles of a tiled TIFF or Zarr input: this is not one")
         if tiled:
-            summary = segment_tiled(input, settings, output_dir, overlay=overlay_mode, force=force, as_json=as_json)
+            with cluster_client(scheduler) as client:
+                summary = segment_tiled(
+                    input, settings, output_dir, overlay=overlay_mode, force=force, as_json=as_json, client=client
+                )
         else:
             summary = _segment_whole(input, settings, output_dir, overlay_mode, max_pixels, force, as_json)
         detail(f"{input}: wrote {len(summary['clusters']) + 5} files into {output_dir}/")

@@ -6,6 +6,7 @@ writes a segmentation read whole)."""
 import contextlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -71,15 +72,7 @@ def save_tiled_segments(
         **{f"mask_{i}.tif": TiffSpec(folder / f"mask_{i}.tif", (height, width), bool) for i in range(k)},
     }
 
-    def encode(tile: SegmentTile) -> dict:
-        clusters = tile.clusters
-        return {
-            "labels.tif": deflated((clusters + 1).astype(label_type)),
-            "labels-color.tif": deflated(clusters.astype(np.uint8)),
-            "overlay.tif": deflated(_overlay_picture(segmentation, tile, overlay)[0]),
-            **{f"mask_{i}.tif": deflated_bits(clusters == i) for i in range(k)},
-        }
-
+    encode = _TileEncoder(segmentation.colors, segmentation.region_cluster, segmentation.region_colors, overlay)
     written: dict[str, int] = {}
     try:
         writers = TiledTiffs(specs, overwrite=overwrite, protect=protect)
@@ -109,11 +102,31 @@ def save_tiled_segments(
     return written
 
 
-def _overlay_picture(segmentation, tile, mode):
+@dataclass
+class _TileEncoder:
+    """Each file's tile of a segmentation's tile, deflated (made where the tile is: on
+    this process's threads or a cluster's workers, so it holds arrays only)."""
+
+    colors: np.ndarray
+    region_cluster: np.ndarray
+    region_colors: np.ndarray
+    overlay: str
+
+    def __call__(self, tile: SegmentTile) -> dict:
+        k, clusters = len(self.colors), tile.clusters
+        return {
+            "labels.tif": deflated((clusters + 1).astype(np.uint8 if k < 256 else np.uint16)),
+            "labels-color.tif": deflated(clusters.astype(np.uint8)),
+            "overlay.tif": deflated(_overlay_picture(self, tile, self.overlay)[0]),
+            **{f"mask_{i}.tif": deflated_bits(clusters == i) for i in range(k)},
+        }
+
+
+def _overlay_picture(statistics, tile, mode):
     """overlay.tif's pixels of a tile (and the palette), or of an empty tile for the palette."""
     if tile is None:
         empty = np.zeros((1, 1), np.int32)
-        return paint_overlay(np.zeros((1, 1, 3), np.uint8), empty, empty, segmentation, mode, opaque=True)
+        return paint_overlay(np.zeros((1, 1, 3), np.uint8), empty, empty, statistics, mode, opaque=True)
     return paint_overlay(
-        tile.pixels, tile.clusters, tile.regions, segmentation, mode, opaque=True, boundaries=tile.boundaries
+        tile.pixels, tile.clusters, tile.regions, statistics, mode, opaque=True, boundaries=tile.boundaries
     )

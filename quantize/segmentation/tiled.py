@@ -22,6 +22,7 @@ Memory: a band of rows with its margins, the histogram, and a few numbers for ea
 region of each tile (after the speckle cleanup, hundreds per megapixel).
 """
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -112,7 +113,7 @@ class SegmentTile:
 
 
 @dataclass
-class _TileGraph:
+class TileGraph:
     """What pass 3 keeps of one tile, compactly (a gigapixel image has millions of tile
     regions): its regions by local id, their sums and boxes relative to the tile's
     ``origin``, their borders, and the local ids along its four edges."""
@@ -151,61 +152,95 @@ def _first_pixels(regions, n):
     return starts
 
 
-class _Tiler:
-    """The image, its settings and what the passes learnt: the work of each tile."""
+class TilePlan:
+    """The work of each tile of one segmentation, as the passes learn it: the image's
+    shape, the smoothing, the speckle size, then the colour table and the clusters'
+    centres.  Its methods take ``read(window)``, which gives a window's (h, w, 3) uint8
+    pixels (from a band in memory, or from the file on a cluster's worker)."""
 
-    def __init__(self, rows, shape, sigma, size):
-        self.rows = rows
+    def __init__(self, shape, sigma, size, with_pairs):
         self.shape = shape
-        self.sigma, self.size = sigma, size
+        self.sigma, self.size, self.with_pairs = sigma, size, with_pairs
         self.tile = TILE
         self.grid = (slices(shape[0], TILE), slices(shape[1], TILE))
         self.table = np.zeros(0, np.uint8)
         self.centers = np.zeros((0, 3), np.float32)
 
-    def bands(self, margin):
-        """(band's rows, pixels from ``margin`` rows above to below, their top) in order."""
-        height = self.shape[0]
-        for rows in self.grid[0]:
-            top, bottom = max(rows.start - margin, 0), min(rows.stop + margin, height)
-            yield rows, self.rows(top, bottom), top
+    @property
+    def columns(self) -> int:
+        return len(self.grid[1])
 
-    def windows(self, rows):
-        return [(rows, columns) for columns in self.grid[1]]
+    def windows(self) -> list:
+        """Every tile's (rows, columns) slices, in raster order."""
+        return [(rows, columns) for rows in self.grid[0] for columns in self.grid[1]]
 
-    def smoothed(self, band, band_top, window):
-        def read(part):
-            rows, columns = part
-            return band[rows.start - band_top : rows.stop - band_top, columns]
+    def smoothing_margin(self) -> int:
+        return _halo(self.sigma) if self.sigma > 0 else 0
 
+    def margin(self) -> int:
+        """Pixels a tile's clusters are read with around it."""
+        return self.size + self.smoothing_margin()
+
+    def smoothed(self, read, window):
         return smooth_window(read, window, self.shape, self.sigma)
 
-    def clusters(self, band, band_top, window):
+    def histogram(self, read, window, index):
+        """(codes, counts) of a tile's smoothed colours."""
+        return tile_histogram(self.smoothed(read, window))
+
+    def clusters(self, read, window):
         """(h, w) int32 clusters of a window, speckle cleaned as the whole map is."""
         (rows, columns), (height, width), size = window, self.shape[:2], self.size
         top, left = max(rows.start - size, 0), max(columns.start - size, 0)
         outer = (slice(top, min(rows.stop + size, height)), slice(left, min(columns.stop + size, width)))
-        pixels = self.smoothed(band, band_top, outer)
+        pixels = self.smoothed(read, outer)
         block = self.table[pack_colors(pixels.reshape(-1, 3))].reshape(pixels.shape[:2]).astype(np.int32)
         core = (slice(rows.start - top, rows.stop - top), slice(columns.start - left, columns.stop - left))
         return despeckle_block(block, core, size, self.centers)
 
-    def margin(self):
-        return self.size + (_halo(self.sigma) if self.sigma > 0 else 0)
+    def graph(self, read, window, index):
+        """A tile's regions and borders (see :class:`TileGraph`)."""
+        return _tile_graph(self, read, window)
 
 
-def _tile_graph(tiler, band, band_top, window, with_pairs):
+class BandRunner:
+    """The tiles on this process's threads: a band of full rows read at a time (each
+    chunk row of the input once a pass), the band's tiles on the threads."""
+
+    def __init__(self, array):
+        self.rows = _Rows(array)
+
+    def map(self, owner, method, plan, margin):
+        """``getattr(owner, method)(read, window, index)`` of every tile of ``plan``, in
+        raster order, each band's tiles read with ``margin`` rows above and below."""
+        height, index = plan.shape[0], 0
+        for rows in plan.grid[0]:
+            top = max(rows.start - margin, 0)
+            band = self.rows(top, min(rows.stop + margin, height))
+
+            def read(window, band=band, top=top):
+                window_rows, columns = window
+                return band[window_rows.start - top : window_rows.stop - top, columns]
+
+            windows = [(rows, columns) for columns in plan.grid[1]]
+            work = getattr(owner, method)
+            yield from thread_map(lambda item, read=read: work(read, item[1], item[0]), enumerate(windows, index))
+            index += len(windows)
+        self.rows.kept.clear()
+
+
+def _tile_graph(plan, read, window):
     """Pass 3 of one tile."""
     from scipy import ndimage
 
-    clusters = tiler.clusters(band, band_top, window)
+    clusters = plan.clusters(read, window)
     regions, n = connected_regions(clusters)
     rows, columns = window
     height, width = clusters.shape
     starts = _first_pixels(regions, n)
     y, x = np.divmod(starts, width)
     ids = regions.reshape(-1)
-    pixels = band[rows.start - band_top : rows.stop - band_top, columns].reshape(-1, 3)
+    pixels = read(window).reshape(-1, 3)
     values = [
         np.repeat(np.arange(height, dtype=np.float64), width),
         np.tile(np.arange(width, dtype=np.float64), height),
@@ -215,14 +250,14 @@ def _tile_graph(tiler, band, band_top, window, with_pairs):
     sums = np.stack([np.bincount(ids, weights=v, minlength=n) for v in values], axis=1).astype(np.int32)
     found = ndimage.find_objects(regions + 1, max_label=n)
     bboxes = np.array([(s[0].start, s[1].start, s[0].stop, s[1].stop) for s in found], dtype=np.int16).reshape(-1, 4)
-    if with_pairs and n > 1:
+    if plan.with_pairs and n > 1:
         pairs, border = adjacency(regions, n)
     else:
         pairs, border = np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
-    return _TileGraph(
+    return TileGraph(
         (rows.start, columns.start),
         np.bincount(ids, minlength=n).astype(np.int32),
-        (y + rows.start) * tiler.shape[1] + x + columns.start,
+        (y + rows.start) * plan.shape[1] + x + columns.start,
         clusters.reshape(-1)[starts].astype(np.int16),
         sums,
         bboxes,
@@ -311,7 +346,8 @@ class ArraySegmentation:
     input: str | None = None
     notes: list = field(default_factory=list)
     seconds: float = 0.0
-    _tiler: Any = field(default=None, repr=False)
+    _plan: Any = field(default=None, repr=False)
+    _runner: Any = field(default=None, repr=False)
     _final: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
     _offsets: list = field(default_factory=list, repr=False)
     _edges: dict = field(default_factory=dict, repr=False)
@@ -323,14 +359,14 @@ class ArraySegmentation:
         return self.cluster_pixels / total if total else self.cluster_pixels.astype(np.float64)
 
     @property
-    def tile(self) -> int:
+    def tile_size(self) -> int:
         """Side of the tiles, in pixels."""
-        return self._tiler.tile
+        return self._plan.tile
 
     @property
     def n_tiles(self) -> int:
         """The tiles :meth:`tiles` gives."""
-        return len(self._tiler.grid[0]) * len(self._tiler.grid[1])
+        return len(self._plan.windows())
 
     def to_dict(self, extension: str = ".png") -> dict[str, Any]:
         """segments.json's content, as :meth:`SegmentResult.to_dict` gives it (masks
@@ -340,27 +376,25 @@ class ArraySegmentation:
 
     def tiles(self, function: Callable[[SegmentTile], Any] | None = None) -> Iterator[Any]:
         """Every tile's maps, in raster order (bands of :data:`TILE` rows, the tiles of
-        a band computed on the threads): the image is read once more.  With
-        ``function``, what it makes of each tile, made on the threads too (a writer's
-        encoded tiles, say)."""
-        tiler = self._tiler
-        columns = len(tiler.grid[1])
-        index = 0
-        for rows, band, band_top in tiler.bands(tiler.margin()):
-            windows = tiler.windows(rows)
-            first = index
+        a band computed on the threads, or on a cluster's workers): the image is read
+        once more.  With ``function``, what it makes of each tile, made there too (a
+        writer's encoded tiles, say; on a cluster it must pickle)."""
+        maker = _TileMaker(dataclasses.replace(self, _runner=None), function)
+        return self._runner.map(maker, "make", self._plan, self._plan.margin())
 
-            def make(item, band=band, band_top=band_top, first=first):
-                tile = self._tile(band, band_top, item[1], first + item[0], columns)
-                return tile if function is None else function(tile)
-
-            yield from thread_map(make, enumerate(windows))
-            index += len(windows)
+    def tile(self, read: Callable, window: tuple, index: int) -> SegmentTile:
+        """The maps of tile ``index`` (raster order), at ``window``, read by ``read``."""
+        plan = self._plan
+        clusters = plan.clusters(read, window)
+        local, _ = connected_regions(clusters)
+        regions = self._final[local + self._offsets[index]].astype(np.int32)
+        edge = inner_boundaries(self._ring(index, plan.columns, regions), 1, regions.shape[0] + 1)[:, 1:-1]
+        return SegmentTile(window, read(window), self.region_cluster[regions].astype(np.int32), regions, edge)
 
     def _ring(self, index, columns, regions):
         """(h + 2, w + 2) final regions of a tile and, around it, of its 4-neighbours
         (its own edge again at the image's edges: no boundary there)."""
-        rows_total = len(self._tiler.grid[0])
+        rows_total = len(self._plan.grid[0])
         padded = np.empty((regions.shape[0] + 2, regions.shape[1] + 2), dtype=regions.dtype)
         padded[1:-1, 1:-1] = regions
         above = self._edges[index - columns][1] if index >= columns else regions[0]
@@ -371,20 +405,17 @@ class ArraySegmentation:
         padded[0, 0], padded[0, -1], padded[-1, 0], padded[-1, -1] = -1, -1, -1, -1  # corners: never looked at
         return padded
 
-    def _tile(self, band, band_top, window, index, columns):
-        tiler = self._tiler
-        clusters = tiler.clusters(band, band_top, window)
-        local, _ = connected_regions(clusters)
-        regions = self._final[local + self._offsets[index]].astype(np.int32)
-        rows, cols = window
-        edge = inner_boundaries(self._ring(index, columns, regions), 1, regions.shape[0] + 1)[:, 1:-1]
-        return SegmentTile(
-            window,
-            band[rows.start - band_top : rows.stop - band_top, cols],
-            self.region_cluster[regions].astype(np.int32),
-            regions,
-            edge,
-        )
+
+@dataclass
+class _TileMaker:
+    """A segmentation's tiles, each through ``function`` (what a runner's workers call)."""
+
+    segmentation: ArraySegmentation
+    function: Callable | None
+
+    def make(self, read, window, index):
+        tile = self.segmentation.tile(read, window, index)
+        return tile if self.function is None else self.function(tile)
 
 
 def segment_array(
@@ -398,6 +429,7 @@ def segment_array(
     effort: str = DEFAULT_EFFORT,
     random_state: RandomState = None,
     progress: Callable[[str, int, int], None] | None = None,
+    runner: Any = None,
 ) -> ArraySegmentation:
     """Segment an (H, W, 3|4) array that may not fit in memory, tile by tile: a NumPy
     array, a Zarr array or any sliceable array (a Dask array too, read a band at a time).
@@ -431,22 +463,21 @@ def segment_array(
     height, width = shape = tuple(int(n) for n in array.shape[:2])
     report = progress or (lambda step, done, total: None)
 
-    rows = _Rows(array)
+    runner = runner or BandRunner(array)
+    # the rows read for the noise serve the first pass when it runs here
+    rows = runner.rows if isinstance(runner, BandRunner) else _Rows(array)
     noise = estimate_noise_by_rows(lambda top, bottom: (rows(top, bottom), None), height, width)
     smoothing = auto_sigma(noise) if isinstance(s.sigma, str) else s.sigma
     space = space_for_noise(s.colorspace, noise)
     min_region = auto_min_region(height * width) if s.min_region == AUTO else s.min_region
-    tiler = _Tiler(rows, shape, smoothing, speckle_size(min_region))
+    plan = TilePlan(shape, smoothing, speckle_size(min_region), min_region > 1)
+    columns, n_tiles = plan.columns, len(plan.windows())
 
     histogram = TileHistogram()
-    columns = len(tiler.grid[1])
-    n_tiles = len(tiler.grid[0]) * columns
-    for done, (band_rows, band, band_top) in enumerate(tiler.bands(_halo(smoothing) if smoothing > 0 else 0), 1):
-        for codes, counts in thread_map(
-            lambda window: tile_histogram(tiler.smoothed(band, band_top, window)), tiler.windows(band_rows)
-        ):
-            histogram.add_counts(codes, counts)
-        report("count", done * columns, n_tiles)
+    for done, (codes, counts) in enumerate(runner.map(plan, "histogram", plan, plan.smoothing_margin()), 1):
+        histogram.add_counts(codes, counts)
+        if done % columns == 0:
+            report("count", done, n_tiles)
     colors, counts = histogram.merged()
     color_labels, centers = cluster_histogram(
         ColorHistogram.from_counts(colors, counts),
@@ -457,20 +488,18 @@ def segment_array(
         label_in_rgb=smoothing > 0 and space != "rgb",
         noise=residual_noise(noise, smoothing) if noise >= NOISY else None,
     )
-    tiler.table = np.zeros(_RGB_CODES, dtype=np.uint8)
-    tiler.table[pack_colors(colors)] = color_labels
-    tiler.centers = centers
+    plan.table = np.zeros(_RGB_CODES, dtype=np.uint8)
+    plan.table[pack_colors(colors)] = color_labels
+    plan.centers = centers
     notes = []
     if len(centers) < s.n_segments:
         notes.append(f"only {len(centers)} clusters: the image has too few distinct colours for {s.n_segments}")
 
     graph = _Graph()
-    for done, (band_rows, band, band_top) in enumerate(tiler.bands(tiler.margin()), 1):
-        windows = tiler.windows(band_rows)
-        for tile in thread_map(lambda w: _tile_graph(tiler, band, band_top, w, min_region > 1), windows):
-            graph.add(len(graph.parts), tile, columns)
-        report("regions", done * columns, n_tiles)
-    rows.kept.clear()
+    for index, tile in enumerate(runner.map(plan, "graph", plan, plan.margin())):
+        graph.add(index, tile, columns)
+        if (index + 1) % columns == 0:
+            report("regions", index + 1, n_tiles)
 
     joined, n = _joined(graph)
     parts, offsets = graph.parts, graph.offsets
@@ -520,7 +549,8 @@ def segment_array(
         },
         notes=notes,
         seconds=time.perf_counter() - start,
-        _tiler=tiler,
+        _plan=plan,
+        _runner=runner,
         _final=final,
         _offsets=graph.offsets,
         _edges=edges,

@@ -150,3 +150,52 @@ def test_an_interrupted_write_leaves_what_was_there(tiled, monkeypatch):
     result = run("segment", tiled / "cat.tif", "-k", 3, "-o", out)
     assert result.exit_code == 130 and result.stderr.strip() == "quantize: interrupted"
     assert listing(out) == ["notes.txt"]
+
+
+@pytest.mark.slow
+def test_the_tiles_run_on_a_local_dask_cluster_with_the_same_files(tmp_path, photo, monkeypatch):
+    pytest.importorskip("distributed", reason="--scheduler needs dask's distributed")
+    # the workers are processes of their own, with the real 512-px tiles: an image of 2 x 3 of them
+    monkeypatch.setattr(tiled_segmentation, "TILE", 512)
+    monkeypatch.setattr(tiled_files, "OUTPUT_TILE", 512)
+    wide = np.vstack([np.hstack([photo, photo[:, ::-1], photo])] * 2)
+    tifffile.imwrite(tmp_path / "cats.tif", wide, tile=(256, 256), bigtiff=True)
+    tiled = tmp_path
+    here = run("segment", tiled / "cats.tif", "-k", 4, "--seed", 2, "-o", tiled / "here")
+    there = run("segment", tiled / "cats.tif", "-k", 4, "--seed", 2, "-o", tiled / "there", "--scheduler", "local:2")
+    assert here.exit_code == there.exit_code == 0, there.output
+    assert "(6 tiles of 512 x 512 px" in there.stdout and "on 2 Dask workers" in there.stdout
+    assert there.stderr == ""
+    for name in tiled_listing(4):
+        if name != "segments.json":
+            assert (tiled / "here" / name).read_bytes() == (tiled / "there" / name).read_bytes(), name
+    summaries = [json.loads((tiled / folder / "segments.json").read_text()) for folder in ("here", "there")]
+    for summary in summaries:
+        summary.pop("seconds"), summary.pop("notes")
+    assert summaries[0] == summaries[1]
+
+
+def test_scheduler_is_for_a_tiled_input(tiled, photo):
+    Image.fromarray(photo).save(tiled / "cat.png")
+    result = run("segment", tiled / "cat.png", "--scheduler", "local:2")
+    assert result.exit_code == 2 and "not one" in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_a_failing_tile_on_the_cluster_is_one_clustererror(tiled):
+    distributed = pytest.importorskip("distributed")
+    from quantize.batch.tiles import ClusterRunner
+    from quantize.errors import ClusterError
+    from quantize.segmentation.tiled import TilePlan
+
+    class Broken:
+        def work(self, read, window, index):
+            raise ValueError(f"tile {index} is broken")
+
+    plan = TilePlan((300, 451), 0.0, 0, False)
+    with distributed.Client(processes=False, n_workers=1, dashboard_address=None) as client:
+        runner = ClusterRunner(client, str(tiled / "cat.tif"))
+        with pytest.raises(ClusterError, match="cat.tif on the cluster failed: ValueError: tile 0 is broken"):
+            list(runner.map(Broken(), "work", plan, 0))
+        read = list(runner.map(plan, "histogram", plan, 0))  # and the same runner works
+        assert len(read) == len(plan.windows()) == 12
