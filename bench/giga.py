@@ -1,6 +1,7 @@
-"""Images larger than memory: a generated tiled BigTIFF, `compress` on it tile by tile,
-timed against one read of all its tiles, with the peak memory of each run; and the
-same palette and labels as an in-memory run on a crop.
+"""Images larger than memory: a generated tiled BigTIFF, `compress` and `segment` on it
+tile by tile, timed against one read of all its tiles, with the peak memory of each
+run; the same palette and labels (and segmentation) as an in-memory run on a crop; one
+Dask worker against two.
 
     python bench/giga.py [--size 40000] [--crop 10000] [--work /tmp/giga]
 
@@ -11,6 +12,7 @@ from getrusage.  Writes bench/results/giga.md.
 """
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -86,6 +88,14 @@ for window in image.windows():
 print(total)
 """
 
+IN_MEMORY_SEGMENT = """
+import sys, json, numpy as np, tifffile, quantize
+crop = tifffile.imread(sys.argv[1])
+result = quantize.segment_image(crop, 6, random_state=0)
+np.save(sys.argv[2], result.clusters)
+print(json.dumps(result.to_dict()))
+"""
+
 IN_MEMORY = """
 import sys, json, numpy as np, tifffile, quantize
 crop = tifffile.imread(sys.argv[1])
@@ -119,6 +129,10 @@ def main():
     s, mb, _ = measured_quantize("compress", big, "-k", "16", "--seed", "0", "-o", out, "--force")
     rows.append(("compress -k 16", s, mb, f"{s / read_s:.2f}x"))
     print(rows[-1], flush=True)
+    segments = args.work / "scene-segments"
+    s, mb, _ = measured_quantize("segment", big, "-k", "6", "--seed", "0", "-o", segments, "--force")
+    rows.append(("segment -k 6", s, mb, f"{s / read_s:.2f}x"))
+    print(rows[-1], flush=True)
     # the same palette and labels as in memory, on a crop
     import tifffile
 
@@ -134,8 +148,6 @@ def main():
     measured_quantize("compress", crop, "-k", "16", "--seed", "0", "-o", crop_out, "--force")
     labels_file = args.work / "crop-labels.npy"
     s_mem, mb_mem, palette_json = measured(IN_MEMORY, crop, labels_file)
-    import json
-
     expected_palette = np.array(json.loads(palette_json))
     with tifffile.TiffFile(crop_out) as tiff:
         page = tiff.pages.first
@@ -143,6 +155,20 @@ def main():
     tiled_palette = colormap[:, : len(expected_palette)].T // 257
     same_palette = bool(np.array_equal(tiled_palette, expected_palette))
     same_labels = bool(np.array_equal(tiled_labels, np.load(labels_file)))
+    # the segmentation of the crop, tile by tile and in memory
+    crop_segments = args.work / "crop-segments"
+    measured_quantize("segment", crop, "-k", "6", "--seed", "0", "-o", crop_segments, "--force")
+    clusters_file = args.work / "crop-clusters.npy"
+    s_seg, mb_seg, summary_json = measured(IN_MEMORY_SEGMENT, crop, clusters_file)
+    expected_summary = json.loads(summary_json)
+    tiled_summary = json.loads((crop_segments / "segments.json").read_text())
+    for summary in (expected_summary, tiled_summary):
+        for key in ("input", "seconds", "notes"):
+            summary.pop(key)
+        for cluster in summary["clusters"]:
+            cluster.pop("mask")
+    same_clusters = bool(np.array_equal(tifffile.imread(crop_segments / "labels.tif") - 1, np.load(clusters_file)))
+    same_statistics = tiled_summary == expected_summary
     lines = [
         "# Images larger than memory (bench/giga.py)",
         "",
@@ -158,21 +184,30 @@ def main():
         "",
         f"In memory on the {args.crop} x {args.crop} crop (`quantize_image`, {s_mem:.1f} s, {mb_mem:.0f} MB peak) "
         f"against `compress` of the crop as a tiled TIFF: same palette: {same_palette}; same labels: {same_labels}.",
+        "",
+        f"In memory on the crop (`segment_image -k 6`, {s_seg:.1f} s, {mb_seg:.0f} MB peak) against `segment` of "
+        f"the crop as a tiled TIFF: same clusters (labels.tif): {same_clusters}; same segments.json (every region's "
+        f"area, centroid, box; every cluster's colour, share, box): {same_statistics} "
+        f"({expected_summary['n_regions']} regions).",
     ]
     if args.cluster != "none":  # one worker against two, on the same file
         source = big if args.cluster == "big" else crop
-        times = {}
-        for workers in (1, 2):
-            target = args.work / f"cluster-{workers}.tif"
-            target.unlink(missing_ok=True)
-            times[workers], peak, _ = measured_quantize(
-                "compress", source, "-k", "16", "--seed", "0", "-o", target, "--scheduler", f"local:{workers}"
-            )
-        lines += [
-            "",
-            f"`compress -k 16 --scheduler local:N` on {source.name}: local:1 {times[1]:.1f} s, "
-            f"local:2 {times[2]:.1f} s (a {times[1] / times[2]:.2f}x speed-up; the cluster's start is in both).",
-        ]
+        for command, options in (("compress", ["-k", "16"]), ("segment", ["-k", "6"])):
+            times = {}
+            for workers in (1, 2):
+                target = args.work / f"cluster-{command}-{workers}"
+                target = target.with_suffix(".tif") if command == "compress" else target
+                if target.is_file():
+                    target.unlink()
+                output = ["-o", target] + (["--force"] if command == "segment" else [])
+                times[workers], peak, _ = measured_quantize(
+                    command, source, *options, "--seed", "0", *output, "--scheduler", f"local:{workers}"
+                )
+            lines += [
+                "",
+                f"`{command} {' '.join(options)} --scheduler local:N` on {source.name}: local:1 {times[1]:.1f} s, "
+                f"local:2 {times[2]:.1f} s (a {times[1] / times[2]:.2f}x speed-up; the cluster's start is in both).",
+            ]
     (ROOT / "bench" / "results" / "giga.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

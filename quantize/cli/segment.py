@@ -131,6 +131,11 @@ def segment(
     noise is the same in every direction, whatever --colorspace says.
 
     \b
+    A tiled TIFF or Zarr input of any size is segmented tile by tile, with the
+    same result, into tiled BigTIFFs (labels.tif, labels-color.tif, overlay.tif,
+    mask_<i>.tif); --scheduler runs its tiles on a Dask cluster.
+
+    \b
     Examples:
         quantize segment photo.jpg -k 6                  # writes photo-segments/
         quantize segment photo.jpg --sigma 1 --min-region 500 -o smooth/ --json

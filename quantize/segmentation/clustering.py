@@ -21,8 +21,10 @@ from .separation import separate, separation
 SPATIAL_SAMPLE = 1 << 18
 
 
-def _halo(sigma):
-    return int(4.0 * sigma + 0.5)  # gaussian_filter's radius at truncate=4
+def smoothing_halo(sigma: float) -> int:
+    """Pixels a smoothing of ``sigma`` reaches (gaussian_filter's radius at truncate=4):
+    the margin a tile is read with to be smoothed as the whole image is."""
+    return int(4.0 * sigma + 0.5) if sigma > 0 else 0
 
 
 def _smoothed(block, sigma):
@@ -42,7 +44,7 @@ def smooth(rgb, sigma):
     temporaries of a strip and its halo, not of the image): the same values as one
     ``gaussian_filter`` of the whole image, whose kernel reaches 4 sigma."""
     height, width = rgb.shape[:2]
-    halo = _halo(sigma)
+    halo = smoothing_halo(sigma)
     out = np.empty_like(rgb)
 
     def strip(rows):
@@ -60,7 +62,7 @@ def smooth_window(read, window, shape, sigma):
     rows, columns = window
     if sigma <= 0:
         return read(window)
-    halo = _halo(sigma)
+    halo = smoothing_halo(sigma)
     top, left = max(rows.start - halo, 0), max(columns.start - halo, 0)
     bottom, right = min(rows.stop + halo, shape[0]), min(columns.stop + halo, shape[1])
     block = _smoothed(read((slice(top, bottom), slice(left, right))), sigma)

@@ -1,8 +1,11 @@
 """Segmentation of an image larger than memory, tile by tile: the same clusters, regions
 and statistics as :func:`~quantize.segment_image` on the whole image.
 
-Four passes over bands of full-width rows (each band read once, with the margins its
-tiles need), the tiles of a band on the threads:
+Four passes over the tiles, run by a runner: :class:`BandRunner` reads bands of
+full-width rows (each chunk row of the input once a pass, with the margins its tiles
+need) and runs a band's tiles on the threads; ``quantize.batch.tiles.ClusterRunner``
+runs them on a Dask cluster's workers.  The work of a tile (:class:`TilePlan`,
+:meth:`ArraySegmentation.tile`) is the same on both:
 
 1. the noise, on the bands :func:`~quantize.segmentation.auto.estimate_noise` samples;
 2. the histogram of the smoothed colours, summed over the tiles, and the clusters
@@ -40,7 +43,7 @@ from ..errors import InvalidParameterError
 from ..quantization.search import DEFAULT_EFFORT
 from ..quantization.tiled import TileHistogram, opaque_tile, tile_histogram
 from .auto import NOISY, auto_min_region, auto_sigma, estimate_noise_by_rows, residual_noise, space_for_noise
-from .clustering import _halo, cluster_histogram, smooth_window
+from .clustering import cluster_histogram, smooth_window, smoothing_halo
 from .regions import adjacency, connected_regions, merge_graph, region_statistics
 from .result import segments_summary
 from .settings import AUTO, SegmentSettings
@@ -175,7 +178,7 @@ class TilePlan:
         return [(rows, columns) for rows in self.grid[0] for columns in self.grid[1]]
 
     def smoothing_margin(self) -> int:
-        return _halo(self.sigma) if self.sigma > 0 else 0
+        return smoothing_halo(self.sigma)
 
     def margin(self) -> int:
         """Pixels a tile's clusters are read with around it."""
