@@ -14,7 +14,7 @@ import numpy as np
 from ..color.histogram import merge_histograms, unpack_colors
 from ..errors import ClusterError
 from ..files.tiled import TiledImage, open_tiled
-from ..quantization.tiled import TiledPalette, opaque_tile, tile_histogram
+from ..quantization.tiled import TiledPalette, dithered_tiles, opaque_tile, tile_histogram
 
 #: Images a worker process keeps open (path -> TiledImage).
 _OPEN: dict[str, TiledImage] = {}
@@ -114,41 +114,97 @@ def cluster_mapped_tiles(
         raise ClusterError(f"mapping the tiles of {path} on the cluster failed: {type(e).__name__}: {e}") from e
 
 
-def run_windows(path: str, owner, method: str, items: list) -> list:
-    """Worker: ``getattr(owner, method)(read, window, index)`` of some (index, window)
-    items of the image at ``path``, each window read from the file."""
+def dither_band(path: str, fitted: TiledPalette, settings, band: tuple, columns: list, encode: Callable) -> tuple:
+    """Worker: one band of full rows dithered (:func:`dithered_tiles`), its windows encoded."""
     image = _image(path)
+    width = image.shape[1]
+    return dithered_tiles(
+        fitted,
+        lambda first, last: image.read((slice(first, last), slice(0, width))),
+        band,
+        image.shape,
+        columns,
+        encode,
+        method=settings.dither,
+        strength=settings.dither_strength,
+    )
+
+
+def cluster_dithered_bands(
+    client, path: str, fitted: TiledPalette, settings, bands: list, rows: list, encode: Callable
+) -> Iterator:
+    """(encoded tiles, squared error, CIEDE2000 sample, bottom) of every band, dithered on
+    the workers (each band is read with the kernel's block above it: independent), in
+    order, a couple of bands a worker in flight."""
+    pending: collections.deque = collections.deque()
+    work = iter(zip(bands, rows))
+    try:
+        remote = client.scatter(fitted, broadcast=True)
+
+        def submit(item):
+            band, row = item
+            columns = [window[1] for window in row]
+            return band[1], client.submit(dither_band, path, remote, settings, band, columns, encode, pure=False)
+
+        pending.extend(submit(item) for item in itertools.islice(work, 2 * _workers(client)))
+        while pending:
+            bottom, future = pending.popleft()
+            tiles, squared_error, delta_e = future.result()
+            following = next(work, None)
+            if following is not None:
+                pending.append(submit(following))
+            yield tiles, squared_error, delta_e, bottom
+    except GeneratorExit:
+        client.cancel([future for _, future in pending])
+        raise
+    except Exception as e:  # a lost worker or file: one line, not the scheduler's traceback
+        client.cancel([future for _, future in pending])
+        raise ClusterError(f"dithering the tiles of {path} on the cluster failed: {type(e).__name__}: {e}") from e
+
+
+def run_band(path: str, owner, method: str, rows: slice, columns: list, margin: int, first: int) -> list:
+    """Worker: ``getattr(owner, method)(read, window, index)`` of the tiles of one band
+    (rows ``rows``, tiles at ``columns``, the first numbered ``first``), its full-width
+    rows read once with ``margin`` rows above and below."""
+    image = _image(path)
+    height, width = image.shape[:2]
+    top = max(rows.start - margin, 0)
+    band = opaque_tile(image.read((slice(top, min(rows.stop + margin, height)), slice(0, width))), "image")
 
     def read(window):
-        return opaque_tile(image.read(window), "image")
+        window_rows, columns = window
+        return band[window_rows.start - top : window_rows.stop - top, columns]
 
     work = getattr(owner, method)
-    return [work(read, window, index) for index, window in items]
+    windows = [(rows, part) for part in columns]
+    return [work(read, window, index) for index, window in enumerate(windows, first)]
 
 
 class ClusterRunner:
     """The tiles of a segmentation (:func:`quantize.segment_array`'s ``runner``) on the
-    workers of a Dask ``client``: each opens the file at ``path`` (a filesystem they
-    share) and reads the windows it is given with their margins; the results come back
-    in raster order, a few groups of tiles a worker in flight."""
+    workers of a Dask ``client``: a task is a band of tiles, whose full-width rows (and
+    margins) the worker reads once from the file at ``path`` (a filesystem they share);
+    the results come back in raster order, two bands a worker in flight."""
 
     def __init__(self, client, path: str):
         self.client, self.path = client, path
 
     def map(self, owner, method: str, plan, margin: int) -> Iterator:
         client = self.client
-        queue = iter(_groups(list(enumerate(plan.windows()))))
+        columns = plan.columns
+        bands = iter([(rows, i * columns) for i, rows in enumerate(plan.grid[0])])
         pending: collections.deque = collections.deque()
         try:
             remote = client.scatter(owner, broadcast=True)  # the plan's table is 16 MB: sent once
 
-            def submit(group):
-                return client.submit(run_windows, self.path, remote, method, group, pure=False)
+            def submit(band):
+                rows, first = band
+                return client.submit(run_band, self.path, remote, method, rows, plan.grid[1], margin, first, pure=False)
 
-            pending.extend(submit(group) for group in itertools.islice(queue, 3 * _workers(client)))
+            pending.extend(submit(band) for band in itertools.islice(bands, 2 * _workers(client)))
             while pending:
                 results = pending.popleft().result()
-                following = next(queue, None)
+                following = next(bands, None)
                 if following is not None:
                     pending.append(submit(following))
                 yield from results

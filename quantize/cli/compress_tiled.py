@@ -15,7 +15,7 @@ from ..quantization.exact import color_psnr
 from ..quantization.report import Report, raw_ratio
 from ..quantization.result import DELTA_E_SAMPLE
 from ..quantization.settings import MAX_PALETTE
-from ..quantization.tiled import TileHistogram, dithered_band, fit_tiled_palette, tile_histogram
+from ..quantization.tiled import TileHistogram, dithered_tiles, fit_tiled_palette, tile_histogram
 from .progress import TileProgress, wanted
 
 
@@ -98,29 +98,30 @@ def _histogram(image, windows, bar, client):
 
 
 def _dithered(image, windows, targets, settings, bar, client, encode):
-    """The palette, and the tiles of bands of full rows dithered in order (exactly as
-    the whole image is; the histogram may be counted on a cluster, the bands are
-    dithered here).  PSNR and the sampled CIEDE2000 are summed band by band into the
-    palette's figures."""
+    """The palette, and the tiles of bands of full rows dithered as the whole image is
+    (each band read with the kernel's block above it, so bands are independent: on the
+    local threads one after another, or on a Dask ``client``'s workers at once).  PSNR
+    and the sampled CIEDE2000 are summed band by band into the palette's figures."""
     fitted = fit_tiled_palette(*_histogram(image, windows, bar, client), settings=settings)
     height, width = image.shape[:2]
-    bands = range(0, height, OUTPUT_TILE)
+    bands = [(top, min(top + OUTPUT_TILE, height)) for top in range(0, height, OUTPUT_TILE)]
+    rows = [[window for window in targets if window[0].start == top] for top, _ in bands]
+    if client is None:
+        done = (
+            (*_dithered_band(image, fitted, settings, top, bottom, row, encode), bottom)
+            for (top, bottom), row in zip(bands, rows)
+        )
+    else:
+        from ..batch.tiles import cluster_dithered_bands
+
+        where = str(Path(image.path).resolve())
+        done = cluster_dithered_bands(client, where, fitted, settings, bands, rows, encode)
     errors, differences = [], []
 
     def tiles():
-        for done, top in enumerate(bands, 1):
-            bottom = min(top + OUTPUT_TILE, height)
-            band = dithered_band(
-                fitted,
-                lambda first, last: image.read((slice(first, last), slice(0, width))),
-                top,
-                bottom,
-                image.shape,
-                method=settings.dither,
-                strength=settings.dither_strength,
-            )
-            errors.append(band.squared_error)
-            differences.append(band.delta_e)
+        for tiles_of_band, squared_error, delta_e, bottom in done:
+            errors.append(squared_error)
+            differences.append(delta_e)
             if bottom == height:  # the figures before the last tiles: a writer stops at the last one
                 fitted.psnr = color_psnr(fitted.colors, fitted.palette, fitted.color_labels, sse=sum(errors))
                 fitted.delta_e, fitted.delta_e_p95 = mean_and_p95(np.concatenate(differences))
@@ -129,11 +130,25 @@ def _dithered(image, windows, targets, settings, bar, client, encode):
                     f"{OUTPUT_TILE} rows carrying the error across the tiles; CIEDE2000 measured on up to "
                     f"{DELTA_E_SAMPLE:,} sampled pixels"
                 )
-            row = [window for window in targets if window[0].start == top]
-            yield from thread_map(lambda window: encode(band.labels[:, window[1]].astype(fitted.dtype)), row)
-            bar("map", min(done * OUTPUT_TILE, height), height)
+            yield from tiles_of_band
+            bar("map", bottom, height)
 
     return fitted, tiles()
+
+
+def _dithered_band(image, fitted, settings, top, bottom, row, encode):
+    """(the encoded tiles of ``row``, squared error, CIEDE2000 sample) of one band."""
+    width = image.shape[1]
+    return dithered_tiles(
+        fitted,
+        lambda first, last: image.read((slice(first, last), slice(0, width))),
+        (top, bottom),
+        image.shape,
+        [window[1] for window in row],
+        encode,
+        method=settings.dither,
+        strength=settings.dither_strength,
+    )
 
 
 def _on_cluster(image, windows, targets, settings, bar, client, encode):

@@ -324,3 +324,23 @@ def dithered_band(
         dtype=np.float32,
     )
     return DitheredBand(labels, pixel_squared_error(colors, palette, index, labels), delta_e)
+
+
+def dithered_tiles(
+    fitted: TiledPalette,
+    read_rows,
+    band: tuple,
+    shape: tuple,
+    columns: list,
+    encode,
+    *,
+    method: str,
+    strength: float,
+) -> tuple[list, float, np.ndarray]:
+    """:func:`dithered_band` of the rows ``band`` = (top, bottom), cut into the windows'
+    ``columns`` (slices), each window's labels through ``encode`` (on the threads).
+    Returns (encoded windows, squared error, CIEDE2000 sample)."""
+    top, bottom = band
+    done = dithered_band(fitted, read_rows, top, bottom, shape, method=method, strength=strength)
+    encoded = thread_map(lambda part: encode(done.labels[:, part].astype(fitted.dtype)), columns)
+    return encoded, done.squared_error, done.delta_e

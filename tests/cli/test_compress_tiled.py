@@ -161,6 +161,26 @@ def test_a_dithered_tiled_input_is_the_in_memory_file(tmp_path, photo, method):
     assert "carrying the error across the tiles" in " ".join(got["notes"])
 
 
+@pytest.mark.slow
+def test_dithered_bands_on_a_dask_cluster_are_the_in_memory_file(tmp_path, photo):
+    pytest.importorskip("distributed", reason="--scheduler needs dask's distributed")
+    tall = np.vstack([photo, photo[::-1], photo, photo[::-1]])  # 1200 rows: three bands, dithered at once
+    tifffile.imwrite(tmp_path / "tall.tif", tall, tile=(64, 64), bigtiff=True)
+    Image.fromarray(tall).save(tmp_path / "tall.png")
+    options = ["-k", 12, "--seed", 0, "--dither", "floyd-steinberg", "--json"]
+    reference = run("compress", tmp_path / "tall.png", *options, "-o", tmp_path / "ref.png")
+    result = run("compress", tmp_path / "tall.tif", *options, "-o", tmp_path / "out.tif", "--scheduler", "local:2")
+    whole = run("compress", tmp_path / "tall.tif", *options, "-o", tmp_path / "out.png", "--scheduler", "local:2")
+    assert reference.exit_code == result.exit_code == whole.exit_code == 0, result.output
+    assert (tmp_path / "out.png").read_bytes() == (tmp_path / "ref.png").read_bytes()
+    labels, _ = _png_labels(tmp_path / "ref.png")
+    assert np.array_equal(tifffile.imread(tmp_path / "out.tif"), labels)
+    got, expected = json.loads(result.stdout), json.loads(reference.stdout)
+    for key in ("psnr", "delta_e", "delta_e_p95"):
+        assert got[key] == expected[key], key
+    assert got["notes"][-1].endswith("on 2 Dask workers")
+
+
 def test_a_full_disk_is_named_and_leaves_no_output(tiled, monkeypatch):
     import errno
 
