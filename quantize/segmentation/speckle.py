@@ -8,8 +8,10 @@ the lower number), every decision made on the map as it was.  A region of fewer 
 ``size`` pixels lies within ``size`` pixels of any of its own, so a block of the map
 with a margin of ``size`` decides its middle exactly as the whole map does: an image
 larger than memory is cleaned tile by tile, and the graph of regions that the
-min-region merge then works on (:mod:`~quantize.segmentation.regions`) has hundreds of
-nodes per megapixel instead of tens of thousands.
+min-region merge then works on (:mod:`~quantize.segmentation.regions`) is ten times
+smaller (that scene: 50,000 regions per megapixel before, 5,200 after; the regions that
+swapped clusters together are most of what is left).  A second pass would leave 1,200,
+but it needs twice the margin.
 """
 
 import numpy as np

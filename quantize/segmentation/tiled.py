@@ -22,7 +22,7 @@ runs them on a Dask cluster's workers.  The work of a tile (:class:`TilePlan`,
    recomputed as in 3 and renumbered, its edges' neighbours known from 3.
 
 Memory: a band of rows with its margins, the histogram, and a few numbers for each
-region of each tile (after the speckle cleanup, hundreds per megapixel).
+region of each tile (after the speckle cleanup, thousands per megapixel of a noisy image).
 """
 
 import dataclasses
