@@ -5,7 +5,6 @@ object-store URL (:func:`check_output_at`, :func:`save_at`, :func:`save_segments
 The results themselves are values (``quantize.quantization``,
 ``quantize.segmentation``); this is where they meet the disk."""
 
-import contextlib
 import json
 import tempfile
 import time
@@ -37,7 +36,7 @@ from .encode import (
 )
 from .read import ICC_KEPT_NOTE, load_image_bytes
 from .remote import RemotePath
-from .write import atomic_write, check_output_path, check_outputs, make_folder, save_png, save_text
+from .write import atomic_write, check_output_path, check_outputs, folder_of_outputs, make_folder, save_png, save_text
 
 
 @dataclass
@@ -251,16 +250,6 @@ def save_segments(
 
     for i in range(len(result.colors)):
         pictures[f"mask_{i}.png"] = mask(i)
-    created = not folder.exists()
-    existed = set()
-    if not created:
-        check_outputs(
-            [(folder / name, "output") for name in names],
-            reads=[(result.input, "the input image")],
-            overwrite=overwrite,
-        )
-        existed = {name for name in names if (folder / name).exists()}
-    make_folder(folder)
 
     def write(name):
         try:
@@ -269,21 +258,13 @@ def save_segments(
         except BaseException as e:  # every write ends before the cleanup below
             return name, e
 
-    try:
+    with folder_of_outputs(folder, names, overwrite=overwrite, reads=[(result.input, "the input image")]):
         written = dict(thread_map(write, list(pictures)))
         failed = next((e for e in written.values() if isinstance(e, BaseException)), None)
         if failed is not None:
             raise failed
         text = json.dumps(result.to_dict())  # compact: a photo can have 100,000 regions
         written["segments.json"] = save_text(folder / "segments.json", text + "\n", overwrite=overwrite)
-    except BaseException:
-        for name in names:
-            if name not in existed:
-                (folder / name).unlink(missing_ok=True)
-        if created:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
     return written
 
 

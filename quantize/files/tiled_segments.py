@@ -3,7 +3,6 @@ overlay.tif and mask_<i>.tif, tiled BigTIFFs written at once tile by tile, then
 palette.png and segments.json (as :func:`~quantize.files.results.save_segments`
 writes a segmentation read whole)."""
 
-import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ import numpy as np
 from ..segmentation.result import paint_overlay, swatch
 from ..segmentation.tiled import ArraySegmentation, SegmentTile
 from .tiled import TiffSpec, TiledTiffs, deflated, deflated_bits
-from .write import check_outputs, make_folder, save_png, save_text
+from .write import folder_of_outputs, save_png, save_text
 
 
 def tiled_output_names(n_clusters: int) -> list[str]:
@@ -50,12 +49,6 @@ def save_tiled_segments(
     folder = Path(folder)
     k = len(segmentation.colors)
     names = tiled_output_names(k)
-    check_outputs(
-        [(folder / name, "output") for name in names], reads=[(protect, "the input image")], overwrite=overwrite
-    )
-    created = not folder.exists()
-    existed = {name for name in names if (folder / name).exists()}
-    make_folder(folder)
     height, width = segmentation.shape
     label_type = np.uint8 if k < 256 else np.uint16
     # a palette overlay's palette depends on the colours alone: a pixel's is every tile's
@@ -74,7 +67,7 @@ def save_tiled_segments(
 
     encode = _TileEncoder(segmentation.colors, segmentation.region_cluster, segmentation.region_colors, overlay)
     written: dict[str, int] = {}
-    try:
+    with folder_of_outputs(folder, names, overwrite=overwrite, reads=[(protect, "the input image")]):
         writers = TiledTiffs(specs, overwrite=overwrite, protect=protect)
         try:
             total = segmentation.n_tiles
@@ -91,14 +84,6 @@ def save_tiled_segments(
         )
         text = json.dumps(segmentation.to_dict(extension=".tif"))
         written["segments.json"] = save_text(folder / "segments.json", text + "\n", overwrite=overwrite)
-    except BaseException:
-        for name in names:
-            if name not in existed:
-                (folder / name).unlink(missing_ok=True)
-        if created:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
     return written
 
 

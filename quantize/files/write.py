@@ -7,7 +7,7 @@ import contextlib
 import errno
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -252,6 +252,31 @@ def check_folder(path):
     """OutputError when ``path`` exists and is not a folder (an output folder to be)."""
     if Path(path).exists() and not Path(path).is_dir():
         raise OutputError("exists and is not a folder", path)
+
+
+@contextlib.contextmanager
+def folder_of_outputs(
+    folder: str | Path, names: list[str], *, overwrite: bool = False, reads: Iterable[tuple[object, str]] = ()
+) -> Iterator[Path]:
+    """The output ``folder`` of a command that writes the files ``names`` into it: each
+    checked first (:func:`check_outputs`, never one of ``reads``), the folder created if
+    needed; when the block fails, the files it created are removed, and the folder if
+    it created it (files that were there before stay, replaced or not)."""
+    folder = Path(folder)
+    created = not folder.exists()
+    check_outputs([(folder / name, "output") for name in names], reads=reads, overwrite=overwrite)
+    existed = {name for name in names if (folder / name).exists()}
+    make_folder(folder)
+    try:
+        yield folder
+    except BaseException:
+        for name in names:
+            if name not in existed:
+                (folder / name).unlink(missing_ok=True)
+        if created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def make_folder(path: str | Path) -> Path:
