@@ -5,8 +5,10 @@ smoothing and the smallest region chosen from the image), :mod:`.api`
 (:func:`segment_image`), :mod:`.clustering` (pixels by colour, or colour and
 position), :mod:`.regions` (connected regions, merging, statistics) and
 :mod:`.result` (:class:`SegmentResult`, its JSON, pictures and files),
-:mod:`.speckle` (tiny regions cleaned by a rule of bounded reach) and :mod:`.tiled`
-(:func:`segment_array`: an image larger than memory, tile by tile).
+:mod:`.speckle` (tiny regions cleaned by a rule of bounded reach), :mod:`.tiled`
+(:func:`segment_array`: an image larger than memory, tile by tile), with
+:mod:`.bands` (reading it a band of rows at a time) and :mod:`.tile_regions` (each
+tile's regions, joined across the tiles' edges).
 """
 
 from .api import segment_image

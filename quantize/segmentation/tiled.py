@@ -26,7 +26,6 @@ region of each tile (after the speckle cleanup, thousands per megapixel of a noi
 """
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,64 +33,26 @@ from typing import Any
 
 import numpy as np
 
-from .._parallel import slices, thread_map
+from .._parallel import slices
 from .._validation import RandomState, resolve_seed, settings_for_call
 from ..color.histogram import ColorHistogram, pack_colors
 from ..color.spaces import DEFAULT_SPACE
 from ..drawing import inner_boundaries
 from ..errors import InvalidParameterError
 from ..quantization.search import DEFAULT_EFFORT
-from ..quantization.tiled import TileHistogram, opaque_tile, tile_histogram
+from ..quantization.tiled import TileHistogram, tile_histogram
 from .auto import NOISY, auto_min_region, auto_sigma, estimate_noise_by_rows, residual_noise, space_for_noise
+from .bands import BandRunner, RowReader
 from .clustering import cluster_histogram, smooth_window, smoothing_halo
-from .regions import adjacency, connected_regions, merge_graph, region_statistics
+from .regions import connected_regions, merge_graph, region_statistics
 from .result import segments_summary
 from .settings import AUTO, SegmentSettings
 from .speckle import despeckle_block, speckle_size
+from .tile_regions import TileJoin, joined_regions, tile_graph
 
 #: Side of the tiles, in pixels (those of a tiled output too).
 TILE = 512
-#: Rows of an array without chunks read at a time.
-_ROWS = 1024
 _RGB_CODES = 1 << 24
-
-
-class _Rows:
-    """Full-width rows of an (H, W, 3|4) sliceable array, read a whole chunk row at a
-    time (its chunks on the threads) and kept while the bands ahead need them."""
-
-    def __init__(self, array):
-        self.array = array
-        chunks = getattr(array, "chunks", None)
-        if chunks is None:
-            self.step, self.across = _ROWS, array.shape[1]
-        else:  # a Zarr array's (rows, columns, ...) or a Dask array's tuples of sizes
-            first = [c[0] if isinstance(c, tuple) else c for c in chunks[:2]]
-            self.step, self.across = max(int(first[0]), 1), max(int(first[1]), 1)
-        self.kept: dict[int, np.ndarray] = {}
-        self._lock = threading.Lock()
-
-    def _chunk_row(self, index):
-        rows = slice(index * self.step, min((index + 1) * self.step, self.array.shape[0]))
-        parts = thread_map(
-            lambda columns: opaque_tile(np.asarray(self.array[rows, columns]), "image"),
-            slices(self.array.shape[1], self.across),
-        )
-        return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
-
-    def __call__(self, top, bottom):
-        """Rows ``top:bottom`` as (rows, W, 3) uint8 (a copy); chunk rows above ``top``
-        are forgotten."""
-        first, last = top // self.step, (bottom - 1) // self.step
-        with self._lock:
-            for index in [i for i in self.kept if i < first]:
-                del self.kept[index]
-            for index in range(first, last + 1):
-                if index not in self.kept:
-                    self.kept[index] = self._chunk_row(index)
-            # only the rows asked for are copied: a view of whole chunk rows would hold them
-            parts = [self.kept[i][max(top - i * self.step, 0) : bottom - i * self.step] for i in range(first, last + 1)]
-        return np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
 
 
 @dataclass
@@ -113,46 +74,6 @@ class SegmentTile:
     clusters: np.ndarray
     regions: np.ndarray
     boundaries: np.ndarray
-
-
-@dataclass
-class TileGraph:
-    """What pass 3 keeps of one tile, compactly (a gigapixel image has millions of tile
-    regions): its regions by local id, their sums and boxes relative to the tile's
-    ``origin``, their borders, and the local ids along its four edges."""
-
-    origin: tuple
-    area: np.ndarray  # (n,) int32
-    first: np.ndarray  # (n,) int64: the flat index in the image of each one's first pixel
-    cluster: np.ndarray  # (n,) int16
-    sums: np.ndarray  # (n, 5) int32: of rows and columns from the origin, of R, G, B
-    bboxes: np.ndarray  # (n, 4) int16, from the origin
-    pairs: np.ndarray  # (m, 2) int32
-    border: np.ndarray  # (m,) int32
-    edges: tuple  # (top, bottom, left, right) int32 local ids
-
-    def global_sums(self) -> np.ndarray:
-        """(n, 5) float64 sums of rows and columns in the image, and of R, G, B."""
-        sums = self.sums.astype(np.float64)
-        sums[:, 0] += self.origin[0] * self.area
-        sums[:, 1] += self.origin[1] * self.area
-        return sums
-
-    def global_bboxes(self) -> np.ndarray:
-        top, left = self.origin
-        return self.bboxes.astype(np.int64) + [top, left, top, left]
-
-
-def _first_pixels(regions, n):
-    """Flat index (in the tile) of each region's first pixel: skimage numbers regions in
-    raster order of it, so it is where the running maximum grows."""
-    flat = regions.reshape(-1)
-    grows = np.ones(len(flat), dtype=bool)
-    grows[1:] = flat[1:] > np.maximum.accumulate(flat)[:-1]
-    starts = np.flatnonzero(grows)
-    if len(starts) != n or not np.array_equal(flat[starts], np.arange(n)):
-        _, starts = np.unique(flat, return_index=True)
-    return starts
 
 
 class TilePlan:
@@ -203,121 +124,7 @@ class TilePlan:
 
     def graph(self, read, window, index):
         """A tile's regions and borders (see :class:`TileGraph`)."""
-        return _tile_graph(self, read, window)
-
-
-class BandRunner:
-    """The tiles on this process's threads: a band of full rows read at a time (each
-    chunk row of the input once a pass), the band's tiles on the threads."""
-
-    def __init__(self, array):
-        self.rows = _Rows(array)
-
-    def map(self, owner, method, plan, margin):
-        """``getattr(owner, method)(read, window, index)`` of every tile of ``plan``, in
-        raster order, each band's tiles read with ``margin`` rows above and below."""
-        height, index = plan.shape[0], 0
-        for rows in plan.grid[0]:
-            top = max(rows.start - margin, 0)
-            band = self.rows(top, min(rows.stop + margin, height))
-
-            def read(window, band=band, top=top):
-                window_rows, columns = window
-                return band[window_rows.start - top : window_rows.stop - top, columns]
-
-            windows = [(rows, columns) for columns in plan.grid[1]]
-            work = getattr(owner, method)
-            yield from thread_map(lambda item, read=read: work(read, item[1], item[0]), enumerate(windows, index))
-            index += len(windows)
-        self.rows.kept.clear()
-
-
-def _tile_graph(plan, read, window):
-    """Pass 3 of one tile."""
-    from scipy import ndimage
-
-    clusters = plan.clusters(read, window)
-    regions, n = connected_regions(clusters)
-    rows, columns = window
-    height, width = clusters.shape
-    starts = _first_pixels(regions, n)
-    y, x = np.divmod(starts, width)
-    ids = regions.reshape(-1)
-    pixels = read(window).reshape(-1, 3)
-    values = [
-        np.repeat(np.arange(height, dtype=np.float64), width),
-        np.tile(np.arange(width, dtype=np.float64), height),
-    ]
-    values += [pixels[:, c] for c in range(3)]
-    # each sum is below 512 x 512 x 511: exact in int32
-    sums = np.stack([np.bincount(ids, weights=v, minlength=n) for v in values], axis=1).astype(np.int32)
-    found = ndimage.find_objects(regions + 1, max_label=n)
-    bboxes = np.array([(s[0].start, s[1].start, s[0].stop, s[1].stop) for s in found], dtype=np.int16).reshape(-1, 4)
-    if plan.with_pairs and n > 1:
-        pairs, border = adjacency(regions, n)
-    else:
-        pairs, border = np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
-    return TileGraph(
-        (rows.start, columns.start),
-        np.bincount(ids, minlength=n).astype(np.int32),
-        (y + rows.start) * plan.shape[1] + x + columns.start,
-        clusters.reshape(-1)[starts].astype(np.int16),
-        sums,
-        bboxes,
-        pairs.astype(np.int32),
-        border.astype(np.int32),
-        (regions[0].copy(), regions[-1].copy(), regions[:, 0].copy(), regions[:, -1].copy()),
-    )
-
-
-@dataclass
-class _Graph:
-    """The regions of every tile, numbered one after another (tile by tile), and what
-    joins them: same-cluster meetings across the tiles' edges, and borders."""
-
-    offsets: list = field(default_factory=list)
-    parts: list = field(default_factory=list)
-    joins: list = field(default_factory=list)
-    meetings: list = field(default_factory=list)
-    count: int = 0
-
-    def add(self, index, tile, columns):
-        """Add tile ``index`` (raster order) of a grid ``columns`` tiles wide."""
-        self.offsets.append(self.count)
-        self.count += len(tile.area)
-        self.parts.append(tile)
-        if index % columns:  # the tile on the left: its right edge meets this left edge
-            self._meet(index - 1, 3, index, 2)
-        if index >= columns:  # the tile above: its bottom edge meets this top edge
-            self._meet(index - columns, 1, index, 0)
-
-    def _meet(self, one, one_side, other, other_side):
-        """The regions of two tiles along their shared edge: joined where they are of one
-        cluster, else neighbours, with the length of their border (each pair once)."""
-        a, b = self.parts[one].edges[one_side], self.parts[other].edges[other_side]
-        same = self.parts[one].cluster[a] == self.parts[other].cluster[b]
-        span = np.int64(len(self.parts[other].area))
-        for chosen, out in ((same, self.joins), (~same, self.meetings)):
-            keys, counts = np.unique(a[chosen].astype(np.int64) * span + b[chosen], return_counts=True)
-            first, second = np.divmod(keys, span)
-            out.append(np.column_stack([first + self.offsets[one], second + self.offsets[other], counts]))
-
-
-def _joined(graph):
-    """The joined region of every tile region, numbered in raster order of its first
-    pixel, and their number."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    joins = np.concatenate(graph.joins) if graph.joins else np.zeros((0, 3), np.int64)
-    n = graph.count
-    links = coo_matrix((np.ones(len(joins), np.int8), (joins[:, 0], joins[:, 1])), shape=(n, n))
-    count, component = connected_components(links, directed=False)
-    first = np.full(count, np.iinfo(np.int64).max)
-    np.minimum.at(first, component, np.concatenate([part.first for part in graph.parts]))
-    rank = np.empty(count, dtype=np.int64)
-    rank[np.argsort(first)] = np.arange(count)
-    return rank[component], count
+        return tile_graph(self, read, window)
 
 
 @dataclass
@@ -468,7 +275,7 @@ def segment_array(
 
     runner = runner or BandRunner(array)
     # the rows read for the noise serve the first pass when it runs here
-    rows = runner.rows if isinstance(runner, BandRunner) else _Rows(array)
+    rows = runner.rows if isinstance(runner, BandRunner) else RowReader(array)
     noise = estimate_noise_by_rows(lambda top, bottom: (rows(top, bottom), None), height, width)
     smoothing = auto_sigma(noise) if isinstance(s.sigma, str) else s.sigma
     space = space_for_noise(s.colorspace, noise)
@@ -498,13 +305,13 @@ def segment_array(
     if len(centers) < s.n_segments:
         notes.append(f"only {len(centers)} clusters: the image has too few distinct colours for {s.n_segments}")
 
-    graph = _Graph()
+    graph = TileJoin()
     for index, tile in enumerate(runner.map(plan, "graph", plan, plan.margin())):
         graph.add(index, tile, columns)
         if (index + 1) % columns == 0:
             report("regions", index + 1, n_tiles)
 
-    joined, n = _joined(graph)
+    joined, n = joined_regions(graph)
     parts, offsets = graph.parts, graph.offsets
     area = np.bincount(joined, weights=np.concatenate([p.area for p in parts]), minlength=n).astype(np.int64)
     cluster = np.zeros(n, dtype=np.int64)

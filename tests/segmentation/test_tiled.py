@@ -7,7 +7,7 @@ import pytest
 import quantize
 from quantize import InvalidParameterError
 from quantize.drawing import inner_boundaries
-from quantize.segmentation import SegmentSettings, tiled
+from quantize.segmentation import SegmentSettings, bands, tiled
 from quantize.segmentation.tiled import segment_array
 
 from ..conftest import IMAGES
@@ -104,13 +104,13 @@ def test_a_zarr_array_is_read_a_band_at_a_time(photo, tmp_path, monkeypatch):
     array = zarr.open_array(str(tmp_path / "a.zarr"), mode="w", shape=photo.shape, chunks=(64, 128, 3), dtype="u1")
     array[:] = photo
     reads = []
-    original = tiled._Rows._chunk_row
+    original = bands.RowReader._chunk_row
 
     def counted(self, index):
         reads.append(index)
         return original(self, index)
 
-    monkeypatch.setattr(tiled._Rows, "_chunk_row", counted)
+    monkeypatch.setattr(bands.RowReader, "_chunk_row", counted)
     got = segment_array(array, 5, random_state=0)
     expected = quantize.segment_image(photo, 5, random_state=0)
     assert np.array_equal(maps_of(got), expected.clusters)
