@@ -12,7 +12,7 @@ import numpy as np
 
 from ..segmentation.result import paint_overlay, swatch
 from ..segmentation.tiled import ArraySegmentation, SegmentTile
-from .tiled import TiffSpec, TiledTiffs, deflated, deflated_bits
+from .tiff_tiles import TiffSpec, TiledTiffs, deflated, deflated_bits
 from .write import folder_of_outputs, save_png, save_text
 
 

@@ -124,6 +124,11 @@ def check_outputs(
         _check_writable(path, overwrite)
 
 
+def disk_error(error: BaseException) -> bool:
+    """Whether ``error`` is the disk's (full, read-only, a quota...), not an OutputError of ours."""
+    return isinstance(error, OSError) and not isinstance(error, OutputError)
+
+
 def write_failure(error: OSError, path: Path) -> OutputError:
     """An OSError of the disk (full, read-only, quota...) as one OutputError line."""
     reason = "no space left on device" if error.errno == errno.ENOSPC else (error.strerror or str(error)).lower()

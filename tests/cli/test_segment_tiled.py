@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import quantize
-from quantize.files import tiled as tiled_files
+from quantize.files import tiff_tiles
 from quantize.segmentation import tiled as tiled_segmentation
 
 from ..conftest import IMAGES, sha256
@@ -24,7 +24,7 @@ zarr = pytest.importorskip("zarr")
 def small_tiles(monkeypatch):
     """128-px tiles (TIFF asks for multiples of 16): the photo spans 3 x 4 of them."""
     monkeypatch.setattr(tiled_segmentation, "TILE", 128)
-    monkeypatch.setattr(tiled_files, "OUTPUT_TILE", 128)
+    monkeypatch.setattr(tiff_tiles, "OUTPUT_TILE", 128)
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +138,7 @@ def test_an_interrupted_write_leaves_what_was_there(tiled, monkeypatch):
     out.mkdir()
     (out / "notes.txt").write_text("mine")
     calls = []
-    real = tiled_files.TiledTiffs.put
+    real = tiff_tiles.TiledTiffs.put
 
     def put(self, tiles):
         calls.append(1)
@@ -146,7 +146,7 @@ def test_an_interrupted_write_leaves_what_was_there(tiled, monkeypatch):
             raise KeyboardInterrupt
         return real(self, tiles)
 
-    monkeypatch.setattr(tiled_files.TiledTiffs, "put", put)
+    monkeypatch.setattr(tiff_tiles.TiledTiffs, "put", put)
     result = run("segment", tiled / "cat.tif", "-k", 3, "-o", out)
     assert result.exit_code == 130 and result.stderr.strip() == "quantize: interrupted"
     assert listing(out) == ["notes.txt"]
@@ -157,7 +157,7 @@ def test_the_tiles_run_on_a_local_dask_cluster_with_the_same_files(tmp_path, pho
     pytest.importorskip("distributed", reason="--scheduler needs dask's distributed")
     # the workers are processes of their own, with the real 512-px tiles: an image of 2 x 3 of them
     monkeypatch.setattr(tiled_segmentation, "TILE", 512)
-    monkeypatch.setattr(tiled_files, "OUTPUT_TILE", 512)
+    monkeypatch.setattr(tiff_tiles, "OUTPUT_TILE", 512)
     wide = np.vstack([np.hstack([photo, photo[:, ::-1], photo])] * 2)
     tifffile.imwrite(tmp_path / "cats.tif", wide, tile=(256, 256), bigtiff=True)
     tiled = tmp_path

@@ -125,12 +125,12 @@ def test_tiles_are_zlib_streams_with_or_without_libdeflate(monkeypatch):
     import sys
     import zlib
 
-    from quantize.files import tiled
+    from quantize.files import tiff_tiles
 
     labels = np.random.default_rng(2).integers(0, 5, (OUTPUT_TILE, OUTPUT_TILE), dtype=np.uint8)
-    assert zlib.decompress(tiled.deflated(labels)) == labels.tobytes()  # libdeflate's, when installed
+    assert zlib.decompress(tiff_tiles.deflated(labels)) == labels.tobytes()  # libdeflate's, when installed
     monkeypatch.setitem(sys.modules, "imagecodecs", None)  # not installed: zlib's own
-    assert tiled._compressor() is zlib.compress
+    assert tiff_tiles._compressor() is zlib.compress
 
 
 def test_an_existing_zarr_store_is_never_replaced(tmp_path):
