@@ -115,8 +115,16 @@ def cluster_mapped_tiles(
 
 
 def dither_band(path: str, fitted: TiledPalette, settings, band: tuple, columns: list, encode: Callable) -> tuple:
-    """Worker: one band of full rows dithered (:func:`dithered_tiles`), its windows encoded."""
-    image = _image(path)
+    """Worker: :func:`dither_image_band` of the image at ``path``."""
+    return dither_image_band(_image(path), fitted, settings, band, columns, encode)
+
+
+def dither_image_band(
+    image: TiledImage, fitted: TiledPalette, settings, band: tuple, columns: list, encode: Callable
+) -> tuple:
+    """One band (top, bottom) of full rows of ``image`` dithered as ``settings`` say
+    (:func:`dithered_tiles`), its windows at ``columns`` encoded: (encoded windows,
+    squared error, CIEDE2000 sample).  Here or on a worker."""
     width = image.shape[1]
     return dithered_tiles(
         fitted,

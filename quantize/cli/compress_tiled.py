@@ -15,7 +15,7 @@ from ..quantization.exact import color_psnr
 from ..quantization.report import Report, raw_ratio
 from ..quantization.result import DELTA_E_SAMPLE
 from ..quantization.settings import MAX_PALETTE
-from ..quantization.tiled import TileHistogram, dithered_tiles, fit_tiled_palette, tile_histogram
+from ..quantization.tiled import TileHistogram, fit_tiled_palette, tile_histogram
 from .progress import TileProgress, wanted
 
 
@@ -107,9 +107,11 @@ def _dithered(image, windows, targets, settings, bar, client, encode):
     bands = [(top, min(top + OUTPUT_TILE, height)) for top in range(0, height, OUTPUT_TILE)]
     rows = [[window for window in targets if window[0].start == top] for top, _ in bands]
     if client is None:
+        from ..batch.tiles import dither_image_band
+
         done = (
-            (*_dithered_band(image, fitted, settings, top, bottom, row, encode), bottom)
-            for (top, bottom), row in zip(bands, rows)
+            (*dither_image_band(image, fitted, settings, band, [window[1] for window in row], encode), band[1])
+            for band, row in zip(bands, rows)
         )
     else:
         from ..batch.tiles import cluster_dithered_bands
@@ -134,21 +136,6 @@ def _dithered(image, windows, targets, settings, bar, client, encode):
             bar("map", bottom, height)
 
     return fitted, tiles()
-
-
-def _dithered_band(image, fitted, settings, top, bottom, row, encode):
-    """(the encoded tiles of ``row``, squared error, CIEDE2000 sample) of one band."""
-    width = image.shape[1]
-    return dithered_tiles(
-        fitted,
-        lambda first, last: image.read((slice(first, last), slice(0, width))),
-        (top, bottom),
-        image.shape,
-        [window[1] for window in row],
-        encode,
-        method=settings.dither,
-        strength=settings.dither_strength,
-    )
 
 
 def _on_cluster(image, windows, targets, settings, bar, client, encode):

@@ -156,7 +156,8 @@ def segment(
         )
         output_dir = output_dir or input.with_name(f"{input.stem}-segments")
         check_folder(output_dir)
-        names = (tiled_output_names if tiled else output_names)(settings.n_segments)
+        names_of = tiled_output_names if tiled else output_names
+        names = names_of(settings.n_segments)
         check_outputs(
             [(output_dir / name, "an output") for name in names],
             reads=[(input, "the input image")],
@@ -171,7 +172,7 @@ def segment(
                 )
         else:
             summary = _segment_whole(input, settings, output_dir, overlay_mode, max_pixels, force, as_json)
-        detail(f"{input}: wrote {len(summary['clusters']) + 5} files into {output_dir}/")
+        detail(f"{input}: wrote {len(names_of(summary['n_clusters']))} files into {output_dir}/")
     if as_json:
         click.echo(json.dumps(summary))
         return
